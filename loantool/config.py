@@ -192,6 +192,10 @@ def _apply(settings: Settings, data: dict[str, Any], path: Path) -> None:
             if isinstance(default, (int, float)) and not isinstance(default, bool):
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     raise UsageError(f"{path}: {section}.{key} must be a number, not {value!r}.")
+            if isinstance(default, dict):
+                if not isinstance(value, dict):
+                    raise UsageError(f"{path}: {section}.{key} must be a table.")
+                value = {**default, **value}  # a partial table keeps the other defaults
             if isinstance(default, str) and isinstance(value, (int, float)) and not isinstance(value, bool):
                 value = repr(value) if isinstance(value, float) else str(value)
             setattr(target, key, value)

@@ -1,0 +1,160 @@
+"""The command line: ``loantool <command>``. Each command parses options, calls one workflow, renders.
+
+Start-up stays fast (``loantool --help``): pandas, numpy, openpyxl and calamine are imported inside
+the commands, never at module level here or in ``commands/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from .errors import LoantoolError, UsageError
+
+app = typer.Typer(
+    name="loantool",
+    help="贷后管理工具 · post-loan desk toolkit: schedules, imports, arrears, reconciliation, settlement.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+# ----------------------------------------------------------------------------- shared options, defined once
+
+LedgerOpt = Annotated[
+    Path | None, typer.Option("--ledger", help="台账文件 Ledger workbook (default: loantool.toml's, else ./ledger.xlsx).")
+]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="配置文件 loantool.toml (default: found upwards).")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="基准日 Date of the run, YYYY-MM-DD (default: today).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout, nothing else.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No console summary; errors still go to stderr.")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the traceback of unexpected errors.")]
+
+
+@dataclass
+class Run:
+    """What every command knows after parsing the shared options."""
+
+    settings: Any
+    ledger_path: Path
+    as_of: dt.date
+    json: bool
+    quiet: bool
+    debug: bool
+
+    @property
+    def err(self) -> Any:
+        from rich.console import Console
+
+        return Console(stderr=True, highlight=False)
+
+    @property
+    def out(self) -> Any:
+        from rich.console import Console
+
+        return Console(highlight=False)
+
+    def emit_json(self, document: Any) -> None:
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
+
+    def say(self, message: str) -> None:
+        """A progress or status line: stderr, never on stdout (which may carry JSON)."""
+        if not self.quiet:
+            self.err.print(message)
+
+
+def parse_date_option(value: str | None, option: str) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    text = value.strip().replace("/", "-").replace(".", "-")
+    try:
+        if len(text) == 8 and text.isdigit():
+            return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{option} {value!r} is not a date.", "Write it as YYYY-MM-DD, e.g. 2026-03-31.") from None
+
+
+def make_run(ledger: Path | None, config: Path | None, as_of: str | None, json_: bool, quiet: bool,
+             debug: bool) -> Run:
+    from .config import load_settings
+
+    settings = load_settings(config)
+    day = parse_date_option(as_of, "--as-of") or parse_date_option(settings.as_of, "as_of in loantool.toml")
+    return Run(
+        settings=settings,
+        ledger_path=ledger if ledger is not None else settings.ledger_path,
+        as_of=day or dt.date.today(),
+        json=json_,
+        quiet=quiet or json_,
+        debug=debug,
+    )
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def command(name: str, help_text: str) -> Callable[[F], F]:
+    """Register a command and put the one error edge around it.
+
+    A LoantoolError becomes "Error: …" on stderr and its exit code; anything else is a bug: exit 1
+    with a one-line message, the traceback only with --debug.
+    """
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return func(*args, **kwargs)
+            except typer.Exit:
+                raise
+            except LoantoolError as exc:
+                from rich.console import Console
+
+                Console(stderr=True, highlight=False, soft_wrap=True).print(exc.render(), markup=False)
+                if kwargs.get("debug"):
+                    raise
+                raise typer.Exit(exc.exit_code) from None
+            except KeyboardInterrupt:
+                sys.stderr.write("Interrupted; nothing was written.\n")
+                raise typer.Exit(130) from None
+            except Exception as exc:  # the edge: no traceback without --debug
+                if kwargs.get("debug"):
+                    raise
+                sys.stderr.write(
+                    f"Unexpected error: {type(exc).__name__}: {exc}. Nothing was written. "
+                    "Run again with --debug for the details and report it.\n"
+                )
+                raise typer.Exit(1) from None
+
+        app.command(name, help=help_text)(wrapper)
+        return func
+
+    return decorate
+
+
+def _register() -> None:
+    # Importing the command modules registers them; they import nothing heavy at module level.
+    from .commands import init as _init  # noqa: F401
+    from .commands import schedule as _schedule  # noqa: F401
+
+
+_register()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

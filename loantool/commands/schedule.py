@@ -1,0 +1,76 @@
+"""loantool compute-schedule – 还款明细 from the ledger, or a calculator for one set of terms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..cli import AsOfOpt, ConfigOpt, DebugOpt, JsonOpt, LedgerOpt, QuietOpt, command, make_run, parse_date_option
+from ..errors import UsageError
+
+HELP = """计算还款明细 Compute repayment schedules.
+
+Ledger mode: CONTRACT… or --pending (loans whose 还款明细已出 is not 是) writes one print-ready workbook
+per loan (<合同编号>_<客户姓名>.xlsx) and a combined workbook into --out, then marks 还款明细已出 = 是
+in the ledger (--no-mark to skip). Calculator mode: --principal --rate --term --method --pickup prints
+the schedule and writes nothing."""
+
+
+@command("compute-schedule", HELP)
+def compute_schedule(
+    contracts: Annotated[list[str] | None, typer.Argument(help="合同编号 Contract numbers.", show_default=False)] = None,
+    pending: Annotated[bool, typer.Option("--pending", help="Every active loan whose 还款明细已出 is not 是.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for the workbooks (default: reports/还款明细_DATE).")] = None,
+    no_mark: Annotated[bool, typer.Option("--no-mark", help="Do not set 还款明细已出 = 是 in the ledger.")] = False,
+    principal: Annotated[str | None, typer.Option("--principal", help="贷款金额 Loan amount in yuan (calculator).")] = None,
+    rate: Annotated[str | None, typer.Option("--rate", help="年利率/总费率 e.g. 4.75% (calculator).")] = None,
+    term: Annotated[int | None, typer.Option("--term", help="期数 Months (calculator).")] = None,
+    method: Annotated[str | None, typer.Option("--method", help="annuity | equal_principal | flat_fee (等额本息 等额本金 等本等费).")] = None,
+    pickup: Annotated[str | None, typer.Option("--pickup", help="提车日期 Pickup date (calculator).")] = None,
+    first_due: Annotated[str | None, typer.Option("--first-due", help="首期还款日 First due date (calculator).")] = None,
+    due_day: Annotated[int | None, typer.Option("--due-day", help="银行还款日 Due day 1–31 (calculator).")] = None,
+    ledger: LedgerOpt = None, config: ConfigOpt = None, as_of: AsOfOpt = None,
+    json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False,
+) -> None:
+    from ..workflows import schedule as workflow
+
+    run = make_run(ledger, config, as_of, json_, quiet, debug)
+    calculator_options = [principal, rate, term, method, pickup]
+    if any(v is not None for v in calculator_options):
+        if contracts or pending:
+            raise UsageError("give either contracts/--pending (ledger mode) or the calculator options, not both.")
+        if any(v is None for v in calculator_options):
+            raise UsageError("the calculator needs --principal, --rate, --term, --method and --pickup.")
+        result = workflow.calculator(
+            principal=principal, rate=rate, term=term, method=method,
+            pickup=parse_date_option(pickup, "--pickup"), first_due=parse_date_option(first_due, "--first-due"),
+            due_day=due_day, settings=run.settings,
+        )
+        _render(run, result)
+        return
+    from ..workflows.issue import issue_schedules
+
+    issued = issue_schedules(run, contracts=contracts or [], pending=pending, out=out, mark=not no_mark)
+    _render(run, issued.result, issued)
+
+
+def _render(run, result, issued=None) -> None:
+    from ..reports.schedule import render_console
+
+    if run.json:
+        document = result.to_dict()
+        if issued is not None:
+            document.update(issued.to_dict())
+        run.emit_json(document)
+        return
+    if run.quiet:
+        return
+    for warning in result.warnings:
+        run.err.print(f"Warning: {warning.describe()}", markup=False)
+    if issued is None:
+        render_console(result, run.out)
+        return
+    render_console(result, run.out, limit_loans=1)
+    run.out.print(issued.summary_line(), markup=False)

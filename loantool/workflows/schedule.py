@@ -1,0 +1,150 @@
+"""compute-schedule: repayment schedules (还款明细) from the ledger or from one set of terms."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..config import Settings
+from ..core.loans import schedule_inputs
+from ..core.schedule import build_schedules
+from ..errors import CellProblem, InputError, UsageError
+from ..money import MoneyError, fen_to_str, parse_rate, rate_to_str, to_fen
+from ..schema import LOANS, METHODS, code_lookup
+
+LOAN_INFO = ["contract_no", "customer_name", "card_no", "car_model", "dealer", "principal", "term", "method",
+             "rate", "pickup_date", "due_day", "excel_row"]
+
+
+@dataclass
+class ScheduleResult:
+    """Loans (one row each, ``LOAN_INFO`` columns) and their installments (core.schedule's columns)."""
+
+    loans: pd.DataFrame
+    installments: pd.DataFrame
+    warnings: list[CellProblem] = field(default_factory=list)
+    ledger_path: Path | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        by_contract = {key: group for key, group in self.installments.groupby("contract_no", sort=False)}
+        schedules = []
+        for loan in self.loans.itertuples(index=False):
+            rows = by_contract[loan.contract_no]
+            schedules.append({
+                "contract_no": loan.contract_no,
+                "customer_name": loan.customer_name,
+                "method": loan.method,
+                "principal": fen_to_str(loan.principal),
+                "rate": rate_to_str(loan.rate),
+                "term": int(loan.term),
+                "pickup_date": _iso(loan.pickup_date),
+                "totals": {k: fen_to_str(rows[k].sum()) for k in ("principal", "interest", "fee", "payment")},
+                "installments": [
+                    {
+                        "period": int(r.period),
+                        "due_date": _iso(r.due_date),
+                        "principal": fen_to_str(r.principal),
+                        "interest": fen_to_str(r.interest),
+                        "fee": fen_to_str(r.fee),
+                        "payment": fen_to_str(r.payment),
+                        "balance": fen_to_str(r.balance),
+                    }
+                    for r in rows.itertuples(index=False)
+                ],
+            })
+        return {"schedules": schedules}
+
+
+def _iso(value: Any) -> str | None:
+    return None if pd.isna(value) else pd.Timestamp(value).date().isoformat()
+
+
+def parse_method(text: str) -> str:
+    method = code_lookup(METHODS).get(text.strip().lower())
+    if method is None:
+        raise UsageError(f"--method {text!r} is not a repayment method.",
+                         "Use annuity (等额本息), equal_principal (等额本金) or flat_fee (等本等费).")
+    return method
+
+
+def calculator(*, principal: str, rate: str, term: int, method: str, pickup: dt.date,
+               first_due: dt.date | None, due_day: int | None, settings: Settings) -> ScheduleResult:
+    """One schedule from terms typed on the command line (no ledger)."""
+    try:
+        principal_fen = to_fen(principal)
+    except MoneyError as exc:
+        raise UsageError(f"--principal {principal!r} is not an amount ({exc}).", "Write it in yuan, e.g. 100000.00.") from None
+    try:
+        rate_units = parse_rate(rate)
+    except MoneyError as exc:
+        raise UsageError(f"--rate {rate!r} is not a rate ({exc}).", "Write 4.75%, 0.0475 or 4.75.") from None
+    if principal_fen <= 0:
+        raise UsageError("--principal must be more than 0.")
+    if not 1 <= term <= 120:
+        raise UsageError(f"--term {term} is outside 1–120 months.")
+    if due_day is not None and not 1 <= due_day <= 31:
+        raise UsageError(f"--due-day {due_day} is not a day of the month (1–31).")
+    loans = pd.DataFrame({
+        "contract_no": ["试算"],
+        "customer_name": [""],
+        "card_no": [None],
+        "car_model": [None],
+        "dealer": [None],
+        "principal": [principal_fen],
+        "term": [term],
+        "method": [parse_method(method)],
+        "rate": [rate_units],
+        "pickup_date": [pd.Timestamp(pickup)],
+        "first_due_date": [pd.Timestamp(first_due) if first_due else pd.NaT],
+        "due_day": pd.array([due_day], dtype="Int64"),
+        "excel_row": [None],
+    })
+    installments = build_schedules(loans, residue=settings.schedule.residue)
+    return ScheduleResult(loans=loans[LOAN_INFO], installments=installments)
+
+
+def from_ledger(ledger: Any, *, contracts: list[str], pending: bool, settings: Settings) -> ScheduleResult:
+    """Schedules for the named contracts, or for every active loan whose 还款明细已出 is not 是."""
+    loans = ledger.loans.frame
+    if contracts:
+        wanted = [c.strip() for c in contracts]
+        unknown = [c for c in wanted if c not in set(loans["contract_no"])]
+        if unknown:
+            raise UsageError(f"contract {', '.join(unknown)} not found in {ledger.path.name}.",
+                             "Check the 合同编号 (sheet 贷款台账).")
+        loans = loans[loans["contract_no"].isin(wanted)]
+    elif pending:
+        issued = loans["schedule_issued"].fillna(False) if "schedule_issued" in loans else False
+        active = loans["status"].fillna("active").eq("active") if "status" in loans else True
+        loans = loans[~issued & active]
+    else:
+        raise UsageError("name the contracts, or use --pending for every loan whose 还款明细已出 is not 是.",
+                         "Or use the calculator: --principal --rate --term --method --pickup.")
+    rates = ledger.rates.frame if ledger.rates is not None else None
+    terms, problems = schedule_inputs(loans, rates, default_method=settings.schedule.default_method)
+    if problems:
+        read = ledger.loans
+        raise InputError(
+            f"cannot compute schedules: {len(problems)} problem(s) in {read.path.name}.",
+            [CellProblem(str(read.path), read.sheet, int(loans.at[label, "excel_row"]),
+                         read.headers.get(key, LOANS.field(key).header), value, reason, "schedule-input")
+             for label, key, value, reason in problems],
+            "Correct these cells in the ledger and run again.",
+        )
+    installments = build_schedules(terms, residue=settings.schedule.residue) if len(terms) else _empty()
+    info = loans.assign(method=terms["method"], rate=terms["rate"], term=terms["term"], due_day=terms["due_day"])
+    for column in LOAN_INFO:
+        if column not in info:
+            info[column] = None
+    return ScheduleResult(loans=info[LOAN_INFO].reset_index(drop=True), installments=installments,
+                          warnings=list(ledger.loans.warnings), ledger_path=ledger.path)
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="int64") for c in
+                         ("period", "principal", "interest", "fee", "payment", "balance")}
+                        ).assign(contract_no=pd.Series(dtype=object), due_date=pd.Series(dtype="datetime64[ns]"))
