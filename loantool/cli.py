@@ -143,10 +143,18 @@ def command(name: str, help_text: str) -> Callable[[F], F]:
     return decorate
 
 
+COMMAND_MODULES = ("init", "schedule", "imports", "customers", "overdue", "reconcile", "settle", "morning", "demo")
+
+
 def _register() -> None:
-    # Importing the command modules registers them; they import nothing heavy at module level.
-    from .commands import init as _init  # noqa: F401
-    from .commands import schedule as _schedule  # noqa: F401
+    # Importing a command module registers its command; none imports anything heavy at module level.
+    import importlib
+    import importlib.util
+
+    for name in COMMAND_MODULES:
+        module = f"{__package__}.commands.{name}"
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module)
 
 
 _register()
@@ -155,6 +163,3 @@ _register()
 def main() -> None:
     app()
 
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,74 @@
+"""Project-wide promises: fast start-up, the core's import rule, help on every command, README = CI."""
+
+import ast
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from loantool.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+FORBIDDEN_IN_CORE = {"openpyxl", "typer", "rich", "xlsxwriter", "python_calamine", "click"}
+
+
+def _imports(path: Path) -> set[tuple[str, int]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {(alias.name, 0) for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            found.add((node.module or "", node.level))
+    return found
+
+
+def test_core_imports_only_core_money_config_schema_and_libraries():
+    for path in (ROOT / "loantool" / "core").glob("*.py"):
+        for module, level in _imports(path):
+            top = module.split(".")[0]
+            assert top not in FORBIDDEN_IN_CORE, f"{path.name} imports {module}"
+            if level == 1:
+                assert top not in {"ledger", "reports", "cli", "commands", "workflows"}, f"{path.name}: .{module}"
+            if level >= 2:
+                assert top in {"money", "config", "schema", "errors"}, f"{path.name} imports ..{module}"
+
+
+def test_help_is_quick_and_imports_no_pandas():
+    code = "import sys; from loantool.cli import app; assert 'pandas' not in sys.modules, 'pandas at start-up'"
+    subprocess.run([sys.executable, "-c", code], check=True)
+    best = min(_timed([sys.executable, "-m", "loantool", "--help"]) for _ in range(3))
+    assert best < 0.5, f"--help took {best:.2f}s"
+
+
+def _timed(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def test_every_command_has_bilingual_help():
+    runner = CliRunner()
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for name, cmd in _commands().items():
+        text = runner.invoke(app, [name, "--help"]).output
+        assert cmd.help and any("\u4e00" <= ch <= "\u9fff" for ch in cmd.help), f"{name} lacks Chinese help"
+        assert "Usage" in text
+
+
+def _commands():
+    import typer.main
+
+    group = typer.main.get_command(app)
+    return group.commands
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    lines = [line.strip() for line in readme.splitlines() if "pip install '.[test]'" in line]
+    assert lines, "README has no test command"
+    assert lines[0] in ci
