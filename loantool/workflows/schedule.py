@@ -124,6 +124,15 @@ def from_ledger(ledger: Any, *, contracts: list[str], pending: bool, settings: S
     else:
         raise UsageError("name the contracts, or use --pending for every loan whose 还款明细已出 is not 是.",
                          "Or use the calculator: --principal --rate --term --method --pickup.")
+    return schedules_for(ledger, loans, settings)
+
+
+def schedules_for(ledger: Any, loans: pd.DataFrame, settings: Settings) -> ScheduleResult:
+    """Installments of the given ledger loans (rows of ``ledger.loans.frame``), every problem at once.
+
+    The one way any workflow turns ledger loans into installments (reconciliation, arrears, settlement
+    and imports all start here).
+    """
     rates = ledger.rates.frame if ledger.rates is not None else None
     terms, problems = schedule_inputs(loans, rates, default_method=settings.schedule.default_method)
     if problems:
