@@ -196,9 +196,13 @@ def div_round_half_up_array(numerator: np.ndarray, denominator: np.ndarray | int
     if np.any(den <= 0):
         raise ZeroDivisionError("denominators must be positive")
     magnitude = np.abs(num)
-    q, r = np.divmod(magnitude, den)
-    q = q + (2 * r >= den)
-    return np.where(num < 0, -q, q)
+    # |n|/d rounds up exactly when its remainder is at least half of d, i.e. when |n| + floor(d/2)
+    # reaches the next multiple of d: one floor division, which numpy does fast for a scalar d.
+    q = np.asarray((magnitude + den // 2) // den)
+    negative = num < 0
+    if negative.any():
+        np.negative(q, out=q, where=negative)
+    return q
 
 
 def fen_to_str_array(values: Any) -> list[str]:
