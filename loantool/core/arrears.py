@@ -1,0 +1,305 @@
+"""Arrears as of a date (逾期): DPD, overdue periods and amount, penalty, late runs (连三累六), advances.
+
+The entry point of the overdue-report: :func:`assess_portfolio` takes the ledger's loans, the schedules
+(``build_schedules`` output) and the 还款记录, and returns every number DOMAIN.md defines for the active
+loans, vectorized over the portfolio (per-loan results come from contiguous-segment reductions, never a
+per-loan Python loop).
+
+Loans frame: ``contract_no`` (unique), ``principal`` (fen) required; optional ``customer_name``,
+``status`` (active/settled/written_off; empty counts as active – a loan on the books without a status is
+still being repaid), ``risk_grade`` (good/fair/poor/None), ``last_inspection``, ``last_notice_signed``
+(dates, NaT ok). Only active loans are assessed; the others are left out of every result.
+
+Meanings the rules leave open, fixed here:
+- "past due" / overdue at D: due_date + grace_days < D and unpaid > tolerance (a payment on the due
+  date + grace is on time). Penalty (罚息) is charged on exactly those installments, for D − due_date
+  days (grace excuses lateness, it does not move the due date); a forgiven shortfall bears none.
+- ``oldest_unpaid_due`` is the due date DPD counts from; ``missed_due_dates`` the due dates of the
+  overdue installments (ISO, ';'-joined); ``next_due_date``/``next_due_amount`` the first installment
+  not yet past due + grace that is still unpaid, and its unpaid amount.
+- ``unrecovered_advances`` = company advances − advances repaid (dated ≤ D), not clipped: a negative
+  value means the customer repaid more than the company advanced, which someone must look at.
+- ``credit`` = customer payments beyond the whole schedule (negative only if reversals exceed payments).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..config import CLASSIFICATION_PRESETS, ActionSettings, ArrearsSettings
+from ..money import RATE_SCALE, div_round_half_up_array
+from . import classify
+from .allocation import (
+    NAT_DAY,
+    add_months,
+    allocate,
+    day_number,
+    day_numbers,
+    days_to_dates,
+    payment_rows,
+    segment_reduce,
+    segment_sum,
+)
+
+LOAN_STATUSES = ("active", "settled", "written_off")
+_NEVER = np.iinfo(np.int64).max
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The settable rules of DOMAIN.md with their defaults (money in fen, the daily penalty rate in
+    1e-8 units: 0.05 % = 50_000). Build from loantool.toml with :meth:`from_settings`."""
+
+    grace_days: int = 0
+    tolerance_fen: int = 0
+    lookback_months: int = 24
+    bucket_bounds: tuple[int, ...] = classify.DEFAULT_BUCKET_BOUNDS
+    class_bounds: tuple[int, ...] = CLASSIFICATION_PRESETS["2023"]
+    penalty_rate_units: int = 50_000
+    sms_days_before: int = 3
+    maturity_notice_days: int = 30
+    escalate_dpd: int = 90
+    limitation_years: int = 3
+    limitation_warn_days: int = 90
+    inspection_months: dict[str, int] = field(default_factory=lambda: {"good": 3, "fair": 1, "poor": 0})
+
+    def __post_init__(self) -> None:
+        for name in ("grace_days", "tolerance_fen", "lookback_months", "penalty_rate_units",
+                     "sms_days_before", "maturity_notice_days", "escalate_dpd", "limitation_years",
+                     "limitation_warn_days"):
+            if int(getattr(self, name)) < 0:
+                raise ValueError(f"{name} cannot be negative")
+        classify.bucket_of(np.zeros(0, dtype=np.int64), self.bucket_bounds)  # validates the bounds
+        classify.classify_dpd(np.zeros(0, dtype=np.int64), self.class_bounds)
+
+    @classmethod
+    def from_settings(cls, arrears: ArrearsSettings | None = None,
+                      actions: ActionSettings | None = None) -> Rules:
+        arrears = arrears or ArrearsSettings()
+        actions = actions or ActionSettings()
+        return cls(
+            grace_days=arrears.grace_days, tolerance_fen=arrears.tolerance_fen,
+            lookback_months=arrears.lookback_months, bucket_bounds=tuple(arrears.bucket_bounds),
+            class_bounds=tuple(arrears.class_bounds), penalty_rate_units=arrears.penalty_rate_units,
+            sms_days_before=actions.sms_days_before, maturity_notice_days=actions.maturity_notice_days,
+            escalate_dpd=actions.escalate_dpd, limitation_years=actions.limitation_years,
+            limitation_warn_days=actions.limitation_warn_days,
+            inspection_months=dict(actions.inspection_months),
+        )
+
+
+@dataclass
+class ArrearsResult:
+    """Everything the overdue-report shows. ``loans``: one row per active loan (ledger order);
+    ``installments``: the allocation detail of their installments (see ``allocation.Allocation``) plus
+    ``overdue``, ``late``, ``in_window``, ``penalty``, ``sms_due``. The lists are filtered views of
+    ``loans`` (``sms`` of ``installments``), sorted for the desk. ``unknown_payments``: 还款记录 rows whose
+    contract is not in the loans frame at all."""
+
+    as_of: pd.Timestamp
+    rules: Rules
+    loans: pd.DataFrame
+    installments: pd.DataFrame
+    summary: classify.PortfolioSummary
+    call_list: pd.DataFrame
+    sms: pd.DataFrame
+    lian3lei6: pd.DataFrame
+    maturity: pd.DataFrame
+    quarterly_notices: pd.DataFrame
+    inspections: pd.DataFrame
+    limitation: pd.DataFrame
+    unknown_payments: pd.DataFrame
+
+
+def _loan_dates(loans: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in loans:
+        return np.full(len(loans), NAT_DAY, dtype=np.int64)
+    return day_numbers(loans[column])
+
+
+def _active_loans(loans: pd.DataFrame) -> pd.DataFrame:
+    if loans["contract_no"].isna().any() or loans["contract_no"].duplicated().any():
+        raise ValueError("loans: every contract_no must be present and unique")
+    if loans["principal"].isna().any():
+        raise ValueError("loans: every loan needs a principal")
+    status = loans["status"] if "status" in loans else pd.Series(None, index=loans.index, dtype=object)
+    unknown = status.notna() & ~status.isin(LOAN_STATUSES)
+    if unknown.any():
+        raise ValueError(f"loans: unknown status values {sorted(set(map(str, status[unknown])))}")
+    return loans[status.isna() | (status == "active")].reset_index(drop=True)
+
+
+def _penalty(unpaid: np.ndarray, days: np.ndarray, rate_units: int) -> np.ndarray:
+    """round(unpaid × rate × days), exact half up; Python integers if int64 could overflow."""
+    if len(unpaid) == 0 or rate_units == 0:
+        return np.zeros(len(unpaid), dtype=np.int64)
+    if int(unpaid.max()) * rate_units * max(int(days.max()), 1) < 2**61:
+        return div_round_half_up_array(unpaid * rate_units * days, RATE_SCALE)
+    from ..money import div_round_half_up
+
+    return np.array([div_round_half_up(int(u) * rate_units * int(d), RATE_SCALE)
+                     for u, d in zip(unpaid, days, strict=True)], dtype=np.int64)
+
+
+def _longest_runs(flag: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Per loan, the longest run of consecutive True rows (rows of a loan are in period order)."""
+    index = np.arange(len(flag), dtype=np.int64)
+    breaks = np.where(flag, -1, index)
+    first = starts[counts > 0]
+    breaks[first] = np.maximum(breaks[first], first - 1)  # a run cannot reach back into the previous loan
+    run = np.where(flag, index - np.maximum.accumulate(breaks) if len(flag) else index, 0)
+    return segment_reduce(np.maximum, run, starts, counts, 0)
+
+
+def _joined_dates(days: np.ndarray, loan_pos: np.ndarray, n_loans: int) -> np.ndarray:
+    """ISO dates joined by ';' per loan; ``loan_pos`` is sorted (rows of a loan are contiguous)."""
+    out = np.full(n_loans, "", dtype=object)
+    if len(days):
+        cells = np.char.add(np.datetime_as_string(days.view("datetime64[D]")), ";").astype(object)
+        starts = np.flatnonzero(np.r_[True, loan_pos[1:] != loan_pos[:-1]])
+        joined = np.add.reduceat(cells, starts)  # string concatenation inside numpy, per loan
+        out[loan_pos[starts]] = pd.Series(joined, dtype=object).str.removesuffix(";").to_numpy(dtype=object)
+    return out
+
+
+def assess_portfolio(loans: pd.DataFrame, installments: pd.DataFrame, payments: pd.DataFrame, *,
+                     as_of, rules: Rules | None = None) -> ArrearsResult:
+    """The overdue-report's numbers for every active loan as of ``as_of`` (see the module docstring)."""
+    rules = rules or Rules()
+    today = day_number(as_of)
+    active = _active_loans(loans)
+    contracts = pd.Index(active["contract_no"])
+    n = len(contracts)
+    rows = payment_rows(payments, today)
+    alloc = allocate(installments, rows, as_of=as_of, tolerance_fen=rules.tolerance_fen,
+                     contracts=contracts)
+    inst, pos, starts, counts = alloc.installments, alloc.loan_pos, alloc.starts, alloc.counts
+    due = alloc.due_day
+    if np.any(due == NAT_DAY):
+        raise ValueError("installments: every installment needs a due_date")
+    unpaid = inst["unpaid"].to_numpy(dtype=np.int64)
+    cleared = inst["cleared"].to_numpy(dtype=bool)
+
+    # per installment
+    deadline = due + rules.grace_days
+    past_deadline = deadline < today
+    overdue = past_deadline & ~cleared
+    paid_in_time = alloc.cleared_always | ((alloc.cleared_day != NAT_DAY) & (alloc.cleared_day <= deadline))
+    late = overdue | (past_deadline & ~paid_in_time)
+    window_start = int(add_months(np.array([today]), -rules.lookback_months)[0])
+    in_window = (due > window_start) & (due <= today)
+    penalty = np.where(overdue, _penalty(np.where(overdue, unpaid, 0), np.maximum(today - due, 0),
+                                         rules.penalty_rate_units), 0)
+    sms_due = (due >= today) & (due <= today + rules.sms_days_before) & ~cleared
+    inst["overdue"] = overdue
+    inst["late"] = late
+    inst["in_window"] = in_window
+    inst["penalty"] = penalty
+    inst["sms_due"] = sms_due
+
+    # per loan
+    oldest = segment_reduce(np.minimum, np.where(overdue, due, _NEVER), starts, counts, _NEVER)
+    in_arrears = oldest != _NEVER
+    dpd = np.where(in_arrears, today - oldest, 0)
+    row = np.arange(len(inst), dtype=np.int64)
+    next_row = segment_reduce(np.minimum, np.where(~past_deadline & ~cleared, row, _NEVER), starts, counts,
+                              _NEVER)
+    has_next = next_row != _NEVER
+    next_at = np.where(has_next, next_row, 0)
+    final_due = np.full(n, NAT_DAY, dtype=np.int64)
+    final_due[counts > 0] = due[(starts + counts - 1)[counts > 0]]
+    late_window = late & in_window
+    consecutive = _longest_runs(late_window, starts, counts)
+    cumulative = segment_sum(late_window, starts, counts)
+    lian3lei6 = (consecutive >= 3) | (cumulative >= 6)
+
+    advances = np.zeros(n, dtype=np.int64)
+    for kind, sign in (("company_advance", 1), ("advance_repaid", -1)):
+        chosen = rows.of(kind)
+        code = contracts.get_indexer(chosen.contract_no)
+        np.add.at(advances, code[code >= 0], sign * chosen.amount[code >= 0])
+
+    principal = active["principal"].to_numpy(dtype=np.int64)
+    principal_paid = alloc.totals["principal_paid"].to_numpy(dtype=np.int64)
+    last_notice = _loan_dates(active, "last_notice_signed")
+    last_inspection = _loan_dates(active, "last_inspection")
+    grade = active["risk_grade"].to_numpy(dtype=object) if "risk_grade" in active else np.full(n, None, object)
+    out = pd.DataFrame({
+        "contract_no": active["contract_no"].to_numpy(dtype=object),
+        "customer_name": active["customer_name"].to_numpy(dtype=object) if "customer_name" in active
+        else np.full(n, None, dtype=object),
+        "principal": principal,
+        "dpd": dpd,
+        "bucket": classify.bucket_of(dpd, rules.bucket_bounds),
+        "classification": classify.classify_dpd(dpd, rules.class_bounds),
+        "overdue_periods": segment_sum(overdue, starts, counts),
+        "overdue_amount": segment_sum(np.where(overdue, unpaid, 0), starts, counts),
+        "penalty": segment_sum(penalty, starts, counts),
+        "outstanding_principal": principal - principal_paid,
+        "principal_paid": principal_paid,
+        "customer_paid": alloc.totals["customer_paid"].to_numpy(dtype=np.int64),
+        "consecutive_late": consecutive,
+        "cumulative_late": cumulative,
+        "lian3lei6": lian3lei6,
+        "unrecovered_advances": advances,
+        "credit": alloc.totals["credit"].to_numpy(dtype=np.int64),
+        "oldest_unpaid_due": days_to_dates(np.where(in_arrears, oldest, NAT_DAY)),
+        "missed_due_dates": _joined_dates(due[overdue], pos[overdue], n),
+        "next_due_date": days_to_dates(np.where(has_next, due[next_at] if len(due) else NAT_DAY, NAT_DAY)),
+        "next_due_amount": np.where(has_next, unpaid[next_at] if len(unpaid) else 0, 0),
+        "final_due_date": days_to_dates(final_due),
+        "open_installments": counts - segment_sum(cleared, starts, counts),
+    })
+    actions = classify.collection_actions(
+        dpd=dpd, lian3lei6=lian3lei6, sms_due=segment_sum(sms_due, starts, counts) > 0,
+        final_due_day=final_due, open_installments=out["open_installments"].to_numpy(),
+        last_notice_day=last_notice, as_of_day=today, maturity_notice_days=rules.maturity_notice_days,
+        escalate_dpd=rules.escalate_dpd)
+    inspection = classify.inspection_plan(
+        risk_grade=grade, last_inspection_day=last_inspection, in_arrears=in_arrears,
+        as_of_day=today, inspection_months=rules.inspection_months)
+    limitation = classify.limitation_plan(
+        final_due_day=final_due, last_notice_day=last_notice, in_arrears=in_arrears, as_of_day=today,
+        years=rules.limitation_years, warn_days=rules.limitation_warn_days)
+    out = pd.concat([out, actions], axis=1)
+    out["risk_grade"] = grade
+    out["last_inspection"] = days_to_dates(last_inspection)
+    out["next_inspection"] = days_to_dates(inspection["next_inspection_day"].to_numpy())
+    out["inspection_due"] = inspection["inspection_due"].to_numpy()
+    out["inspection_reason"] = inspection["inspection_reason"].to_numpy()
+    out["last_notice_signed"] = days_to_dates(last_notice)
+    out["notice_this_quarter"] = classify.notice_this_quarter(last_notice, today)
+    out["limitation_expiry"] = days_to_dates(limitation["limitation_expiry_day"].to_numpy())
+    out["limitation_status"] = limitation["limitation_status"].to_numpy()
+    return _result(out, inst, pos, payments, loans, pd.Timestamp(as_of).normalize(), rules)
+
+
+def _result(out: pd.DataFrame, inst: pd.DataFrame, loan_pos: np.ndarray, payments: pd.DataFrame,
+            loans: pd.DataFrame, as_of: pd.Timestamp, rules: Rules) -> ArrearsResult:
+    worst_first = ["dpd", "overdue_amount", "contract_no"]
+    arrears = out[out["dpd"] > 0].sort_values(worst_first, ascending=[False, False, True], kind="stable")
+    lian = out[out["lian3lei6"]].sort_values(["consecutive_late", "cumulative_late", "contract_no"],
+                                              ascending=[False, False, True], kind="stable").copy()
+    late_rows = inst["late"].to_numpy() & inst["in_window"].to_numpy() & inst["contract_no"].isin(
+        lian["contract_no"]).to_numpy()
+    history = _joined_dates(day_numbers(inst["due_date"][late_rows]), loan_pos[late_rows], len(out))
+    lian["late_due_dates"] = history[lian.index.to_numpy()]
+    sms = inst[inst["sms_due"]].sort_values(["due_date", "contract_no"], kind="stable")
+    return ArrearsResult(
+        as_of=as_of, rules=rules, loans=out, installments=inst,
+        summary=classify.portfolio_summary(out),
+        call_list=arrears.reset_index(drop=True),
+        sms=sms.reset_index(drop=True),
+        lian3lei6=lian.reset_index(drop=True),
+        maturity=out[out["action_maturity_notice"]].sort_values(["final_due_date", "contract_no"],
+                                                                kind="stable").reset_index(drop=True),
+        quarterly_notices=arrears[arrears["action_written_notice"]].reset_index(drop=True),
+        inspections=out[out["inspection_due"]].sort_values(["next_inspection", "contract_no"],
+                                                           kind="stable").reset_index(drop=True),
+        limitation=out[out["limitation_status"] != ""].sort_values(["limitation_expiry", "contract_no"],
+                                                                  kind="stable").reset_index(drop=True),
+        unknown_payments=payments[~payments["contract_no"].isin(loans["contract_no"])].reset_index(drop=True),
+    )
