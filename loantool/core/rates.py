@@ -1,0 +1,129 @@
+"""Which rate a loan's schedule uses: its own 年利率, else the 利率表 (rate table) row for it.
+
+The 利率表 (schema.RATES) lists a rate per 车型 car model or 产品 product and 期数 term, optionally per
+还款方式 method: 年利率 (annual rate) for annuity / equal principal, 总费率 (total fee rate over the
+term) for flat fee. A row naming a car model is more specific than one naming only a product, and a
+row naming the loan's method more specific than one naming none; the most specific rows found decide.
+Rows that disagree there are ambiguous and reported, never guessed between.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..money import rate_to_str
+
+_KEYS = ("car_model", "product")
+
+
+def _norm(values: pd.Series) -> pd.Series:
+    """Text keys compared the way a person reads them: NFKC, spaces collapsed, case folded."""
+    def one(value: Any) -> Any:
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return None
+        text = " ".join(unicodedata.normalize("NFKC", str(value)).split()).casefold()
+        return text or None
+
+    return values.map(one).astype(object)
+
+
+def _column(frame: pd.DataFrame, name: str, dtype: str | None = None) -> pd.Series:
+    if name in frame.columns:
+        column = frame[name]
+    else:
+        column = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    return column.astype(dtype) if dtype else column
+
+
+def resolve_rates(loans: pd.DataFrame, rates: pd.DataFrame) -> tuple[pd.Series, list[tuple[Any, str]]]:
+    """The rate (rate units, pandas Int64, same index as ``loans``) each loan's schedule uses.
+
+    ``loans`` columns used: ``annual_rate`` (Int64; the loan's own 年利率 – for a flat-fee loan its
+    总费率), ``car_model``, ``product``, ``term``, ``method``; ``rates`` is the 利率表 frame (columns
+    ``car_model, product, term, annual_rate, total_fee_rate, method``, any may be missing or NA).
+    A flat-fee loan takes the row's 总费率, or its 年利率 column where that is the one the team filled.
+    Returns the rates (NA where none was found) and ``(index label, reason)`` for each such loan.
+    """
+    own = _column(loans, "annual_rate", "Int64")
+    result = pd.Series(own.to_numpy(), index=loans.index, dtype="Int64", name="rate")
+    need = np.flatnonzero(np.asarray(own.isna()))
+    if len(need) == 0:
+        return result, []
+
+    wanted = pd.DataFrame({
+        "loan": need,
+        "car_model": _norm(_column(loans, "car_model")).to_numpy()[need],
+        "product": _norm(_column(loans, "product")).to_numpy()[need],
+        "term": _column(loans, "term", "Int64").to_numpy()[need],
+        "method": _column(loans, "method").to_numpy(dtype=object)[need],
+        "car_model_text": _column(loans, "car_model").to_numpy(dtype=object)[need],
+        "product_text": _column(loans, "product").to_numpy(dtype=object)[need],
+    })
+    table = pd.DataFrame({
+        "car_model": _norm(_column(rates, "car_model")),
+        "product": _norm(_column(rates, "product")),
+        "term": _column(rates, "term", "Int64"),
+        "row_method": _column(rates, "method").astype(object),
+        "annual_rate": _column(rates, "annual_rate", "Int64"),
+        "total_fee_rate": _column(rates, "total_fee_rate", "Int64"),
+    }).dropna(subset=["term"])
+
+    # A row naming a car model matches on it (and on its product, if it names one too); a row naming
+    # only a product matches on the product. Tier 0 is the most specific.
+    by_model = wanted.dropna(subset=["car_model", "term"]).merge(
+        table.dropna(subset=["car_model"]), on=["car_model", "term"], suffixes=("", "_row"))
+    by_model = by_model[by_model["product_row"].isna() | (by_model["product_row"] == by_model["product"])]
+    by_product = wanted.dropna(subset=["product", "term"]).merge(
+        table[table["car_model"].isna()].dropna(subset=["product"]), on=["product", "term"], suffixes=("", "_row"))
+    candidates = pd.concat([by_model.assign(tier=0), by_product.assign(tier=2)], ignore_index=True)
+    method_given = candidates["row_method"].notna()
+    candidates = candidates[~method_given | (candidates["row_method"] == candidates["method"])]
+    candidates = candidates.assign(tier=candidates["tier"] + (~method_given).astype(int))
+    flat = (candidates["method"] == "flat_fee").to_numpy(dtype=bool)
+    candidates = candidates.assign(value=candidates["total_fee_rate"].where(flat, pd.NA).fillna(
+        candidates["annual_rate"]).astype("Int64"))
+
+    best = candidates[candidates["tier"] == candidates.groupby("loan")["tier"].transform("min")]
+    values = best.dropna(subset=["value"]).groupby("loan")["value"].unique()
+    single = values[values.map(len) == 1]
+    positions = single.index.to_numpy(dtype=np.int64)
+    result.iloc[positions] = pd.array([v[0] for v in single], dtype="Int64")
+
+    problems: list[tuple[Any, str]] = []
+    found = set(best["loan"].tolist())
+    detail = wanted.set_index("loan")
+    for loan in np.setdiff1d(need, positions).tolist():
+        row = detail.loc[loan]
+        method = row["method"]
+        what, what_cn = _describe(row)
+        if what is None:
+            reason = "no 年利率, and no 车型 or 产品 to look it up in 利率表 (没有年利率，也没有车型或产品可查利率表)"
+        elif pd.isna(row["term"]):
+            reason = f"no 年利率 and no 期数 to look up {what} in 利率表 (没有年利率，也没有期数可查利率表)"
+        elif loan not in found:
+            reason = (f"no rate in 利率表 for {what}, 期数 {row['term']}"
+                      f" (利率表中没有{what_cn}、期数 {row['term']} 的利率)")
+        elif loan in values.index:
+            shown = ", ".join(rate_to_str(int(v)) for v in sorted(values[loan]))
+            reason = (f"利率表 has different rates for {what}, 期数 {row['term']}: {shown}"
+                      f" (利率表中{what_cn}、期数 {row['term']} 有多个不同的利率)")
+        else:
+            column = "总费率" if method == "flat_fee" else "年利率"
+            reason = (f"the 利率表 row for {what}, 期数 {row['term']} has no {column}"
+                      f" (利率表中{what_cn}、期数 {row['term']} 的{column}为空)")
+        problems.append((loans.index[loan], reason))
+    return result, problems
+
+
+def _describe(row: pd.Series) -> tuple[str | None, str]:
+    parts = [(label, str(row[f"{key}_text"]).strip()) for key, label in zip(_KEYS, ("车型", "产品"), strict=True)
+             if pd.notna(row[key])]
+    if not parts:
+        return None, ""
+    english = " or ".join(f"{label} {value}" for label, value in parts)
+    chinese = "或".join(f"{label} {value}" for label, value in parts)
+    return english, chinese
