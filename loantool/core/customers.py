@@ -1,0 +1,209 @@
+"""Keeping the finance ledger's 贷款台账 current from customer service's table (客服信息表).
+
+Pure: two frames in, a plan out. Customer service owns the contact details; finance owns the money.
+
+- A contract in the table and not in the ledger is a new loan: its row is added with every field the
+  table has (the loan terms customer service entered, checked by the desk before a schedule is printed),
+  status 在贷 and 还款明细已出 否.
+- For a contract in both, only the contact fields are taken – 手机号 (most often), 银行卡号, 客户姓名 (a
+  corrected spelling), 身份证号, 保证人, 保证人电话 – each change reported old → new. An empty cell in the
+  table never blanks the ledger, and a masked card (``6222****1234``) never replaces a full one.
+- Fields only finance owns (贷款金额, rates, the bank's dates and amounts, 状态 …) are never taken for an
+  existing loan.
+- A contract listed twice in the table with different values is a conflict: reported, nothing applied for
+  it. A contract listed twice in the ledger is not touched either.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .matching import norm_card, norm_id
+
+CONTACT_FIELDS = ("customer_name", "id_no", "phone", "card_no", "guarantor", "guarantor_phone")
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    contract_no: str
+    loan: Hashable  # ledger frame label
+    source: Hashable  # customer-table frame label
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class NewLoan:
+    contract_no: str
+    source: Hashable
+    values: dict[str, Any]  # field key → value (frame kinds: str, fen int, rate units, Timestamp, code)
+
+
+@dataclass(frozen=True)
+class SourceConflict:
+    contract_no: str
+    field: str
+    values: tuple[str, ...]
+    sources: tuple[Hashable, ...]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    contract_no: str
+    source: Hashable
+    field: str | None
+    value: Any
+    reason: str
+
+
+@dataclass
+class SyncPlan:
+    new_loans: list[NewLoan] = field(default_factory=list)
+    changes: list[FieldChange] = field(default_factory=list)
+    conflicts: list[SourceConflict] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # contracts in both with nothing to change
+
+    @property
+    def changed_contracts(self) -> list[str]:
+        return list(dict.fromkeys(c.contract_no for c in self.changes))
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _digits(value: Any) -> str | None:
+    text = unicodedata.normalize("NFKC", str(value))
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return digits or None
+
+
+def _plain(value: Any) -> str | None:
+    return " ".join(unicodedata.normalize("NFKC", str(value)).split()) or None
+
+
+NORMALISE = {
+    "id_no": norm_id,
+    "card_no": norm_card,
+    "phone": _digits,
+    "guarantor_phone": _digits,
+    "guarantor": _plain,
+}
+
+
+def contact_value(field_key: str, value: Any) -> str | None:
+    """A contact field in the form compared and written: names without stray spaces, IDs upper-case,
+    card and phone numbers as digits only."""
+    if _missing(value):
+        return None
+    if field_key == "customer_name":
+        return " ".join(unicodedata.normalize("NFKC", str(value)).split()) or None
+    return NORMALISE[field_key](value)
+
+
+def _comparable(value: Any) -> Any:
+    if _missing(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, str):
+        return " ".join(unicodedata.normalize("NFKC", value).split())
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def plan_sync(customers: pd.DataFrame, loans: pd.DataFrame) -> SyncPlan:
+    """What the customer table changes in the ledger (see the module text for the rules)."""
+    plan = SyncPlan()
+    fields = [c for c in customers.columns if c != "excel_row"]
+    contract_of = {label: _plain(v) for label, v in customers["contract_no"].items() if not _missing(v)}
+    groups: dict[str, list[Hashable]] = {}
+    for label, contract in contract_of.items():
+        groups.setdefault(contract, []).append(label)
+    ledger_rows: dict[str, list[Hashable]] = {}
+    for label, value in loans["contract_no"].items():
+        if not _missing(value):
+            ledger_rows.setdefault(_plain(value), []).append(label)
+
+    for contract, labels in groups.items():
+        if _source_conflicts(customers, contract, labels, fields, plan):
+            continue
+        source = labels[0]
+        rows = ledger_rows.get(contract, [])
+        if not rows:
+            plan.new_loans.append(_new_loan(customers, contract, source, fields))
+            continue
+        if len(rows) > 1:
+            plan.skipped.append(Skipped(contract, source, None, None,
+                                        f"contract {contract} appears {len(rows)} times in the ledger: fix that first"))
+            continue
+        before = len(plan.changes)
+        _contact_changes(customers, loans, contract, source, rows[0], plan)
+        if len(plan.changes) == before:
+            plan.unchanged.append(contract)
+    return plan
+
+
+def _source_conflicts(customers: pd.DataFrame, contract: str, labels: list[Hashable], fields: list[str],
+                      plan: SyncPlan) -> bool:
+    if len(labels) < 2:
+        return False
+    conflicted = False
+    for key in fields:
+        values = [_comparable(customers.at[label, key]) for label in labels]
+        distinct = list(dict.fromkeys(v for v in values if v is not None))
+        if len(distinct) > 1:
+            conflicted = True
+            plan.conflicts.append(SourceConflict(contract, key, tuple(str(v) for v in distinct), tuple(labels)))
+    return conflicted
+
+
+def _new_loan(customers: pd.DataFrame, contract: str, source: Hashable, fields: list[str]) -> NewLoan:
+    values: dict[str, Any] = {}
+    for key in fields:
+        value = customers.at[source, key]
+        if _missing(value):
+            continue
+        values[key] = contact_value(key, value) if key in CONTACT_FIELDS else value
+    values["contract_no"] = contract
+    values["status"] = "active"
+    values["schedule_issued"] = False
+    return NewLoan(contract, source, values)
+
+
+def _contact_changes(customers: pd.DataFrame, loans: pd.DataFrame, contract: str, source: Hashable,
+                     loan: Hashable, plan: SyncPlan) -> None:
+    for key in CONTACT_FIELDS:
+        if key not in customers.columns:
+            continue
+        new = contact_value(key, customers.at[source, key])
+        if new is None:
+            continue  # an empty cell in the table never blanks the ledger
+        if key not in loans.columns:
+            plan.skipped.append(Skipped(contract, source, key, new,
+                                        "the ledger has no column for it: add the header to take it"))
+            continue
+        old = contact_value(key, loans.at[loan, key])
+        if old == new:
+            continue
+        if key == "card_no" and "*" in new:
+            plan.skipped.append(Skipped(contract, source, key, new,
+                                        "a masked card number is never written over the ledger's card"))
+            continue
+        raw_old = loans.at[loan, key]
+        plan.changes.append(FieldChange(contract, loan, source, key, None if _missing(raw_old) else raw_old, new))
