@@ -5,8 +5,9 @@
 Generates, in numpy only, ``--loans`` flat-fee loans of 36–60 periods picked up 1.5–3 years ago, and a
 year and a half of 还款记录 (plus one row per loan paying ahead what fell due before): most installments
 paid on the due date, a tenth in two parts, some late, partial or doubled, some loans that stop paying,
-with company advances and their repayments (about 400,000 rows for 20,000 loans). Prints the row counts, the time of ``assess_portfolio`` (best of ``--repeat``), and a
-few totals so that a change in the numbers is visible.
+with company advances and their repayments (about 400,000 rows for 20,000 loans). Prints the row
+counts, the time of ``assess_portfolio`` (best of ``--repeat``), and a few totals so that a change in
+the numbers is visible.
 """
 
 from __future__ import annotations
@@ -112,7 +113,8 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     loans, installments, payments = generate(args.loans, args.seed)
-    print(f"generated {len(loans):,} loans, {len(installments):,} installments, {len(payments):,} payment rows"
+    print(f"generated {len(loans):,} loans, {len(installments):,} installments, "
+          f"{len(payments):,} payment rows"
           f" in {time.perf_counter() - started:.2f} s")
     best = float("inf")
     for _ in range(args.repeat):

@@ -154,7 +154,7 @@ def payment_rows(payments: pd.DataFrame, as_of_day: int) -> PaymentRows:
         unknown = sorted({str(w) for w in words[kind < 0]})
         raise ValueError(f"payments: unknown or empty payment_type {unknown}; "
                          f"expected {', '.join(PAYMENT_TYPES)}")
-    if payments["paid_on"].isna().any() or payments["amount"].isna().any() or payments["contract_no"].isna().any():
+    if payments[["contract_no", "paid_on", "amount"]].isna().any().any():
         raise ValueError("payments: every row needs contract_no, paid_on and amount")
     day = day_numbers(payments["paid_on"])
     keep = day <= as_of_day
@@ -162,14 +162,14 @@ def payment_rows(payments: pd.DataFrame, as_of_day: int) -> PaymentRows:
                        payments["amount"].to_numpy(dtype=np.int64)[keep], kind[keep])
 
 
-def allocate(installments: pd.DataFrame, payments: pd.DataFrame | PaymentRows, *, as_of, tolerance_fen: int = 0,
-             contracts=None) -> Allocation:
+def allocate(installments: pd.DataFrame, payments: pd.DataFrame | PaymentRows, *, as_of,
+             tolerance_fen: int = 0, contracts=None) -> Allocation:
     """Allocate customer payments dated ≤ ``as_of`` to ``installments`` (the build_schedules frame).
 
     ``payments``: the 还款记录 frame (``contract_no, paid_on, amount, payment_type``) or its
-    :func:`payment_rows`. ``contracts`` fixes the loans and their order (rows of other contracts are ignored); by default every
-    contract found in the installments or the customer payments, sorted. A loan without installments
-    keeps all it was paid as credit.
+    :func:`payment_rows`. ``contracts`` fixes the loans and their order (rows of other contracts are
+    ignored); by default every contract found in the installments or the customer payments, sorted. A
+    loan without installments keeps all it was paid as credit.
     """
     as_of_day = day_number(as_of)
     if tolerance_fen < 0:

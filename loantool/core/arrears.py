@@ -93,11 +93,24 @@ class Rules:
 
 @dataclass
 class ArrearsResult:
-    """Everything the overdue-report shows. ``loans``: one row per active loan (ledger order);
-    ``installments``: the allocation detail of their installments (see ``allocation.Allocation``) plus
-    ``overdue``, ``late``, ``in_window``, ``penalty``, ``sms_due``. The lists are filtered views of
-    ``loans`` (``sms`` of ``installments``), sorted for the desk. ``unknown_payments``: 还款记录 rows whose
-    contract is not in the loans frame at all."""
+    """Everything the overdue-report shows.
+
+    ``loans``, one row per active loan in ledger order: contract_no, customer_name, principal, dpd,
+    bucket (M0…M7+), classification (normal…loss), overdue_periods, overdue_amount, penalty,
+    outstanding_principal, principal_paid, customer_paid, consecutive_late, cumulative_late, lian3lei6,
+    unrecovered_advances, credit, oldest_unpaid_due, missed_due_dates, next_due_date, next_due_amount,
+    final_due_date, open_installments, action_<code> (one bool per ``classify.ACTIONS``), actions
+    (codes, ';'), action_labels (Chinese, '、'), suggested_action (the call list's text), risk_grade,
+    last_inspection, next_inspection, inspection_due, inspection_reason (``classify.INSPECTION_REASONS``),
+    last_notice_signed, notice_this_quarter, limitation_expiry, limitation_status ("", "expiring",
+    "expired"). Money in fen (int64), dates datetime64 (NaT when none).
+
+    ``installments``: the allocation detail (see ``allocation.Allocation``) plus ``overdue``, ``late``,
+    ``in_window`` (inside the look-back window), ``penalty`` and ``sms_due``. The lists are filtered
+    views of ``loans``, sorted for the desk: ``call_list`` (in arrears, worst first), ``lian3lei6`` (plus
+    ``late_due_dates``), ``maturity``, ``quarterly_notices``, ``inspections``, ``limitation``; ``sms``
+    is installment rows. ``unknown_payments``: 还款记录 rows whose contract is in no loan at all.
+    """
 
     as_of: pd.Timestamp
     rules: Rules
@@ -138,10 +151,9 @@ def _penalty(unpaid: np.ndarray, days: np.ndarray, rate_units: int) -> np.ndarra
         return np.zeros(len(unpaid), dtype=np.int64)
     if int(unpaid.max()) * rate_units * max(int(days.max()), 1) < 2**61:
         return div_round_half_up_array(unpaid * rate_units * days, RATE_SCALE)
-    from ..money import div_round_half_up
-
-    return np.array([div_round_half_up(int(u) * rate_units * int(d), RATE_SCALE)
-                     for u, d in zip(unpaid, days, strict=True)], dtype=np.int64)
+    # beyond int64: the same half-up division on Python integers (numerator ≥ 0 here)
+    numerator = unpaid.astype(object) * rate_units * days.astype(object)
+    return ((2 * numerator + RATE_SCALE) // (2 * RATE_SCALE)).astype(np.int64)
 
 
 def _longest_runs(flag: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -150,7 +162,7 @@ def _longest_runs(flag: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> n
     breaks = np.where(flag, -1, index)
     first = starts[counts > 0]
     breaks[first] = np.maximum(breaks[first], first - 1)  # a run cannot reach back into the previous loan
-    run = np.where(flag, index - np.maximum.accumulate(breaks) if len(flag) else index, 0)
+    run = np.where(flag, index - np.maximum.accumulate(breaks), 0)
     return segment_reduce(np.maximum, run, starts, counts, 0)
 
 
@@ -226,7 +238,8 @@ def assess_portfolio(loans: pd.DataFrame, installments: pd.DataFrame, payments: 
     principal_paid = alloc.totals["principal_paid"].to_numpy(dtype=np.int64)
     last_notice = _loan_dates(active, "last_notice_signed")
     last_inspection = _loan_dates(active, "last_inspection")
-    grade = active["risk_grade"].to_numpy(dtype=object) if "risk_grade" in active else np.full(n, None, object)
+    grade = (active["risk_grade"].to_numpy(dtype=object) if "risk_grade" in active
+             else np.full(n, None, dtype=object))
     out = pd.DataFrame({
         "contract_no": active["contract_no"].to_numpy(dtype=object),
         "customer_name": active["customer_name"].to_numpy(dtype=object) if "customer_name" in active

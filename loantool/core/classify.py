@@ -198,7 +198,8 @@ class PortfolioSummary:
         out.update(active_loans=self.active_loans, loans_in_arrears=self.loans_in_arrears,
                    lian3lei6=self.lian3lei6, npl_loans=self.npl_loans, npl_ratio=self.npl_ratio_display)
         out["by_bucket"] = [
-            {"bucket": r.bucket, "loans": int(r.loans), "outstanding_principal": fen_to_str(r.outstanding_principal),
+            {"bucket": r.bucket, "loans": int(r.loans),
+             "outstanding_principal": fen_to_str(r.outstanding_principal),
              "overdue_amount": fen_to_str(r.overdue_amount)} for r in self.by_bucket.itertuples()]
         out["by_class"] = [
             {"classification": r.classification, "loans": int(r.loans),
