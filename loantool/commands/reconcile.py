@@ -1,0 +1,58 @@
+"""loantool reconcile-bank – a month's bank statements against what was due, and the advance list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..cli import AsOfOpt, ConfigOpt, DebugOpt, JsonOpt, LedgerOpt, QuietOpt, command, make_run, parse_date_option
+from ..errors import FindingsExit
+
+HELP = """银行对账 Reconcile bank repayment statements for a month.
+
+Reads STATEMENT… (.xlsx, .xls or CSV; title rows, masked cards, 成功/失败 and 流水号 handled), matches
+each line to a loan and compares with what was due in --period: paid / short / over / unpaid per
+installment, unmatched lines with the reason, duplicate 流水号, failed deductions and lines of other
+months. Writes the report (汇总 with the advance-list digest and signature lines, 垫款清单, 差异,
+未匹配流水, 重复与失败) to --out. Read-only by default: --post records the matched customer payments in
+还款记录 (客户还款, with the 流水号) and --post-advances DATE the advance list as 公司垫款 rows dated
+DATE; both are idempotent. --fail-on-diff exits 4 when there are short, over, unpaid or unmatched
+items."""
+
+
+@command("reconcile-bank", HELP)
+def reconcile_bank(
+    statements: Annotated[list[Path], typer.Argument(help="银行扣款流水 Bank statement files.", show_default=False)],
+    period: Annotated[str, typer.Option("--period", help="对账月份 The month, YYYY-MM.", show_default=False)],
+    out: Annotated[Path | None, typer.Option("--out", help="Report file (default: reports/银行对账_YYYY-MM.xlsx).")] = None,
+    post: Annotated[bool, typer.Option("--post", help="Record matched customer payments in 还款记录.")] = False,
+    post_advances: Annotated[str | None, typer.Option(
+        "--post-advances", help="Record the advance list as 公司垫款 dated DATE (YYYY-MM-DD).")] = None,
+    fail_on_diff: Annotated[bool, typer.Option(
+        "--fail-on-diff", help="Exit 4 when there are short, over, unpaid or unmatched items.")] = False,
+    ledger: LedgerOpt = None, config: ConfigOpt = None, as_of: AsOfOpt = None,
+    json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False,
+) -> None:
+    from ..reports.reconcile import render_console
+    from ..workflows import reconcile as workflow
+
+    run = make_run(ledger, config, as_of, json_, quiet, debug)
+    month = workflow.parse_period(period)
+    advance_date = parse_date_option(post_advances, "--post-advances")
+    result = workflow.reconcile_bank(run, statements=statements, period=month, out=out, post_payments=post,
+                                     post_advances=advance_date)
+    if run.json:
+        run.emit_json(result.to_dict())
+    elif not run.quiet:
+        for warning in result.warnings[:5]:
+            run.err.print(f"Warning: {warning.describe()}", markup=False)
+        if len(result.warnings) > 5:
+            run.err.print(f"… and {len(result.warnings) - 5} more warnings from the ledger's checks on entry.")
+        render_console(result, run.out)
+    findings = {k: v for k, v in result.rec.findings().items() if v}
+    if fail_on_diff and findings:
+        raise FindingsExit(f"reconciliation for {month.label} has findings: "
+                           + ", ".join(f"{v} {k}" for k, v in findings.items()) + ".",
+                           f"See {result.report_path}.")

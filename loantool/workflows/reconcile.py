@@ -1,0 +1,279 @@
+"""reconcile-bank: a month's bank statements against what was due (银行对账), the advance list (垫款清单),
+and – only when asked – posting to 还款记录.
+
+Read-only by default: the ledger is read without the lock and nothing is written but the report.
+``--post`` / ``--post-advances`` run inside the ledger transaction (lock, backup, atomic replace,
+journal) and are idempotent:
+
+- a customer payment (客户还款) is already posted when 还款记录 holds a row with the same 流水号 (any
+  type); a line without a 流水号 is keyed on 合同编号 + 交易日期 + 金额 + occurrence – the k-th such
+  line of the statements is posted only while 还款记录 holds fewer than k 客户还款 rows without a
+  流水号 for that contract, date and amount;
+- a company advance (公司垫款) is keyed on (合同编号, the installment's due date); the due date is
+  written into 备注 as ``垫付 YYYY-MM-DD 期`` and read back from there (ADVANCE_NOTE).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..core.reconcile import Period, Reconciliation, prepare_loans, reconcile
+from ..errors import InputError, UsageError
+from ..ledger.read import Ledger, load_ledger, read_table
+from ..money import fen_to_decimal, fen_to_str
+from ..schema import PAYMENT_TYPES, PAYMENTS, STATEMENT, label
+from .schedule import schedules_for
+
+ADVANCE_NOTE = "垫付 {due} 期"  # the stable key of a posted advance, inside 备注
+_ADVANCE_KEY = re.compile(r"垫付\s*(\d{4}-\d{2}-\d{2})\s*期")
+LINE_FIELDS = ("source", "excel_row", "card_no", "customer_name", "paid_on", "amount", "bank_ref")
+
+
+def parse_period(text: str) -> Period:
+    try:
+        return Period.parse(text)
+    except ValueError:
+        raise UsageError(f"--period {text!r} is not a month.", "Write it as YYYY-MM, e.g. 2026-11.") from None
+
+
+@dataclass
+class Posting:
+    """What --post / --post-advances did (or found already done)."""
+
+    payments_added: int = 0
+    payments_already: int = 0
+    advances_added: int = 0
+    advances_already: int = 0
+    advance_date: dt.date | None = None
+    requested: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"requested": list(self.requested), "payments_added": self.payments_added,
+                "payments_already": self.payments_already, "advances_added": self.advances_added,
+                "advances_already": self.advances_already,
+                "advance_date": self.advance_date.isoformat() if self.advance_date else None}
+
+
+@dataclass
+class ReconcileResult:
+    rec: Reconciliation
+    statements: list[Path]
+    ledger_path: Path
+    posting: Posting | None = None
+    report_path: Path | None = None
+    warnings: list[Any] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        rec = self.rec
+        lines = rec.lines
+        return {
+            "period": rec.period.label,
+            "statements": [p.name for p in self.statements],
+            "installments": [
+                {"contract_no": r.contract_no, "customer_name": _str(r.customer_name), "due_date": _iso(r.due_date),
+                 "expected": fen_to_str(r.expected), "received": fen_to_str(r.received), "status": r.status}
+                for r in rec.installments.itertuples(index=False)],
+            "unmatched_lines": _lines(lines[lines["category"] == "unmatched"], "reason"),
+            "duplicate_lines": _lines(lines[lines["category"] == "duplicate"], "first"),
+            "failed_lines": _lines(lines[lines["category"] == "failed"]),
+            "outside_month_lines": _lines(lines[lines["category"] == "outside_month"]),
+            "advances": [
+                {"contract_no": r.contract_no, "customer_name": _str(r.customer_name), "card_no": _str(r.card_no),
+                 "due_date": _iso(r.due_date), "amount": fen_to_str(r.amount)}
+                for r in rec.advances.itertuples(index=False)],
+            "totals": {k: (v if k.endswith("_count") else fen_to_str(v)) for k, v in rec.totals.items()},
+            "digest": rec.digest,
+            "posted": self.posting.to_dict() if self.posting else None,
+            "report": str(self.report_path) if self.report_path else None,
+        }
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _iso(value: Any) -> str | None:
+    return None if pd.isna(value) else pd.Timestamp(value).date().isoformat()
+
+
+def _lines(frame: pd.DataFrame, extra: str | None = None) -> list[dict[str, Any]]:
+    out = []
+    for r in frame.itertuples(index=False):
+        item = {"file": r.source, "row": int(r.excel_row), "card_no": _str(r.card_no),
+                "customer_name": _str(r.customer_name), "paid_on": _iso(r.paid_on),
+                "amount": None if pd.isna(r.amount) else fen_to_str(r.amount), "bank_ref": _str(r.bank_ref),
+                "contract_no": _str(r.contract_no)}
+        if extra == "reason":
+            item["reason"] = r.reason
+        elif extra == "first":
+            item["first_file"], item["first_row"] = r.first_source, int(r.first_row)
+        out.append(item)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ reading
+
+
+def read_statements(paths: list[Path], settings: Any) -> pd.DataFrame:
+    """Every line of every statement, files in the order given, rows in file order (read-only)."""
+    if not paths:
+        raise UsageError("name at least one bank statement file.")
+    frames = []
+    for path in paths:
+        if not Path(path).is_file():
+            raise UsageError(f"statement {path} not found.", "Check the file name and folder.")
+        read = read_table(Path(path), STATEMENT, settings=settings)
+        frame = read.frame.assign(source=Path(path).name)
+        frames.append(frame)
+    columns = [*LINE_FIELDS, "deduction_status"]
+    lines = pd.concat([f.reindex(columns=columns) for f in frames], ignore_index=True)
+    lines["amount"] = pd.array(lines["amount"], dtype="Int64")
+    lines["paid_on"] = pd.to_datetime(lines["paid_on"])
+    return lines
+
+
+def reconcile_ledger(ledger: Ledger, lines: pd.DataFrame, period: Period, settings: Any) -> Reconciliation:
+    """Schedules of the loans active in the month (only those: a settled loan's old data cannot block the
+    run), then the core reconciliation."""
+    loans = ledger.loans.frame
+    active = prepare_loans(loans, period)["active"].to_numpy()
+    schedules = schedules_for(ledger, loans[active], settings)
+    return reconcile(loans, schedules.installments, lines, period)
+
+
+# ------------------------------------------------------------------------------------------------ posting
+
+
+def payments_to_post(rec: Reconciliation, existing: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Matched, successful, in-month lines not yet in 还款记录; and how many were already there."""
+    lines = rec.lines[rec.lines["category"] == "matched"].copy()
+    ref = lines["bank_ref"].fillna("").astype(str).str.strip()
+    known_refs = set(existing["bank_ref"].dropna().astype(str).str.strip()) - {""}
+    with_ref = ref.ne("")
+    posted_ref = with_ref & ref.isin(known_refs)
+
+    key = ["contract_no", "paid_on", "amount"]
+    bare = lines[~with_ref].assign(amount=lambda f: f["amount"].astype("int64"))
+    occurrence = bare.groupby(key, sort=False).cumcount() + 1
+    paid = existing[(existing["payment_type"] == "customer_paid")
+                    & existing["bank_ref"].fillna("").astype(str).str.strip().eq("")]
+    have = (paid.assign(amount=paid["amount"].astype("int64")).groupby(key).size().rename("have").reset_index())
+    have["paid_on"] = have["paid_on"].astype("datetime64[ns]")
+    counted = (bare[key].assign(paid_on=bare["paid_on"].astype("datetime64[ns]"))
+               .merge(have, on=key, how="left")["have"].fillna(0).to_numpy())
+    posted_bare = pd.Series(occurrence.to_numpy() <= counted, index=bare.index)
+
+    already = posted_ref.copy()
+    already.loc[posted_bare.index] = posted_bare
+    return lines[~already], int(already.sum())
+
+
+def advances_to_post(rec: Reconciliation, existing: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Advance-list rows whose (合同编号, due date) has no 公司垫款 row with that due date in 备注."""
+    advances = rec.advances
+    rows = existing[existing["payment_type"] == "company_advance"]
+    due = rows["note"].fillna("").astype(str).str.extract(_ADVANCE_KEY, expand=False)
+    keys = set(zip(rows["contract_no"].astype(str), due.fillna(""), strict=True))
+    wanted = list(zip(advances["contract_no"].astype(str), advances["due_date"].dt.strftime("%Y-%m-%d"),
+                      strict=True))
+    done = pd.Series([k in keys for k in wanted], index=advances.index, dtype=bool)
+    return advances[~done], int(done.sum())
+
+
+def payment_columns(ledger: Ledger) -> tuple[str, list[str] | None, dict[str, int]]:
+    """Sheet name, header to create (when 还款记录 is missing) and field key → column of 还款记录."""
+    read = ledger.payments
+    if read.sheet is None:
+        return PAYMENTS.sheet_name, [f.header for f in PAYMENTS.fields], {
+            f.key: i for i, f in enumerate(PAYMENTS.fields, start=1)}
+    columns = dict(read.columns)
+    missing = [PAYMENTS.field(k).header for k in ("bank_ref", "note") if k not in columns]
+    if missing:
+        raise InputError(f"{ledger.path.name} sheet {read.sheet} has no {' / '.join(missing)} column, so a "
+                         "posting could not be recognised on the next run; nothing was written.",
+                         hint=f"Add the column(s) headed {' and '.join(missing)} to {read.sheet}, then run again.")
+    return read.sheet, None, columns
+
+
+def posting_edits(ledger: Ledger, payments: pd.DataFrame, advances: pd.DataFrame, rec: Reconciliation,
+                  advance_date: dt.date | None) -> list[Any]:
+    """The rows appended to 还款记录 (the sheet is created with its header when missing)."""
+    from ..ledger.xlsx_patch import SheetEdits
+
+    sheet, create, columns = payment_columns(ledger)
+    period = rec.period.label
+    rows: list[dict[int, Any]] = []
+    for r in payments.itertuples(index=False):
+        ref = _str(r.bank_ref)
+        rows.append({columns["contract_no"]: r.contract_no, columns["paid_on"]: pd.Timestamp(r.paid_on).date(),
+                     columns["amount"]: fen_to_decimal(r.amount),
+                     columns["payment_type"]: label(PAYMENT_TYPES, "customer_paid"),
+                     columns["bank_ref"]: ref.strip() if ref else None,
+                     columns["note"]: f"银行对账 {period} {r.source} 第{int(r.excel_row)}行"})
+    for r in advances.itertuples(index=False):
+        due = pd.Timestamp(r.due_date).date().isoformat()
+        rows.append({columns["contract_no"]: r.contract_no, columns["paid_on"]: advance_date,
+                     columns["amount"]: fen_to_decimal(r.amount),
+                     columns["payment_type"]: label(PAYMENT_TYPES, "company_advance"),
+                     columns["bank_ref"]: None,
+                     columns["note"]: f"{ADVANCE_NOTE.format(due=due)} 银行对账 {period}"})
+    if not rows:
+        return []
+    return [SheetEdits(sheet=sheet, appends=rows, create_header=create, header_row=ledger.payments.header_row)]
+
+
+def post(ledger: Ledger, rec: Reconciliation, *, payments: bool, advance_date: dt.date | None
+         ) -> tuple[list[Any], Posting]:
+    """Edits for whatever of the month is not in 还款记录 yet, and the counts."""
+    payment_columns(ledger)  # refuse before anything is decided
+    existing = ledger.payments.frame.reindex(columns=[f.key for f in PAYMENTS.fields])
+    new_payments, paid_before = payments_to_post(rec, existing) if payments else (rec.lines.iloc[:0], 0)
+    new_advances, advanced_before = (advances_to_post(rec, existing) if advance_date
+                                     else (rec.advances.iloc[:0], 0))
+    edits = posting_edits(ledger, new_payments, new_advances, rec, advance_date)
+    requested = tuple(name for name, on in (("payments", payments), ("advances", advance_date)) if on)
+    return edits, Posting(len(new_payments), paid_before, len(new_advances), advanced_before, advance_date,
+                          requested)
+
+
+# ------------------------------------------------------------------------------------------------ the run
+
+
+def reconcile_bank(run: Any, *, statements: list[Path], period: Period, out: Path | None,
+                   post_payments: bool, post_advances: dt.date | None) -> ReconcileResult:
+    """Read the statements and the ledger, reconcile the month, post if asked, write the report."""
+    from ..reports.reconcile import write_report
+
+    settings = run.settings
+    lines = read_statements(statements, settings)
+    writing = post_payments or post_advances is not None
+    arguments = [*map(str, statements), "--period", period.label, *(["--post"] if post_payments else []),
+                 *(["--post-advances", post_advances.isoformat()] if post_advances else [])]
+    guard = (_transaction(run, arguments, statements) if writing else nullcontext(None))
+    posting = None
+    with guard as tx:
+        ledger = load_ledger(tx.path if tx is not None else run.ledger_path, settings, as_of=run.as_of)
+        rec = reconcile_ledger(ledger, lines, period, settings)
+        if tx is not None:
+            edits, posting = post(ledger, rec, payments=post_payments, advance_date=post_advances)
+            tx.commit(edits, rows_added=posting.payments_added + posting.advances_added, cells_changed=0,
+                      summary={"period": period.label, "digest": rec.digest, **posting.to_dict()})
+    result = ReconcileResult(rec=rec, statements=list(statements), ledger_path=ledger.path, posting=posting,
+                             warnings=list(ledger.loans.warnings))
+    target = out or settings.resolve(settings.morning.reports_dir) / f"银行对账_{period.label}.xlsx"
+    result.report_path = write_report(result, target, settings.company.name, run.as_of)
+    return result
+
+
+def _transaction(run: Any, arguments: list[str], statements: list[Path]) -> Any:
+    from ..ledger.transaction import ledger_transaction
+
+    return ledger_transaction(run.ledger_path, run.settings, command="reconcile-bank", arguments=arguments,
+                              inputs=list(statements))
