@@ -1,0 +1,169 @@
+"""Checks on entry (核对验证数据): what the desk checks before a schedule is printed.
+
+Each finding names the cell and is a warning – the number may be odd but real (a UnionPay card that
+fails the Luhn check exists) – except a contract number used twice, which is an error: every other
+command keys on it. Nothing is ever corrected here. The checks run over whole columns with numpy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import CellProblem
+
+# (row label, field key, cell value, reason, code) → a CellProblem naming file, sheet, row and column
+ProblemAt = Callable[[Any, str, Any, str, str], CellProblem]
+
+_ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
+_ID_CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)
+EARLIEST_PICKUP = date(2000, 1, 1)
+
+
+def _digits(strings: list[str], width: int) -> np.ndarray:
+    """Equal-length ASCII strings → an (n, width) array of their characters' codes."""
+    joined = "".join(strings).encode("ascii")
+    return np.frombuffer(joined, dtype=np.uint8).reshape(len(strings), width)
+
+
+def id_checksum_ok(ids: list[str]) -> np.ndarray:
+    """GB 11643 check character of 18-character ID numbers (17 digits, then a digit or X)."""
+    if not ids:
+        return np.zeros(0, dtype=bool)
+    chars = _digits(ids, 18)
+    total = (chars[:, :17].astype(np.int64) - 48) @ _ID_WEIGHTS
+    return _ID_CHECK[total % 11] == chars[:, 17]
+
+
+def luhn_ok(numbers: list[str]) -> np.ndarray:
+    """The Luhn check digit of card numbers, all of the same length."""
+    if not numbers:
+        return np.zeros(0, dtype=bool)
+    digits = _digits(numbers, len(numbers[0])).astype(np.int64) - 48
+    from_right = digits[:, ::-1].copy()
+    doubled = from_right[:, 1::2] * 2
+    from_right[:, 1::2] = np.where(doubled > 9, doubled - 9, doubled)
+    return from_right.sum(axis=1) % 10 == 0
+
+
+def _text_cells(frame: pd.DataFrame, key: str) -> pd.Series:
+    if key not in frame:
+        return pd.Series([], dtype=object)
+    return frame[key].dropna().astype(str)
+
+
+def check_id_numbers(frame: pd.DataFrame, problem_at: ProblemAt) -> list[CellProblem]:
+    found: list[CellProblem] = []
+    ids = _text_cells(frame, "id_no")
+    long_form = ids.str.fullmatch(r"\d{17}[\dX]")
+    old_form = ids.str.fullmatch(r"\d{15}")
+    for label in ids.index[~(long_form | old_form)]:
+        found.append(problem_at(label, "id_no", ids[label],
+                                "an ID number has 18 characters (17 digits, then a digit or X)", "id-number"))
+    candidates = ids[long_form]
+    bad_sum = candidates.index[~id_checksum_ok(candidates.tolist())]
+    for label in bad_sum:
+        found.append(problem_at(label, "id_no", ids[label], "the check character (GB 11643) does not match; "
+                                "check the ID number", "id-number"))
+    births = pd.concat([candidates.str[6:14], "19" + ids[old_form].str[6:12]])
+    unreal = pd.to_datetime(births, format="%Y%m%d", errors="coerce").isna()
+    for label in births.index[unreal.to_numpy()]:
+        if label not in bad_sum:
+            found.append(problem_at(label, "id_no", ids[label], "the birth date inside the ID number is not a "
+                                    "real date", "id-number"))
+    return found
+
+
+def check_cards(frame: pd.DataFrame, problem_at: ProblemAt) -> list[CellProblem]:
+    found: list[CellProblem] = []
+    cards = _text_cells(frame, "card_no")
+    masked = cards.str.contains("*", regex=False)
+    well_formed = cards.str.fullmatch(r"\d{16,19}")
+    for label in cards.index[masked]:
+        found.append(problem_at(label, "card_no", cards[label],
+                                "the card number is masked; enter the full number", "card-number"))
+    for label in cards.index[~masked & ~well_formed]:
+        found.append(problem_at(label, "card_no", cards[label],
+                                "a bank card number has 16–19 digits", "card-number"))
+    good = cards[well_formed]
+    for _, same_length in good.groupby(good.str.len()):
+        failing = same_length.index[~luhn_ok(same_length.tolist())]
+        for label in failing:
+            found.append(problem_at(label, "card_no", cards[label], "fails the card's check digit (Luhn); "
+                                    "check the number (a few UnionPay cards do fail it)", "card-number"))
+    return found
+
+
+def check_phones(frame: pd.DataFrame, problem_at: ProblemAt, key: str = "phone") -> list[CellProblem]:
+    phones = _text_cells(frame, key)
+    national = phones.str.replace(r"^(?:\+?86|0086)", "", regex=True).str.replace("-", "", regex=False)
+    bad = ~national.str.fullmatch(r"1\d{10}")
+    return [problem_at(label, key, phones[label], "a mobile number has 11 digits starting with 1", "phone")
+            for label in phones.index[bad]]
+
+
+def check_loan_terms(frame: pd.DataFrame, problem_at: ProblemAt, today: date) -> list[CellProblem]:
+    found: list[CellProblem] = []
+    if "principal" in frame:
+        principal = frame["principal"]
+        for label in frame.index[(principal <= 0).fillna(False).to_numpy(dtype=bool)]:
+            found.append(problem_at(label, "principal", _yuan(principal[label]), "the loan amount must be more "
+                                    "than 0", "principal"))
+    if "term" in frame:
+        term = frame["term"]
+        for label in frame.index[term.isna().to_numpy(dtype=bool)]:
+            found.append(problem_at(label, "term", None, "no term: enter 期数 in months (or 贷款年限 in years)",
+                                    "term"))
+        outside = ((term < 1) | (term > 120)).fillna(False).to_numpy(dtype=bool)
+        for label in frame.index[outside]:
+            found.append(problem_at(label, "term", int(term[label]), "the term must be 1–120 months", "term"))
+    if "pickup_date" in frame:
+        pickup = frame["pickup_date"]
+        future = (pickup > pd.Timestamp(today)).to_numpy(dtype=bool)
+        early = (pickup < pd.Timestamp(EARLIEST_PICKUP)).to_numpy(dtype=bool)
+        for label in frame.index[future]:
+            found.append(problem_at(label, "pickup_date", pickup[label].date().isoformat(),
+                                    f"the pickup date is after today ({today.isoformat()})", "pickup-date"))
+        for label in frame.index[early]:
+            found.append(problem_at(label, "pickup_date", pickup[label].date().isoformat(),
+                                    "the pickup date is before 2000", "pickup-date"))
+    return found
+
+
+def _yuan(fen: Any) -> str:
+    from ..money import fen_to_str
+
+    return fen_to_str(int(fen))
+
+
+def check_loans(frame: pd.DataFrame, problem_at: ProblemAt, today: date) -> list[CellProblem]:
+    """Every entry-check warning for the loans of the ledger, in row order."""
+    found = (
+        check_id_numbers(frame, problem_at)
+        + check_cards(frame, problem_at)
+        + check_phones(frame, problem_at, "phone")
+        + check_phones(frame, problem_at, "guarantor_phone")
+        + check_loan_terms(frame, problem_at, today)
+    )
+    return sorted(found, key=lambda p: (p.row or 0, p.column or ""))
+
+
+def duplicate_contracts(frame: pd.DataFrame, problem_at: ProblemAt) -> list[CellProblem]:
+    """Errors: every row whose contract number another row also uses."""
+    if "contract_no" not in frame or frame.empty:
+        return []
+    numbers = frame["contract_no"].dropna()
+    repeated = numbers[numbers.duplicated(keep=False)]
+    found: list[CellProblem] = []
+    rows = frame["excel_row"] if "excel_row" in frame else pd.Series(frame.index, index=frame.index)
+    for number, group in repeated.groupby(repeated, sort=False):
+        where = ", ".join(str(int(rows[label])) for label in group.index)
+        for label in group.index:
+            found.append(problem_at(label, "contract_no", number,
+                                    f"contract number used on more than one row (rows {where}); each loan "
+                                    "needs its own", "duplicate-contract"))
+    return sorted(found, key=lambda p: p.row or 0)

@@ -1,0 +1,501 @@
+"""Cell values → typed columns, one kind of ``schema.KINDS`` at a time, with a reason for every bad cell.
+
+A column is factorized first (:class:`Column`: integer codes into its distinct values), each distinct
+value is coerced once, and the result is spread back over the rows with numpy. A payments sheet of
+400,000 rows holds a few hundred dates, a few thousand amounts and three payment types, so the Python
+work is per distinct value, not per cell.
+
+Identifiers stay text. A card or ID number that reached the file as a number has already lost its last
+digits (a spreadsheet keeps 15 significant digits): that is an error, never "repaired".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import schema
+from ..money import MoneyError, parse_rate, yuan_to_fen_exact
+
+
+class CoerceError(ValueError):
+    """A cell that is not a value of its kind; the message is the reason shown to the user."""
+
+
+STORED_AS_NUMBER = "stored as a number, its last digits may be lost; format the column as text and re-enter"
+# what a spreadsheet shows for "no amount" / "no date"
+BLANK_WORDS = frozenset({"-", "--", "—", "——", "/", "n/a", "N/A", "无"})
+TOTAL_WORDS = ("人民币合计", "合计", "总计", "小计")
+
+_EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 (serials above 60 skip Excel's fake 1900-02-29)
+_MAX_SERIAL = 2958465  # 9999-12-31
+_FLOAT_EXACT = 1e15  # at and above this a spreadsheet number may have lost digits
+_WS = re.compile(r"\s+")
+_PLAIN_ID = re.compile(r"[0-9A-Za-z_\-/.*#]+")
+_SCIENTIFIC = re.compile(r"[+-]?\d+(\.\d+)?[eE][+-]?\d+")
+_PLAIN_AMOUNT = re.compile(r"(-?)(\d{1,13})(?:\.(\d{1,2}))?")
+_DATE = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:(?:\s+|T)\d{1,2}[:：]\d{2}(?:[:：]\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
+_DATE_DIGITS = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_WHOLE = re.compile(r"(?:每月)?([+-]?\d+)(?:\.0+)?(?:期|个月|月|日|号|天|年)?")
+
+
+# ----------------------------------------------------------------------------------------------- columns
+
+
+class _Flag:
+    """A TRUE/FALSE cell kept apart from 1 and 0 while factorizing (``True == 1`` in Python)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: bool):
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Flag) and other.value == self.value
+
+    def __hash__(self) -> int:
+        return hash(("flag", self.value))
+
+
+_TYPE_OF = np.frompyfunc(type, 1, 1)
+
+
+@dataclass
+class Column:
+    """The cells of one column as ``codes`` (−1 = empty cell) into ``uniques``."""
+
+    codes: np.ndarray
+    uniques: np.ndarray
+    _blank: np.ndarray | None = None  # per unique value, computed once
+
+    @classmethod
+    def of(cls, values: Sequence[Any] | np.ndarray) -> Column:
+        if isinstance(values, np.ndarray) and values.dtype == object:
+            cells = values
+        else:
+            cells = np.empty(len(values), dtype=object)
+            cells[:] = list(values)
+        codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+        if any(type(u) in (bool, int, float) and (u == 0 or u == 1) for u in uniques):
+            # TRUE may have merged with 1 (and FALSE with 0): factorize again with the flags kept apart
+            flags = np.flatnonzero(_TYPE_OF(cells) == bool)
+            if len(flags):
+                cells = cells.copy()
+                cells[flags] = [_Flag(v) for v in cells[flags]]
+                codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+                uniques = [u.value if isinstance(u, _Flag) else u for u in uniques]
+        plain = np.empty(len(uniques), dtype=object)
+        plain[:] = list(uniques)
+        return cls(np.asarray(codes, dtype=np.intp), plain)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def take(self, selector: np.ndarray) -> Column:
+        return Column(self.codes[selector], self.uniques, self._blank)
+
+    def value(self, position: int) -> Any:
+        code = self.codes[position]
+        return None if code < 0 else self.uniques[code]
+
+    def values(self) -> list[Any]:
+        return [self.value(i) for i in range(len(self))]
+
+    def per_row(self, per_unique: np.ndarray, empty: Any) -> np.ndarray:
+        """Spread a per-distinct-value array over the rows; ``empty`` where the cell is empty."""
+        extended = np.empty(len(per_unique) + 1, dtype=per_unique.dtype)
+        extended[:-1] = per_unique
+        extended[-1] = empty
+        return extended[np.where(self.codes < 0, len(per_unique), self.codes)]
+
+    def blank_unique(self) -> np.ndarray:
+        if self._blank is None:
+            self._blank = np.fromiter(map(is_blank, self.uniques), dtype=bool, count=len(self.uniques))
+        return self._blank
+
+    def blank(self) -> np.ndarray:
+        """Rows whose cell is empty or only spaces."""
+        return self.per_row(self.blank_unique(), True)
+
+    def total_label(self) -> np.ndarray:
+        """Rows whose cell starts with a total label (合计, 总计, 人民币合计, 小计)."""
+        flags = np.fromiter(map(is_total_label, self.uniques), dtype=bool, count=len(self.uniques))
+        return self.per_row(flags, False)
+
+
+def is_blank(value: Any) -> bool:
+    kind = type(value)
+    if kind is str:
+        return not value or (value[0].isspace() and not value.strip())
+    if kind is float:
+        return value != value  # NaN
+    return value is None
+
+
+_TOTAL_FIRST = frozenset(word[0] for word in TOTAL_WORDS)
+
+
+def is_total_label(value: Any) -> bool:
+    if type(value) is not str:
+        return False
+    text = value.lstrip()
+    if not text or text[0] not in _TOTAL_FIRST:
+        return False
+    return _WS.sub("", text).startswith(TOTAL_WORDS)
+
+
+# --------------------------------------------------------------------------------------------- scalars
+
+
+def _text_of(value: Any) -> str:
+    """A cell as the user sees it: ``12345.0`` → ``"12345"``."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < _FLOAT_EXACT:
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    if value is True or value is False:
+        return "TRUE" if value else "FALSE"
+    return str(value)
+
+
+def _unwrap(text: str) -> str:
+    """Strip the ways spreadsheets force text: ``="…"`` and a leading apostrophe."""
+    if text.startswith('="') and text.endswith('"') and len(text) >= 3:
+        text = text[2:-1]
+    return text.lstrip("'‘’`")
+
+
+def to_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if type(value) is str:
+        return value.strip() or None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise CoerceError("not a finite number")
+    return _text_of(value).strip() or None
+
+
+def to_identifier(value: Any, kind: str = "contract") -> str | None:
+    """Contract, ID, card or phone number as text: spaces, tabs, ``="…"`` and apostrophes removed."""
+    if value is None:
+        return None
+    if type(value) is str:
+        text = value
+        if not _PLAIN_ID.fullmatch(text):
+            text = _unwrap(_WS.sub("", unicodedata.normalize("NFKC", text)))
+            if _SCIENTIFIC.fullmatch(text):
+                raise CoerceError(f"shown in scientific notation: {STORED_AS_NUMBER}")
+        if kind == "id_no":
+            text = text.upper()
+        return text or None
+    if value is True or value is False:
+        raise CoerceError("a TRUE/FALSE value, not a number or code")
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value) or abs(value) >= _FLOAT_EXACT:
+            raise CoerceError(STORED_AS_NUMBER)
+        if isinstance(value, float) and not value.is_integer():
+            raise CoerceError("a number with decimals, not a number or code; format the column as text")
+        return str(int(value))
+    if isinstance(value, (date, time, timedelta)):
+        raise CoerceError("a date or time, not a number or code")
+    return to_text(value)
+
+
+def _blank_word(value: Any) -> str | None:
+    """The cleaned text of a string cell, or None when it means "empty" (blank, ``-``, ``/`` …)."""
+    text = unicodedata.normalize("NFKC", value).strip()
+    return None if not text or text in BLANK_WORDS else text
+
+
+def to_amount(value: Any) -> int | None:
+    """Yuan → integer fen, exactly: ``1234.5``, ``"¥1,234.50"``, ``"1,234.50元"``, full-width digits."""
+    if value is None:
+        return None
+    kind = type(value)
+    if kind is float:
+        if not math.isfinite(value) or abs(value) >= 1e13:
+            raise CoerceError("not a usable amount")
+        fen = round(value * 100)
+        if fen / 100 != value:  # the nearest double to fen/100 is value only if value has ≤ 2 decimals
+            raise CoerceError("has more than two decimals (fractions of a fen)")
+        return int(fen)
+    if kind is int:
+        return value * 100
+    if kind is str:
+        match = _PLAIN_AMOUNT.fullmatch(value)
+        if match:
+            sign, whole, cents = match.groups()
+            fen = int(whole) * 100 + int((cents or "0").ljust(2, "0"))
+            return -fen if sign else fen
+        text = _blank_word(value)
+        if text is None:
+            return None
+        try:
+            return yuan_to_fen_exact(text)
+        except MoneyError as exc:
+            raise CoerceError("not an amount" if str(exc) == "not a number" else str(exc)) from None
+    if value is True or value is False:
+        raise CoerceError("a TRUE/FALSE value, not an amount")
+    raise CoerceError(f"a {_what(value)}, not an amount")
+
+
+def to_rate(value: Any) -> int | None:
+    """A rate in 1e-8 units (money.parse_rate): ``0.0475``, ``"4.75%"`` and ``4.75`` are all 4.75 %."""
+    if value is None:
+        return None
+    if type(value) is str:
+        text = _blank_word(value)
+        if text is None:
+            return None
+        value = _unwrap(text)
+    elif value is True or value is False or not isinstance(value, (int, float)):
+        raise CoerceError(f"a {_what(value)}, not a rate")
+    try:
+        return parse_rate(value)
+    except MoneyError as exc:
+        raise CoerceError(str(exc) if str(exc).startswith(("not a", "a rate")) else f"not a rate: {exc}") from None
+
+
+def to_whole(value: Any) -> int | None:
+    """A whole number: ``36``, ``36.0``, ``"36期"``, ``"每月15日"``, ``"3年"``."""
+    if value is None:
+        return None
+    if type(value) is str:
+        text = _blank_word(value)
+        if text is None:
+            return None
+        match = _WHOLE.fullmatch(_WS.sub("", _unwrap(text)))
+        if not match:
+            raise CoerceError("not a whole number")
+        return int(match.group(1))
+    if value is True or value is False or not isinstance(value, (int, float)):
+        raise CoerceError(f"a {_what(value)}, not a whole number")
+    if isinstance(value, float) and not value.is_integer():
+        raise CoerceError("not a whole number")
+    return int(value)
+
+
+def to_date(value: Any) -> date | None:
+    """Excel serials, dates and datetimes, ``2024-03-22``, ``2024/3/22``, ``2024.3.22``, ``2024年3月22日``,
+    ``20240322`` and ``2025/12/03  14:06:51`` (the date part)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return _in_range(value.date())
+    if isinstance(value, date):
+        return _in_range(value)
+    if type(value) is str:
+        text = _blank_word(value)
+        if text is None:
+            return None
+        text = _unwrap(text).strip()
+        match = _DATE.fullmatch(text) or _DATE_DIGITS.fullmatch(text)
+        if not match:
+            raise CoerceError("not a date (write it as 2024-03-22)")
+        return _calendar_date(*(int(g) for g in match.groups()[:3]))
+    if value is True or value is False or not isinstance(value, (int, float)):
+        raise CoerceError(f"a {_what(value)}, not a date")
+    if not math.isfinite(value):
+        raise CoerceError("not a date")
+    if float(value).is_integer() and 19000101 <= value <= 29991231:
+        digits = int(value)
+        return _calendar_date(digits // 10000, digits // 100 % 100, digits % 100)
+    if 1 <= value <= _MAX_SERIAL:
+        days = int(value)
+        return _in_range(_EXCEL_EPOCH + timedelta(days=days if days > 60 else days + 1))
+    raise CoerceError("a number that is not a date")
+
+
+def _calendar_date(year: int, month: int, day: int) -> date:
+    try:
+        day_ = date(year, month, day)
+    except ValueError:
+        raise CoerceError(f"{year}-{month:02d}-{day:02d} is not a calendar date") from None
+    return _in_range(day_)
+
+
+def _in_range(day: date) -> date:
+    # frames hold datetime64[ns] (years 1678–2261); a loan date outside 1900–2199 is a typing error
+    if not 1900 <= day.year <= 2199:
+        raise CoerceError(f"{day.isoformat()} is outside the years 1900–2199")
+    return day
+
+
+def _what(value: Any) -> str:
+    if isinstance(value, datetime | date):
+        return "date"
+    if isinstance(value, time):
+        return "time of day"
+    if isinstance(value, timedelta):
+        return "duration"
+    if value is True or value is False:
+        return "TRUE/FALSE value"
+    if isinstance(value, (int, float)):
+        return "number"
+    return type(value).__name__
+
+
+def code_reader(codes: dict[str, tuple[str, ...]], what: str) -> Callable[[Any], str | None]:
+    """A coercer from the schema's code words (Chinese or English, any case) to the English code."""
+    lookup = {_WS.sub("", unicodedata.normalize("NFKC", word)).lower(): code
+              for word, code in schema.code_lookup(codes).items()}
+    choices = ", ".join(f"{words[0]} ({code})" for code, words in codes.items())
+
+    def read(value: Any) -> str | None:
+        if value is None:
+            return None
+        text = _WS.sub("", unicodedata.normalize("NFKC", _text_of(value))).lower()
+        if not text:
+            return None
+        try:
+            return lookup[text]
+        except KeyError:
+            raise CoerceError(f"not a known {what}; use one of {choices}") from None
+
+    return read
+
+
+_YESNO = {_WS.sub("", w).lower(): True for w in schema.YES} | {_WS.sub("", w).lower(): False for w in schema.NO}
+
+
+def to_yesno(value: Any) -> bool:
+    if value is None:
+        return False
+    if value is True or value is False:
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    text = _WS.sub("", unicodedata.normalize("NFKC", str(value))).lower()
+    try:
+        return _YESNO[text]
+    except KeyError:
+        raise CoerceError("not yes or no; write 是 or 否") from None
+
+
+def to_deduction_status(value: Any) -> str:
+    """A bank statement's 摘要/状态: anything saying 失败 (failed) is a failed deduction."""
+    if value is None:
+        return "ok"
+    text = unicodedata.normalize("NFKC", _text_of(value)).lower()
+    return "failed" if ("失败" in text or "fail" in text) else "ok"
+
+
+# ------------------------------------------------------------------------------------------ dispatcher
+
+Problem = tuple[int, Any, str]  # (row position, cell value, reason)
+
+
+def _identifier_of(kind: str) -> Callable[[Any], str | None]:
+    return lambda value: to_identifier(value, kind)
+
+
+SCALARS: dict[str, Callable[[Any], Any]] = {
+    "text": to_text,
+    "contract": _identifier_of("contract"),
+    "id_no": _identifier_of("id_no"),
+    "card": _identifier_of("card"),
+    "phone": _identifier_of("phone"),
+    "date": to_date,
+    "amount": to_amount,
+    "rate": to_rate,
+    "int": to_whole,
+    "term_years": to_whole,
+    "method": code_reader(schema.METHODS, "repayment method"),
+    "status": code_reader(schema.STATUSES, "loan status"),
+    "yesno": to_yesno,
+    "grade": code_reader(schema.GRADES, "risk grade"),
+    "payment_type": code_reader(schema.PAYMENT_TYPES, "payment type"),
+    "deduction_status": to_deduction_status,
+}
+_INTEGER_KINDS = {"amount", "rate", "int", "term_years"}
+_EPOCH = date(1970, 1, 1)
+
+
+def coerce_value(kind: str, value: Any) -> Any:
+    """One cell (``None`` or blank text is empty); raises :class:`CoerceError` with the reason."""
+    if value is not None and type(value) is str and not value.strip():
+        value = None
+    return SCALARS[kind](value)
+
+
+def coerce_column(kind: str, column: Column, *, required: bool = False) -> tuple[Any, list[Problem]]:
+    """A column of cells → a typed array (object ``str``/None, ``datetime64[ns]``, ``Int64`` or
+    ``boolean``) and every bad cell as ``(position, value, reason)``."""
+    scalar = SCALARS[kind]
+    uniques = column.uniques
+    results: list[Any] = [None] * len(uniques)
+    reasons: dict[int, str] = {}
+    for i, (cell, blank) in enumerate(zip(uniques.tolist(), column.blank_unique().tolist(), strict=True)):
+        try:
+            results[i] = scalar(None if blank else cell)
+        except CoerceError as exc:
+            reasons[i] = str(exc)
+    problems = _problems(column, results, reasons, required)
+    return _assemble(kind, column, results), problems
+
+
+def _problems(column: Column, results: list[Any], reasons: dict[int, str], required: bool) -> list[Problem]:
+    bad_unique = np.zeros(len(results), dtype=bool)
+    bad_unique[list(reasons)] = True
+    problems: list[Problem] = []
+    bad_rows = np.flatnonzero(column.per_row(bad_unique, False))
+    for position in bad_rows:
+        code = column.codes[position]
+        problems.append((int(position), column.uniques[code], reasons[int(code)]))
+    if required:
+        empty_unique = np.fromiter((r is None for r in results), dtype=bool, count=len(results)) & ~bad_unique
+        for position in np.flatnonzero(column.per_row(empty_unique, True)):
+            value = column.value(int(position))
+            problems.append((int(position), None if is_blank(value) else value, "empty, but this column is required"))
+        problems.sort(key=lambda p: p[0])
+    return problems
+
+
+def _assemble(kind: str, column: Column, results: list[Any]) -> Any:
+    if kind in _INTEGER_KINDS:
+        mask = np.fromiter((r is None for r in results), dtype=bool, count=len(results))
+        values = np.fromiter((0 if r is None else r for r in results), dtype=np.int64, count=len(results))
+        return pd.arrays.IntegerArray(column.per_row(values, 0), column.per_row(mask, True))
+    if kind == "date":
+        days = np.fromiter(
+            ((r - _EPOCH).days if r is not None else np.iinfo(np.int64).min for r in results),
+            dtype=np.int64, count=len(results),
+        ).view("datetime64[D]")
+        return column.per_row(days, np.datetime64("NaT", "D")).astype("datetime64[ns]")
+    if kind == "yesno":
+        values = np.fromiter((bool(r) for r in results), dtype=bool, count=len(results))
+        return pd.arrays.BooleanArray(column.per_row(values, False), np.zeros(len(column), dtype=bool))
+    if kind == "deduction_status":
+        results = [r or "ok" for r in results]
+        out = np.empty(len(results), dtype=object)
+        out[:] = results
+        return column.per_row(out, "ok")
+    out = np.empty(len(results), dtype=object)
+    out[:] = results
+    return column.per_row(out, None)
+
+
+def coerce_values(kind: str, values: Sequence[Any], *, required: bool = False) -> tuple[pd.Series, list[Problem]]:
+    """Convenience for callers with a plain list of cells (the reader uses :func:`coerce_column`)."""
+    array, problems = coerce_column(kind, Column.of(list(values)), required=required)
+    return as_series(array), problems
+
+
+def as_series(array: Any, index: Any = None) -> pd.Series:
+    """A typed array as a Series; text stays Python ``str``/None (object), never pandas' string dtype."""
+    if isinstance(array, np.ndarray) and array.dtype == object:
+        return pd.Series(array, index=index, dtype=object)
+    return pd.Series(array, index=index)

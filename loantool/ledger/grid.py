@@ -1,0 +1,344 @@
+"""The raw cell grid of any input file: workbook sheets, CSV/TSV text, HTML tables.
+
+Every format ends as rows of Python values (``str``, ``float``, ``int``, ``bool``, ``date``,
+``datetime`` …; an empty cell is ``""`` or ``None``), row 0 being the file's row 1, column 0 its
+column A, so that an Excel row number can always be named in a message. Workbooks (.xlsx .xlsm .xls
+.ods) are read by python-calamine, one sheet at a time and only when asked for. Nothing here knows
+about headers or columns: that is ``read.py``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from datetime import datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from ..errors import InputError
+from . import sniff
+
+Rows = list[list[Any]]
+
+_DELIMITERS = (",", "\t", ";", "|")
+_SAMPLE_LINES = 200
+_SAVE_AS = "Open it in Excel or WPS and save it as .xlsx (or CSV), then try again."
+
+
+def read_source(source: Path | str | BinaryIO | bytes, name: str | None = None) -> tuple[bytes, str, str | None]:
+    """The bytes of a path or binary file object, a label for messages and the file's base name."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        label = name or str(path)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise InputError(f"{label}: file not found.", hint="Check the path.") from None
+        except IsADirectoryError:
+            raise InputError(f"{label}: is a folder, not a file.") from None
+        except PermissionError:
+            raise InputError(f"{label}: cannot be read (permission denied).",
+                             hint="Close it in Excel or WPS, or check the file's permissions.") from None
+        return data, label, path.name
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source), name or "<data>", name
+    data = source.read()
+    if not isinstance(data, bytes):
+        raise TypeError("read_table needs a binary file object (open the file with 'rb')")
+    stream_name = getattr(source, "name", None)
+    label = name or (str(stream_name) if isinstance(stream_name, str) else "<stream>")
+    return data, label, Path(label).name if (name or isinstance(stream_name, str)) else None
+
+
+@dataclass
+class Book:
+    """A file opened once; sheets are read on demand and kept. ``sheet_names`` holds ``None`` for
+    the single table of a CSV or HTML file."""
+
+    label: str
+    fmt: str
+    sheet_names: list[str | None]
+    _rows: dict[str | None, Rows] = field(default_factory=dict)
+    _workbook: Any = None
+    _sheets: dict[str, Any] = field(default_factory=dict)
+
+    def head(self, sheet: str | None, nrows: int) -> Rows:
+        """The first ``nrows`` rows of a sheet (without converting the rest of a big sheet)."""
+        if sheet in self._rows:
+            return self._rows[sheet][:nrows]
+        calamine_sheet = self._calamine_sheet(sheet)
+        if calamine_sheet is None:
+            return []
+        return calamine_sheet.to_python(skip_empty_area=False, nrows=nrows)
+
+    def rows(self, sheet: str | None) -> Rows:
+        if sheet not in self._rows:
+            calamine_sheet = self._calamine_sheet(sheet)
+            self._rows[sheet] = [] if calamine_sheet is None else calamine_sheet.to_python(skip_empty_area=False)
+        return self._rows[sheet]
+
+    def _calamine_sheet(self, sheet: str | None) -> Any:
+        if self._workbook is None or sheet is None:
+            return None
+        if sheet not in self._sheets:
+            try:
+                self._sheets[sheet] = self._workbook.get_sheet_by_name(sheet)
+            except Exception as exc:  # calamine raises several unrelated types for a damaged sheet
+                raise InputError(f"{self.label}: sheet {sheet} cannot be read ({exc}).", hint=_SAVE_AS) from None
+        return self._sheets[sheet]
+
+
+def open_book(data: bytes, label: str, name: str | None = None) -> Book:
+    """Open the bytes of a file as what they really are (see :mod:`sniff`)."""
+    head = data[: sniff.HEAD_BYTES]
+    if sniff.is_lock_file(name, head, len(data)):
+        raise sniff.refuse_lock_file(label)
+    fmt = sniff.sniff(head)
+    if fmt in (sniff.ZIP, sniff.ODS, sniff.XLS):
+        return _open_workbook(data, label, fmt)
+    if fmt == sniff.HTML:
+        tables = parse_html(decode_text(data, label, markup=True))
+        if not tables:
+            raise InputError(f"{label}: is an HTML file without any table, not a spreadsheet.", hint=_SAVE_AS)
+        if len(tables) == 1:
+            return Book(label, fmt, [None], {None: tables[0]})
+        names = [f"table {i}" for i in range(1, len(tables) + 1)]
+        return Book(label, fmt, list(names), dict(zip(names, tables, strict=True)))
+    if fmt == sniff.XMLSS:
+        sheets = parse_xml_spreadsheet(data, label)
+        return Book(label, fmt, list(sheets), dict(sheets))
+    if b"\x00" in head and not sniff.has_bom(head):
+        raise InputError(f"{label}: is not a spreadsheet or a text file (unknown binary format).", hint=_SAVE_AS)
+    return Book(label, fmt, [None], {None: parse_csv(decode_text(data, label))})
+
+
+def _open_workbook(data: bytes, label: str, fmt: str) -> Book:
+    import python_calamine
+
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except python_calamine.PasswordError:
+        raise InputError(f"{label}: is protected by a password.",
+                         hint="Save an unprotected copy in Excel or WPS and use that.") from None
+    except Exception as exc:  # a damaged or unknown zip/OLE file: calamine's error types vary by format
+        raise InputError(f"{label}: cannot be opened as {sniff.describe(fmt)} ({exc}).", hint=_SAVE_AS) from None
+    names = [
+        meta.name for meta in workbook.sheets_metadata
+        if meta.typ == python_calamine.SheetTypeEnum.WorkSheet
+    ]
+    return Book(label, fmt, list(names), _workbook=workbook)
+
+
+# ------------------------------------------------------------------------------------------------ text
+
+
+def decode_text(data: bytes, label: str, *, markup: bool = False) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030 (which covers GBK and GB2312)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates = ["utf-8-sig"]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ["utf-16"]
+    else:
+        candidates = ["utf-8", "gb18030"]
+        declared = sniff.declared_charset(data) if markup else None
+        if declared in ("gbk", "gb2312", "gb18030", "cp936"):
+            candidates = ["gb18030", "utf-8"]
+    for encoding in candidates:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"{label}: is neither UTF-8 nor GB18030/GBK text.",
+                     hint="Save it again as CSV UTF-8, or as .xlsx.")
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter that splits most sample lines cleanly.
+
+    A line counts when it splits into two or more fields and no field keeps a stray quote (a
+    wrong delimiter leaves the quotes of properly quoted fields inside the cells). Ties go to the
+    comma, then tab.
+    """
+    lines = [line for line in text.splitlines()[:_SAMPLE_LINES] if line.strip()]
+    best, best_score = ",", -1
+    for delimiter in _DELIMITERS:
+        score = 0
+        for fields in csv.reader(lines, delimiter=delimiter):
+            if len(fields) >= 2 and not any(_stray_quote(f) for f in fields):
+                score += 1
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _stray_quote(cell: str) -> bool:
+    # ="…" is how exports keep codes as text; any other quote left in a cell means a wrong split
+    return '"' in cell and not (cell.startswith('="') and cell.endswith('"') and cell.count('"') == 2)
+
+
+def parse_csv(text: str, delimiter: str | None = None) -> Rows:
+    delimiter = delimiter or sniff_delimiter(text)
+    try:
+        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise InputError(f"cannot read the text as CSV ({exc}).", hint="Save it again as CSV UTF-8.") from None
+
+
+# ------------------------------------------------------------------------------------------------ HTML
+
+
+_BR = "\x00"
+
+
+class _TableParser(HTMLParser):
+    """Collects every ``<table>`` as rows of cell texts; colspan and rowspan keep columns aligned."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[Rows] = []
+        self._stack: list[dict[str, Any]] = []  # open tables (they may nest)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self._stack.append({"rows": [], "row": None, "cell": None, "spans": {}})
+            return
+        if not self._stack:
+            return
+        table = self._stack[-1]
+        if tag == "tr":
+            self._end_row(table)
+            table["row"] = []
+        elif tag in ("td", "th"):
+            self._end_cell(table)
+            if table["row"] is None:
+                table["row"] = []
+            values = dict(attrs)
+            table["cell"] = {"text": [], "colspan": _span(values.get("colspan")),
+                             "rowspan": _span(values.get("rowspan"))}
+        elif tag == "br" and table["cell"] is not None:
+            table["cell"]["text"].append(_BR)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self._stack:
+            return
+        table = self._stack[-1]
+        if tag in ("td", "th"):
+            self._end_cell(table)
+        elif tag == "tr":
+            self._end_row(table)
+        elif tag == "table":
+            self._end_row(table)
+            self.tables.append(self._stack.pop()["rows"])
+
+    def handle_data(self, data: str) -> None:
+        if self._stack and self._stack[-1]["cell"] is not None:
+            self._stack[-1]["cell"]["text"].append(data)
+
+    def close(self) -> None:
+        super().close()
+        while self._stack:
+            self.handle_endtag("table")
+
+    def _fill_spans(self, table: dict[str, Any]) -> None:
+        row, spans = table["row"], table["spans"]
+        while len(row) in spans:
+            col = len(row)
+            row.append("")
+            spans[col] -= 1
+            if spans[col] == 0:
+                del spans[col]
+
+    def _end_cell(self, table: dict[str, Any]) -> None:
+        cell = table["cell"]
+        if cell is None:
+            return
+        table["cell"] = None
+        self._fill_spans(table)
+        row = table["row"]
+        # source line breaks are layout; only <br> is a line break inside the cell
+        parts = "".join(cell["text"]).split(_BR)
+        text = "\n".join(re.sub(r"\s+", " ", part).strip() for part in parts).strip()
+        for k in range(cell["colspan"]):
+            if cell["rowspan"] > 1:
+                table["spans"][len(row)] = cell["rowspan"] - 1
+            row.append(text if k == 0 else "")
+
+    def _end_row(self, table: dict[str, Any]) -> None:
+        self._end_cell(table)
+        if table["row"] is None:
+            return
+        if table["spans"]:
+            width = max(table["spans"]) + 1
+            while len(table["row"]) < width and len(table["row"]) in table["spans"]:
+                self._fill_spans(table)
+        table["rows"].append(table["row"])
+        table["row"] = None
+
+
+def _span(value: str | None) -> int:
+    try:
+        return max(1, min(int(value or 1), 1000))
+    except ValueError:
+        return 1
+
+
+def parse_html(text: str) -> list[Rows]:
+    """Every non-empty table of an HTML document, in document order (inner tables first)."""
+    parser = _TableParser()
+    parser.feed(text)
+    parser.close()
+    return [rows for rows in parser.tables if any(any(cell for cell in row) for row in rows)]
+
+
+# --------------------------------------------------------------------------------- XML Spreadsheet 2003
+
+_SS = "{urn:schemas-microsoft-com:office:spreadsheet}"
+
+
+def parse_xml_spreadsheet(data: bytes, label: str) -> dict[str, Rows]:
+    """Excel 2003 XML: ``Worksheet/Table/Row/Cell/Data``, with ``ss:Index`` skipping empty cells."""
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise InputError(f"{label}: is damaged XML ({exc}).", hint=_SAVE_AS) from None
+    sheets: dict[str, Rows] = {}
+    for number, worksheet in enumerate(root.iter(f"{_SS}Worksheet"), start=1):
+        name = worksheet.get(f"{_SS}Name") or f"Sheet{number}"
+        rows: Rows = []
+        for row in worksheet.iter(f"{_SS}Row"):
+            index = int(row.get(f"{_SS}Index") or len(rows) + 1)
+            while len(rows) < index - 1:
+                rows.append([])
+            cells: list[Any] = []
+            for cell in row.iter(f"{_SS}Cell"):
+                col = int(cell.get(f"{_SS}Index") or len(cells) + 1)
+                cells.extend([""] * (col - 1 - len(cells)))
+                item = cell.find(f"{_SS}Data")
+                cells.append(_xml_value(item))
+                cells.extend([""] * int(cell.get(f"{_SS}MergeAcross") or 0))
+            rows.append(cells)
+        sheets[name] = rows
+    if not sheets:
+        raise InputError(f"{label}: is XML but not a spreadsheet.", hint=_SAVE_AS)
+    return sheets
+
+
+def _xml_value(item: ET.Element | None) -> Any:
+    if item is None:
+        return ""
+    text = "".join(item.itertext())
+    kind = item.get(f"{_SS}Type")
+    try:
+        if kind == "Number":
+            return float(text)
+        if kind == "DateTime":
+            return datetime.fromisoformat(text.rstrip("Z"))
+        if kind == "Boolean":
+            return text.strip() == "1"
+    except ValueError:
+        pass
+    return text

@@ -1,0 +1,351 @@
+"""Typed reading of the team's workbooks and the bank's files (读取台账与银行文件).
+
+``read_table`` finds a table's header row by its column aliases (schema.py, plus ``[aliases]`` in
+loantool.toml), skips title rows above it and blank and total rows (合计/总计) below it, and coerces
+every column to its kind. Every bad cell of a file is reported at once in one ``InputError``; a file
+either reads completely or not at all. ``load_ledger`` reads the four sheets of the ledger workbook
+and runs the checks on entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import pandas as pd
+
+from .. import schema
+from ..config import Settings
+from ..errors import CellProblem, InputError
+from . import checks
+from .coerce import Column, as_series, coerce_column, is_blank, to_date
+from .grid import Book, open_book, read_source
+
+HEADER_SEARCH_ROWS = 30
+_UNIT = re.compile(r"\((?:元|万元|人民币元|人民币|rmb|cny|yuan|%|月|个月|期|年|天|日|次)\)$", re.IGNORECASE)
+_TOTAL_LABEL = re.compile(r"(?:人民币)?(?:合计|总计|小计)[:：]?")
+_TOTAL_PREFIXES = ("人民币合计", "合计", "总计", "小计")
+_RANGES = {"bank_due_day": (1, 31, "a due day must be 1–31")}
+
+
+@dataclass
+class TableRead:
+    """One table read from a file: typed frame plus where each row and column came from."""
+
+    frame: pd.DataFrame  # field keys found + excel_row (1-based row in the file)
+    path: Path | None
+    sheet: str | None  # None for CSV/HTML and for a missing optional sheet
+    header_row: int | None  # 1-based
+    columns: dict[str, int] = field(default_factory=dict)  # field key → 1-based column index
+    headers: dict[str, str] = field(default_factory=dict)  # field key → header text as written
+    warnings: list[CellProblem] = field(default_factory=list)
+    file: str = ""  # the name used in messages
+    table: schema.Table | None = None
+
+    def problem(self, label: Any, key: str, value: Any, reason: str, code: str = "bad-cell") -> CellProblem:
+        """A problem about the cell of frame row ``label`` and field ``key`` (for callers' own checks)."""
+        row = int(self.frame.at[label, "excel_row"]) if label in self.frame.index else None
+        column = self.headers.get(key)
+        if column is None and self.table is not None:
+            column = next((f.header for f in self.table.fields if f.key == key), key)
+        return CellProblem(self.file, self.sheet, row, column or key, value, reason, code)
+
+
+@dataclass
+class Ledger:
+    """The ledger workbook (台账): loans, rates, payments and settlements, read under one digest."""
+
+    path: Path
+    sha256: str  # of the bytes read
+    loans: TableRead
+    rates: TableRead
+    payments: TableRead
+    settlements: TableRead
+
+
+# --------------------------------------------------------------------------------------------- headers
+
+
+def normalize_header(text: Any) -> str:
+    """Header text for matching: NFKC, no spaces/tabs/newlines, no ``="…"`` or ``*``, no trailing
+    unit such as ``(元)``/``（元）``, lower case."""
+    if not isinstance(text, str):
+        return ""
+    key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    if key.startswith('="') and key.endswith('"'):
+        key = key[2:-1]
+    key = key.strip("*").lower()
+    return _UNIT.sub("", key) or key
+
+
+def alias_map(table: schema.Table, settings: Settings | None = None) -> dict[str, tuple[str, int]]:
+    """normalized alias → (field key, rank); configured aliases come first, then the schema's in order."""
+    extra = (settings.aliases.get(table.key, {}) if settings is not None else {}) or {}
+    mapping: dict[str, tuple[str, int]] = {}
+    for f in table.fields:
+        for alias in extra.get(f.key, []):
+            mapping.setdefault(normalize_header(alias), (f.key, -1))
+    for f in table.fields:
+        for rank, alias in enumerate(f.aliases):
+            mapping.setdefault(normalize_header(alias), (f.key, rank))
+    return mapping
+
+
+def match_header(row: list[Any], aliases: dict[str, tuple[str, int]]) -> dict[str, int]:
+    """field key → 0-based column for the cells of ``row`` that are aliases (the best alias wins)."""
+    best: dict[str, tuple[int, int]] = {}
+    for col, cell in enumerate(row):
+        hit = aliases.get(normalize_header(cell)) if isinstance(cell, str) and cell else None
+        if hit and (hit[0] not in best or hit[1] < best[hit[0]][1]):
+            best[hit[0]] = (col, hit[1])
+    return {key: col for key, (col, _) in best.items()}
+
+
+def _satisfied(table: schema.Table, key: str, found: dict[str, int]) -> bool:
+    return key in found or any(alt in found for alt in table.alternatives.get(key, ()))
+
+
+def is_header(table: schema.Table, found: dict[str, int]) -> bool:
+    return all(_satisfied(table, key, found) for key in table.header_keys)
+
+
+def _expected(table: schema.Table, key: str, settings: Settings | None) -> str:
+    keys = (key, *table.alternatives.get(key, ()))
+    extra = settings.aliases.get(table.key, {}) if settings is not None else {}
+    names = [a for k in keys for a in (*table.field(k).aliases, *extra.get(k, []))]
+    return f"{names[0]} (or {', '.join(names[1:])})" if len(names) > 1 else names[0]
+
+
+@dataclass
+class _Located:
+    sheet: str | None
+    header_index: int  # 0-based row of the header
+    found: dict[str, int]
+    header_cells: list[Any]
+
+
+def _sheet_order(book: Book, table: schema.Table, sheet: str | None, by_name_only: bool) -> list[str | None]:
+    if sheet is not None and book.sheet_names != [None]:
+        if sheet not in book.sheet_names:
+            raise InputError(f"{book.label}: has no sheet {sheet}.",
+                             hint=f"Its sheets are: {', '.join(str(s) for s in book.sheet_names)}.")
+        return [sheet]
+    wanted = [normalize_header(a) for a in table.sheet_aliases]
+    named = sorted((s for s in book.sheet_names if s is not None and normalize_header(s) in wanted),
+                   key=lambda s: wanted.index(normalize_header(s)))
+    if by_name_only:
+        return list(named)
+    return [*named, *(s for s in book.sheet_names if s not in named)]
+
+
+def locate(book: Book, table: schema.Table, settings: Settings | None, sheet: str | None = None,
+           by_name_only: bool = False) -> _Located | None:
+    """The sheet and header row of ``table``; None only when ``by_name_only`` finds no sheet by name."""
+    aliases = alias_map(table, settings)
+    order = _sheet_order(book, table, sheet, by_name_only)
+    if not order:
+        return None
+    best: tuple[tuple[int, int], str | None, int, dict[str, int]] | None = None
+    for name in order:
+        for index, row in enumerate(book.head(name, HEADER_SEARCH_ROWS)):
+            found = match_header(row, aliases)
+            if is_header(table, found):
+                return _Located(name, index, found, list(row))
+            score = (sum(_satisfied(table, k, found) for k in table.header_keys), len(found))
+            if best is None or score > best[0]:
+                best = (score, name, index, found)
+    where = "the file" if order == [None] else ("sheet " + ", ".join(str(s) for s in order))
+    missing = [k for k in table.header_keys if best is None or not _satisfied(table, k, best[3])]
+    problems = [
+        CellProblem(book.label, best[1] if best else None, None, None, None,
+                    f"no column {_expected(table, key, settings)}", "missing-column")
+        for key in missing
+    ]
+    raise InputError(
+        f"{book.label}: no header row of the {table.sheet_name} table in the first {HEADER_SEARCH_ROWS} rows "
+        f"of {where}.", problems,
+        hint="The header row must name these columns (Chinese or English); check the file and the "
+             "[aliases] in loantool.toml.",
+    )
+
+
+# ----------------------------------------------------------------------------------------------- rows
+
+
+def _data_rows(book: Book, located: _Located) -> tuple[list[list[Any]], int]:
+    rows = book.rows(located.sheet)
+    return rows[located.header_index + 1:], located.header_index + 2  # first data row's Excel number
+
+
+def _object_grid(rows: list[list[Any]], width: int) -> np.ndarray:
+    """Rows as an (n, width) object array (calamine's rows are rectangular; CSV rows may be ragged)."""
+    grid = np.empty((len(rows), width), dtype=object)
+    lengths = set(map(len, rows))
+    if len(lengths) == 1 and min(lengths) >= width:
+        grid[:] = np.array(rows, dtype=object).reshape(len(rows), -1)[:, :width]
+    else:
+        for i, row in enumerate(rows):
+            grid[i, : min(len(row), width)] = row[:width]
+    return grid
+
+
+def _total_rows(body: list[list[Any]], columns: dict[str, Column], required: list[str]) -> np.ndarray:
+    """Rows that are totals: the first non-empty cell, or a cell on its own, says 合计/总计/小计.
+
+    Only rows with a total-looking mapped cell or an empty required cell are inspected whole.
+    """
+    n = len(body)
+    suspect = np.zeros(n, dtype=bool)
+    for key, column in columns.items():
+        suspect |= column.total_label()
+        if key in required:
+            suspect |= column.blank()
+    totals = np.zeros(n, dtype=bool)
+    for position in np.flatnonzero(suspect):
+        row = body[position]
+        first = next((cell for cell in row if not is_blank(cell)), None)
+        if isinstance(first, str) and re.sub(r"\s+", "", first).startswith(_TOTAL_PREFIXES):
+            totals[position] = True
+        elif any(isinstance(cell, str) and _TOTAL_LABEL.fullmatch(re.sub(r"\s+", "", cell)) for cell in row):
+            totals[position] = True
+    return totals
+
+
+def _read_located(book: Book, table: schema.Table, located: _Located, path: Path | None,
+                  problems: list[CellProblem]) -> TableRead:
+    """Coerce every column of a located table; its problems go to ``problems`` in row, column order."""
+    found: list[CellProblem] = []
+    read = _coerce_located(book, table, located, path, found)
+    order = {header: col for col, header in enumerate(read.headers.values())}
+    problems += sorted(found, key=lambda p: (p.row or 0, order.get(p.column, -1)))
+    return read
+
+
+def _coerce_located(book: Book, table: schema.Table, located: _Located, path: Path | None,
+                    problems: list[CellProblem]) -> TableRead:
+    sheet = located.sheet
+    headers = {key: str(located.header_cells[col]).strip() for key, col in located.found.items()}
+    read = TableRead(pd.DataFrame(), path, sheet, located.header_index + 1,
+                     {key: col + 1 for key, col in located.found.items()}, headers, [], book.label, table)
+    for f in table.fields:
+        if f.required and not _satisfied(table, f.key, located.found):
+            problems.append(CellProblem(book.label, sheet, located.header_index + 1, None, None,
+                                        f"no column {_expected(table, f.key, None)}", "missing-column"))
+    body, first_row = _data_rows(book, located)
+    grid = _object_grid(body, max(located.found.values()) + 1)
+    columns = {key: Column.of(grid[:, col]) for key, col in located.found.items()}
+    required = [f.key for f in table.fields if f.required and f.key in columns]
+    blank = np.ones(len(body), dtype=bool)
+    for column in columns.values():
+        blank &= column.blank()
+    keep = ~blank & ~_total_rows(body, columns, required)
+    positions = np.flatnonzero(keep)
+    excel_rows = positions + first_row
+    data: dict[str, Any] = {}
+    for f in table.fields:
+        if f.key not in columns:
+            continue
+        column = columns[f.key].take(keep)
+        values, bad = coerce_column(f.kind, column, required=f.required)
+        for position, value, reason in bad:
+            problems.append(CellProblem(book.label, sheet, int(excel_rows[position]), headers[f.key], value, reason))
+        if f.key in _RANGES:
+            low, high, reason = _RANGES[f.key]
+            outside = ((pd.array(values) < low) | (pd.array(values) > high)).fillna(False).to_numpy(dtype=bool)
+            for position in np.flatnonzero(outside):
+                problems.append(CellProblem(book.label, sheet, int(excel_rows[position]), headers[f.key],
+                                            int(values[position]), reason))
+        data[f.key] = as_series(values)
+    frame = pd.DataFrame(data, index=pd.RangeIndex(len(positions)))
+    frame["excel_row"] = excel_rows.astype(np.int64)
+    read.frame = frame
+    if "term_years" in frame:
+        _term_from_years(read, problems)
+    return read
+
+
+def _term_from_years(read: TableRead, problems: list[CellProblem]) -> None:
+    """贷款年限 (years) stands for 期数 (months) where 期数 is missing; the two must agree where both are."""
+    frame = read.frame
+    months = frame["term_years"] * 12
+    if "term" not in frame:
+        frame["term"] = months
+        return
+    term = frame["term"]
+    disagree = (term.notna() & months.notna() & (term != months)).to_numpy(dtype=bool)
+    for label in frame.index[disagree]:
+        problems.append(read.problem(
+            label, "term_years", int(frame.at[label, "term_years"]),
+            f"{int(frame.at[label, 'term_years'])} years is {int(months[label])} months, but "
+            f"{read.headers.get('term', '期数')} says {int(term[label])}"))
+    frame["term"] = term.fillna(months)
+
+
+def empty_table(table: schema.Table, path: Path | None, label: str) -> TableRead:
+    """A table with every field column and no rows (a missing optional sheet)."""
+    data = {}
+    for f in table.fields:
+        values, _ = coerce_column(f.kind, Column.of([]))
+        data[f.key] = as_series(values)
+    frame = pd.DataFrame(data, index=pd.RangeIndex(0))
+    frame["excel_row"] = np.zeros(0, dtype=np.int64)
+    return TableRead(frame, path, None, None, {}, {}, [], label, table)
+
+
+def _raise_problems(label: str, problems: list[CellProblem]) -> None:
+    if problems:
+        cells = sum(p.code == "bad-cell" for p in problems)
+        what = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        raise InputError(
+            f"{label}: {what} ({cells} bad cell{'s' if cells != 1 else ''}); nothing was read.", problems,
+            hint="Correct each listed cell in the file and run again.")
+
+
+# ------------------------------------------------------------------------------------------- entry points
+
+
+def read_table(source: Path | BinaryIO, table: schema.Table, *, settings: Settings | None = None,
+               sheet: str | None = None, name: str | None = None) -> TableRead:
+    """Read one table from a workbook, CSV or HTML file (a path or a binary file object).
+
+    ``sheet`` forces the sheet; otherwise a sheet named by ``table.sheet_aliases`` is tried first,
+    then every sheet in order. ``name`` names a file object in messages. Raises ``InputError`` listing
+    every bad cell.
+    """
+    data, label, base = read_source(source, name)
+    path = Path(source) if isinstance(source, (str, Path)) else (Path(name) if name else None)
+    book = open_book(data, label, base)
+    located = locate(book, table, settings, sheet)
+    assert located is not None  # locate raises unless asked for named sheets only
+    problems: list[CellProblem] = []
+    result = _read_located(book, table, located, path, problems)
+    _raise_problems(label, problems)
+    return result
+
+
+def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) -> Ledger:
+    """The ledger workbook: 贷款台账 (required; any sheet with its header will do), 利率表, 还款记录 and
+    结清记录 (optional, found by sheet name; empty frames when absent). Checks on entry become
+    ``loans.warnings``; a contract number used twice is an error like a bad cell."""
+    path = Path(path)
+    data, label, base = read_source(path)
+    digest = hashlib.sha256(data).hexdigest()
+    book = open_book(data, label, base)
+    problems: list[CellProblem] = []
+    tables: dict[str, TableRead] = {}
+    for table in (schema.LOANS, schema.RATES, schema.PAYMENTS, schema.SETTLEMENTS):
+        located = locate(book, table, settings, by_name_only=table is not schema.LOANS)
+        tables[table.key] = (_read_located(book, table, located, path, problems) if located
+                             else empty_table(table, path, label))
+    loans = tables["loans"]
+    problems += checks.duplicate_contracts(loans.frame, loans.problem)
+    _raise_problems(label, problems)
+    today = as_of or (to_date(settings.as_of) if settings.as_of else None) or date.today()
+    loans.warnings = checks.check_loans(loans.frame, loans.problem, today)
+    return Ledger(path, digest, loans, tables["rates"], tables["payments"], tables["settlements"])
