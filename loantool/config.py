@@ -86,6 +86,7 @@ class SettlementSettings:
     )
     current_period: str = "full"  # loan style: "full", "accrued" (by days), or "none"
     fee_rate: str = "0"  # settlement fee = round(rate × remaining principal), loan style
+    fee_to: str = "company"  # who receives the settlement fee: "company" or "bank"
     fixed_fees: dict[str, str] = field(default_factory=dict)  # name → yuan, e.g. {"手续费" = "200.00"}
 
 
@@ -211,6 +212,8 @@ def _validate(settings: Settings, path: Path) -> None:
         raise bad("arrears.classification", f"must be one of {', '.join(CLASSIFICATION_PRESETS)}")
     if settings.settlement.current_period not in ("full", "accrued", "none"):
         raise bad("settlement.current_period", "must be \"full\", \"accrued\" or \"none\"")
+    if settings.settlement.fee_to not in ("company", "bank"):
+        raise bad("settlement.fee_to", "must be \"company\" or \"bank\"")
     for method, style in settings.settlement.style.items():
         if style not in ("card", "loan"):
             raise bad(f"settlement.style.{method}", "must be \"card\" or \"loan\"")
