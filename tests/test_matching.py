@@ -10,7 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from loantool.core.disbursement import (
-    CONFLICT, UNCHANGED, UPDATE, cross_check, loan_outcomes, plan_disbursements, slip_problems,
+    CONFLICT,
+    UNCHANGED,
+    UPDATE,
+    cross_check,
+    loan_outcomes,
+    plan_disbursements,
+    slip_problems,
 )
 from loantool.core.matching import cards_agree, match_slips, norm_card
 from loantool.money import RATE_SCALE

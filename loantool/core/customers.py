@@ -42,7 +42,7 @@ class FieldChange:
 class NewLoan:
     contract_no: str
     source: Hashable
-    values: dict[str, Any]  # field key → value (frame kinds: str, fen int, rate units, Timestamp, code)
+    cells: dict[str, Any]  # field key → value (frame kinds: str, fen int, rate units, Timestamp, code)
 
 
 @dataclass(frozen=True)
@@ -149,8 +149,8 @@ def plan_sync(customers: pd.DataFrame, loans: pd.DataFrame) -> SyncPlan:
             plan.new_loans.append(_new_loan(customers, contract, source, fields))
             continue
         if len(rows) > 1:
-            plan.skipped.append(Skipped(contract, source, None, None,
-                                        f"contract {contract} appears {len(rows)} times in the ledger: fix that first"))
+            reason = f"contract {contract} appears {len(rows)} times in the ledger: fix that first"
+            plan.skipped.append(Skipped(contract, source, None, None, reason))
             continue
         before = len(plan.changes)
         _contact_changes(customers, loans, contract, source, rows[0], plan)
@@ -169,21 +169,22 @@ def _source_conflicts(customers: pd.DataFrame, contract: str, labels: list[Hasha
         distinct = list(dict.fromkeys(v for v in values if v is not None))
         if len(distinct) > 1:
             conflicted = True
-            plan.conflicts.append(SourceConflict(contract, key, tuple(str(v) for v in distinct), tuple(labels)))
+            shown = tuple(str(v) for v in distinct)
+            plan.conflicts.append(SourceConflict(contract, key, shown, tuple(labels)))
     return conflicted
 
 
 def _new_loan(customers: pd.DataFrame, contract: str, source: Hashable, fields: list[str]) -> NewLoan:
-    values: dict[str, Any] = {}
+    cells: dict[str, Any] = {}
     for key in fields:
         value = customers.at[source, key]
         if _missing(value):
             continue
-        values[key] = contact_value(key, value) if key in CONTACT_FIELDS else value
-    values["contract_no"] = contract
-    values["status"] = "active"
-    values["schedule_issued"] = False
-    return NewLoan(contract, source, values)
+        cells[key] = contact_value(key, value) if key in CONTACT_FIELDS else value
+    cells["contract_no"] = contract
+    cells["status"] = "active"
+    cells["schedule_issued"] = False
+    return NewLoan(contract, source, cells)
 
 
 def _contact_changes(customers: pd.DataFrame, loans: pd.DataFrame, contract: str, source: Hashable,
@@ -205,5 +206,6 @@ def _contact_changes(customers: pd.DataFrame, loans: pd.DataFrame, contract: str
             plan.skipped.append(Skipped(contract, source, key, new,
                                         "a masked card number is never written over the ledger's card"))
             continue
-        raw_old = loans.at[loan, key]
-        plan.changes.append(FieldChange(contract, loan, source, key, None if _missing(raw_old) else raw_old, new))
+        raw_old = loans.at[loan, key]  # reported as the ledger holds it
+        old_value = None if _missing(raw_old) else raw_old
+        plan.changes.append(FieldChange(contract, loan, source, key, old_value, new))

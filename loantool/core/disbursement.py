@@ -125,12 +125,14 @@ def plan_disbursements(slips: pd.DataFrame, loans: pd.DataFrame, matches: list[S
                 status, overwritten = UPDATE, True
             else:
                 status, overwritten = CONFLICT, False
-            changes.append(CellChange(match.slip, match.loan, match.contract_no, field, old, new, status, overwritten))
+            changes.append(CellChange(match.slip, match.loan, match.contract_no, field, old, new, status,
+                                      overwritten))
     return changes
 
 
 def loan_outcomes(matches: list[SlipMatch], changes: list[CellChange]) -> dict[Hashable, str]:
-    """Per matched loan: ``update`` if any cell changes, else ``conflict`` if any conflicts, else ``unchanged``."""
+    """Per matched loan: ``update`` if any cell changes, else ``conflict`` if any cell conflicts, else
+    ``unchanged``."""
     outcome = {match.loan: UNCHANGED for match in matches}
     for change in changes:
         if change.status == UPDATE:
@@ -140,8 +142,8 @@ def loan_outcomes(matches: list[SlipMatch], changes: list[CellChange]) -> dict[H
     return outcome
 
 
-def cross_check(slips: pd.DataFrame, loans: pd.DataFrame, rates: pd.DataFrame | None, matches: list[SlipMatch],
-                *, tolerance_fen: int, default_method: str, residue: str
+def cross_check(slips: pd.DataFrame, loans: pd.DataFrame, rates: pd.DataFrame | None,
+                matches: list[SlipMatch], *, tolerance_fen: int, default_method: str, residue: str
                 ) -> tuple[list[Discrepancy], list[NotChecked]]:
     """Compare each matched slip's 月还金额, 放款金额 and 期数 with the ledger and our own schedule."""
     found: list[Discrepancy] = []
@@ -152,7 +154,8 @@ def cross_check(slips: pd.DataFrame, loans: pd.DataFrame, rates: pd.DataFrame | 
             bank = value_of(field, slips.at[match.slip, field])
             ours = value_of(field, loans.at[match.loan, field])
             if bank is not None and ours is not None and bank != ours:
-                found.append(Discrepancy(match.slip, match.loan, match.contract_no, field, bank, ours, bank - ours))
+                found.append(Discrepancy(match.slip, match.loan, match.contract_no, field, bank, ours,
+                                         bank - ours))
 
     checked = [m for m in matches if "bank_monthly_amount" in slips.columns
                and value_of("bank_monthly_amount", slips.at[m.slip, "bank_monthly_amount"]) is not None]
@@ -177,11 +180,12 @@ def cross_check(slips: pd.DataFrame, loans: pd.DataFrame, rates: pd.DataFrame | 
 def _terms_with_bank_dates(slips: pd.DataFrame, loans: pd.DataFrame, rates: pd.DataFrame | None,
                            checked: list[SlipMatch], default_method: str, not_checked: list[NotChecked]
                            ) -> pd.DataFrame:
-    """Schedule inputs of the checked loans, with the slip's due day and first due date where it gives them."""
+    """Schedule inputs of the checked loans, with the slip's due day and first due date where given."""
     subset = loans.loc[[m.loan for m in checked]].copy()
     for field in ("bank_due_day", "first_due_date"):
         if field not in subset.columns:
-            subset[field] = pd.array([pd.NA] * len(subset), dtype="Int64") if field == "bank_due_day" else pd.NaT
+            empty = pd.array([pd.NA] * len(subset), dtype="Int64") if field == "bank_due_day" else pd.NaT
+            subset[field] = empty
         if field not in slips.columns:
             continue
         for match in checked:
@@ -207,6 +211,6 @@ def _build(terms: pd.DataFrame, residue: str, checked: list[SlipMatch], not_chec
         refused = {str(contract): reason for contract, reason in error.problems}
         for match in checked:
             if match.contract_no in refused:
-                not_checked.append(NotChecked(match.slip, match.loan, match.contract_no,
-                                              f"our schedule cannot be computed: {refused[match.contract_no]}"))
+                reason = f"our schedule cannot be computed: {refused[match.contract_no]}"
+                not_checked.append(NotChecked(match.slip, match.loan, match.contract_no, reason))
         return build_schedules(terms[~terms["contract_no"].astype(str).isin(refused)], residue=residue)

@@ -27,7 +27,9 @@ import pandas as pd
 
 MASK_CHARACTERS = "*xX•●＊"
 # the slip values that must agree between two rows for the loan before one of them is a mere repeat
-SLIP_VALUE_FIELDS = ("disbursed_on", "bank_due_day", "bank_monthly_amount", "first_due_date", "principal", "term")
+SLIP_VALUE_FIELDS = (
+    "disbursed_on", "bank_due_day", "bank_monthly_amount", "first_due_date", "principal", "term",
+)
 KEY_LABELS = {
     "id_no": "身份证号",
     "card_no": "银行卡号",
@@ -101,7 +103,8 @@ def norm_card(value: Any) -> str | None:
     text = _text(value)
     if not text:
         return None
-    kept = "".join("*" if ch in MASK_CHARACTERS else ch for ch in text if ch.isdigit() or ch in MASK_CHARACTERS)
+    kept = "".join("*" if ch in MASK_CHARACTERS else ch
+                   for ch in text if ch.isdigit() or ch in MASK_CHARACTERS)
     return kept if any(ch.isdigit() for ch in kept) else None
 
 
@@ -265,12 +268,13 @@ def _match_one(label: Hashable, value: Any, index: _LoanIndex) -> SlipMatch | Sl
     if name and amount is not None:
         finders.append(("name_amount", lambda: index.by_name_amount.get((name, amount), [])))
     if not finders:
-        return SlipUnmatched(label, "the slip row has no 身份证号, no 卡号 and no 姓名 + 放款金额 to match by")
+        return SlipUnmatched(label, "the row has no 身份证号, no 卡号 and no 姓名 + 放款金额 to match by")
 
     narrowers = {
         "id_no": lambda loan: bool(id_no) and index.ids[loan] == id_no,
         "card_no": lambda loan: bool(card) and cards_agree(card, index.cards[loan]),
-        "name_amount": lambda loan: bool(name) and index.names[loan] == name and index.principal[loan] == amount,
+        "name_amount": lambda loan: (bool(name) and index.names[loan] == name
+                                     and index.principal[loan] == amount),
         "contract_no": lambda loan: bool(contract) and index.contract[loan] == contract,
     }
     for position, (key, find) in enumerate(finders):

@@ -1,0 +1,41 @@
+"""loantool sync-customers – customer service's table (客服信息表) into the ledger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..cli import AsOfOpt, ConfigOpt, DebugOpt, JsonOpt, LedgerOpt, QuietOpt, command, make_run
+
+HELP = """同步客服信息表 Update the ledger's 贷款台账 from customer service's table.
+
+New contracts are added as rows (状态 在贷, 还款明细已出 否). For existing ones only the contact fields are
+taken – 手机号, 银行卡号, 客户姓名, 身份证号, 保证人, 保证人电话 – each change shown old → new; amounts,
+rates, the bank's dates and the status are never taken from the table. A contract listed twice with
+different values is reported and not applied. Running it again changes nothing."""
+
+
+@command("sync-customers", HELP)
+def sync_customers(
+    cs_workbook: Annotated[Path, typer.Argument(help="客服信息表 The customer service workbook (.xlsx .xls .csv).", show_default=False)],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show every change (old → new); write nothing to the ledger.")] = False,
+    ledger: LedgerOpt = None, config: ConfigOpt = None, as_of: AsOfOpt = None,
+    json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False,
+) -> None:
+    from ..reports.imports import render_sync_console
+    from ..workflows.customers import sync_customers as run_sync
+
+    run = make_run(ledger, config, as_of, json_, quiet, debug)
+    arguments = [str(cs_workbook), *(["--dry-run"] if dry_run else [])]
+    result = run_sync(run.settings, run.ledger_path, cs_workbook, as_of=run.as_of, dry_run=dry_run,
+                      arguments=arguments)
+    if run.json:
+        run.emit_json(result.to_dict())
+        return
+    if run.quiet:
+        return
+    for warning in result.warnings:
+        run.err.print(f"Warning: {warning.describe()}", markup=False)
+    render_sync_console(result, run.out)

@@ -1,0 +1,48 @@
+"""loantool import-disbursements – the bank's disbursement slips (放款单) into the ledger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..cli import AsOfOpt, ConfigOpt, DebugOpt, JsonOpt, LedgerOpt, QuietOpt, command, make_run
+
+HELP = """导入放款单 Record the bank's disbursement slips in the ledger.
+
+Each slip row (xlsx, xls, csv in GBK/UTF-8; several files, several loans each) is matched to a loan by
+身份证号, then 卡号 (masked cards by their visible digits), then 姓名 + 放款金额; a row that fits no loan
+or several is listed, never guessed. Fills 放款日期, 银行还款日, 银行月还金额 and 首期还款日; a cell that
+already holds a different value is a conflict, left alone unless --overwrite. The bank's monthly amount
+is checked against our schedule (tolerance: [import] monthly_amount_tolerance). Running the same slips
+again changes nothing. Bad rows: exit 2 and nothing written, or --skip-bad to import the good rows and
+write the bad ones to a rejects workbook beside --out (else in the reports folder)."""
+
+
+@command("import-disbursements", HELP)
+def import_disbursements(
+    slips: Annotated[list[Path], typer.Argument(help="放款单 Slip files (.xlsx .xls .csv).", show_default=False)],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show every cell that would change (old → new); write nothing to the ledger.")] = False,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing different values (conflicts) with the slip's.")] = False,
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Import the good rows; bad rows go to a rejects workbook.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Excel report: matched, updated, unchanged, conflicts, unmatched, discrepancies.")] = None,
+    ledger: LedgerOpt = None, config: ConfigOpt = None, as_of: AsOfOpt = None,
+    json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False,
+) -> None:
+    from ..reports.imports import render_import_console
+    from ..workflows.imports import import_disbursements as run_import
+
+    run = make_run(ledger, config, as_of, json_, quiet, debug)
+    arguments = [*map(str, slips), *(["--dry-run"] if dry_run else []), *(["--overwrite"] if overwrite else []),
+                 *(["--skip-bad"] if skip_bad else []), *(["--out", str(out)] if out else [])]
+    result = run_import(run.settings, run.ledger_path, slips, as_of=run.as_of, dry_run=dry_run,
+                        overwrite=overwrite, skip_bad=skip_bad, out=out, arguments=arguments)
+    if run.json:
+        run.emit_json(result.to_dict())
+        return
+    if run.quiet:
+        return
+    for problem in result.rejected:
+        run.err.print(f"Rejected: {problem.describe()}", markup=False)
+    render_import_console(result, run.out)

@@ -1,0 +1,186 @@
+"""sync-customers: customer service's table (客服信息表) into the ledger's 贷款台账.
+
+The table is read first (bad cells: exit 2, nothing written); then, under the ledger's lock, the ledger
+is read, core.customers plans the new rows and the contact changes, and the transaction commits them.
+Nothing to change commits nothing, so a second run leaves the ledger byte-identical.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..config import Settings
+from ..core.customers import SyncPlan, plan_sync
+from ..errors import CellProblem
+from ..ledger import checks
+from ..ledger.read import TableRead, load_ledger, read_table
+from ..ledger.transaction import ledger_transaction
+from ..ledger.xlsx_patch import SheetEdits
+from ..money import fen_to_decimal, rate_to_decimal
+from ..schema import CUSTOMERS, LOANS, METHODS, STATUSES, label
+
+COMMAND = "sync-customers"
+TEXT_KINDS = frozenset({"text", "contract", "id_no", "card", "phone"})
+
+
+@dataclass
+class SyncResult:
+    ledger_path: Path
+    source: str
+    source_rows: int
+    dry_run: bool
+    added: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[CellProblem] = field(default_factory=list)
+    written: bool = False
+    backup: Path | None = None
+
+    @property
+    def changed_contracts(self) -> list[str]:
+        return list(dict.fromkeys(c["contract_no"] for c in self.changes))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ledger": str(self.ledger_path),
+            "source": self.source,
+            "dry_run": self.dry_run,
+            "source_rows": self.source_rows,
+            "added": self.added,
+            "changed": len(self.changed_contracts),
+            "changes": self.changes,
+            "unchanged": len(self.unchanged),
+            "conflicts": self.conflicts,
+            "skipped": self.skipped,
+            "warnings": [w.as_dict() for w in self.warnings],
+            "written": self.written,
+            "backup": str(self.backup) if self.backup else None,
+        }
+
+
+def _header(read: TableRead, key: str) -> str:
+    return read.headers.get(key, LOANS.field(key).header)
+
+
+def build_result(plan: SyncPlan, source: TableRead, ledger: Any, *, dry_run: bool, today: dt.date
+                 ) -> SyncResult:
+    customers, loans = source.frame, ledger.loans
+    row_of = customers["excel_row"]
+    result = SyncResult(ledger_path=Path(ledger.path), source=Path(source.file).name,
+                        source_rows=len(customers), dry_run=dry_run, unchanged=list(plan.unchanged))
+    for new in plan.new_loans:
+        result.added.append({"contract_no": new.contract_no, "customer_name": new.cells.get("customer_name"),
+                             "row": int(row_of[new.source])})
+    for change in plan.changes:
+        result.changes.append({
+            "contract_no": change.contract_no, "field": change.field, "column": _header(loans, change.field),
+            "old": None if change.old is None else str(change.old), "new": change.new,
+            "row": int(row_of[change.source]), "excel_row": int(loans.frame.at[change.loan, "excel_row"]),
+        })
+    for conflict in plan.conflicts:
+        result.conflicts.append({
+            "contract_no": conflict.contract_no, "field": conflict.field,
+            "column": source.headers.get(conflict.field, CUSTOMERS.field(conflict.field).header),
+            "values": list(conflict.values), "rows": [int(row_of[s]) for s in conflict.sources],
+        })
+    for skip in plan.skipped:
+        result.skipped.append({
+            "contract_no": skip.contract_no, "field": skip.field,
+            "column": _header(loans, skip.field) if skip.field else None,
+            "value": None if skip.value is None else str(skip.value), "reason": skip.reason,
+            "row": int(row_of[skip.source]),
+        })
+    applied: set[Hashable] = {n.source for n in plan.new_loans} | {c.source for c in plan.changes}
+    rows = {int(row_of[s]) for s in applied}
+    result.warnings = [w for w in checks.check_loans(customers.loc[list(applied)], source.problem, today)
+                       if w.row in rows] if applied else []
+    return result
+
+
+# ------------------------------------------------------------------------------------------------ edits
+
+
+def sync_edits(plan: SyncPlan, ledger: Any, result: SyncResult) -> list[SheetEdits]:
+    """Contact-field updates and appended rows (by the ledger's column positions) for the plan."""
+    loans = ledger.loans
+    updates = {(c["excel_row"], loans.columns[c["field"]]): c["new"] for c in result.changes}
+    appends = []
+    for new in plan.new_loans:
+        row: dict[int, Any] = {}
+        values = dict(new.cells)
+        if "term" in values and "term" not in loans.columns and "term_years" in loans.columns:
+            months = int(values["term"])
+            if months % 12:
+                reason = "the ledger has only 贷款年限 and this term is not whole years: enter it by hand"
+                result.skipped.append({"contract_no": new.contract_no, "field": "term", "column": "期数",
+                                       "value": str(months), "reason": reason, "row": None})
+            else:
+                values["term_years"] = months // 12
+        elif "term" in values:
+            values.pop("term_years", None)  # 期数 says it; the reader derives years from nothing else
+        for key, value in values.items():
+            column = loans.columns.get(key)
+            if column is not None:
+                row[column] = _cell(key, value)
+        appends.append(row)
+    if not updates and not appends:
+        return []
+    return [SheetEdits(sheet=loans.sheet, updates=updates, appends=appends, header_row=loans.header_row)]
+
+
+def _cell(key: str, value: Any) -> Any:
+    """A frame value → the writer's cell value for this ledger column (identifiers as text)."""
+    kind = LOANS.field(key).kind
+    if kind in TEXT_KINDS:
+        return str(value)
+    if kind == "amount":
+        return fen_to_decimal(int(value))
+    if kind == "rate":
+        return rate_to_decimal(int(value))
+    if kind in ("int", "term_years"):
+        return int(value)
+    if kind == "date":
+        return pd.Timestamp(value).date()
+    if kind == "method":
+        return label(METHODS, value)
+    if kind == "status":
+        return label(STATUSES, value)
+    if kind == "yesno":
+        return "是" if value else "否"
+    return str(value)
+
+
+# ------------------------------------------------------------------------------------------------ the run
+
+
+def sync_customers(settings: Settings, ledger_path: Path, source: Path, *, as_of: dt.date,
+                   dry_run: bool = False, arguments: Sequence[str] = ()) -> SyncResult:
+    """Read the customer table, then (under the lock unless ``dry_run``) plan and commit."""
+    table = read_table(source, CUSTOMERS, settings=settings)
+    if dry_run:
+        ledger = load_ledger(ledger_path, settings, as_of=as_of)
+        plan = plan_sync(table.frame, ledger.loans.frame)
+        result = build_result(plan, table, ledger, dry_run=True, today=as_of)
+        sync_edits(plan, ledger, result)  # the same notes a real run would give
+        return result
+    with ledger_transaction(ledger_path, settings, command=COMMAND, arguments=list(arguments),
+                            inputs=[Path(source)]) as tx:
+        ledger = load_ledger(tx.path, settings, as_of=as_of)
+        plan = plan_sync(table.frame, ledger.loans.frame)
+        result = build_result(plan, table, ledger, dry_run=False, today=as_of)
+        edits = sync_edits(plan, ledger, result)
+        summary = {"added": [n.contract_no for n in plan.new_loans], "changed": result.changed_contracts,
+                   "conflicts": sorted({c.contract_no for c in plan.conflicts})}
+        committed = tx.commit(edits, rows_added=len(plan.new_loans), cells_changed=len(plan.changes),
+                              summary=summary)
+        result.written = committed.written
+        result.backup = committed.backup
+    return result
