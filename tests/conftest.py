@@ -1,0 +1,24 @@
+"""Shared fixtures: the bundled samples copied to a temporary folder (samples/ itself is never changed)."""
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+REALWORLD = Path(os.environ.get("LOANTOOL_REALWORLD", ROOT.parent / "shared" / "realworld"))
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def sample_dir(tmp_path: Path) -> Path:
+    """A copy of samples/ (ledger, inbox, loantool.toml) to run commands in."""
+    target = tmp_path / "desk"
+    shutil.copytree(SAMPLES, target, ignore=shutil.ignore_patterns("*.py", "__pycache__", "README.md"))
+    return target
