@@ -131,7 +131,7 @@ def test_json_read_only_hand_worked(desk):
     assert len(doc["digest"]) == 64
     assert doc["posted"] is None and doc["report"] == str(out)
     assert out.is_file()
-    assert openpyxl.load_workbook(out).sheetnames == ["汇总", "垫款清单", "差异", "未匹配流水", "重复与失败", "对账明细"]
+    assert openpyxl.load_workbook(out).sheetnames == ["汇总", "垫款清单", "差异", "未匹配流水", "重复与失败"]
 
 
 def test_json_equals_the_result_object(desk):
@@ -267,3 +267,70 @@ def test_post_creates_the_payments_sheet(tmp_path, monkeypatch):
     ws = openpyxl.load_workbook(ledger)["还款记录"]
     assert [c.value for c in ws[1]] == PAYMENT_HEADER
     assert ws.max_row == 6
+
+
+# ------------------------------------------------------------------------------------------------ samples
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+def test_samples_read_only_then_post_twice(tmp_path, monkeypatch):
+    """The bundled November statements (.xlsx with title rows and a 合计 row, GBK CSV 补扣 batch)."""
+    for name in ("ledger.xlsx", "loantool.toml"):
+        shutil.copy2(SAMPLES / name, tmp_path / name)
+    (tmp_path / "inbox").mkdir()
+    shutil.copytree(SAMPLES / "inbox" / "statements", tmp_path / "inbox" / "statements")
+    monkeypatch.chdir(tmp_path)
+    statements = sorted((tmp_path / "inbox" / "statements").iterdir())
+    ledger = tmp_path / "ledger.xlsx"
+    before = _digests([ledger, *statements])
+    base = ["reconcile-bank", *map(str, statements), "--period", PERIOD, "--json"]
+
+    first = _invoke(base)
+    assert first.exit_code == 0, first.stderr
+    doc = json.loads(first.stdout)
+    assert _digests([ledger, *statements]) == before
+    t = {k: v if isinstance(v, int) else round(float(v) * 100) for k, v in doc["totals"].items()}
+    assert t["expected"] == t["received"] - t["over_sum"] + t["advance_sum"]
+    assert t["lines_amount"] == t["received"] + sum(t[f"{c}_sum"] for c in
+                                                    ("unmatched", "failed", "duplicate", "outside_month"))
+    statuses = {r["status"] for r in doc["installments"]}
+    assert statuses == {"paid", "short", "over", "unpaid"}
+    assert len(doc["duplicate_lines"]) >= 1 and len(doc["outside_month_lines"]) >= 1
+    assert {u["reason"] for u in doc["unmatched_lines"]} == {"unknown_card"}
+    assert (tmp_path / "reports" / "银行对账_2026-11.xlsx").is_file()
+
+    posted = _invoke([*base, "--post", "--post-advances", "2026-11-30"])
+    assert posted.exit_code == 0, posted.stderr
+    summary = json.loads(posted.stdout)["posted"]
+    assert summary["payments_added"] == t["matched_count"] and summary["advances_added"] == t["advance_count"]
+    once = ledger.read_bytes()
+    again = _invoke([*base, "--post", "--post-advances", "2026-11-30"])
+    assert again.exit_code == 0, again.stderr
+    assert ledger.read_bytes() == once
+    assert json.loads(again.stdout)["digest"] == doc["digest"]  # postings never change the month's answer
+    assert _digests(statements) == {k: v for k, v in before.items() if k != "ledger.xlsx"}
+
+
+def test_lines_without_reference_are_keyed_on_contract_date_amount_occurrence(tmp_path, monkeypatch):
+    """Two identical lines without 流水号 are two payments; 还款记录 already holds one of them."""
+    monkeypatch.chdir(tmp_path)
+    ledger = _ledger(tmp_path / "ledger.xlsx")
+    wb = openpyxl.load_workbook(ledger)
+    wb["还款记录"].append(["HT005", dt.date(2026, 11, 15), 5250, "客户还款", None, "手工录入"])
+    wb.save(ledger)
+    csv = tmp_path / "st.csv"
+    csv.write_bytes(("卡号,姓名,交易日期,金额,流水号,状态\r\n"
+                     "6222020000000055,钱七,2026-11-15,5250.00,,成功\r\n"
+                     "6222020000000055,钱七,2026-11-15,5250.00,,成功\r\n").encode("gbk"))
+    result = _invoke(_args(ledger, [csv], "--post", "--json"))
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["duplicate_lines"] == []  # no 流水号: never a duplicate
+    assert [r["status"] for r in doc["installments"] if r["contract_no"] == "HT005"] == ["paid"]
+    assert (doc["posted"]["payments_added"], doc["posted"]["payments_already"]) == (1, 1)
+    hts = [row for row in _payment_rows(ledger) if row[0] == "HT005"]
+    assert [(r[1], r[2], r[4]) for r in hts] == [(dt.date(2026, 11, 15), 5250, None)] * 2
+    once = ledger.read_bytes()
+    assert _invoke(_args(ledger, [csv], "--post", "--quiet")).exit_code == 0
+    assert ledger.read_bytes() == once

@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from ..cli import AsOfOpt, ConfigOpt, DebugOpt, JsonOpt, LedgerOpt, QuietOpt, command, make_run, parse_date_option
+from ..cli import (
+    AsOfOpt,
+    ConfigOpt,
+    DebugOpt,
+    JsonOpt,
+    LedgerOpt,
+    QuietOpt,
+    command,
+    make_run,
+    parse_date_option,
+)
 from ..errors import FindingsExit
 
 HELP = """银行对账 Reconcile bank repayment statements for a month.

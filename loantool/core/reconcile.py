@@ -121,14 +121,15 @@ def name_key(names: pd.Series) -> pd.Series:
 
 def card_parts(cards: pd.Series) -> pd.DataFrame:
     """``digits`` (digits only), ``masked`` and, for a masked card, the visible ``prefix`` / ``suffix``."""
-    text = _text(cards).str.replace(_MASK_CHARS, "*", regex=True)
-    masked = text.str.contains("*", regex=False)
-    return pd.DataFrame({
-        "digits": text.str.replace(r"\D", "", regex=True),
-        "masked": masked,
-        "prefix": text.str.partition("*")[0].str.replace(r"\D", "", regex=True).where(masked, ""),
-        "suffix": text.str.rpartition("*")[2].str.replace(r"\D", "", regex=True).where(masked, ""),
-    }, index=cards.index)
+    text = _text(cards)
+    masked = text.str.contains(_MASK_CHARS, regex=True)
+    parts = pd.DataFrame({"digits": text.str.replace(r"\D", "", regex=True), "masked": masked,
+                          "prefix": "", "suffix": ""}, index=cards.index)
+    if masked.any():  # the split only for the few masked lines
+        visible = text[masked].str.extract(r"^([^*xX×]*)[*xX×].*?([^*xX×]*)$")
+        parts.loc[masked, "prefix"] = visible[0].str.replace(r"\D", "", regex=True)
+        parts.loc[masked, "suffix"] = visible[1].str.replace(r"\D", "", regex=True)
+    return parts
 
 
 def _column(frame: pd.DataFrame, name: str, default: object = None) -> pd.Series:
@@ -228,7 +229,8 @@ def match_lines(lines: pd.DataFrame, loans: pd.DataFrame) -> pd.DataFrame:
         loans.loc[loans["active"], ["contract_no", "name_key", "card_no"]], on="name_key")
     agree = pd.Series(False, index=by_name.index)
     # one vectorized comparison per mask shape (length of the visible head and tail), not per line
-    for (head, tail), group in by_name.groupby([by_name["card_prefix"].str.len(), by_name["card_suffix"].str.len()]):
+    shapes = [by_name["card_prefix"].str.len(), by_name["card_suffix"].str.len()]
+    for (head, tail), group in by_name.groupby(shapes):
         card = group["card_no"]
         ok = card.str.len().ge(head + tail) & card.str[:head].eq(group["card_prefix"])
         if tail:

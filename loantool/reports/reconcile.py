@@ -140,9 +140,6 @@ def build_book(result: Any, company: str, as_of: Any) -> ReportBook:
                     [Column("category_label", "类别"), *LINE_COLUMNS, Column("contract_no", "合同编号", "id"),
                      Column("first", "流水号首次出现")],
                     lines[lines["category"].isin(["duplicate", "failed", "outside_month"])], notes=header),
-        ReportSheet("对账明细", f"本月应还与实收明细 {period}", installment_columns, rows,
-                    totals={k: int(rows[k].sum()) for k in money}, notes=header,
-                    highlight=list(rows["status"].isin(["short", "unpaid"]))),
     ]
     return ReportBook(company=company, report=f"银行对账 {period}", as_of=as_of, sheets=sheets)
 

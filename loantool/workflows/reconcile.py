@@ -77,16 +77,16 @@ class ReconcileResult:
             "period": rec.period.label,
             "statements": [p.name for p in self.statements],
             "installments": [
-                {"contract_no": r.contract_no, "customer_name": _str(r.customer_name), "due_date": _iso(r.due_date),
-                 "expected": fen_to_str(r.expected), "received": fen_to_str(r.received), "status": r.status}
+                {"contract_no": r.contract_no, "customer_name": _str(r.customer_name),
+                 "due_date": _iso(r.due_date), "expected": fen_to_str(r.expected), "received": fen_to_str(r.received), "status": r.status}
                 for r in rec.installments.itertuples(index=False)],
             "unmatched_lines": _lines(lines[lines["category"] == "unmatched"], "reason"),
             "duplicate_lines": _lines(lines[lines["category"] == "duplicate"], "first"),
             "failed_lines": _lines(lines[lines["category"] == "failed"]),
             "outside_month_lines": _lines(lines[lines["category"] == "outside_month"]),
             "advances": [
-                {"contract_no": r.contract_no, "customer_name": _str(r.customer_name), "card_no": _str(r.card_no),
-                 "due_date": _iso(r.due_date), "amount": fen_to_str(r.amount)}
+                {"contract_no": r.contract_no, "customer_name": _str(r.customer_name),
+                 "card_no": _str(r.card_no), "due_date": _iso(r.due_date), "amount": fen_to_str(r.amount)}
                 for r in rec.advances.itertuples(index=False)],
             "totals": {k: (v if k.endswith("_count") else fen_to_str(v)) for k, v in rec.totals.items()},
             "digest": rec.digest,
@@ -163,8 +163,9 @@ def payments_to_post(rec: Reconciliation, existing: pd.DataFrame) -> tuple[pd.Da
     bare = lines[~with_ref].assign(amount=lambda f: f["amount"].astype("int64"))
     occurrence = bare.groupby(key, sort=False).cumcount() + 1
     paid = existing[(existing["payment_type"] == "customer_paid")
-                    & existing["bank_ref"].fillna("").astype(str).str.strip().eq("")]
-    have = (paid.assign(amount=paid["amount"].astype("int64")).groupby(key).size().rename("have").reset_index())
+                    & existing["bank_ref"].fillna("").astype(str).str.strip().eq("")
+                    ].dropna(subset=["contract_no", "paid_on", "amount"])
+    have = paid.assign(amount=paid["amount"].astype("int64")).groupby(key).size().rename("have").reset_index()
     have["paid_on"] = have["paid_on"].astype("datetime64[ns]")
     counted = (bare[key].assign(paid_on=bare["paid_on"].astype("datetime64[ns]"))
                .merge(have, on=key, how="left")["have"].fillna(0).to_numpy())
@@ -180,10 +181,10 @@ def advances_to_post(rec: Reconciliation, existing: pd.DataFrame) -> tuple[pd.Da
     advances = rec.advances
     rows = existing[existing["payment_type"] == "company_advance"]
     due = rows["note"].fillna("").astype(str).str.extract(_ADVANCE_KEY, expand=False)
-    keys = set(zip(rows["contract_no"].astype(str), due.fillna(""), strict=True))
-    wanted = list(zip(advances["contract_no"].astype(str), advances["due_date"].dt.strftime("%Y-%m-%d"),
-                      strict=True))
-    done = pd.Series([k in keys for k in wanted], index=advances.index, dtype=bool)
+    posted = pd.MultiIndex.from_arrays([rows["contract_no"].astype(str), due.fillna("")])
+    wanted = pd.MultiIndex.from_arrays([advances["contract_no"].astype(str),
+                                        advances["due_date"].dt.strftime("%Y-%m-%d")])
+    done = wanted.isin(posted)
     return advances[~done], int(done.sum())
 
 
@@ -212,7 +213,8 @@ def posting_edits(ledger: Ledger, payments: pd.DataFrame, advances: pd.DataFrame
     rows: list[dict[int, Any]] = []
     for r in payments.itertuples(index=False):
         ref = _str(r.bank_ref)
-        rows.append({columns["contract_no"]: r.contract_no, columns["paid_on"]: pd.Timestamp(r.paid_on).date(),
+        rows.append({columns["contract_no"]: r.contract_no,
+                     columns["paid_on"]: pd.Timestamp(r.paid_on).date(),
                      columns["amount"]: fen_to_decimal(r.amount),
                      columns["payment_type"]: label(PAYMENT_TYPES, "customer_paid"),
                      columns["bank_ref"]: ref.strip() if ref else None,
@@ -226,7 +228,8 @@ def posting_edits(ledger: Ledger, payments: pd.DataFrame, advances: pd.DataFrame
                      columns["note"]: f"{ADVANCE_NOTE.format(due=due)} 银行对账 {period}"})
     if not rows:
         return []
-    return [SheetEdits(sheet=sheet, appends=rows, create_header=create, header_row=ledger.payments.header_row)]
+    return [SheetEdits(sheet=sheet, appends=rows, create_header=create,
+                       header_row=ledger.payments.header_row)]
 
 
 def post(ledger: Ledger, rec: Reconciliation, *, payments: bool, advance_date: dt.date | None
