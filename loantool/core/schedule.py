@@ -181,7 +181,7 @@ def _prepare(loans: pd.DataFrame) -> _Loans:
     ]
     text = pd.Series(contract, dtype=object)
     checks.append((np.asarray(text.duplicated(keep=False) & text.notna()), "contract number appears twice (合同编号重复)"))
-    problems = [(contract[i], reason) for bad, reason in checks for i in np.flatnonzero(bad)]
+    problems = list(dict.fromkeys((contract[i], reason) for bad, reason in checks for i in np.flatnonzero(bad)))
     if problems:
         raise ScheduleInputError(problems)
 
@@ -253,14 +253,16 @@ def build_schedules(loans: pd.DataFrame, *, residue: str = "last") -> pd.DataFra
 
     # Work in order of falling term, so that the loans still running in a period are a prefix.
     work = np.argsort(-term, kind="stable")
-    columns, bad = _amortize(terms.take(work), due_table.ravel())
-    if bad.any():
-        # Rounding only pushes a part below zero for amounts far too small for their term (less than
-        # about n²/2 fen); such a schedule would make the balance rise, so it is refused, never printed.
-        raise ScheduleInputError([
-            (contract, "amount too small for the term: rounding would make a part negative")
-            for contract in np.sort(data.contract[work[bad]])
-        ])
+    columns, bad_principal, bad_fee = _amortize(terms.take(work), due_table.ravel())
+    if bad_principal.any() or bad_fee.any():
+        # Rounding only pushes a part below zero when the amount (or the flat fee) is far too small for
+        # the term – below about n²/2 fen, e.g. 72.00 yuan over 120 months: round(P/n) then overshoots
+        # and the residue period would be negative. Such a schedule is refused, never printed.
+        problems = [(c, "amount too small for the term: rounding would make a principal part negative")
+                    for c in data.contract[work[bad_principal]]]
+        problems += [(c, "fee too small for the term: rounding would make the residue fee negative")
+                     for c in data.contract[work[bad_fee]]]
+        raise ScheduleInputError(sorted(problems))
     if not np.array_equal(work, np.arange(len(work))):
         # rows are grouped loan by loan in work order; gather them back into contract order
         offsets = np.cumsum(term) - term
@@ -303,8 +305,8 @@ _PARTS = ("period", "due_date", "principal", "interest", "fee", "payment", "bala
 
 def _amortize(t: _Terms, due_table: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Every output column (int64; due dates as counts since 1970), loan by loan, for loans sorted by
-    falling term (so the loans still running in period k are the first ``running[k]``), and a mask of
-    the loans whose rounding made a part negative.
+    falling term (so the loans still running in period k are the first ``running[k]``), and masks of
+    the loans whose rounding made a principal part (or balance) or a fee negative.
 
     The Python loop runs over periods; each step is numpy over all running loans. Loans of equal term
     are runs of consecutive rows, so each run is a (loans × periods) view of the output and a period
@@ -322,7 +324,8 @@ def _amortize(t: _Terms, due_table: np.ndarray) -> tuple[dict[str, np.ndarray], 
 
     running = np.searchsorted(-t.term, -np.arange(1, int(t.term[0]) + 1), side="right")
     balance = t.principal.copy()
-    bad = np.zeros(len(t), dtype=bool)
+    bad_principal = np.zeros(len(t), dtype=bool)
+    bad_fee = np.zeros(len(t), dtype=bool)
     for period, count in enumerate(running.tolist(), start=1):
         before = balance[:count]
         interest = div_round_half_up_array(before * t.interest_rate[:count], _MONTHLY_DENOMINATOR)
@@ -335,7 +338,8 @@ def _amortize(t: _Terms, due_table: np.ndarray) -> tuple[dict[str, np.ndarray], 
         fee = np.where(is_residue, t.fee_residue[:count], t.fee[:count])
         after = before - principal
         balance[:count] = after
-        bad[:count] |= (principal < 0) | (fee < 0) | (after < 0)
+        bad_principal[:count] |= (principal < 0) | (after < 0)
+        bad_fee[:count] |= fee < 0
         values = {
             "period": period,
             "due_date": due_table[t.due_row[:count] + (period - 1)],
@@ -351,7 +355,7 @@ def _amortize(t: _Terms, due_table: np.ndarray) -> tuple[dict[str, np.ndarray], 
             for name in _PARTS:
                 value = values[name]
                 views[name][:, period - 1] = value if name == "period" else value[a:b]
-    return out, bad
+    return out, bad_principal, bad_fee
 
 
 def schedule_totals(installments: pd.DataFrame) -> pd.DataFrame:
