@@ -1,0 +1,526 @@
+"""Splicing cells and rows into one worksheet part's XML text (工作表 XML 的局部修改).
+
+The sheet is never parsed into a tree and serialised again: that would rewrite namespace prefixes,
+attribute order and whitespace, and drop what a tree model does not know. Instead the rows of
+``<sheetData>`` are indexed by a scan of the raw text, and only the ``<row>`` elements that receive
+a changed cell are rebuilt; every other byte of the part stays where it was. The dimension grows with
+the cells written. Anything this scanner does not understand is refused (``LedgerUnsafeError``), never
+guessed at.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from bisect import bisect_left
+from collections.abc import Callable
+from decimal import Decimal
+from fractions import Fraction
+
+from ..errors import LedgerUnsafeError
+
+CellValue = str | int | Decimal | dt.date | bool | None
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+MAX_ROW = 1_048_576
+MAX_COL = 16_384
+_EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number; more would be silently lost
+
+_ROOT = re.compile(r"<(?:(\w+):)?(worksheet|chartsheet|dialogsheet|macrosheet)[\s/>]")
+_R_ATTR = re.compile(r"""\sr\s*=\s*["']([^"']*)["']""")
+_S_ATTR = re.compile(r"""\ss\s*=\s*["'](\d+)["']""")
+_T_ATTR = re.compile(r"""\st\s*=\s*["'](\w+)["']""")
+_SPANS = re.compile(r"""\sspans\s*=\s*["']([\d: ]*)["']""")
+_REF_ATTR = re.compile(r"""(\sref\s*=\s*["'])([^"']*)(["'])""")
+_CELL_REF = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
+_ESCAPED_LOOKALIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_INVALID_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
+_MINUS_ZERO_DAYS = dt.date(1899, 12, 30)
+_EPOCH_1904 = dt.date(1904, 1, 1)
+
+
+# ---------------------------------------------------------------------------------------- references
+
+
+def col_letters(col: int) -> str:
+    letters = ""
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def col_number(letters: str) -> int:
+    number = 0
+    for char in letters:
+        number = number * 26 + ord(char) - 64
+    return number
+
+
+def parse_ref(ref: str) -> tuple[int, int]:
+    """``"AB12"`` → (12, 28)."""
+    match = _CELL_REF.match(ref.strip().upper())
+    if not match:
+        raise ValueError(f"not a cell reference: {ref!r}")
+    return int(match.group(2)), col_number(match.group(1))
+
+
+def cell_ref(row: int, col: int) -> str:
+    return f"{col_letters(col)}{row}"
+
+
+def parse_range(text: str) -> tuple[int, int, int, int]:
+    """``"A1:D10"`` (or one cell) → (first row, first col, last row, last col)."""
+    first, _, last = text.partition(":")
+    r1, c1 = parse_ref(first)
+    r2, c2 = parse_ref(last) if last else (r1, c1)
+    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
+
+
+def format_range(r1: int, c1: int, r2: int, c2: int) -> str:
+    first, last = cell_ref(r1, c1), cell_ref(r2, c2)
+    return first if first == last else f"{first}:{last}"
+
+
+# ------------------------------------------------------------------------------------------- values
+
+
+def excel_serial(value: dt.date, date1904: bool = False) -> Fraction:
+    """A date (or datetime) as Excel's day number, exactly (1900 system with its fake 1900-02-29)."""
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if date1904:
+        days = (day - _EPOCH_1904).days
+    elif day >= dt.date(1900, 3, 1):
+        days = (day - _MINUS_ZERO_DAYS).days
+    else:
+        days = (day - dt.date(1899, 12, 31)).days
+    if days < 0 or (not date1904 and days < 1):
+        raise ValueError(f"{value} is before the first date Excel can hold")
+    serial = Fraction(days)
+    if isinstance(value, dt.datetime):
+        seconds = value.hour * 3600 + value.minute * 60 + value.second
+        serial += Fraction(seconds * 1_000_000 + value.microsecond, 86_400_000_000)
+    return serial
+
+
+def number_text(value: int | Decimal) -> str:
+    """The exact decimal text of a number for ``<v>``: Decimal("1234.50") → "1234.5", no float noise."""
+    if isinstance(value, bool):
+        raise TypeError("a bool is not a number")
+    number = Decimal(value)
+    if not number.is_finite():
+        raise ValueError(f"{value!r} is not a finite number")
+    if number == 0:
+        return "0"
+    number = number.normalize()
+    if len(number.as_tuple().digits) > _EXCEL_DIGITS:
+        raise ValueError(
+            f"{value} has more than {_EXCEL_DIGITS} significant digits; Excel would lose the tail "
+            "(write identifiers as text)"
+        )
+    return format(number, "f")
+
+
+def serial_text(serial: Fraction) -> str:
+    if serial.denominator == 1:
+        return str(serial.numerator)
+    return repr(float(serial))  # the shortest text that reads back as the same double
+
+
+def escape_text(text: str) -> str:
+    """Text for an XML text node, with OOXML's ``_xHHHH_`` escapes for what XML cannot carry."""
+    if _INVALID_XML.search(text):
+        raise ValueError(f"{text!r} holds characters that cannot be stored in a workbook")
+    text = _ESCAPED_LOOKALIKE.sub(r"_x005F_\1", text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("\r", "&#13;")
+    return _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+
+
+def unescape_text(text: str) -> str:
+    text = re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), text)
+    for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&#13;", "\r")):
+        text = text.replace(entity, char)
+    return text.replace("&amp;", "&")
+
+
+def check_value(value: object) -> None:
+    """Refuse what the writer cannot store exactly, before anything is written."""
+    if value is None or isinstance(value, (str, bool, dt.date)):
+        if isinstance(value, str):
+            escape_text(value)
+        return
+    if isinstance(value, (int, Decimal)):
+        number_text(value)
+        return
+    raise TypeError(
+        f"cannot write {type(value).__name__} {value!r} to the ledger (use str, int, Decimal, date or bool)"
+    )
+
+
+# -------------------------------------------------------------------------------------------- sheet
+
+# Resolves the style index a cell gets: (row, col, existing s or None, value, is_new_cell) → s or None
+StylePicker = Callable[[int, int, "int | None", CellValue, bool], "int | None"]
+
+
+class SheetXml:
+    """One worksheet part as text, with its rows indexed for splicing."""
+
+    def __init__(self, text: str, where: str, date1904: bool = False):
+        self.text = text
+        self.where = where  # "sheet 贷款台账" – for messages
+        self.date1904 = date1904
+        root = _ROOT.search(text)
+        if not root or root.group(2) != "worksheet":
+            kind = root.group(2) if root else "unknown part"
+            raise LedgerUnsafeError(f"{where} is a {kind}, not a worksheet with cells; loantool cannot edit it.")
+        self.prefix = f"{root.group(1)}:" if root.group(1) else ""
+        p = self.prefix
+        self._close_row = f"</{p}row>"
+        self._close_cell = f"</{p}c>"
+        self._cell_start = re.compile(rf"<{re.escape(p)}c(?=[\s/>])")
+        sd = re.search(rf"<{re.escape(p)}sheetData\s*(/?)>", text)
+        if not sd or text.find(f"<{p}sheetData", sd.end()) != -1:
+            raise LedgerUnsafeError(f"{where}: no single <sheetData> element found; cannot edit this sheet safely.")
+        self.sd_start, self.sd_open_end = sd.start(), sd.end()
+        self.sd_self_closing = bool(sd.group(1))
+        if self.sd_self_closing:
+            self.sd_close = self.sd_open_end
+        else:
+            self.sd_close = text.find(f"</{p}sheetData>", self.sd_open_end)
+            if self.sd_close < 0:
+                raise LedgerUnsafeError(f"{where}: <sheetData> is not closed; the sheet is damaged.")
+        body = text[self.sd_open_end : self.sd_close]
+        if "<!--" in body or "<![CDATA[" in body:
+            raise LedgerUnsafeError(f"{where}: comments or CDATA inside the cell data; cannot edit it safely.")
+        self._index_rows()
+        self._cells_cache: dict[int, list[tuple[int, int, int, str, bool]]] = {}
+        self._style_memo: dict[int, tuple[int, tuple[int, int] | None]] = {}
+
+    # --------------------------------------------------------------------------------- indexing
+
+    def _index_rows(self) -> None:
+        text, p = self.text, self.prefix
+        # a row with another prefix than the worksheet's would be invisible to the scan below
+        other = ":row" if not p else "<row"
+        k = text.find(other, self.sd_open_end, self.sd_close)
+        while k >= 0:
+            if text[k + 4] in " \t\r\n/>" and (p or re.search(r"<\w+$", text[max(k - 40, 0) : k])):
+                raise LedgerUnsafeError(f"{self.where}: rows written with mixed namespace prefixes; not editable.")
+            k = text.find(other, k + 4, self.sd_close)
+        nums: list[int] = []
+        starts: list[int] = []
+        tag_ends: list[int] = []
+        opening = f"<{p}row"
+        size = len(opening)
+        pos = text.find(opening, self.sd_open_end, self.sd_close)
+        while pos >= 0:
+            if text[pos + size] in " \t\r\n/>":
+                tag_end = text.find(">", pos + size) + 1
+                found = _R_ATTR.search(text, pos + size, tag_end)
+                if not found or not found.group(1).isdigit():
+                    raise LedgerUnsafeError(
+                        f"{self.where}: a row without a row number (r=…); save the file in Excel/WPS first.")
+                number = int(found.group(1))
+                if nums and number <= nums[-1]:
+                    raise LedgerUnsafeError(f"{self.where}: rows out of order near row {number}; not editable.")
+                nums.append(number)
+                starts.append(pos)
+                tag_ends.append(tag_end)
+                pos = tag_end
+            else:
+                pos += size
+            pos = text.find(opening, pos, self.sd_close)
+        self.row_nums, self.row_starts, self.row_tag_ends = nums, starts, tag_ends
+
+    def _row_end(self, i: int) -> int:
+        tag_end = self.row_tag_ends[i]
+        if self.text[tag_end - 2] == "/":
+            return tag_end
+        close = self.text.find(self._close_row, tag_end)
+        limit = self.row_starts[i + 1] if i + 1 < len(self.row_starts) else self.sd_close
+        if close < 0 or close > limit:
+            raise LedgerUnsafeError(f"{self.where}: row {self.row_nums[i]} is not closed; the sheet is damaged.")
+        return close + len(self._close_row)
+
+    def _cells(self, i: int) -> list[tuple[int, int, int, str, bool]]:
+        """(col, start, end, attributes, has_r) of each cell of row index ``i``, in document order."""
+        cached = self._cells_cache.get(i)
+        if cached is not None:
+            return cached
+        text = self.text
+        tag_end, end = self.row_tag_ends[i], self._row_end(i)
+        cells = []
+        col = 0
+        pos = tag_end
+        while True:
+            match = self._cell_start.search(text, pos, end)
+            if not match:
+                break
+            open_end = text.find(">", match.end(), end) + 1
+            if open_end <= 0:
+                raise LedgerUnsafeError(f"{self.where}: a damaged cell in row {self.row_nums[i]}.")
+            self_closing = text[open_end - 2] == "/"
+            attrs = text[match.end() : open_end - (2 if self_closing else 1)]
+            if self_closing:
+                cell_end = open_end
+            else:
+                close = text.find(self._close_cell, open_end, end)
+                if close < 0:
+                    raise LedgerUnsafeError(f"{self.where}: a cell in row {self.row_nums[i]} is not closed.")
+                cell_end = close + len(self._close_cell)
+            ref = _R_ATTR.search(attrs)
+            if ref:
+                try:
+                    _, col = parse_ref(ref.group(1))
+                except ValueError:
+                    raise LedgerUnsafeError(f"{self.where}: bad cell reference {ref.group(1)!r}.") from None
+            else:
+                col += 1  # a cell without r= follows the one before it (ECMA-376 18.3.1.4)
+            cells.append((col, match.start(), cell_end, attrs, bool(ref)))
+            pos = cell_end
+        self._cells_cache[i] = cells
+        return cells
+
+    def row_index(self, row: int) -> int | None:
+        i = bisect_left(self.row_nums, row)
+        return i if i < len(self.row_nums) and self.row_nums[i] == row else None
+
+    def last_data_row(self) -> int:
+        """The last row holding a value or formula (rows of empty formatted cells do not count)."""
+        p = self.prefix
+        marks = (f"<{p}v>", f"<{p}v ", f"<{p}is>", f"<{p}is ", f"<{p}f>", f"<{p}f ", f"<{p}f/")
+        for i in range(len(self.row_nums) - 1, -1, -1):
+            body = self.text[self.row_tag_ends[i] : self._row_end(i)]
+            if any(mark in body for mark in marks):
+                return self.row_nums[i]
+        return 0
+
+    def style_above(self, row: int, col: int, stop_row: int = 0) -> tuple[int, int] | None:
+        """(row, s) of the nearest cell above (row, col) that has an s=, in the original sheet.
+
+        Rows at or above ``stop_row`` (the header) are never a source. Callers ask in ascending row
+        order per column, so each column's rows are walked once however many cells ask.
+        """
+        memo = self._style_memo.get(col)
+        use_memo = memo is not None and memo[0] <= row
+        lowest = max(memo[0] - 1, stop_row) if use_memo else stop_row
+        found: tuple[int, int] | None = None
+        i = bisect_left(self.row_nums, row) - 1
+        while found is None and i >= 0 and self.row_nums[i] > lowest:
+            for cell_col, _, _, attrs, _ in self._cells(i):
+                if cell_col == col:
+                    style = _S_ATTR.search(attrs)
+                    if style:
+                        found = (self.row_nums[i], int(style.group(1)))
+                    break
+            i -= 1
+        if found is None and use_memo:
+            found = memo[1]
+        self._style_memo[col] = (row, found)
+        return found
+
+    # --------------------------------------------------------------------------------- writing
+
+    def apply(self, cells: dict[int, dict[int, CellValue]], pick_style: StylePicker) -> tuple[str, int]:
+        """New sheet text with ``cells`` ({row: {col: value}}) written, and how many cells changed.
+
+        Rows are visited in ascending order, cells by column, so ``pick_style`` sees the sheet top-down.
+        A cell that already holds its value is left byte-identical and not counted.
+        """
+        text, p = self.text, self.prefix
+        edits: list[tuple[int, int, str]] = []  # (start, end, xml) over the original text
+        tail_rows: list[str] = []  # new rows after the last existing row
+        written = 0
+        box: list[int] | None = None  # r1, c1, r2, c2 of the cells given a value
+        for row in sorted(cells):
+            values = cells[row]
+            i = self.row_index(row)
+            if i is None:
+                xml, count = self._new_row(row, values, pick_style)
+                if count:
+                    k = bisect_left(self.row_nums, row)
+                    if k < len(self.row_nums):
+                        edits.append((self.row_starts[k], self.row_starts[k], xml))
+                    else:
+                        tail_rows.append(xml)
+            else:
+                xml, count = self._edit_row(i, values, pick_style)
+                if count:
+                    edits.append((self.row_starts[i], self._row_end(i), xml))
+            if count:
+                written += count
+                for col, value in values.items():
+                    if value is not None:
+                        box = [row, col, row, col] if box is None else [
+                            min(box[0], row), min(box[1], col), max(box[2], row), max(box[3], col)]
+        if not written:
+            return text, 0
+        dimension = self._dimension_edit(box)
+        if dimension:
+            edits.append(dimension)
+        edits.sort(key=lambda e: (e[0], e[1]))
+        pieces: list[str] = []
+        pos = 0
+        for start, end, xml in edits:
+            pieces.append(text[pos:start])
+            pieces.append(xml)
+            pos = end
+        if self.sd_self_closing:
+            pieces.append(text[pos : self.sd_start])
+            pieces.append(f"<{p}sheetData>{''.join(tail_rows)}</{p}sheetData>")
+            pos = self.sd_open_end
+        else:
+            pieces.append(text[pos : self.sd_close])
+            pieces.extend(tail_rows)
+            pos = self.sd_close
+        pieces.append(text[pos:])
+        return "".join(pieces), written
+
+    def encode(self, value: CellValue) -> tuple[str | None, str]:
+        """(t attribute or None, inner XML) of a cell holding ``value``."""
+        p = self.prefix
+        if isinstance(value, str):
+            escaped = escape_text(value)
+            space = ' xml:space="preserve"' if value != value.strip() or "\n" in value or "\t" in value else ""
+            return "inlineStr", f"<{p}is><{p}t{space}>{escaped}</{p}t></{p}is>"
+        if isinstance(value, bool):
+            return "b", f"<{p}v>{int(value)}</{p}v>"
+        if isinstance(value, dt.date):
+            return None, f"<{p}v>{serial_text(excel_serial(value, self.date1904))}</{p}v>"
+        return None, f"<{p}v>{number_text(value)}</{p}v>"
+
+    def _cell_xml(self, row: int, col: int, style: int | None, value: CellValue) -> str:
+        p = self.prefix
+        attrs = f' r="{cell_ref(row, col)}"'
+        if style is not None:
+            attrs += f' s="{style}"'
+        if value is None:
+            return f"<{p}c{attrs}/>"
+        cell_type, inner = self.encode(value)
+        if cell_type:
+            attrs += f' t="{cell_type}"'
+        return f"<{p}c{attrs}>{inner}</{p}c>"
+
+    def _new_row(self, row: int, values: dict[int, CellValue], pick_style: StylePicker) -> tuple[str, int]:
+        p = self.prefix
+        parts = []
+        for col in sorted(values):
+            if values[col] is None:
+                continue  # clearing a cell that does not exist changes nothing
+            style = pick_style(row, col, None, values[col], True)
+            parts.append(self._cell_xml(row, col, style, values[col]))
+        return f'<{p}row r="{row}">{"".join(parts)}</{p}row>', len(parts)
+
+    def _edit_row(self, i: int, values: dict[int, CellValue], pick_style: StylePicker) -> tuple[str, int]:
+        text, p = self.text, self.prefix
+        row = self.row_nums[i]
+        cells = self._cells(i)
+        if not all(has_r for *_, has_r in cells):
+            raise LedgerUnsafeError(f"{self.where}: row {row} has cells without references; save it in Excel first.")
+        cols = [c[0] for c in cells]
+        if any(a >= b for a, b in zip(cols, cols[1:], strict=False)):
+            raise LedgerUnsafeError(f"{self.where}: cells of row {row} are out of order; not editable safely.")
+        tag_start, tag_end = self.row_starts[i], self.row_tag_ends[i]
+        self_closing = text[tag_end - 2] == "/"
+        pieces: list[str] = []
+        pos = tag_end
+        written = 0
+        for col in sorted(values):
+            value = values[col]
+            k = bisect_left(cols, col)
+            if k < len(cols) and cols[k] == col:
+                _, start, end, attrs, _ = cells[k]
+                new = self._replace_cell(row, col, text[start:end], attrs, value, pick_style)
+                if new is None:
+                    continue
+                pieces += [text[pos:start], new]
+                pos = end
+            else:
+                if value is None:
+                    continue
+                at = cells[k][1] if k < len(cells) else (cells[-1][2] if cells else tag_end)
+                style = pick_style(row, col, None, value, True)
+                pieces += [text[pos:at], self._cell_xml(row, col, style, value)]
+                pos = at
+            written += 1
+        if not written:
+            return "", 0
+        open_tag = self._widen_spans(text[tag_start:tag_end], [c for c in values if values[c] is not None])
+        if self_closing:
+            return open_tag[:-2].rstrip() + ">" + "".join(pieces) + f"</{p}row>", written
+        pieces.append(text[pos : self._row_end(i)])
+        return open_tag + "".join(pieces), written
+
+    def _replace_cell(self, row: int, col: int, old: str, attrs: str, value: CellValue,
+                      pick_style: StylePicker) -> str | None:
+        """The new XML of an existing cell, or None when it already holds ``value``."""
+        p = re.escape(self.prefix)
+        style_match = _S_ATTR.search(attrs)
+        style = int(style_match.group(1)) if style_match else None
+        type_match = _T_ATTR.search(attrs)
+        old_type = type_match.group(1) if type_match else "n"
+        formula = re.search(rf"<{p}f(?=[\s/>])", old)
+        cached = re.search(rf"<{p}v>(.*?)</{p}v>", old, re.S)
+        if cached is None and old_type == "inlineStr" and f"<{self.prefix}rPh" not in old:
+            runs = re.findall(rf"<{p}t(?:\s[^>]*)?>(.*?)</{p}t>", old, re.S)
+            cached = re.match(r"(.*)", "".join(runs), re.S) if runs else None
+            old_type = "str"  # an inline string compares like a formula's text result
+        if value is None:
+            if cached is None and formula is None and f"<{self.prefix}is" not in old:
+                return None
+        elif cached is not None and self._holds(old_type, cached.group(1), value):
+            return None  # also a formula whose result already is the value: not an edit
+        if formula is not None:
+            body = re.search(rf"<{p}f[^>]*>(.*?)</{p}f>", old, re.S)
+            shown = f"={unescape_text(body.group(1))[:60]}" if body else "a shared formula"
+            raise LedgerUnsafeError(
+                f"{self.where} cell {cell_ref(row, col)} holds a formula ({shown}); loantool will not "
+                "overwrite formulas.",
+                "Move the formula out of the ledger's data columns, or clear it, and run again.",
+            )
+        return self._cell_xml(row, col, pick_style(row, col, style, value, False), value)
+
+    def _holds(self, old_type: str, cached: str, value: CellValue) -> bool:
+        """Whether a cell's cached ``<v>`` (of type ``old_type``) already equals ``value``."""
+        if isinstance(value, str):
+            return old_type == "str" and unescape_text(cached) == value
+        if isinstance(value, bool):
+            return old_type == "b" and cached.strip() == str(int(value))
+        if old_type != "n":
+            return False
+        try:
+            old = Fraction(Decimal(cached.strip()))
+        except ArithmeticError:
+            return False
+        if isinstance(value, dt.date):
+            return old == excel_serial(value, self.date1904)
+        return old == Fraction(Decimal(value))
+
+    @staticmethod
+    def _widen_spans(open_tag: str, cols: list[int]) -> str:
+        spans = _SPANS.search(open_tag)
+        bounds = [int(x) for x in re.split(r"[: ]+", spans.group(1).strip()) if x] if spans else []
+        if not bounds or not cols or (min(bounds) <= min(cols) and max(cols) <= max(bounds)):
+            return open_tag
+        new = f"{min(*bounds, *cols)}:{max(*bounds, *cols)}"
+        return open_tag[: spans.start(1)] + new + open_tag[spans.end(1) :]
+
+    def _dimension_edit(self, box: list[int] | None) -> tuple[int, int, str] | None:
+        if box is None:
+            return None
+        match = re.search(rf"<{re.escape(self.prefix)}dimension\b[^>]*>", self.text[: self.sd_start])
+        ref = _REF_ATTR.search(match.group()) if match else None
+        if not match or not ref:
+            return None
+        try:
+            r1, c1, r2, c2 = parse_range(ref.group(2))
+        except ValueError:
+            r1, c1, r2, c2 = box
+        new = format_range(min(r1, box[0]), min(c1, box[1]), max(r2, box[2]), max(c2, box[3]))
+        if new == ref.group(2):
+            return None
+        tag = match.group()
+        return match.start(), match.end(), tag[: ref.start(2)] + new + tag[ref.end(2) :]

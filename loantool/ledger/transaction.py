@@ -1,0 +1,361 @@
+"""All-or-nothing ledger writes: lock, patch a temporary copy, verify it, back up, replace, journal.
+
+Every command that changes the ledger goes through ``ledger_transaction`` (DESIGN.md, safety rule 3)::
+
+    with ledger_transaction(path, settings, command="import-disbursements", arguments=argv,
+                            inputs=[slip]) as tx:
+        ledger = load_ledger(tx.path, settings)        # read under the lock
+        result = tx.commit(edits, rows_added=n, cells_changed=m)
+
+The ledger is either the old file or the new one, never a mix: the new version is written next to
+it, re-read with python-calamine and checked cell by cell against the old one, and only then moved
+over it with an atomic ``os.replace``. A process killed at any point leaves the old ledger; its
+temporary file is removed by the next run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import socket
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from python_calamine import CalamineWorkbook
+
+from .. import __version__
+from ..config import Settings
+from ..errors import LedgerUnsafeError, UsageError
+from . import lock as ledger_lock
+from .sheet_xml import cell_ref, excel_serial
+from .xlsx_patch import PatchResult, SheetEdits, check_ledger_format, patch_xlsx
+from .zip_raw import RawZip
+
+STATE_DIR = ".loantool"
+JOURNAL = "journal.jsonl"
+_STAMP = "%Y%m%d-%H%M%S-%f"
+
+
+@dataclass
+class CommitResult:
+    """What a commit did. ``backup`` is None when nothing was written."""
+
+    written: bool
+    sha256_before: str
+    sha256_after: str
+    backup: Path | None
+    journal: dict[str, Any]
+    patch: PatchResult | None = None
+
+
+@dataclass
+class LedgerTransaction:
+    path: Path
+    settings: Settings
+    command: str
+    arguments: list[str]
+    sha256: str  # of the ledger when the lock was taken
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    committed: CommitResult | None = None
+
+    @property
+    def state_dir(self) -> Path:
+        return self.path.parent / STATE_DIR
+
+    def commit(self, edits: list[SheetEdits], rows_added: int = 0, cells_changed: int = 0,
+               summary: dict[str, Any] | None = None) -> CommitResult:
+        """Write ``edits`` safely, or nothing at all; journal either way. Call at most once."""
+        if self.committed is not None:
+            raise RuntimeError("a ledger transaction commits once")
+        refuse_if_open(self.path)
+        if sha256_file(self.path) != self.sha256:
+            raise LedgerUnsafeError(
+                f"{self.path.name} changed on disk while loantool was working (saved from Excel/WPS?); "
+                "nothing was written.",
+                "Run the command again.",
+            )
+        edits = [e for e in edits if e.updates or e.appends or e.create_header]
+        patch = None
+        if edits:
+            temp = self.path.with_name(f"{_temp_prefix(self.path)}{os.getpid()}{self.path.suffix}")
+            try:
+                patch = patch_xlsx(self.path, temp, edits)
+                if patch.changed:
+                    return self._write(temp, patch, rows_added, cells_changed, summary)
+            finally:
+                temp.unlink(missing_ok=True)
+        record = self._journal(self.sha256, None, patch, rows_added, cells_changed, summary, "nothing to do")
+        self.committed = CommitResult(False, self.sha256, self.sha256, None, record, patch)
+        return self.committed
+
+    def _write(self, temp: Path, patch: PatchResult, rows_added: int, cells_changed: int,
+               summary: dict[str, Any] | None) -> CommitResult:
+        verify_patch(self.path, temp, patch)
+        after = sha256_file(temp)
+        refuse_if_open(self.path)
+        backup = self._backup()
+        try:
+            os.replace(temp, self.path)  # atomic: readers see the old file or the new one
+        except PermissionError:
+            raise LedgerUnsafeError(
+                f"cannot replace {self.path.name}: another program holds it open; nothing was written.",
+                "Close it in Excel/WPS and run again.",
+            ) from None
+        _fsync_dir(self.path.parent)
+        self._prune_backups()
+        record = self._journal(self.sha256, after, patch, rows_added, cells_changed, summary, "written", backup)
+        self.committed = CommitResult(True, self.sha256, after, backup, record, patch)
+        return self.committed
+
+    def _backup(self) -> Path:
+        """The current ledger copied to .loantool/backups/<stem>.<time><suffix> (a partial copy never
+        carries the final name)."""
+        folder = self.state_dir / "backups"
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now().strftime(_STAMP)
+        final = folder / f"{self.path.stem}.{stamp}{self.path.suffix}"
+        partial = final.with_name(final.name + ".partial")
+        shutil.copy2(self.path, partial)
+        with open(partial, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.rename(partial, final)
+        return final
+
+    def _prune_backups(self) -> None:
+        keep = max(int(self.settings.ledger.backups_keep), 1)
+        for old in backups_of(self.path)[:-keep]:
+            try:
+                old.unlink()
+            except OSError:
+                pass  # an undeletable old backup does not make this write unsafe
+
+    def _journal(self, before: str, after: str | None, patch: PatchResult | None, rows_added: int,
+                 cells_changed: int, summary: dict[str, Any] | None, outcome: str,
+                 backup: Path | None = None) -> dict[str, Any]:
+        record: dict[str, Any] = {
+            "time": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "user": ledger_lock.current_user(),
+            "host": socket.gethostname(),
+            "command": self.command,
+            "arguments": self.arguments,
+            "ledger": str(self.path),
+            "result": outcome,
+            "ledger_sha256_before": before,
+            "ledger_sha256_after": after or before,
+            "inputs": self.inputs,
+            "rows_added": rows_added,
+            "cells_changed": cells_changed,
+            "cells_written": patch.cells_written if patch else 0,
+            "sheets": {s.sheet: {"created": s.created, "rows_appended": len(s.appended_rows),
+                                 "cells_written": s.cells_written} for s in (patch.sheets if patch else [])},
+            "parts_changed": patch.changed_parts if patch and after else [],
+            "backup": str(backup.relative_to(self.path.parent)) if backup else None,
+            "summary": summary or {},
+            "loantool_version": __version__,
+        }
+        line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
+        self.state_dir.mkdir(exist_ok=True)
+        fd = os.open(self.state_dir / JOURNAL, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, line.encode("utf-8"))  # one write: lines of two runs never interleave
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return record
+
+
+@contextmanager
+def ledger_transaction(ledger_path: Path, settings: Settings, command: str, arguments: Iterable[Any] = (),
+                       inputs: Iterable[Path] = ()) -> Iterator[LedgerTransaction]:
+    """Hold the ledger's lock for a read-validate-write; refuse (exit 3) when it cannot be written safely."""
+    path = Path(ledger_path).expanduser().resolve()
+    if not path.is_file():
+        raise UsageError(f"ledger {path} not found.", "Check --ledger or loantool.toml, or run `loantool init`.")
+    check_ledger_format(path)
+    refuse_if_open(path)
+    _refuse_read_only(path)
+    state = path.parent / STATE_DIR
+    try:
+        state.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise LedgerUnsafeError(f"cannot create {state} ({exc.strerror}); nothing was written.",
+                                "Make the ledger's folder writable, or work on a copy.") from None
+    held = ledger_lock.acquire(state / f"{path.name}.lock", float(settings.ledger.lock_timeout_seconds),
+                               path, command)
+    try:
+        _remove_leftovers(path)
+        refuse_if_open(path)
+        tx = LedgerTransaction(
+            path, settings, command, [str(a) for a in arguments], sha256_file(path),
+            [{"path": str(p), "sha256": sha256_file(Path(p)) if Path(p).is_file() else None} for p in inputs],
+        )
+        yield tx
+    finally:
+        held.release()
+
+
+# ----------------------------------------------------------------------------------------- checks
+
+
+def refuse_if_open(path: Path) -> None:
+    """Excel/WPS keep ``~$<name>`` beside an open workbook (LibreOffice ``.~lock.<name>#``)."""
+    for marker in (path.with_name(f"~${path.name}"), path.with_name(f".~lock.{path.name}#")):
+        if marker.exists():
+            raise LedgerUnsafeError(
+                f"{path.name} is open in Excel/WPS ({marker.name} exists); nothing was written.",
+                "Close it and run again (if it is not open, delete the leftover " + marker.name + ").",
+            )
+
+
+def _refuse_read_only(path: Path) -> None:
+    for target, what in ((path.parent, "folder"), (path, "file")):
+        if not os.access(target, os.W_OK) or not target.stat().st_mode & 0o222:
+            raise LedgerUnsafeError(
+                f"the ledger {what} {target} is read-only; nothing was written.",
+                f"Make the {what} writable, or work on a copy.",
+            )
+
+
+def _temp_prefix(path: Path) -> str:
+    return f".~{path.stem}.loantool-"
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Temporary files of runs that were killed (we hold the lock, so none is in use)."""
+    pattern = re.compile(re.escape(_temp_prefix(path)) + r"\d+" + re.escape(path.suffix) + "$")
+    partial = re.compile(re.escape(path.stem) + r"\.\d{8}-\d{6}-\d{6}" + re.escape(path.suffix) + r"\.partial$")
+    folders = [(path.parent, pattern), (path.parent / STATE_DIR / "backups", partial)]
+    for folder, match in folders:
+        if folder.is_dir():
+            for leftover in folder.iterdir():
+                if match.match(leftover.name):
+                    leftover.unlink(missing_ok=True)
+
+
+def backups_of(path: Path) -> list[Path]:
+    """The ledger's backups, oldest first."""
+    folder = path.parent / STATE_DIR / "backups"
+    pattern = re.compile(re.escape(path.stem) + r"\.\d{8}-\d{6}-\d{6}" + re.escape(path.suffix) + "$")
+    return sorted(p for p in folder.iterdir() if pattern.match(p.name)) if folder.is_dir() else []
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name == "nt":
+        return  # directories cannot be opened for fsync on Windows; NTFS journals the rename
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# ----------------------------------------------------------------------------------------- verify
+
+
+def verify_patch(original: Path, written: Path, patch: PatchResult) -> None:
+    """Re-read ``written`` and refuse unless it is ``original`` plus exactly the intended cells.
+
+    Checks that every zip entry not edited is byte-identical, that python-calamine opens the file with
+    the same sheets (plus any added), that each intended cell reads back as its value, and that every
+    other cell of each edited sheet reads back as before.
+    """
+    _verify_zip(original, written, patch)
+    try:
+        old_book = CalamineWorkbook.from_path(str(original))
+        new_book = CalamineWorkbook.from_path(str(written))
+        created = [s.sheet for s in patch.sheets if s.created]
+        if new_book.sheet_names != old_book.sheet_names + created:
+            raise LedgerUnsafeError(f"verification failed: sheets of the new {original.name} differ; nothing written.")
+        for sheet in patch.sheets:
+            new = new_book.get_sheet_by_name(sheet.sheet).to_python(skip_empty_area=False)
+            old = [] if sheet.created else old_book.get_sheet_by_name(sheet.sheet).to_python(skip_empty_area=False)
+            _compare_grid(sheet.sheet, old, new, sheet.cells, patch.date1904)
+    except LedgerUnsafeError:
+        raise
+    except Exception as exc:  # calamine could not read what we wrote: never replace the ledger with it
+        raise LedgerUnsafeError(f"verification failed: the new {original.name} cannot be read back ({exc}); "
+                                "nothing was written.") from None
+
+
+def _verify_zip(original: Path, written: Path, patch: PatchResult) -> None:
+    old, new = RawZip(original.read_bytes(), original.name), RawZip(written.read_bytes(), written.name)
+    changed = set(patch.changed_parts)
+    new_names = [e.name for e in new.entries]
+    kept = [n for n in new_names if n in old.by_name]
+    if kept != [e.name for e in old.entries] or not set(new_names) - set(kept) <= changed:
+        raise LedgerUnsafeError(f"verification failed: zip entries of the new {original.name} differ.")
+    for entry in old.entries:
+        if entry.name in changed:
+            continue
+        other = new.by_name[entry.name]
+        if old.data[entry.local_start : entry.local_end] != new.data[other.local_start : other.local_end]:
+            raise LedgerUnsafeError(f"verification failed: part {entry.name} of {original.name} would change.")
+
+
+def _canonical(value: Any, date1904: bool) -> Any:
+    """Values as calamine shows them, made comparable: numbers and dates as floats, empty as ""."""
+    if value is None:
+        return ""
+    if isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, dt.date):
+        return float(excel_serial(value, date1904))
+    if isinstance(value, dt.time):
+        return (value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6) / 86400
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds() / 86400
+    if isinstance(value, (int, float, Decimal)):
+        return float(value)
+    return value
+
+
+def _same(expected: Any, got: Any, date1904: bool) -> bool:
+    a, b = _canonical(expected, date1904), _canonical(got, date1904)
+    if isinstance(a, bool) or isinstance(b, bool) or isinstance(a, str) or isinstance(b, str):
+        return type(a) is type(b) and a == b
+    if isinstance(expected, dt.datetime) or isinstance(got, dt.datetime):
+        return abs(a - b) < 2e-8  # calamine reads times to the millisecond
+    return a == b
+
+
+def _compare_grid(sheet: str, old: list[list[Any]], new: list[list[Any]],
+                  cells: dict[tuple[int, int], Any], date1904: bool) -> None:
+    by_row: dict[int, dict[int, Any]] = {}
+    for (row, col), value in cells.items():
+        by_row.setdefault(row - 1, {})[col - 1] = value
+    height = max(len(old), len(new), max(by_row, default=-1) + 1)
+    for i in range(height):
+        old_row = old[i] if i < len(old) else []
+        new_row = new[i] if i < len(new) else []
+        wanted = by_row.get(i)
+        if wanted is None and old_row == new_row:
+            continue
+        width = max(len(old_row), len(new_row), max(wanted, default=-1) + 1 if wanted else 0)
+        old_row = list(old_row) + [""] * (width - len(old_row))
+        new_row = list(new_row) + [""] * (width - len(new_row))
+        for j in range(width):
+            if wanted and j in wanted:
+                if not _same(wanted[j], new_row[j], date1904):
+                    raise LedgerUnsafeError(
+                        f"verification failed: sheet {sheet} cell {cell_ref(i + 1, j + 1)} reads back as "
+                        f"{new_row[j]!r}, not {wanted[j]!r}; nothing was written.")
+            elif old_row[j] != new_row[j]:
+                raise LedgerUnsafeError(
+                    f"verification failed: sheet {sheet} cell {cell_ref(i + 1, j + 1)} would change from "
+                    f"{old_row[j]!r} to {new_row[j]!r}; nothing was written.")
