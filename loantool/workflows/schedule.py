@@ -112,7 +112,8 @@ def from_ledger(ledger: Any, *, contracts: list[str], pending: bool, settings: S
     loans = ledger.loans.frame
     if contracts:
         wanted = [c.strip() for c in contracts]
-        unknown = [c for c in wanted if c not in set(loans["contract_no"])]
+        known = set(loans["contract_no"])
+        unknown = [c for c in wanted if c not in known]
         if unknown:
             raise UsageError(f"contract {', '.join(unknown)} not found in {ledger.path.name}.",
                              "Check the 合同编号 (sheet 贷款台账).")
