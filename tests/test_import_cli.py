@@ -289,3 +289,23 @@ def test_samples_slips(tmp_path: Path):
     again = CliRunner().invoke(app, ["import-disbursements", *slips, "--config", str(work / "loantool.toml"), "--json"])
     assert again.exit_code == 0 and json.loads(again.stdout)["updated"] == 0
     assert (work / "ledger.xlsx").read_bytes() == ledger_bytes
+
+
+def test_a_ledger_without_the_column_to_fill_is_refused_whole(tmp_path: Path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "贷款台账"
+    ws.append(["合同编号", "客户姓名", "身份证号", "贷款金额", "期数", "总费率", "还款方式", "提车日期", "放款日期"])
+    ws.append(["HT001", "张三", "11010519491231002X", 100000, 12, "3.6%", "等本等费", dt.date(2026, 11, 20), None])
+    wb.save(tmp_path / "ledger.xlsx")
+    slip = tmp_path / "slip.xlsx"
+    write_xlsx_slip(slip, GOOD_XLSX_ROWS[:1])
+    before = (tmp_path / "ledger.xlsx").read_bytes()
+    result = CliRunner().invoke(app, ["import-disbursements", str(slip), "--ledger", str(tmp_path / "ledger.xlsx"),
+                                      "--as-of", "2026-11-30"])
+    assert result.exit_code == 2
+    assert "has no column 银行还款日, 银行月还金额, 首期还款日" in result.stderr
+    assert (tmp_path / "ledger.xlsx").read_bytes() == before
+    assert not any((tmp_path / ".loantool").glob("backups/*"))

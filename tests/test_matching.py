@@ -279,3 +279,14 @@ def test_cross_check_uses_the_first_installment(method, rate, expected):
     [diff], _ = cross_check(slips, ledger, None, result.matches, tolerance_fen=0,
                             default_method="annuity", residue="last")
     assert (diff.ours, diff.difference, diff.period) == (expected, 100, 1)
+
+
+def test_a_running_loan_is_preferred_to_the_customers_settled_one():
+    ledger = loans_frame([
+        {"contract_no": "OLD", "customer_name": "张三", "id_no": "11010519491231002X", "principal": 100},
+        {"contract_no": "NEW", "customer_name": "张三", "id_no": "11010519491231002X", "principal": 100},
+    ]).assign(status=["settled", "active"])
+    slips = slips_frame([{"id_no": "11010519491231002X", "principal": 100}])
+    result = match_slips(slips, ledger)
+    assert matched(result, slips) == {3: "NEW"}
+    assert result.matches[0].narrowed_by == ("status",)

@@ -86,7 +86,7 @@ def test_conflicting_duplicates_are_reported_not_applied():
     ])
     plan = plan_sync(cs, loans)
     [conflict] = plan.conflicts
-    assert (conflict.contract_no, conflict.field, conflict.values) == ("HT001", "phone", ("13811112222", "13833334444"))
+    assert (conflict.contract_no, conflict.field, conflict.variants) == ("HT001", "phone", ("13811112222", "13833334444"))
     assert conflict.sources == (0, 1)
     assert [(c.contract_no, c.field, c.new) for c in plan.changes] == [("HT002", "phone", "13955556666")]
 

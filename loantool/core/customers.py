@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from .matching import norm_card, norm_id
+from .matching import column_getter, norm_card, norm_id
 
 CONTACT_FIELDS = ("customer_name", "id_no", "phone", "card_no", "guarantor", "guarantor_phone")
 
@@ -49,7 +49,7 @@ class NewLoan:
 class SourceConflict:
     contract_no: str
     field: str
-    values: tuple[str, ...]
+    variants: tuple[str, ...]  # the different values the table gives
     sources: tuple[Hashable, ...]
 
 
@@ -130,6 +130,7 @@ def _comparable(value: Any) -> Any:
 def plan_sync(customers: pd.DataFrame, loans: pd.DataFrame) -> SyncPlan:
     """What the customer table changes in the ledger (see the module text for the rules)."""
     plan = SyncPlan()
+    source, ledger = column_getter(customers), column_getter(loans)
     fields = [c for c in customers.columns if c != "excel_row"]
     contract_of = {label: _plain(v) for label, v in customers["contract_no"].items() if not _missing(v)}
     groups: dict[str, list[Hashable]] = {}
@@ -141,31 +142,32 @@ def plan_sync(customers: pd.DataFrame, loans: pd.DataFrame) -> SyncPlan:
             ledger_rows.setdefault(_plain(value), []).append(label)
 
     for contract, labels in groups.items():
-        if _source_conflicts(customers, contract, labels, fields, plan):
+        if _source_conflicts(source, contract, labels, fields, plan):
             continue
-        source = labels[0]
+        first = labels[0]
         rows = ledger_rows.get(contract, [])
         if not rows:
-            plan.new_loans.append(_new_loan(customers, contract, source, fields))
+            plan.new_loans.append(_new_loan(source, contract, first, fields))
             continue
         if len(rows) > 1:
             reason = f"contract {contract} appears {len(rows)} times in the ledger: fix that first"
-            plan.skipped.append(Skipped(contract, source, None, None, reason))
+            plan.skipped.append(Skipped(contract, first, None, None, reason))
             continue
         before = len(plan.changes)
-        _contact_changes(customers, loans, contract, source, rows[0], plan)
+        _contact_changes(source, ledger, set(customers.columns), set(loans.columns), contract, first, rows[0],
+                         plan)
         if len(plan.changes) == before:
             plan.unchanged.append(contract)
     return plan
 
 
-def _source_conflicts(customers: pd.DataFrame, contract: str, labels: list[Hashable], fields: list[str],
+def _source_conflicts(source: Any, contract: str, labels: list[Hashable], fields: list[str],
                       plan: SyncPlan) -> bool:
     if len(labels) < 2:
         return False
     conflicted = False
     for key in fields:
-        values = [_comparable(customers.at[label, key]) for label in labels]
+        values = [_comparable(source(key, label)) for label in labels]
         distinct = list(dict.fromkeys(v for v in values if v is not None))
         if len(distinct) > 1:
             conflicted = True
@@ -174,38 +176,40 @@ def _source_conflicts(customers: pd.DataFrame, contract: str, labels: list[Hasha
     return conflicted
 
 
-def _new_loan(customers: pd.DataFrame, contract: str, source: Hashable, fields: list[str]) -> NewLoan:
+def _new_loan(source: Any, contract: str, label: Hashable, fields: list[str]) -> NewLoan:
     cells: dict[str, Any] = {}
     for key in fields:
-        value = customers.at[source, key]
+        value = source(key, label)
         if _missing(value):
             continue
         cells[key] = contact_value(key, value) if key in CONTACT_FIELDS else value
     cells["contract_no"] = contract
     cells["status"] = "active"
     cells["schedule_issued"] = False
-    return NewLoan(contract, source, cells)
+    return NewLoan(contract, label, cells)
 
 
-def _contact_changes(customers: pd.DataFrame, loans: pd.DataFrame, contract: str, source: Hashable,
-                     loan: Hashable, plan: SyncPlan) -> None:
+def _contact_changes(source: Any, ledger: Any, source_columns: set[str], ledger_columns: set[str],
+                     contract: str, label: Hashable, loan: Hashable, plan: SyncPlan) -> None:
     for key in CONTACT_FIELDS:
-        if key not in customers.columns:
+        if key not in source_columns:
             continue
-        new = contact_value(key, customers.at[source, key])
+        raw_new = source(key, label)
+        raw_old = ledger(key, loan) if key in ledger_columns else None
+        if isinstance(raw_new, str) and raw_new == raw_old:
+            continue  # the same text: nothing to normalise (most rows, most days)
+        new = contact_value(key, raw_new)
         if new is None:
             continue  # an empty cell in the table never blanks the ledger
-        if key not in loans.columns:
-            plan.skipped.append(Skipped(contract, source, key, new,
+        if key not in ledger_columns:
+            plan.skipped.append(Skipped(contract, label, key, new,
                                         "the ledger has no column for it: add the header to take it"))
             continue
-        old = contact_value(key, loans.at[loan, key])
-        if old == new:
+        if contact_value(key, raw_old) == new:
             continue
         if key == "card_no" and "*" in new:
-            plan.skipped.append(Skipped(contract, source, key, new,
+            plan.skipped.append(Skipped(contract, label, key, new,
                                         "a masked card number is never written over the ledger's card"))
             continue
-        raw_old = loans.at[loan, key]  # reported as the ledger holds it
-        old_value = None if _missing(raw_old) else raw_old
-        plan.changes.append(FieldChange(contract, loan, source, key, old_value, new))
+        old_value = None if _missing(raw_old) else raw_old  # reported as the ledger holds it
+        plan.changes.append(FieldChange(contract, loan, label, key, old_value, new))

@@ -3,7 +3,8 @@
 Pure: frames in, plain results out. A slip row is matched by 身份证号 (ID number), then by 银行卡号 (card
 number, digits only; a masked card such as ``6222****1234`` compares its visible digits), then by 客户姓名 +
 贷款金额 (name and loan amount). The first key the slip carries that finds any loan gives the candidates;
-the later keys (and a 合同编号 the slip may carry) only narrow them. A row that finds no loan, or still
+among several candidates a running loan (状态 在贷) is preferred to a settled one, then the later keys
+(and a 合同编号 the slip may carry) narrow them. A row that finds no loan, or still
 more than one, is unmatched with the reason and the candidate contracts – the desk decides, not the tool.
 
 A match made by a weaker key must not contradict a stronger one: a card or name match whose loan has a
@@ -35,6 +36,7 @@ KEY_LABELS = {
     "card_no": "银行卡号",
     "name_amount": "客户姓名+贷款金额",
     "contract_no": "合同编号",
+    "status": "状态 在贷",
 }
 
 
@@ -100,6 +102,8 @@ def norm_name(value: Any) -> str | None:
 
 def norm_card(value: Any) -> str | None:
     """Digits only, a mask character kept as ``*``; None when nothing is left."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return value  # the reader's usual form: nothing to clean
     text = _text(value)
     if not text:
         return None
@@ -166,21 +170,24 @@ class _LoanIndex:
     """Ledger loans indexed by every matching key."""
 
     def __init__(self, loans: pd.DataFrame):
-        self.contract = {label: str(loans.at[label, "contract_no"]) for label in loans.index}
+        self.contract = {label: str(c) for label, c in zip(loans.index, loans["contract_no"].tolist(), strict=True)}
         self.ids: dict[Hashable, str | None] = {}
         self.cards: dict[Hashable, str | None] = {}
         self.names: dict[Hashable, str | None] = {}
         self.principal: dict[Hashable, int | None] = {}
+        self.active: dict[Hashable, bool] = {}  # 在贷 (or no status): a slip disburses a running loan
         self.by_id: dict[str, list[Hashable]] = defaultdict(list)
         self.by_card: dict[str, list[Hashable]] = defaultdict(list)
         self.by_tail: dict[str, list[Hashable]] = defaultdict(list)  # last 4 digits, for masked slip cards
         self.by_name_amount: dict[tuple[str, int], list[Hashable]] = defaultdict(list)
-        column = _column_getter(loans)
+        column = column_getter(loans)
         for label in loans.index:
             self.ids[label] = id_no = norm_id(column("id_no", label))
             self.cards[label] = card = norm_card(column("card_no", label))
             self.names[label] = name = norm_name(column("customer_name", label))
             self.principal[label] = amount = _fen(column("principal", label))
+            status = column("status", label)
+            self.active[label] = status is None or status == "active" or bool(pd.isna(status))
             if id_no:
                 self.by_id[id_no].append(label)
             if card:
@@ -204,9 +211,21 @@ class _LoanIndex:
         return [label for label in pool if cards_agree(card, self.cards[label])]
 
 
-def _column_getter(frame: pd.DataFrame):
+def column_getter(frame: pd.DataFrame):
+    """``get(column, label)``: a cell by row label, None for a column the frame lacks.
+
+    Each column is turned into a dict once: a per-cell ``frame.at`` costs microseconds, and a
+    20,000-loan ledger has hundreds of thousands of cells to look at.
+    """
+    columns: dict[str, dict[Hashable, Any]] = {}
+
     def get(name: str, label: Hashable) -> Any:
-        return frame.at[label, name] if name in frame.columns else None
+        column = columns.get(name)
+        if column is None:
+            if name not in frame.columns:
+                return None
+            column = columns[name] = dict(zip(frame.index, frame[name].tolist(), strict=True))
+        return column[label]
 
     return get
 
@@ -220,7 +239,7 @@ def match_slips(slips: pd.DataFrame, loans: pd.DataFrame) -> MatchResult:
     Labels in the result are the frames' index labels, so the caller can look up file, sheet and row.
     """
     index = _LoanIndex(loans)
-    slip_value = _column_getter(slips)
+    slip_value = column_getter(slips)
     result = MatchResult()
     by_loan: dict[Hashable, list[SlipMatch]] = {}
     for label in slips.index:
@@ -276,17 +295,18 @@ def _match_one(label: Hashable, value: Any, index: _LoanIndex) -> SlipMatch | Sl
         "name_amount": lambda loan: (bool(name) and index.names[loan] == name
                                      and index.principal[loan] == amount),
         "contract_no": lambda loan: bool(contract) and index.contract[loan] == contract,
+        "status": lambda loan: index.active[loan],
     }
     for position, (key, find) in enumerate(finders):
         candidates = list(dict.fromkeys(find()))
         if not candidates:
             continue
         narrowed_by: list[str] = []
-        for later in [k for k, _ in finders[position + 1:]] + ["contract_no"]:
+        for later in ["status", *(k for k, _ in finders[position + 1:]), "contract_no"]:
             if len(candidates) == 1:
                 break
             kept = [loan for loan in candidates if narrowers[later](loan)]
-            if kept:
+            if kept and len(kept) < len(candidates):
                 candidates = kept
                 narrowed_by.append(later)
         contracts = tuple(sorted(index.contract[loan] for loan in candidates))

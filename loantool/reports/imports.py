@@ -35,6 +35,7 @@ def _shown(records: list[dict[str, Any]], pairs: tuple[tuple[str, str], ...]) ->
 
 WHERE = [Column("file", "放款单文件", "text"), Column("sheet", "工作表", "text"),
          Column("row", "行号", "int", 6)]
+OUTCOME_LABELS = {"updated": "已更新", "unchanged": "未变", "conflict": "冲突"}
 LOAN = [Column("contract_no", "合同编号", "id"), Column("customer_name", "客户姓名", "text")]
 
 
@@ -45,9 +46,9 @@ def import_book(result: Any, company: str, as_of: dt.date) -> ReportBook:
              f"冲突 {len(result.conflicts)}，未匹配 {len(result.unmatched)}，差异 {len(result.discrepancies)}{mode}"]
     sheets = [
         ReportSheet("匹配", "放款单匹配结果", [
-            *LOAN, Column("matched_by", "匹配依据"), Column("outcome", "结果"), *WHERE,
+            *LOAN, Column("matched_by", "匹配依据"), Column("outcome_label", "结果"), *WHERE,
             Column("notes", "备注", "list"),
-        ], result.matches, notes=notes),
+        ], [{**m, "outcome_label": OUTCOME_LABELS[m["outcome"]]} for m in result.matches], notes=notes),
         ReportSheet("已更新", "已更新的台账单元格" if not result.dry_run else "将更新的台账单元格", [
             *LOAN, Column("column", "列"), Column("old_text", "原值"), Column("new_text", "新值"),
             Column("excel_row", "台账行号", "int", 8), *WHERE,

@@ -89,7 +89,7 @@ def build_result(plan: SyncPlan, source: TableRead, ledger: Any, *, dry_run: boo
         result.conflicts.append({
             "contract_no": conflict.contract_no, "field": conflict.field,
             "column": source.headers.get(conflict.field, CUSTOMERS.field(conflict.field).header),
-            "values": list(conflict.values), "rows": [int(row_of[s]) for s in conflict.sources],
+            "values": list(conflict.variants), "rows": [int(row_of[s]) for s in conflict.sources],
         })
     for skip in plan.skipped:
         result.skipped.append({
