@@ -1,0 +1,292 @@
+"""overdue-report: the morning collection view (逾期催收日报) – arrears, 五级分类 and the post-loan calendar.
+
+Read-only (DESIGN.md safety rule 2): the ledger is read without the lock and never written; the only
+file written is the report workbook. The numbers all come from ``core.arrears.assess_portfolio``; this
+module joins them with the loans' contact details (phone, card, dealer, guarantor), fills the SMS
+template and lays the lists out per recipient, so that the workbook, the console and ``--json`` are
+three renderings of one :class:`OverdueReport`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..config import Settings
+from ..core.arrears import ArrearsResult, Rules, assess_portfolio
+from ..errors import CellProblem, UsageError
+from ..ledger.read import Ledger, load_ledger
+from ..money import fen_to_str
+from .schedule import schedules_for
+
+CONTACT_FIELDS = ("phone", "card_no", "dealer", "guarantor", "guarantor_phone", "excel_row")
+SMS_PLACEHOLDERS = ("company", "name", "amount", "due_date", "card_last4", "contract_no")
+BORROWER, GUARANTOR = "借款人", "保证人"
+
+
+@dataclass
+class OverdueReport:
+    """The arrears of every active loan as of a date, with the desk's lists ready to print.
+
+    ``arrears`` is the core result (money in fen). ``contacts``: one row per active loan in ledger
+    order (``contract_no`` + ``CONTACT_FIELDS``). ``sms``: the SMS list (installments due within the
+    reminder window and unpaid) with ``phone``, ``card_last4`` and the filled ``message``. ``maturity``
+    and ``quarterly_notices``: one row per recipient (``recipient`` 借款人/保证人, ``recipient_name``,
+    ``recipient_phone``); ``limitation`` adds ``days_left``.
+    """
+
+    arrears: ArrearsResult
+    contacts: pd.DataFrame
+    call_list: pd.DataFrame
+    sms: pd.DataFrame
+    lian3lei6: pd.DataFrame
+    maturity: pd.DataFrame
+    quarterly_notices: pd.DataFrame
+    inspections: pd.DataFrame
+    limitation: pd.DataFrame
+    ledger_path: Path
+    ledger_sha256: str
+    warnings: list[CellProblem] = field(default_factory=list)
+    report_path: Path | None = None
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.arrears.as_of.date()
+
+    @property
+    def summary(self) -> Any:
+        return self.arrears.summary
+
+    def to_dict(self) -> dict[str, Any]:
+        """The --json document (DESIGN.md): every active loan, in arrears or not, and the lists."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "ledger": str(self.ledger_path),
+            "ledger_sha256": self.ledger_sha256,
+            "report": str(self.report_path) if self.report_path else None,
+            "loans": _loan_items(self.arrears.loans),
+            "summary": self.summary.to_dict(),
+            "call_list": self.call_list["contract_no"].tolist(),
+            "sms": [
+                {"contract_no": r.contract_no, "customer_name": _text(r.customer_name),
+                 "phone": _text(r.phone),
+                 "period": int(r.period), "due_date": _iso(r.due_date), "amount": fen_to_str(r.unpaid),
+                 "message": r.message}
+                for r in self.sms.itertuples(index=False)],
+            "lian3lei6": [
+                {"contract_no": r.contract_no, "consecutive_late": int(r.consecutive_late),
+                 "cumulative_late": int(r.cumulative_late), "late_due_dates": _dates(r.late_due_dates)}
+                for r in self.lian3lei6.itertuples(index=False)],
+            "maturity_notices": _notices(self.maturity, "final_due_date"),
+            "quarterly_notices": _notices(self.quarterly_notices, "last_notice_signed"),
+            "inspections": [
+                {"contract_no": r.contract_no, "risk_grade": _text(r.risk_grade),
+                 "last_inspection": _iso(r.last_inspection), "next_inspection": _iso(r.next_inspection),
+                 "reason": r.inspection_reason}
+                for r in self.inspections.itertuples(index=False)],
+            "limitation": [
+                {"contract_no": r.contract_no, "final_due_date": _iso(r.final_due_date),
+                 "last_notice_signed": _iso(r.last_notice_signed), "expiry": _iso(r.limitation_expiry),
+                 "days_left": int(r.days_left), "status": r.limitation_status}
+                for r in self.limitation.itertuples(index=False)],
+            "warnings": [w.as_dict() for w in self.warnings],
+        }
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _iso(value: Any) -> str | None:
+    return None if pd.isna(value) else pd.Timestamp(value).date().isoformat()
+
+
+def _dates(joined: str) -> list[str]:
+    return joined.split(";") if joined else []
+
+
+def _money_strings(values: pd.Series) -> list[str]:
+    return [fen_to_str(v) for v in values.to_numpy(dtype=np.int64)]
+
+
+def _iso_strings(values: pd.Series) -> list[str | None]:
+    text = pd.Series(values).dt.strftime("%Y-%m-%d")
+    return [None if isinstance(t, float) or t is None else t for t in text.tolist()]
+
+
+def _loan_items(loans: pd.DataFrame) -> list[dict[str, Any]]:
+    """One JSON item per active loan, built column-wise (20,000 loans must not cost a second)."""
+    columns = {
+        "contract_no": loans["contract_no"].tolist(),
+        "customer_name": [_text(v) for v in loans["customer_name"].tolist()],
+        "dpd": loans["dpd"].astype(int).tolist(),
+        "bucket": loans["bucket"].tolist(),
+        "classification": loans["classification"].tolist(),
+        "overdue_periods": loans["overdue_periods"].astype(int).tolist(),
+        "overdue_amount": _money_strings(loans["overdue_amount"]),
+        "penalty": _money_strings(loans["penalty"]),
+        "outstanding_principal": _money_strings(loans["outstanding_principal"]),
+        "consecutive_late": loans["consecutive_late"].astype(int).tolist(),
+        "cumulative_late": loans["cumulative_late"].astype(int).tolist(),
+        "lian3lei6": loans["lian3lei6"].astype(bool).tolist(),
+        "actions": [a.split(";") if a else [] for a in loans["actions"].tolist()],
+        "unrecovered_advances": _money_strings(loans["unrecovered_advances"]),
+        "oldest_unpaid_due": _iso_strings(loans["oldest_unpaid_due"]),
+        "missed_due_dates": [_dates(d) for d in loans["missed_due_dates"].tolist()],
+        "next_due_date": _iso_strings(loans["next_due_date"]),
+        "next_due_amount": _money_strings(loans["next_due_amount"]),
+        "final_due_date": _iso_strings(loans["final_due_date"]),
+    }
+    keys = list(columns)
+    return [dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+
+
+def _notices(frame: pd.DataFrame, date_column: str) -> list[dict[str, Any]]:
+    return [
+        {"contract_no": r.contract_no, "recipient": "borrower" if r.recipient == BORROWER else "guarantor",
+         "name": _text(r.recipient_name), "phone": _text(r.recipient_phone),
+         date_column: _iso(getattr(r, date_column))}
+        for r in frame.itertuples(index=False)]
+
+
+# ------------------------------------------------------------------------------------------------ building
+
+
+def check_sms_template(template: str) -> None:
+    """Refuse a template with a placeholder we cannot fill before anything is read."""
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError as exc:
+        raise UsageError(f"setting actions.sms_template is not a valid template ({exc}).",
+                         "Write placeholders as {name}; a literal brace as {{ or }}.") from None
+    unknown = sorted(n for n in names if n not in SMS_PLACEHOLDERS)
+    if unknown:
+        raise UsageError(f"setting actions.sms_template has unknown placeholder(s) {', '.join(unknown)}.",
+                         f"Use only {', '.join('{' + p + '}' for p in SMS_PLACEHOLDERS)}.")
+
+
+def _card_last4(cards: pd.Series) -> pd.Series:
+    digits = cards.fillna("").astype(str).str.replace(r"\D", "", regex=True)
+    return digits.str[-4:]
+
+
+def _sms(result: ArrearsResult, contacts: pd.DataFrame, template: str, company: str) -> pd.DataFrame:
+    """短信提醒: the core's SMS installments with phone, card tail and the message text."""
+    sms = result.sms.merge(result.loans[["contract_no", "customer_name"]], on="contract_no", how="left")
+    sms = sms.merge(contacts[["contract_no", "phone", "card_no"]], on="contract_no", how="left")
+    sms["card_last4"] = _card_last4(sms["card_no"])
+    sms["message"] = [
+        template.format(company=company, name=_text(name) or "", amount=fen_to_str(amount),
+                        due_date=_iso(due), card_last4=tail, contract_no=contract)
+        for contract, name, amount, due, tail in zip(
+            sms["contract_no"], sms["customer_name"], sms["unpaid"], sms["due_date"], sms["card_last4"],
+            strict=True)]
+    return sms
+
+
+def _with_contacts(frame: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFrame:
+    return frame.merge(contacts, on="contract_no", how="left", validate="one_to_one")
+
+
+def per_recipient(frame: pd.DataFrame) -> pd.DataFrame:
+    """Notices go to the borrower and, where the ledger names one, the guarantor (保证人): one row each,
+    the guarantor's right after the borrower's."""
+    borrower = frame.assign(recipient=BORROWER, recipient_name=frame["customer_name"],
+                            recipient_phone=frame["phone"], _order=0)
+    has_guarantor = frame["guarantor"].fillna("").astype(str).str.strip().ne("")
+    guarantor = frame[has_guarantor]
+    guarantor = guarantor.assign(recipient=GUARANTOR, recipient_name=guarantor["guarantor"],
+                                 recipient_phone=guarantor["guarantor_phone"], _order=1)
+    both = pd.concat([borrower.reset_index(names="_row"), guarantor.reset_index(names="_row")],
+                     ignore_index=True)
+    return both.sort_values(["_row", "_order"], kind="stable").drop(columns=["_row", "_order"]).reset_index(
+        drop=True)
+
+
+def _unknown_payment_warnings(result: ArrearsResult, ledger: Ledger) -> list[CellProblem]:
+    read = ledger.payments
+    return [read.problem(label, "contract_no", contract,
+                         "no loan in the ledger has this 合同编号; the payment was not counted for anyone",
+                         "unknown-contract")
+            for label, contract in zip(_labels(result.unknown_payments, read.frame),
+                                       result.unknown_payments["contract_no"], strict=True)]
+
+
+def _labels(unknown: pd.DataFrame, payments: pd.DataFrame) -> list[Any]:
+    """Frame labels of the unknown payments in ``payments`` (matched on excel_row, which is unique)."""
+    by_row = pd.Series(payments.index, index=payments["excel_row"].to_numpy())
+    return by_row.reindex(unknown["excel_row"].to_numpy()).tolist()
+
+
+def _contacts(active: pd.DataFrame) -> pd.DataFrame:
+    """Contact details of the active loans; a column the ledger lacks is all None (not NaN)."""
+    contacts = active.reindex(columns=["contract_no", *CONTACT_FIELDS]).reset_index(drop=True)
+    text = [c for c in CONTACT_FIELDS if c != "excel_row"]
+    contacts[text] = contacts[text].astype(object).where(contacts[text].notna(), None)
+    return contacts
+
+
+def active_loans(loans: pd.DataFrame) -> pd.DataFrame:
+    """在贷: status 在贷, or no status (a loan on the books without one is still being repaid)."""
+    status = loans["status"] if "status" in loans else pd.Series(None, index=loans.index, dtype=object)
+    return loans[status.isna() | status.eq("active")]
+
+
+def assess_ledger(ledger: Ledger, settings: Settings, as_of: dt.date) -> OverdueReport:
+    """Schedules of the active loans (only those: a settled loan's old data cannot block the report),
+    the core assessment, and the lists joined with contact details."""
+    check_sms_template(settings.actions.sms_template)
+    loans = ledger.loans.frame
+    active = active_loans(loans)
+    schedules = schedules_for(ledger, active, settings)
+    rules = Rules.from_settings(settings.arrears, settings.actions)
+    payments = ledger.payments.frame
+    result = assess_portfolio(loans, schedules.installments, payments, as_of=as_of, rules=rules)
+    contacts = _contacts(active)
+    limitation = _with_contacts(result.limitation, contacts)
+    limitation["days_left"] = (limitation["limitation_expiry"] - pd.Timestamp(as_of)).dt.days
+    return OverdueReport(
+        arrears=result,
+        contacts=contacts,
+        call_list=_with_contacts(result.call_list, contacts),
+        sms=_sms(result, contacts, settings.actions.sms_template, settings.company.name),
+        lian3lei6=_with_contacts(result.lian3lei6, contacts),
+        maturity=per_recipient(_with_contacts(result.maturity, contacts)),
+        quarterly_notices=per_recipient(_with_contacts(result.quarterly_notices, contacts)),
+        inspections=_with_contacts(result.inspections, contacts),
+        limitation=limitation,
+        ledger_path=ledger.path,
+        ledger_sha256=ledger.sha256,
+        warnings=[*ledger.loans.warnings, *_unknown_payment_warnings(result, ledger)],
+    )
+
+
+def default_report_path(settings: Settings, as_of: dt.date) -> Path:
+    return settings.resolve(settings.morning.reports_dir) / f"逾期催收日报_{as_of:%Y%m%d}.xlsx"
+
+
+def overdue_report(run: Any, *, out: Path | None) -> OverdueReport:
+    """Read the ledger (read-only), assess it as of ``run.as_of`` and write the report workbook."""
+    from ..reports.overdue import write_report
+
+    settings = run.settings
+    target = Path(out) if out is not None else default_report_path(settings, run.as_of)
+    if target.suffix.lower() != ".xlsx":
+        raise UsageError(f"--out {target} must name an .xlsx file.", "For example --out 逾期催收日报.xlsx.")
+    ledger_path = Path(run.ledger_path)
+    if target.resolve() == ledger_path.resolve():
+        raise UsageError(f"--out {target} is the ledger itself; overdue-report never writes the ledger.",
+                         "Choose another file name for the report.")
+    if not ledger_path.is_file():
+        raise UsageError(f"ledger {ledger_path} not found.",
+                         "Give it with --ledger, set [ledger] path in loantool.toml, or run `loantool init`.")
+    ledger = load_ledger(ledger_path, settings, as_of=run.as_of)
+    report = assess_ledger(ledger, settings, run.as_of)
+    report.report_path = write_report(report, target, settings.company.name)
+    return report
