@@ -199,6 +199,12 @@ def write_sheet(workbook: Any, formats: _Formats, book: ReportBook, sheet: Repor
     ws.set_footer("&C第 &P 页 / 共 &N 页")
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_book(path: Path, book: ReportBook) -> Path:
     """Write every sheet of the book to ``path`` atomically; returns the path."""
     import xlsxwriter
@@ -221,6 +227,7 @@ def write_book(path: Path, book: ReportBook) -> Path:
         for sheet in book.sheets:
             write_sheet(workbook, formats, book, sheet)
         workbook.close()
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is an ordinary file
         os.replace(tmp, path)
     except OSError as exc:
         raise LoantoolError(f"cannot write the report {path}: {exc.strerror or exc}.",
