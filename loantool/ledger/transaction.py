@@ -104,10 +104,10 @@ class LedgerTransaction:
         backup = self._backup()
         try:
             os.replace(temp, self.path)  # atomic: readers see the old file or the new one
-        except PermissionError:
+        except OSError as exc:
             raise LedgerUnsafeError(
-                f"cannot replace {self.path.name}: another program holds it open; nothing was written.",
-                "Close it in Excel/WPS and run again.",
+                f"cannot replace {self.path.name} ({exc.strerror or exc}); the ledger is unchanged.",
+                "If it is open in Excel/WPS, close it; then run again.",
             ) from None
         _fsync_dir(self.path.parent)
         self._prune_backups()
@@ -169,7 +169,7 @@ class LedgerTransaction:
             os.fsync(fd)
         finally:
             os.close(fd)
-        return record
+        return json.loads(line)  # the record exactly as journaled
 
 
 @contextmanager

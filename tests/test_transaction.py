@@ -1,0 +1,348 @@
+"""ledger_transaction: whatever happens to a run, the ledger is the old file or the verified new one."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+from python_calamine import CalamineWorkbook
+
+import loantool
+from loantool.config import Settings
+from loantool.errors import LedgerUnsafeError, UsageError
+from loantool.ledger import transaction
+from loantool.ledger.transaction import backups_of, ledger_transaction
+from loantool.ledger.xlsx_patch import SheetEdits, patch_xlsx
+
+SHEET = "贷款台账"
+REPO = Path(loantool.__file__).resolve().parents[1]
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def cell(path: Path, row: int, col: int):
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(SHEET).to_python(skip_empty_area=False)[row - 1][col - 1]
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Path:
+    path = tmp_path / "desk" / "ledger.xlsx"
+    path.parent.mkdir()
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet(SHEET)
+    sheet.write_row(0, 0, ["合同编号", "客户姓名", "银行月还金额", "还款明细已出"])
+    sheet.write_row(1, 0, ["HT001", "张三", 3000, "否"])
+    sheet.write_row(2, 0, ["HT002", "李四", 2500.5, "否"])
+    sheet.write_formula(3, 2, "=SUM(C2:C3)", None, 5500.5)
+    book.close()
+    return path
+
+
+@pytest.fixture
+def settings() -> Settings:
+    result = Settings()
+    result.ledger.lock_timeout_seconds = 0.3
+    return result
+
+
+def mark(row: int, value: str = "是") -> list[SheetEdits]:
+    return [SheetEdits(SHEET, updates={(row, 4): value})]
+
+
+def journal(path: Path) -> list[dict]:
+    lines = (path.parent / ".loantool" / "journal.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def leftovers(path: Path) -> list[str]:
+    return sorted(p.name for p in path.parent.iterdir() if p.name.startswith(".~"))
+
+
+def run_child(code: str, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for(path: Path, child: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        if child.poll() is not None:
+            raise AssertionError(f"child ended early: {child.communicate()}")
+        assert time.monotonic() < deadline, "child did not get ready"
+        time.sleep(0.02)
+
+
+# ------------------------------------------------------------------------------------------ writing
+
+
+def test_commit_writes_verifies_backs_up_and_journals(ledger: Path, settings: Settings, tmp_path: Path) -> None:
+    slip = tmp_path / "slip.csv"
+    slip.write_text("姓名,金额\n张三,3000\n", encoding="utf-8")
+    before = sha(ledger)
+    original = ledger.read_bytes()
+    with ledger_transaction(ledger, settings, "import-disbursements", ["--ledger", ledger], [slip]) as tx:
+        assert tx.path == ledger and tx.sha256 == before
+        result = tx.commit(mark(2) + [SheetEdits(SHEET, appends=[{1: "HT003", 3: Decimal("1800.25")}])],
+                           rows_added=1, cells_changed=1, summary={"loans": 1, "amount": Decimal("1800.25")})
+    assert result.written and result.sha256_before == before and result.sha256_after == sha(ledger)
+    assert cell(ledger, 2, 4) == "是" and cell(ledger, 5, 1) == "HT003" and cell(ledger, 5, 3) == 1800.25
+    assert result.backup is not None and result.backup.read_bytes() == original
+    assert result.backup.parent == ledger.parent / ".loantool" / "backups"
+    assert result.backup.name.startswith("ledger.") and result.backup.suffix == ".xlsx"
+    [record] = journal(ledger)
+    assert record == result.journal
+    assert record["command"] == "import-disbursements" and record["arguments"] == ["--ledger", str(ledger)]
+    assert record["result"] == "written" and record["user"] and record["time"]
+    assert record["ledger_sha256_before"] == before and record["ledger_sha256_after"] == sha(ledger)
+    assert record["inputs"] == [{"path": str(slip), "sha256": sha(slip)}]
+    assert record["rows_added"] == 1 and record["cells_changed"] == 1 and record["cells_written"] == 3
+    assert record["sheets"] == {SHEET: {"created": False, "rows_appended": 1, "cells_written": 3}}
+    assert record["summary"] == {"loans": 1, "amount": "1800.25"}
+    assert record["backup"] == str(result.backup.relative_to(ledger.parent))
+    assert not (ledger.parent / ".loantool" / "ledger.xlsx.lock").exists()
+    assert leftovers(ledger) == []
+
+
+def test_nothing_to_do_writes_no_file_and_no_backup(ledger: Path, settings: Settings) -> None:
+    original, mtime = ledger.read_bytes(), ledger.stat().st_mtime_ns
+    with ledger_transaction(ledger, settings, "compute-schedule", [], []) as tx:
+        empty = tx.commit([])
+    with ledger_transaction(ledger, settings, "compute-schedule", [], []) as tx:
+        same = tx.commit([SheetEdits(SHEET, updates={(4, 3): Decimal("5500.50")})])  # the formula's own value
+    assert ledger.read_bytes() == original and ledger.stat().st_mtime_ns == mtime
+    assert not empty.written and not same.written and empty.backup is None and same.backup is None
+    assert backups_of(ledger) == []
+    records = journal(ledger)
+    assert [r["result"] for r in records] == ["nothing to do", "nothing to do"]
+    assert all(r["ledger_sha256_before"] == r["ledger_sha256_after"] == sha(ledger) for r in records)
+    assert leftovers(ledger) == []
+
+
+def test_backups_keep_the_newest_n(ledger: Path, settings: Settings) -> None:
+    settings.ledger.backups_keep = 3
+    versions = []
+    for n in range(5):
+        versions.append(ledger.read_bytes())
+        with ledger_transaction(ledger, settings, "mark", [], []) as tx:
+            tx.commit(mark(2, f"第{n}次"))
+    kept = backups_of(ledger)
+    assert len(kept) == 3
+    assert [p.read_bytes() for p in kept] == versions[-3:]
+    assert len(journal(ledger)) == 5
+
+
+def test_commit_only_once(ledger: Path, settings: Settings) -> None:
+    with ledger_transaction(ledger, settings, "mark", [], []) as tx:
+        tx.commit(mark(2))
+        with pytest.raises(RuntimeError):
+            tx.commit(mark(3))
+
+
+# -------------------------------------------------------------------------------------- refusals
+
+
+def refused(ledger: Path, settings: Settings, match: str, edits: list[SheetEdits] | None = None) -> LedgerUnsafeError:
+    original = ledger.read_bytes()
+    with pytest.raises(LedgerUnsafeError, match=match) as caught:
+        with ledger_transaction(ledger, settings, "mark", [], []) as tx:
+            tx.commit(edits or mark(2))
+    assert caught.value.exit_code == 3
+    assert ledger.read_bytes() == original
+    assert leftovers(ledger) == []
+    return caught.value
+
+
+def test_refused_while_open_in_excel_or_wps(ledger: Path, settings: Settings) -> None:
+    owner = ledger.with_name("~$ledger.xlsx")
+    owner.write_bytes(b"\x05user")
+    refused(ledger, settings, r"open in Excel/WPS \(~\$ledger.xlsx exists\)")
+    owner.unlink()
+    original = ledger.read_bytes()
+    with ledger_transaction(ledger, settings, "mark", [], []) as tx:  # opened during the run
+        owner.write_bytes(b"\x05user")
+        with pytest.raises(LedgerUnsafeError, match="open in Excel/WPS"):
+            tx.commit(mark(2))
+    assert ledger.read_bytes() == original and backups_of(ledger) == []
+
+
+def test_refused_in_a_read_only_folder(ledger: Path, settings: Settings) -> None:
+    folder = ledger.parent
+    mode = folder.stat().st_mode
+    folder.chmod(stat.S_IRUSR | stat.S_IXUSR | stat.S_IRGRP | stat.S_IXGRP)
+    try:
+        refused(ledger, settings, "read-only")
+        assert not (folder / ".loantool").exists()
+    finally:
+        folder.chmod(mode)
+
+
+def test_a_formula_cell_is_refused_with_its_name(ledger: Path, settings: Settings) -> None:
+    error = refused(ledger, settings, r"cell C4 holds a formula \(=SUM\(C2:C3\)\)",
+                    [SheetEdits(SHEET, updates={(4, 3): Decimal(1)})])
+    assert "will not overwrite formulas" in error.message and error.hint
+    assert backups_of(ledger) == []
+
+
+def test_a_ledger_changed_on_disk_during_the_run_is_not_overwritten(ledger: Path, settings: Settings) -> None:
+    with ledger_transaction(ledger, settings, "mark", [], []) as tx:
+        patch_xlsx(ledger, ledger.with_name("other.xlsx"), mark(3, "Excel 里改的"))
+        os.replace(ledger.with_name("other.xlsx"), ledger)  # someone saved over it meanwhile
+        saved = ledger.read_bytes()
+        with pytest.raises(LedgerUnsafeError, match="changed on disk"):
+            tx.commit(mark(2))
+    assert ledger.read_bytes() == saved
+
+
+def test_a_failed_verification_leaves_the_ledger(ledger: Path, settings: Settings, monkeypatch) -> None:
+    real = transaction.patch_xlsx
+
+    def sloppy(src: Path, dst: Path, edits: list[SheetEdits]):
+        result = real(src, dst, edits)
+        extra = dst.with_name("extra.xlsx")
+        real(dst, extra, [SheetEdits(SHEET, updates={(3, 2): "被改了"})])  # a cell nobody asked for
+        os.replace(extra, dst)
+        return result
+
+    monkeypatch.setattr(transaction, "patch_xlsx", sloppy)
+    refused(ledger, settings, r"cell B3 would change from '李四' to '被改了'")
+    assert backups_of(ledger) == [] and not (ledger.parent / ".loantool" / "journal.jsonl").exists()
+
+
+def test_a_failed_replace_leaves_the_ledger(ledger: Path, settings: Settings, monkeypatch) -> None:
+    def broken(src, dst):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "replace", broken)
+    refused(ledger, settings, "the ledger is unchanged")
+    monkeypatch.undo()
+    with ledger_transaction(ledger, settings, "mark", [], []) as tx:  # the lock was released
+        assert tx.commit(mark(2)).written
+
+
+def test_unsupported_ledgers_and_missing_files(tmp_path: Path, settings: Settings) -> None:
+    old = tmp_path / "ledger.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512))
+    with pytest.raises(LedgerUnsafeError, match="save it as .xlsx"):
+        with ledger_transaction(old, settings, "mark", [], []):
+            pass
+    with pytest.raises(UsageError, match="not found"):
+        with ledger_transaction(tmp_path / "none.xlsx", settings, "mark", [], []):
+            pass
+
+
+# ------------------------------------------------------------------------------------------ locking
+
+
+HOLDER = """
+    import sys, time, pathlib
+    from loantool.config import Settings
+    from loantool.ledger.transaction import ledger_transaction
+    from loantool.ledger.xlsx_patch import SheetEdits
+    ledger, ready, release = map(pathlib.Path, sys.argv[1:4])
+    with ledger_transaction(ledger, Settings(), "child-writer", [], []) as tx:
+        ready.write_text("ready")
+        deadline = time.time() + 60
+        while not release.exists() and time.time() < deadline:
+            time.sleep(0.02)
+        tx.commit([SheetEdits("贷款台账", updates={(2, 2): "子进程"})])
+"""
+
+
+def test_a_second_writer_waits_then_refuses_with_the_holder(ledger: Path, settings: Settings, tmp_path: Path) -> None:
+    ready, release = tmp_path / "ready", tmp_path / "release"
+    child = run_child(HOLDER, str(ledger), str(ready), str(release))
+    try:
+        wait_for(ready, child)
+        start = time.monotonic()
+        error = refused(ledger, settings, rf"another loantool run \(pid {child.pid}.*child-writer")
+        assert 0.25 <= time.monotonic() - start < 10
+        assert "Try again when it finishes" in error.render()
+    finally:
+        release.touch()
+        out, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    with ledger_transaction(ledger, settings, "mark", [], []) as tx:  # free again: no update is lost
+        tx.commit(mark(2))
+    assert cell(ledger, 2, 2) == "子进程" and cell(ledger, 2, 4) == "是"
+
+
+def test_a_second_writer_gets_its_turn_within_the_timeout(ledger: Path, settings: Settings, tmp_path: Path) -> None:
+    ready, release = tmp_path / "ready", tmp_path / "release"
+    child = run_child(HOLDER, str(ledger), str(ready), str(release))
+    try:
+        wait_for(ready, child)
+        settings.ledger.lock_timeout_seconds = 30
+        release.touch()
+        with ledger_transaction(ledger, settings, "mark", [], []) as tx:
+            tx.commit(mark(3))
+    finally:
+        release.touch()
+        child.communicate(timeout=60)
+    assert cell(ledger, 2, 2) == "子进程" and cell(ledger, 3, 4) == "是"
+    assert [r["command"] for r in journal(ledger)] == ["child-writer", "mark"]
+
+
+def test_a_lock_file_of_a_live_run_blocks(ledger: Path, settings: Settings) -> None:
+    lock = ledger.parent / ".loantool" / "ledger.xlsx.lock"
+    lock.parent.mkdir()
+    lock.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "command": "morning"}))
+    refused(ledger, settings, rf"pid {os.getpid()}, .*morning")
+    assert lock.exists()  # someone else's lock is never removed
+
+
+def test_a_stale_lock_of_a_dead_run_is_taken_over(ledger: Path, settings: Settings) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    lock = ledger.parent / ".loantool" / "ledger.xlsx.lock"
+    lock.parent.mkdir()
+    lock.write_text(json.dumps({"pid": int(dead.stdout), "host": socket.gethostname(), "command": "old"}))
+    with ledger_transaction(ledger, settings, "mark", [], []) as tx:
+        assert json.loads(lock.read_text())["pid"] == os.getpid()
+        tx.commit(mark(2))
+    empty = lock
+    empty.write_text("")  # a run killed between creating the lock and writing its details
+    os.utime(empty, (time.time() - 60, time.time() - 60))
+    with ledger_transaction(ledger, settings, "mark", [], []) as tx:
+        tx.commit(mark(3))
+    assert not lock.exists()
+
+
+KILLED = """
+    import os, signal, sys, pathlib
+    from loantool.config import Settings
+    from loantool.ledger.transaction import ledger_transaction
+    from loantool.ledger.xlsx_patch import SheetEdits
+    def killed(src, dst):
+        os.kill(os.getpid(), signal.SIGKILL)   # the power goes out between temp-write and replace
+    os.replace = killed
+    with ledger_transaction(pathlib.Path(sys.argv[1]), Settings(), "doomed", [], []) as tx:
+        tx.commit([SheetEdits("贷款台账", updates={(2, 4): "是"})])
+"""
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGKILL")
+def test_a_run_killed_before_the_replace_leaves_the_old_ledger(ledger: Path, settings: Settings) -> None:
+    original = ledger.read_bytes()
+    child = run_child(KILLED, str(ledger))
+    child.communicate(timeout=60)
+    assert child.returncode == -9
+    assert ledger.read_bytes() == original
+    assert leftovers(ledger) == [f".~ledger.loantool-{child.pid}.xlsx"]  # the verified temp it never moved
+    assert (ledger.parent / ".loantool" / "ledger.xlsx.lock").exists()
+    with ledger_transaction(ledger, settings, "mark", [], []) as tx:  # the next run cleans up and proceeds
+        assert leftovers(ledger) == []
+        tx.commit(mark(3))
+    assert cell(ledger, 2, 4) == "否" and cell(ledger, 3, 4) == "是"
