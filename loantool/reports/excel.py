@@ -45,6 +45,7 @@ class ReportSheet:
     footer: Sequence[str] = ()  # lines under the table (signature lines, digests)
     landscape: bool = False
     after: Callable[[Any, Any, dict[str, Any], int], None] | None = None  # (workbook, worksheet, formats, next_row)
+    repeat_header: bool = True  # print the table's header on every page (False: ``after`` sets its own)
 
 
 @dataclass
@@ -194,7 +195,8 @@ def write_sheet(workbook: Any, formats: _Formats, book: ReportBook, sheet: Repor
     if sheet.landscape or len(columns) > 8:
         ws.set_landscape()
     ws.fit_to_pages(1, 0)
-    ws.repeat_rows(header_row)
+    if sheet.repeat_header:
+        ws.repeat_rows(header_row)
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     ws.set_footer("&C第 &P 页 / 共 &N 页")
 
