@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from loantool.ledger.coerce import (
     STORED_AS_NUMBER,
-    Column,
     CoerceError,
+    Column,
     coerce_value,
     coerce_values,
     is_total_label,
@@ -289,10 +289,10 @@ def test_deduction_status(cell: object, status: str) -> None:
 
 
 def test_text_is_stripped_and_numbers_read_as_shown() -> None:
-    series, problems = coerce_values("text", ["  张三\t", 12345.0, 1.5, None, ""])
+    series, problems = coerce_values("text", ["  张三\t", 12345.0, 1.5, None, "", '="银行转证券"', "'引号"])
     assert problems == []
     assert series.dtype == object
-    assert series.tolist() == ["张三", "12345", "1.5", None, None]
+    assert series.tolist() == ["张三", "12345", "1.5", None, None, "银行转证券", "'引号"]
 
 
 # ---------------------------------------------------------------------------------------------- columns
@@ -323,7 +323,8 @@ def test_every_bad_cell_of_a_column_is_reported() -> None:
 
 
 @pytest.mark.parametrize(("cell", "total"), [("合计", True), ("人民币合计", True), (" 总 计：", True),
-                                             ("小计", True), ("合同编号", False), (123.0, False), ("", False)])
+                                             ("小计", True), ("合同编号", False), (123.0, False),
+                                             ("", False)])
 def test_total_labels(cell: object, total: bool) -> None:
     assert is_total_label(cell) is total
 

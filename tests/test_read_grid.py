@@ -37,8 +37,8 @@ def test_sniff_by_first_bytes() -> None:
     assert sniff.sniff(b"  \r\n<html><table>") == sniff.HTML
     assert sniff.sniff("\ufeff<table>".encode()) == sniff.HTML
     assert sniff.sniff("<table>".encode("utf-16")) == sniff.HTML
-    assert sniff.sniff(b'<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">') \
-        == sniff.XMLSS
+    xml_head = b'<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">'
+    assert sniff.sniff(xml_head) == sniff.XMLSS
     assert sniff.sniff("合同编号,金额\n".encode("gb18030")) == sniff.TEXT
 
 
@@ -198,9 +198,11 @@ def test_xml_spreadsheet_2003() -> None:
 <Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"
  xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">
  <Worksheet ss:Name="Flow"><Table>
-  <Row><Cell><Data ss:Type="String">date</Data></Cell><Cell ss:Index="3"><Data ss:Type="String">amt</Data></Cell></Row>
+  <Row><Cell><Data ss:Type="String">date</Data></Cell>
+   <Cell ss:Index="3"><Data ss:Type="String">amt</Data></Cell></Row>
   <Row ss:Index="3"><Cell><Data ss:Type="DateTime">2024-03-22T00:00:00.000</Data></Cell>
-   <Cell ss:MergeAcross="1"><Data ss:Type="Number">12.5</Data></Cell><Cell><Data ss:Type="Boolean">1</Data></Cell></Row>
+   <Cell ss:MergeAcross="1"><Data ss:Type="Number">12.5</Data></Cell>
+   <Cell><Data ss:Type="Boolean">1</Data></Cell></Row>
  </Table></Worksheet></Workbook>"""
     book = open_book(xml, "flow.xls")
     assert book.sheet_names == ["Flow"]

@@ -91,7 +91,8 @@ def test_header_below_merged_title_blank_rows_and_totals() -> None:
 
 def test_frame_dtypes_follow_the_contract() -> None:
     rows = [
-        ["合同编号", "客户姓名", "贷款金额", "期数", "年利率", "还款方式", "提车日期", "还款明细已出", "状态"],
+        ["合同编号", "客户姓名", "贷款金额", "期数", "年利率", "还款方式", "提车日期", "还款明细已出",
+         "状态"],
         ["HT1", "张三", 100000, 36, 0.0388, "等额本息", dt.date(2024, 1, 31), "是", "在贷"],
         ["HT2", "李四", "50,000.00", "24", "4.75%", None, "2024-02-29", None, None],
     ]
@@ -246,13 +247,15 @@ def test_fully_blank_rows_are_skipped_but_a_row_with_a_value_is_checked() -> Non
 
 
 def test_note_starting_with_heji_is_data_not_a_total() -> None:
-    rows = [["合同编号", "交易日期", "金额", "类型", "备注"], ["HT1", "2024-01-01", 100, "客户还款", "合计两期"]]
+    rows = [["合同编号", "交易日期", "金额", "类型", "备注"],
+            ["HT1", "2024-01-01", 100, "客户还款", "合计两期"]]
     frame = read_bytes(workbook({"还款记录": rows}), schema.PAYMENTS).frame
     assert frame["note"].tolist() == ["合计两期"]
 
 
 def test_empty_table_has_typed_columns() -> None:
-    frame = read_bytes(workbook({"还款记录": [["合同编号", "交易日期", "金额", "类型"]]}), schema.PAYMENTS).frame
+    data = workbook({"还款记录": [["合同编号", "交易日期", "金额", "类型"]]})
+    frame = read_bytes(data, schema.PAYMENTS).frame
     assert len(frame) == 0
     assert str(frame["amount"].dtype) == "Int64"
     assert str(frame["paid_on"].dtype) == "datetime64[ns]"
@@ -296,7 +299,8 @@ def test_html_table_saved_as_xls() -> None:
     html = """<html><body><table border=1>
     <tr><td colspan=4>中国XX银行 代扣明细</td></tr>
     <tr><td>账号</td><td>户名</td><td>交易日期</td><td>交易金额</td></tr>
-    <tr><td style="mso-number-format:'\\@'">6222021234567890128</td><td>张三</td><td>2024-03-22</td><td>2,000.00</td></tr>
+    <tr><td style="mso-number-format:'\\@'">6222021234567890128</td><td>张三</td>
+        <td>2024-03-22</td><td>2,000.00</td></tr>
     <tr><td>合计</td><td></td><td></td><td>2,000.00</td></tr>
     </table></body></html>"""
     read = read_table(io.BytesIO(html.encode("utf-8")), schema.STATEMENT, name="扣款.xls")
@@ -306,7 +310,8 @@ def test_html_table_saved_as_xls() -> None:
 
 
 def test_path_and_binary_file_object_read_the_same(tmp_path: Path) -> None:
-    data = workbook({"还款记录": [["合同编号", "交易日期", "金额", "类型"], ["HT1", "2024-01-01", 1, "客户还款"]]})
+    data = workbook({"还款记录": [["合同编号", "交易日期", "金额", "类型"],
+                                  ["HT1", "2024-01-01", 1, "客户还款"]]})
     path = tmp_path / "ledger.xlsx"
     path.write_bytes(data)
     from_path = read_table(path, schema.PAYMENTS)
@@ -317,8 +322,10 @@ def test_path_and_binary_file_object_read_the_same(tmp_path: Path) -> None:
 
 
 def test_problem_helper_names_file_sheet_row_and_header() -> None:
-    data = workbook({"还款记录": [["合同号", "交易日期", "金额", "类型"], ["HT1", "2024-01-01", 1, "客户还款"]]})
+    data = workbook({"还款记录": [["合同号", "交易日期", "金额", "类型"],
+                                  ["HT1", "2024-01-01", 1, "客户还款"]]})
     read = read_bytes(data, schema.PAYMENTS, name="ledger.xlsx")
     problem = read.problem(0, "contract_no", "HT1", "unknown contract", "unknown-contract")
-    assert (problem.file, problem.sheet, problem.row, problem.column) == ("ledger.xlsx", "还款记录", 2, "合同号")
+    where = (problem.file, problem.sheet, problem.row, problem.column)
+    assert where == ("ledger.xlsx", "还款记录", 2, "合同号")
     assert read.problem(0, "bank_ref", None, "x").column == "流水号"  # not in the file: the schema's header

@@ -73,8 +73,8 @@ def check_id_numbers(frame: pd.DataFrame, problem_at: ProblemAt) -> list[CellPro
     unreal = pd.to_datetime(births, format="%Y%m%d", errors="coerce").isna()
     for label in births.index[unreal.to_numpy()]:
         if label not in bad_sum:
-            found.append(problem_at(label, "id_no", ids[label], "the birth date inside the ID number is not a "
-                                    "real date", "id-number"))
+            found.append(problem_at(label, "id_no", ids[label],
+                                    "the birth date inside the ID number is not a real date", "id-number"))
     return found
 
 
@@ -111,13 +111,13 @@ def check_loan_terms(frame: pd.DataFrame, problem_at: ProblemAt, today: date) ->
     if "principal" in frame:
         principal = frame["principal"]
         for label in frame.index[(principal <= 0).fillna(False).to_numpy(dtype=bool)]:
-            found.append(problem_at(label, "principal", _yuan(principal[label]), "the loan amount must be more "
-                                    "than 0", "principal"))
+            found.append(problem_at(label, "principal", _yuan(principal[label]),
+                                    "the loan amount must be more than 0", "principal"))
     if "term" in frame:
         term = frame["term"]
         for label in frame.index[term.isna().to_numpy(dtype=bool)]:
-            found.append(problem_at(label, "term", None, "no term: enter 期数 in months (or 贷款年限 in years)",
-                                    "term"))
+            found.append(problem_at(label, "term", None,
+                                    "no term: enter 期数 in months (or 贷款年限 in years)", "term"))
         outside = ((term < 1) | (term > 120)).fillna(False).to_numpy(dtype=bool)
         for label in frame.index[outside]:
             found.append(problem_at(label, "term", int(term[label]), "the term must be 1–120 months", "term"))

@@ -29,7 +29,8 @@ _SAMPLE_LINES = 200
 _SAVE_AS = "Open it in Excel or WPS and save it as .xlsx (or CSV), then try again."
 
 
-def read_source(source: Path | str | BinaryIO | bytes, name: str | None = None) -> tuple[bytes, str, str | None]:
+def read_source(source: Path | str | BinaryIO | bytes, name: str | None = None
+                ) -> tuple[bytes, str, str | None]:
     """The bytes of a path or binary file object, a label for messages and the file's base name."""
     if isinstance(source, (str, Path)):
         path = Path(source)
@@ -78,7 +79,8 @@ class Book:
     def rows(self, sheet: str | None) -> Rows:
         if sheet not in self._rows:
             calamine_sheet = self._calamine_sheet(sheet)
-            self._rows[sheet] = [] if calamine_sheet is None else calamine_sheet.to_python(skip_empty_area=False)
+            rows = [] if calamine_sheet is None else calamine_sheet.to_python(skip_empty_area=False)
+            self._rows[sheet] = rows
         return self._rows[sheet]
 
     def _calamine_sheet(self, sheet: str | None) -> Any:
@@ -88,7 +90,8 @@ class Book:
             try:
                 self._sheets[sheet] = self._workbook.get_sheet_by_name(sheet)
             except Exception as exc:  # calamine raises several unrelated types for a damaged sheet
-                raise InputError(f"{self.label}: sheet {sheet} cannot be read ({exc}).", hint=_SAVE_AS) from None
+                raise InputError(f"{self.label}: sheet {sheet} cannot be read ({exc}).",
+                                 hint=_SAVE_AS) from None
         return self._sheets[sheet]
 
 
@@ -112,7 +115,8 @@ def open_book(data: bytes, label: str, name: str | None = None) -> Book:
         sheets = parse_xml_spreadsheet(data, label)
         return Book(label, fmt, list(sheets), dict(sheets))
     if b"\x00" in head and not sniff.has_bom(head):
-        raise InputError(f"{label}: is not a spreadsheet or a text file (unknown binary format).", hint=_SAVE_AS)
+        raise InputError(f"{label}: is not a spreadsheet or a text file (unknown binary format).",
+                         hint=_SAVE_AS)
     return Book(label, fmt, [None], {None: parse_csv(decode_text(data, label))})
 
 
@@ -125,7 +129,8 @@ def _open_workbook(data: bytes, label: str, fmt: str) -> Book:
         raise InputError(f"{label}: is protected by a password.",
                          hint="Save an unprotected copy in Excel or WPS and use that.") from None
     except Exception as exc:  # a damaged or unknown zip/OLE file: calamine's error types vary by format
-        raise InputError(f"{label}: cannot be opened as {sniff.describe(fmt)} ({exc}).", hint=_SAVE_AS) from None
+        raise InputError(f"{label}: cannot be opened as {sniff.describe(fmt)} ({exc}).",
+                         hint=_SAVE_AS) from None
     names = [
         meta.name for meta in workbook.sheets_metadata
         if meta.typ == python_calamine.SheetTypeEnum.WorkSheet
@@ -185,7 +190,8 @@ def parse_csv(text: str, delimiter: str | None = None) -> Rows:
     try:
         return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as exc:
-        raise InputError(f"cannot read the text as CSV ({exc}).", hint="Save it again as CSV UTF-8.") from None
+        raise InputError(f"cannot read the text as CSV ({exc}).",
+                         hint="Save it again as CSV UTF-8.") from None
 
 
 # ------------------------------------------------------------------------------------------------ HTML

@@ -24,13 +24,12 @@ from .. import schema
 from ..config import Settings
 from ..errors import CellProblem, InputError
 from . import checks
-from .coerce import Column, as_series, coerce_column, is_blank, to_date
+from .coerce import Column, as_series, coerce_column, is_blank, is_total_label, to_date
 from .grid import Book, open_book, read_source
 
 HEADER_SEARCH_ROWS = 30
 _UNIT = re.compile(r"\((?:元|万元|人民币元|人民币|rmb|cny|yuan|%|月|个月|期|年|天|日|次)\)$", re.IGNORECASE)
 _TOTAL_LABEL = re.compile(r"(?:人民币)?(?:合计|总计|小计)[:：]?")
-_TOTAL_PREFIXES = ("人民币合计", "合计", "总计", "小计")
 _RANGES = {"bank_due_day": (1, 31, "a due day must be 1–31")}
 
 
@@ -50,7 +49,7 @@ class TableRead:
 
     def problem(self, label: Any, key: str, value: Any, reason: str, code: str = "bad-cell") -> CellProblem:
         """A problem about the cell of frame row ``label`` and field ``key`` (for callers' own checks)."""
-        row = int(self.frame.at[label, "excel_row"]) if label in self.frame.index else None
+        row = int(self.frame.loc[label, "excel_row"]) if label in self.frame.index else None
         column = self.headers.get(key)
         if column is None and self.table is not None:
             column = next((f.header for f in self.table.fields if f.key == key), key)
@@ -160,7 +159,8 @@ def locate(book: Book, table: schema.Table, settings: Settings | None, sheet: st
             score = (sum(_satisfied(table, k, found) for k in table.header_keys), len(found))
             if best is None or score > best[0]:
                 best = (score, name, index, found)
-    where = "the file" if order == [None] else ("sheet " + ", ".join(str(s) for s in order))
+    where = "the file" if order == [None] else (("sheet " if len(order) == 1 else "sheets ")
+                                                 + ", ".join(str(s) for s in order))
     missing = [k for k in table.header_keys if best is None or not _satisfied(table, k, best[3])]
     problems = [
         CellProblem(book.label, best[1] if best else None, None, None, None,
@@ -185,35 +185,29 @@ def _data_rows(book: Book, located: _Located) -> tuple[list[list[Any]], int]:
 
 def _object_grid(rows: list[list[Any]], width: int) -> np.ndarray:
     """Rows as an (n, width) object array (calamine's rows are rectangular; CSV rows may be ragged)."""
-    grid = np.empty((len(rows), width), dtype=object)
     lengths = set(map(len, rows))
     if len(lengths) == 1 and min(lengths) >= width:
-        grid[:] = np.array(rows, dtype=object).reshape(len(rows), -1)[:, :width]
-    else:
-        for i, row in enumerate(rows):
-            grid[i, : min(len(row), width)] = row[:width]
+        return np.array(rows, dtype=object).reshape(len(rows), -1)[:, :width]
+    grid = np.empty((len(rows), width), dtype=object)
+    for i, row in enumerate(rows):
+        grid[i, : min(len(row), width)] = row[:width]
     return grid
 
 
-def _total_rows(body: list[list[Any]], columns: dict[str, Column], required: list[str]) -> np.ndarray:
-    """Rows that are totals: the first non-empty cell, or a cell on its own, says 合计/总计/小计.
+def is_total_row(row: list[Any]) -> bool:
+    """A total row: its first non-empty cell starts with 合计/总计/人民币合计/小计, or one of its cells
+    is such a label on its own (合计 in the middle of the row, say)."""
+    first = next((cell for cell in row if not is_blank(cell)), None)
+    if is_total_label(first):
+        return True
+    return any(isinstance(cell, str) and _TOTAL_LABEL.fullmatch(re.sub(r"\s+", "", cell)) for cell in row)
 
-    Only rows with a total-looking mapped cell or an empty required cell are inspected whole.
-    """
-    n = len(body)
-    suspect = np.zeros(n, dtype=bool)
-    for key, column in columns.items():
-        suspect |= column.total_label()
-        if key in required:
-            suspect |= column.blank()
-    totals = np.zeros(n, dtype=bool)
-    for position in np.flatnonzero(suspect):
-        row = body[position]
-        first = next((cell for cell in row if not is_blank(cell)), None)
-        if isinstance(first, str) and re.sub(r"\s+", "", first).startswith(_TOTAL_PREFIXES):
-            totals[position] = True
-        elif any(isinstance(cell, str) and _TOTAL_LABEL.fullmatch(re.sub(r"\s+", "", cell)) for cell in row):
-            totals[position] = True
+
+def _total_rows(body: list[list[Any]], kept: np.ndarray, suspect: np.ndarray) -> np.ndarray:
+    """Which of the kept rows are totals; only the suspect ones are looked at cell by cell."""
+    totals = np.zeros(len(kept), dtype=bool)
+    for position in np.flatnonzero(suspect).tolist():
+        totals[position] = is_total_row(body[kept[position]])
     return totals
 
 
@@ -240,30 +234,44 @@ def _coerce_located(book: Book, table: schema.Table, located: _Located, path: Pa
     body, first_row = _data_rows(book, located)
     grid = _object_grid(body, max(located.found.values()) + 1)
     columns = {key: Column.of(grid[:, col]) for key, col in located.found.items()}
-    required = [f.key for f in table.fields if f.required and f.key in columns]
     blank = np.ones(len(body), dtype=bool)
     for column in columns.values():
         blank &= column.blank()
-    keep = ~blank & ~_total_rows(body, columns, required)
-    positions = np.flatnonzero(keep)
-    excel_rows = positions + first_row
-    data: dict[str, Any] = {}
+    kept = np.flatnonzero(~blank)
+    values: dict[str, Any] = {}
+    bad: dict[str, list[tuple[int, Any, str]]] = {}
     for f in table.fields:
-        if f.key not in columns:
-            continue
-        column = columns[f.key].take(keep)
-        values, bad = coerce_column(f.kind, column, required=f.required)
-        for position, value, reason in bad:
-            problems.append(CellProblem(book.label, sheet, int(excel_rows[position]), headers[f.key], value, reason))
-        if f.key in _RANGES:
-            low, high, reason = _RANGES[f.key]
-            outside = ((pd.array(values) < low) | (pd.array(values) > high)).fillna(False).to_numpy(dtype=bool)
-            for position in np.flatnonzero(outside):
-                problems.append(CellProblem(book.label, sheet, int(excel_rows[position]), headers[f.key],
-                                            int(values[position]), reason))
-        data[f.key] = as_series(values)
-    frame = pd.DataFrame(data, index=pd.RangeIndex(len(positions)))
-    frame["excel_row"] = excel_rows.astype(np.int64)
+        if f.key in columns:
+            values[f.key], bad[f.key] = coerce_column(f.kind, columns[f.key].take(kept), required=f.required)
+    # A total row leaves its key cells empty or unreadable, or puts its label in the first column: only
+    # such rows are inspected whole, so a big sheet costs nothing here.
+    suspect = np.zeros(len(kept), dtype=bool)
+    for cells in bad.values():
+        suspect[[position for position, _, _ in cells]] = True
+    keys = {f.key for f in table.fields if f.required} | set(table.header_keys)
+    for key in keys & set(columns):
+        suspect |= columns[key].take(kept).blank()
+    first = min(located.found, key=located.found.__getitem__)
+    suspect |= columns[first].take(kept).total_label()
+    rows = ~_total_rows(body, kept, suspect)
+    excel_rows = kept + first_row
+    row_numbers = excel_rows[rows]
+    data: dict[str, Any] = {}
+    for key, array in values.items():
+        for position, value, reason in bad[key]:
+            if rows[position]:
+                problems.append(CellProblem(book.label, sheet, int(excel_rows[position]), headers[key], value,
+                                            reason))
+        array = array[rows]
+        if key in _RANGES:
+            low, high, reason = _RANGES[key]
+            outside = ((array < low) | (array > high)).fillna(False).to_numpy(dtype=bool)
+            for position in np.flatnonzero(outside).tolist():
+                problems.append(CellProblem(book.label, sheet, int(row_numbers[position]), headers[key],
+                                            int(array[position]), reason))
+        data[key] = as_series(array)
+    frame = pd.DataFrame(data, index=pd.RangeIndex(int(rows.sum())))
+    frame["excel_row"] = row_numbers.astype(np.int64)
     read.frame = frame
     if "term_years" in frame:
         _term_from_years(read, problems)
@@ -281,8 +289,8 @@ def _term_from_years(read: TableRead, problems: list[CellProblem]) -> None:
     disagree = (term.notna() & months.notna() & (term != months)).to_numpy(dtype=bool)
     for label in frame.index[disagree]:
         problems.append(read.problem(
-            label, "term_years", int(frame.at[label, "term_years"]),
-            f"{int(frame.at[label, 'term_years'])} years is {int(months[label])} months, but "
+            label, "term_years", int(frame.loc[label, "term_years"]),
+            f"{int(frame.loc[label, 'term_years'])} years is {int(months[label])} months, but "
             f"{read.headers.get('term', '期数')} says {int(term[label])}"))
     frame["term"] = term.fillna(months)
 

@@ -70,7 +70,8 @@ def is_lock_file(name: str | None, head: bytes, size: int) -> bool:
 def refuse_lock_file(label: str) -> InputError:
     return InputError(
         f"{label}: this is Excel's lock file, not data (Excel or WPS creates it while the workbook is open).",
-        hint="Use the workbook without '~$' in its name; the lock file goes away when the workbook is closed.",
+        hint="Use the workbook without '~$' in its name; the lock file goes away when the workbook "
+             "is closed.",
     )
 
 

@@ -1,0 +1,185 @@
+"""ledger/checks.py (checks on entry) and ledger/read.py load_ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from loantool.config import Settings
+from loantool.errors import CellProblem, InputError
+from loantool.ledger import checks
+from loantool.ledger.read import load_ledger
+
+LOAN_HEADER = ["合同编号", "客户姓名", "身份证号", "手机号", "银行卡号", "贷款金额", "期数", "提车日期"]
+GOOD_LOAN = ["HT001", "张三", "11010519491231002X", "13800138000", "6222021234567890128", 100000, 36,
+             dt.date(2024, 1, 31)]
+
+
+def write_ledger(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def problem_at(label: object, key: str, value: object, reason: str, code: str = "bad-cell") -> CellProblem:
+    return CellProblem("f.xlsx", "贷款台账", int(label) + 2, key, value, reason, code)  # type: ignore[call-overload]
+
+
+# ------------------------------------------------------------------------------------------------ checks
+
+
+def test_id_checksum_gb11643() -> None:
+    assert checks.id_checksum_ok(["11010519491231002X", "320106198001011233"]).tolist() == [True, True]
+    assert checks.id_checksum_ok(["110105194912310021", "320106198001011234"]).tolist() == [False, False]
+
+
+def test_luhn() -> None:
+    assert checks.luhn_ok(["4111111111111111", "4111111111111112"]).tolist() == [True, False]
+    assert checks.luhn_ok(["6222021234567890128", "6222021234567890127"]).tolist() == [True, False]
+
+
+def loans_frame(**columns: list[object]) -> pd.DataFrame:
+    frame = pd.DataFrame({key: pd.Series(values, dtype=object) for key, values in columns.items()})
+    frame["excel_row"] = range(2, len(frame) + 2)
+    return frame
+
+
+def test_id_number_warnings() -> None:
+    frame = loans_frame(id_no=["11010519491231002X", "110105194912310021", "1101051949", "110105491231002",
+                               "110105194902300020", None])
+    found = sorted(checks.check_id_numbers(frame, problem_at), key=lambda p: p.row)
+    assert [(p.row, p.code) for p in found] == [(3, "id-number"), (4, "id-number"), (6, "id-number")]
+    assert "check character" in found[0].reason
+    assert "18 characters" in found[1].reason  # 110105491231002 (15 digits, old form) passes
+    assert "birth date" in found[2].reason  # 1949-02-30 (checksum itself is right)
+
+
+def test_card_warnings() -> None:
+    frame = loans_frame(card_no=["6222021234567890128", "6222021234567890127", "6222****0128", "12345", None])
+    found = checks.check_cards(frame, problem_at)
+    reasons = {p.row: p.reason for p in found}
+    assert set(reasons) == {3, 4, 5}
+    assert "Luhn" in reasons[3] and "masked" in reasons[4] and "16–19 digits" in reasons[5]
+
+
+def test_phone_warnings() -> None:
+    frame = loans_frame(phone=["13800138000", "+8613800138000", "0571-88888888", "1380013800", None])
+    found = checks.check_phones(frame, problem_at)
+    assert [p.row for p in found] == [4, 5]
+
+
+def test_amount_term_and_pickup_warnings() -> None:
+    frame = pd.DataFrame({
+        "principal": pd.array([100000, 0, -5, 100], dtype="Int64"),
+        "term": pd.array([36, 0, 121, pd.NA], dtype="Int64"),
+        "pickup_date": pd.to_datetime(["2024-01-31", "2030-01-01", "1999-12-31", None]).astype(
+            "datetime64[ns]"),
+        "excel_row": [2, 3, 4, 5],
+    })
+    found = checks.check_loan_terms(frame, problem_at, dt.date(2024, 6, 30))
+    by_code = sorted((p.row, p.code) for p in found)
+    assert by_code == [(3, "pickup-date"), (3, "principal"), (3, "term"), (4, "pickup-date"),
+                       (4, "principal"), (4, "term"), (5, "term")]
+
+
+def test_duplicate_contract_numbers_are_errors_on_every_row() -> None:
+    frame = loans_frame(contract_no=["HT1", "HT2", "HT1", None, None])
+    found = checks.duplicate_contracts(frame, problem_at)
+    assert [(p.row, p.code) for p in found] == [(2, "duplicate-contract"), (4, "duplicate-contract")]
+    assert "rows 2, 4" in found[0].reason
+
+
+# ------------------------------------------------------------------------------------------- load_ledger
+
+
+def test_load_ledger_reads_all_sheets_with_digest_and_warnings(tmp_path: Path) -> None:
+    bad_card = [*GOOD_LOAN[:4], "6222021234567890127", *GOOD_LOAN[5:]]
+    bad_card[0] = "HT002"
+    path = write_ledger(tmp_path / "ledger.xlsx", {
+        "贷款台账": [["XX公司 贷款台账"], LOAN_HEADER, GOOD_LOAN, bad_card],
+        "利率表": [["车型", "期数", "年利率"], ["朗逸", 36, "3.88%"]],
+        "还款记录": [["合同编号", "交易日期", "金额", "类型"], ["HT001", "2024-03-01", 2953.21, "客户还款"]],
+    })
+    ledger = load_ledger(path, Settings(), as_of=dt.date(2024, 6, 30))
+    assert ledger.path == path
+    assert ledger.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert ledger.loans.header_row == 2
+    assert ledger.loans.frame["contract_no"].tolist() == ["HT001", "HT002"]
+    assert ledger.rates.frame["annual_rate"].tolist() == [3_880_000]
+    assert ledger.payments.frame["amount"].tolist() == [295321]
+    assert [(w.row, w.column, w.code) for w in ledger.loans.warnings] == [(4, "银行卡号", "card-number")]
+    # 结清记录 is absent: an empty frame with every field column
+    assert ledger.settlements.sheet is None
+    assert len(ledger.settlements.frame) == 0
+    assert {"contract_no", "settled_on", "total", "excel_row"} <= set(ledger.settlements.frame.columns)
+    assert str(ledger.settlements.frame["total"].dtype) == "Int64"
+
+
+def test_load_ledger_does_not_take_the_loans_sheet_for_settlements(tmp_path: Path) -> None:
+    # the loans sheet has 合同编号 and 结清日期 – the header of 结清记录 – but optional sheets go by name
+    path = write_ledger(tmp_path / "ledger.xlsx", {"台账": [[*LOAN_HEADER, "结清日期"], [*GOOD_LOAN, None]]})
+    ledger = load_ledger(path, Settings(), as_of=dt.date(2024, 6, 30))
+    assert ledger.loans.sheet == "台账"
+    assert ledger.settlements.frame.empty and ledger.payments.frame.empty and ledger.rates.frame.empty
+
+
+def test_future_pickup_is_judged_against_as_of(tmp_path: Path) -> None:
+    path = write_ledger(tmp_path / "ledger.xlsx", {"贷款台账": [LOAN_HEADER, GOOD_LOAN]})
+    assert load_ledger(path, Settings(), as_of=dt.date(2024, 6, 30)).loans.warnings == []
+    early = load_ledger(path, Settings(as_of="2024-01-01")).loans.warnings
+    assert [w.code for w in early] == ["pickup-date"]
+
+
+def test_duplicate_contract_and_bad_cells_of_every_sheet_in_one_error(tmp_path: Path) -> None:
+    path = write_ledger(tmp_path / "ledger.xlsx", {
+        "贷款台账": [LOAN_HEADER, GOOD_LOAN, GOOD_LOAN],
+        "还款记录": [["合同编号", "交易日期", "金额", "类型"], ["HT001", "someday", 1, "客户还款"]],
+    })
+    with pytest.raises(InputError) as caught:
+        load_ledger(path, Settings())
+    found = [(p.sheet, p.row, p.code) for p in caught.value.problems]
+    assert found == [("还款记录", 2, "bad-cell"), ("贷款台账", 2, "duplicate-contract"),
+                     ("贷款台账", 3, "duplicate-contract")]
+
+
+def test_named_optional_sheet_without_its_header_is_an_error(tmp_path: Path) -> None:
+    path = write_ledger(tmp_path / "ledger.xlsx", {
+        "贷款台账": [LOAN_HEADER, GOOD_LOAN],
+        "还款记录": [["日期", "说明"]],
+    })
+    with pytest.raises(InputError, match="no header row of the 还款记录 table"):
+        load_ledger(path, Settings())
+
+
+def test_ledger_without_loans_is_an_error(tmp_path: Path) -> None:
+    path = write_ledger(tmp_path / "ledger.xlsx", {"Sheet1": [["随便"]]})
+    with pytest.raises(InputError) as caught:
+        load_ledger(path, Settings())
+    assert {p.code for p in caught.value.problems} == {"missing-column"}
+
+
+def test_lock_file_beside_the_ledger_is_never_read(tmp_path: Path) -> None:
+    lock = tmp_path / "~$ledger.xlsx"
+    lock.write_bytes(bytes([4]) + b"Wang" + b" " * 50 + bytes([4, 0]) + "Wang".encode("utf-16-le"))
+    with pytest.raises(InputError, match="lock file"):
+        load_ledger(lock, Settings())
+
+
+def test_ledger_is_read_from_bytes_once(tmp_path: Path) -> None:
+    """The digest is of exactly the bytes that were parsed."""
+    path = write_ledger(tmp_path / "ledger.xlsx", {"贷款台账": [LOAN_HEADER, GOOD_LOAN]})
+    before = path.read_bytes()
+    ledger = load_ledger(path, Settings(), as_of=dt.date(2024, 6, 30))
+    assert path.read_bytes() == before
+    assert ledger.sha256 == hashlib.sha256(io.BytesIO(before).getvalue()).hexdigest()
