@@ -33,9 +33,31 @@ from loantool.config import Settings  # noqa: E402
 from loantool.ledger.transaction import ledger_transaction, verify_patch  # noqa: E402
 from loantool.ledger.xlsx_patch import SheetEdits, patch_xlsx  # noqa: E402
 
-HEADERS = ["合同编号", "客户姓名", "身份证号", "手机号", "银行卡号", "经销商", "车型", "产品", "贷款金额", "期数",
-           "年利率", "还款方式", "提车日期", "首期还款日", "银行还款日", "银行月还金额", "放款日期", "还款明细已出",
-           "状态", "结清日期", "风险等级", "上次检查日期", "最近催收签收日期"]
+HEADERS = [
+    "合同编号",
+    "客户姓名",
+    "身份证号",
+    "手机号",
+    "银行卡号",
+    "经销商",
+    "车型",
+    "产品",
+    "贷款金额",
+    "期数",
+    "年利率",
+    "还款方式",
+    "提车日期",
+    "首期还款日",
+    "银行还款日",
+    "银行月还金额",
+    "放款日期",
+    "还款明细已出",
+    "状态",
+    "结清日期",
+    "风险等级",
+    "上次检查日期",
+    "最近催收签收日期",
+]
 COL = {name: i + 1 for i, name in enumerate(HEADERS)}
 SHEET = "贷款台账"
 
@@ -54,14 +76,29 @@ def make_ledger(path: Path, loans: int, seed: int = 7) -> None:
         pickup = dt.date(2021, 1, 1) + dt.timedelta(days=rng.randrange(1400))
         principal = rng.randrange(30_000, 300_000) * 100 / 100
         row = [
-            (f"HT{2021 + i % 4}{i:07d}", text), (rng.choice(surnames) + rng.choice(given), None),
-            (f"1101011990{rng.randrange(10**7, 10**8)}", text), (f"13{rng.randrange(10**8, 10**9)}", text),
-            (f"62220{rng.randrange(10**13, 10**14)}", text), (f"经销商{rng.randrange(40)}", None),
-            (rng.choice(["轩逸", "卡罗拉", "朗逸", "宝来"]), None), (rng.choice(["标准贷", "贴息贷"]), None),
-            (principal, yuan), (rng.choice([12, 24, 36, 48, 60]), None), (0.0388, None),
-            (rng.choice(["等额本息", "等本等费"]), None), (pickup, day), (pickup + dt.timedelta(days=30), day),
-            (rng.randrange(1, 29), None), (round(principal / 30, 2), yuan), (pickup, day), ("否", None),
-            ("在贷", None), (None, day), (rng.choice(["好", "一般", "差"]), None), (None, day), (None, day),
+            (f"HT{2021 + i % 4}{i:07d}", text),
+            (rng.choice(surnames) + rng.choice(given), None),
+            (f"1101011990{rng.randrange(10**7, 10**8)}", text),
+            (f"13{rng.randrange(10**8, 10**9)}", text),
+            (f"62220{rng.randrange(10**13, 10**14)}", text),
+            (f"经销商{rng.randrange(40)}", None),
+            (rng.choice(["轩逸", "卡罗拉", "朗逸", "宝来"]), None),
+            (rng.choice(["标准贷", "贴息贷"]), None),
+            (principal, yuan),
+            (rng.choice([12, 24, 36, 48, 60]), None),
+            (0.0388, None),
+            (rng.choice(["等额本息", "等本等费"]), None),
+            (pickup, day),
+            (pickup + dt.timedelta(days=30), day),
+            (rng.randrange(1, 29), None),
+            (round(principal / 30, 2), yuan),
+            (pickup, day),
+            ("否", None),
+            ("在贷", None),
+            (None, day),
+            (rng.choice(["好", "一般", "差"]), None),
+            (None, day),
+            (None, day),
         ]
         for col, (value, fmt) in enumerate(row):
             if value is None:
@@ -106,8 +143,10 @@ def main() -> None:
         ledger = work / "ledger.xlsx"
         start = time.perf_counter()
         make_ledger(ledger, args.loans)
-        print(f"generated {args.loans:,} loans × {len(HEADERS)} columns: {ledger.stat().st_size / 1e6:.1f} MB "
-              f"in {time.perf_counter() - start:.1f} s")
+        print(
+            f"generated {args.loans:,} loans × {len(HEADERS)} columns: {ledger.stat().st_size / 1e6:.1f} MB "
+            f"in {time.perf_counter() - start:.1f} s"
+        )
         rows = chosen_rows(args.loans, args.rows)
 
         start = time.perf_counter()
@@ -130,11 +169,15 @@ def main() -> None:
         openpyxl_edit(ledger, work / "openpyxl.xlsx", rows)
         theirs = time.perf_counter() - start
 
-        print(f"ours: patch {patch_time:.2f} s + calamine verification = {ours:.2f} s "
-              f"(whole transaction with lock, backup, journal: {whole:.2f} s)")
+        print(
+            f"ours: patch {patch_time:.2f} s + calamine verification = {ours:.2f} s "
+            f"(whole transaction with lock, backup, journal: {whole:.2f} s)"
+        )
         print(f"openpyxl load → change → save: {theirs:.2f} s")
-        print(f"ratio openpyxl / ours: {theirs / ours:.1f}× (whole transaction: {theirs / whole:.1f}×; "
-              "target ≥ 4×)")
+        print(
+            f"ratio openpyxl / ours: {theirs / ours:.1f}× (whole transaction: {theirs / whole:.1f}×; "
+            "target ≥ 4×)"
+        )
 
 
 if __name__ == "__main__":

@@ -27,12 +27,39 @@ from python_calamine import CalamineWorkbook
 from loantool.ledger.transaction import verify_patch
 from loantool.ledger.xlsx_patch import SheetEdits, patch_xlsx
 
-REALWORLD = Path(os.environ.get("LOANTOOL_REALWORLD", Path(__file__).resolve().parents[2] / "shared" / "realworld"))
-FILES = sorted(p.name for p in REALWORLD.glob("*.xls[xm]") if not p.name.startswith("~$")) if REALWORLD.is_dir() else []
+REALWORLD = Path(
+    os.environ.get("LOANTOOL_REALWORLD", Path(__file__).resolve().parents[2] / "shared" / "realworld")
+)
+FILES = (
+    sorted(p.name for p in REALWORLD.glob("*.xls[xm]") if not p.name.startswith("~$"))
+    if REALWORLD.is_dir()
+    else []
+)
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-NON_CELL = ["mergeCell", "dataValidation", "conditionalFormatting", "cfRule", "ext", "sparklineGroup", "drawing",
-            "legacyDrawing", "legacyDrawingHF", "picture", "tablePart", "hyperlink", "control", "oleObject",
-            "pageSetup", "pageMargins", "headerFooter", "col", "sheetView", "pane", "autoFilter", "extLst"]
+NON_CELL = [
+    "mergeCell",
+    "dataValidation",
+    "conditionalFormatting",
+    "cfRule",
+    "ext",
+    "sparklineGroup",
+    "drawing",
+    "legacyDrawing",
+    "legacyDrawingHF",
+    "picture",
+    "tablePart",
+    "hyperlink",
+    "control",
+    "oleObject",
+    "pageSetup",
+    "pageMargins",
+    "headerFooter",
+    "col",
+    "sheetView",
+    "pane",
+    "autoFilter",
+    "extLst",
+]
 
 pytestmark = pytest.mark.skipif(not FILES, reason=f"no real-world files at {REALWORLD}")
 
@@ -50,8 +77,12 @@ def decompressed(path: Path) -> dict[str, bytes]:
 
 def fullest_sheet(path: Path) -> str:
     book = CalamineWorkbook.from_path(str(path))
+
     def filled(name: str) -> int:
-        return sum(v != "" for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False) for v in row)
+        return sum(
+            v != "" for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False) for v in row
+        )
+
     return max(book.sheet_names, key=filled)
 
 
@@ -88,8 +119,10 @@ def split_sheet(xml: str) -> tuple[str, str, str]:
 
 
 def rows_by_number(rows: str) -> dict[int, str]:
-    return {int(m.group(1)): m.group(0) for m in re.finditer(
-        r'<(?:\w+:)?row\b[^>]*?\sr="(\d+)"[^>]*?(?:/>|>.*?</(?:\w+:)?row>)', rows, re.S)}
+    return {
+        int(m.group(1)): m.group(0)
+        for m in re.finditer(r'<(?:\w+:)?row\b[^>]*?\sr="(\d+)"[^>]*?(?:/>|>.*?</(?:\w+:)?row>)', rows, re.S)
+    }
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -97,10 +130,13 @@ def test_cells_and_rows_written_into_a_real_workbook(name: str, tmp_path: Path) 
     src = copy(name, tmp_path)
     sheet = fullest_sheet(src)
     book_before = CalamineWorkbook.from_path(str(src))
-    edits = SheetEdits(sheet, appends=[
-        {1: "HT-2025-0001", 2: Decimal("1234.56"), 3: dt.date(2025, 1, 31)},
-        {1: "6222021234567890123", 2: 7, 3: True},
-    ])
+    edits = SheetEdits(
+        sheet,
+        appends=[
+            {1: "HT-2025-0001", 2: Decimal("1234.56"), 3: dt.date(2025, 1, 31)},
+            {1: "6222021234567890123", 2: 7, 3: True},
+        ],
+    )
     probe = patch_xlsx(src, tmp_path / "probe.xlsx", [SheetEdits(sheet)])  # no edits: where the sheet lives
     part = probe.sheets[0].part
     before = decompressed(src)
@@ -126,8 +162,11 @@ def test_cells_and_rows_written_into_a_real_workbook(name: str, tmp_path: Path) 
     elements = Counter(re.findall(r"<([\w:]+)[\s/>]", old_head + old_tail))
     assert Counter(re.findall(r"<([\w:]+)[\s/>]", new_head + new_tail)) == elements
     for element in NON_CELL:
-        assert new_xml.count(f"<{element} ") + new_xml.count(f"<{element}>") + new_xml.count(f":{element} ") == \
-            old_xml.count(f"<{element} ") + old_xml.count(f"<{element}>") + old_xml.count(f":{element} "), element
+        assert new_xml.count(f"<{element} ") + new_xml.count(f"<{element}>") + new_xml.count(
+            f":{element} "
+        ) == old_xml.count(f"<{element} ") + old_xml.count(f"<{element}>") + old_xml.count(f":{element} "), (
+            element
+        )
     edited_rows = {r for r, _ in edits.updates} | set(result.sheets[0].appended_rows)
     old_by_row, new_by_row = rows_by_number(old_rows), rows_by_number(new_rows)
     for number, row_xml in old_by_row.items():
@@ -148,8 +187,17 @@ def test_cells_and_rows_written_into_a_real_workbook(name: str, tmp_path: Path) 
 def test_a_sheet_added_to_a_real_workbook(name: str, tmp_path: Path) -> None:
     src = copy(name, tmp_path)
     out = tmp_path / f"out-{name}"
-    result = patch_xlsx(src, out, [SheetEdits("结清记录", create_header=["合同编号", "结清日期", "结清金额"],
-                                              appends=[{1: "HT001", 2: "2025-02-28", 3: Decimal("10500.00")}])])
+    result = patch_xlsx(
+        src,
+        out,
+        [
+            SheetEdits(
+                "结清记录",
+                create_header=["合同编号", "结清日期", "结清金额"],
+                appends=[{1: "HT001", 2: "2025-02-28", 3: Decimal("10500.00")}],
+            )
+        ],
+    )
     verify_patch(src, out, result)
     before, after = decompressed(src), decompressed(out)
     new_part = result.sheets[0].part
@@ -158,17 +206,24 @@ def test_a_sheet_added_to_a_real_workbook(name: str, tmp_path: Path) -> None:
     assert changed == {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"}
     book = CalamineWorkbook.from_path(str(out))
     assert book.sheet_names[-1] == "结清记录"
-    assert book.get_sheet_by_name("结清记录").to_python() == [["合同编号", "结清日期", "结清金额"],
-                                                              ["HT001", "2025-02-28", 10500.0]]
+    assert book.get_sheet_by_name("结清记录").to_python() == [
+        ["合同编号", "结清日期", "结清金额"],
+        ["HT001", "2025-02-28", 10500.0],
+    ]
 
 
 def test_rows_appended_into_a_truly_empty_sheet(tmp_path: Path) -> None:
     src = copy("openpyxl_names_external_link.xlsx", tmp_path)
     assert "<sheetData/>" in decompressed(src)["xl/worksheets/sheet2.xml"].decode()
     out = tmp_path / "out.xlsx"
-    result = patch_xlsx(src, out, [SheetEdits("Sheet2", appends=[{1: "HT001", 2: Decimal("1.5")}, {1: "HT002"}])])
+    result = patch_xlsx(
+        src, out, [SheetEdits("Sheet2", appends=[{1: "HT001", 2: Decimal("1.5")}, {1: "HT002"}])]
+    )
     verify_patch(src, out, result)
-    assert CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Sheet2").to_python() == [["HT001", 1.5], ["HT002", ""]]
+    assert CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Sheet2").to_python() == [
+        ["HT001", 1.5],
+        ["HT002", ""],
+    ]
 
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -187,25 +242,53 @@ def test_libreoffice_opens_edited_workbooks(tmp_path: Path) -> None:
     sheet.write_row(0, 0, ["合同编号", "贷款金额", "还款明细已出"])
     sheet.write_row(1, 0, ["HT001", 100000, "否"])
     book.close()
-    patch_xlsx(tmp_path / "ledger.xlsx", edited / "ledger.xlsx", [SheetEdits(
-        "贷款台账", updates={(2, 3): "是"}, appends=[{1: "HT002", 2: Decimal("52000.5"), 3: "否"}])])
+    patch_xlsx(
+        tmp_path / "ledger.xlsx",
+        edited / "ledger.xlsx",
+        [
+            SheetEdits(
+                "贷款台账", updates={(2, 3): "是"}, appends=[{1: "HT002", 2: Decimal("52000.5"), 3: "否"}]
+            )
+        ],
+    )
     sheets = {"ledger": "贷款台账"}
     for name in FILES:
         if name in LIBREOFFICE_CANNOT_OPEN:
             continue
         src = copy(name, tmp_path)
         sheets[Path(name).stem] = fullest_sheet(src)
-        patch_xlsx(src, edited / name, [SheetEdits(sheets[Path(name).stem], appends=[{1: "LO-检查", 2: "HT-0001"}]),
-                                         SheetEdits("新表", create_header=["合同编号"], appends=[{1: "HT-0002"}])])
-    subprocess.run([SOFFICE, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
-                    "--convert-to", CSV_FILTER, "--outdir", str(tmp_path / "csv"),
-                    *sorted(str(p) for p in edited.iterdir())], check=True, capture_output=True, timeout=300)
+        patch_xlsx(
+            src,
+            edited / name,
+            [
+                SheetEdits(sheets[Path(name).stem], appends=[{1: "LO-检查", 2: "HT-0001"}]),
+                SheetEdits("新表", create_header=["合同编号"], appends=[{1: "HT-0002"}]),
+            ],
+        )
+    subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            CSV_FILTER,
+            "--outdir",
+            str(tmp_path / "csv"),
+            *sorted(str(p) for p in edited.iterdir()),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
 
     def rows(stem: str, sheet: str) -> list[list[str]]:
         return list(csv.reader((tmp_path / "csv" / f"{stem}-{sheet}.csv").open(encoding="utf-8")))
 
-    assert rows("ledger", "贷款台账") == [["合同编号", "贷款金额", "还款明细已出"], ["HT001", "100000", "是"],
-                                        ["HT002", "52000.5", "否"]]
+    assert rows("ledger", "贷款台账") == [
+        ["合同编号", "贷款金额", "还款明细已出"],
+        ["HT001", "100000", "是"],
+        ["HT002", "52000.5", "否"],
+    ]
     for stem, sheet in sheets.items():
         if stem != "ledger":
             assert ["LO-检查", "HT-0001"] in [row[:2] for row in rows(stem, sheet)], stem

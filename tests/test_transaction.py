@@ -34,7 +34,11 @@ def sha(path: Path) -> str:
 
 
 def cell(path: Path, row: int, col: int):
-    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(SHEET).to_python(skip_empty_area=False)[row - 1][col - 1]
+    return (
+        CalamineWorkbook.from_path(str(path))
+        .get_sheet_by_name(SHEET)
+        .to_python(skip_empty_area=False)[row - 1][col - 1]
+    )
 
 
 @pytest.fixture
@@ -73,8 +77,13 @@ def leftovers(path: Path) -> list[str]:
 
 def run_child(code: str, *args: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_for(path: Path, child: subprocess.Popen, seconds: float = 30) -> None:
@@ -89,15 +98,21 @@ def wait_for(path: Path, child: subprocess.Popen, seconds: float = 30) -> None:
 # ------------------------------------------------------------------------------------------ writing
 
 
-def test_commit_writes_verifies_backs_up_and_journals(ledger: Path, settings: Settings, tmp_path: Path) -> None:
+def test_commit_writes_verifies_backs_up_and_journals(
+    ledger: Path, settings: Settings, tmp_path: Path
+) -> None:
     slip = tmp_path / "slip.csv"
     slip.write_text("姓名,金额\n张三,3000\n", encoding="utf-8")
     before = sha(ledger)
     original = ledger.read_bytes()
     with ledger_transaction(ledger, settings, "import-disbursements", ["--ledger", ledger], [slip]) as tx:
         assert tx.path == ledger and tx.sha256 == before
-        result = tx.commit(mark(2) + [SheetEdits(SHEET, appends=[{1: "HT003", 3: Decimal("1800.25")}])],
-                           rows_added=1, cells_changed=1, summary={"loans": 1, "amount": Decimal("1800.25")})
+        result = tx.commit(
+            mark(2) + [SheetEdits(SHEET, appends=[{1: "HT003", 3: Decimal("1800.25")}])],
+            rows_added=1,
+            cells_changed=1,
+            summary={"loans": 1, "amount": Decimal("1800.25")},
+        )
     assert result.written and result.sha256_before == before and result.sha256_after == sha(ledger)
     assert cell(ledger, 2, 4) == "是" and cell(ledger, 5, 1) == "HT003" and cell(ledger, 5, 3) == 1800.25
     assert result.backup is not None and result.backup.read_bytes() == original
@@ -155,7 +170,9 @@ def test_commit_only_once(ledger: Path, settings: Settings) -> None:
 # -------------------------------------------------------------------------------------- refusals
 
 
-def refused(ledger: Path, settings: Settings, match: str, edits: list[SheetEdits] | None = None) -> LedgerUnsafeError:
+def refused(
+    ledger: Path, settings: Settings, match: str, edits: list[SheetEdits] | None = None
+) -> LedgerUnsafeError:
     original = ledger.read_bytes()
     with pytest.raises(LedgerUnsafeError, match=match) as caught:
         with ledger_transaction(ledger, settings, "mark", [], []) as tx:
@@ -191,8 +208,12 @@ def test_refused_in_a_read_only_folder(ledger: Path, settings: Settings) -> None
 
 
 def test_a_formula_cell_is_refused_with_its_name(ledger: Path, settings: Settings) -> None:
-    error = refused(ledger, settings, r"cell C4 holds a formula \(=SUM\(C2:C3\)\)",
-                    [SheetEdits(SHEET, updates={(4, 3): Decimal(1)})])
+    error = refused(
+        ledger,
+        settings,
+        r"cell C4 holds a formula \(=SUM\(C2:C3\)\)",
+        [SheetEdits(SHEET, updates={(4, 3): Decimal(1)})],
+    )
     assert "will not overwrite formulas" in error.message and error.hint
     assert backups_of(ledger) == []
 
@@ -262,7 +283,9 @@ HOLDER = """
 """
 
 
-def test_a_second_writer_waits_then_refuses_with_the_holder(ledger: Path, settings: Settings, tmp_path: Path) -> None:
+def test_a_second_writer_waits_then_refuses_with_the_holder(
+    ledger: Path, settings: Settings, tmp_path: Path
+) -> None:
     ready, release = tmp_path / "ready", tmp_path / "release"
     child = run_child(HOLDER, str(ledger), str(ready), str(release))
     try:
@@ -280,7 +303,9 @@ def test_a_second_writer_waits_then_refuses_with_the_holder(ledger: Path, settin
     assert cell(ledger, 2, 2) == "子进程" and cell(ledger, 2, 4) == "是"
 
 
-def test_a_second_writer_gets_its_turn_within_the_timeout(ledger: Path, settings: Settings, tmp_path: Path) -> None:
+def test_a_second_writer_gets_its_turn_within_the_timeout(
+    ledger: Path, settings: Settings, tmp_path: Path
+) -> None:
     ready, release = tmp_path / "ready", tmp_path / "release"
     child = run_child(HOLDER, str(ledger), str(ready), str(release))
     try:
@@ -305,7 +330,9 @@ def test_a_lock_file_of_a_live_run_blocks(ledger: Path, settings: Settings) -> N
 
 
 def test_a_stale_lock_of_a_dead_run_is_taken_over(ledger: Path, settings: Settings) -> None:
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
     lock = ledger.parent / ".loantool" / "ledger.xlsx.lock"
     lock.parent.mkdir()
     lock.write_text(json.dumps({"pid": int(dead.stdout), "host": socket.gethostname(), "command": "old"}))

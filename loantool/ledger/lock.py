@@ -131,8 +131,11 @@ def _take_over_if_stale(path: Path) -> bool:
         info = os.fstat(fd)
         holder = read_holder(path)
         age = time.time() - info.st_mtime
-        alive_here = bool(holder) and holder.get("host") == socket.gethostname() and pid_alive(
-            int(holder.get("pid") or 0))
+        alive_here = (
+            bool(holder)
+            and holder.get("host") == socket.gethostname()
+            and pid_alive(int(holder.get("pid") or 0))
+        )
         if fcntl is not None:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

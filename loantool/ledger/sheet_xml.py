@@ -18,13 +18,18 @@ from decimal import Decimal
 from fractions import Fraction
 
 from ..errors import LedgerUnsafeError
-
-CellValue = str | int | Decimal | dt.date | bool | None
-
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-MAX_ROW = 1_048_576
-MAX_COL = 16_384
-_EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number; more would be silently lost
+from .xlsx_cells import (
+    CellValue,
+    cell_ref,
+    escape_text,
+    excel_serial,
+    format_range,
+    number_text,
+    parse_range,
+    parse_ref,
+    serial_text,
+    unescape_text,
+)
 
 _ROOT = re.compile(r"<(?:(\w+):)?(worksheet|chartsheet|dialogsheet|macrosheet)[\s/>]")
 _R_ATTR = re.compile(r"""\sr\s*=\s*["']([^"']*)["']""")
@@ -32,131 +37,6 @@ _S_ATTR = re.compile(r"""\ss\s*=\s*["'](\d+)["']""")
 _T_ATTR = re.compile(r"""\st\s*=\s*["'](\w+)["']""")
 _SPANS = re.compile(r"""\sspans\s*=\s*["']([\d: ]*)["']""")
 _REF_ATTR = re.compile(r"""(\sref\s*=\s*["'])([^"']*)(["'])""")
-_CELL_REF = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
-_ESCAPED_LOOKALIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_INVALID_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
-_MINUS_ZERO_DAYS = dt.date(1899, 12, 30)
-_EPOCH_1904 = dt.date(1904, 1, 1)
-
-
-# ---------------------------------------------------------------------------------------- references
-
-
-def col_letters(col: int) -> str:
-    letters = ""
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def col_number(letters: str) -> int:
-    number = 0
-    for char in letters:
-        number = number * 26 + ord(char) - 64
-    return number
-
-
-def parse_ref(ref: str) -> tuple[int, int]:
-    """``"AB12"`` → (12, 28)."""
-    match = _CELL_REF.match(ref.strip().upper())
-    if not match:
-        raise ValueError(f"not a cell reference: {ref!r}")
-    return int(match.group(2)), col_number(match.group(1))
-
-
-def cell_ref(row: int, col: int) -> str:
-    return f"{col_letters(col)}{row}"
-
-
-def parse_range(text: str) -> tuple[int, int, int, int]:
-    """``"A1:D10"`` (or one cell) → (first row, first col, last row, last col)."""
-    first, _, last = text.partition(":")
-    r1, c1 = parse_ref(first)
-    r2, c2 = parse_ref(last) if last else (r1, c1)
-    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
-
-
-def format_range(r1: int, c1: int, r2: int, c2: int) -> str:
-    first, last = cell_ref(r1, c1), cell_ref(r2, c2)
-    return first if first == last else f"{first}:{last}"
-
-
-# ------------------------------------------------------------------------------------------- values
-
-
-def excel_serial(value: dt.date, date1904: bool = False) -> Fraction:
-    """A date (or datetime) as Excel's day number, exactly (1900 system with its fake 1900-02-29)."""
-    day = value.date() if isinstance(value, dt.datetime) else value
-    if date1904:
-        days = (day - _EPOCH_1904).days
-    elif day >= dt.date(1900, 3, 1):
-        days = (day - _MINUS_ZERO_DAYS).days
-    else:
-        days = (day - dt.date(1899, 12, 31)).days
-    if days < 0 or (not date1904 and days < 1):
-        raise ValueError(f"{value} is before the first date Excel can hold")
-    serial = Fraction(days)
-    if isinstance(value, dt.datetime):
-        seconds = value.hour * 3600 + value.minute * 60 + value.second
-        serial += Fraction(seconds * 1_000_000 + value.microsecond, 86_400_000_000)
-    return serial
-
-
-def number_text(value: int | Decimal) -> str:
-    """The exact decimal text of a number for ``<v>``: Decimal("1234.50") → "1234.5", no float noise."""
-    if isinstance(value, bool):
-        raise TypeError("a bool is not a number")
-    number = Decimal(value)
-    if not number.is_finite():
-        raise ValueError(f"{value!r} is not a finite number")
-    if number == 0:
-        return "0"
-    number = number.normalize()
-    if len(number.as_tuple().digits) > _EXCEL_DIGITS:
-        raise ValueError(
-            f"{value} has more than {_EXCEL_DIGITS} significant digits; Excel would lose the tail "
-            "(write identifiers as text)"
-        )
-    return format(number, "f")
-
-
-def serial_text(serial: Fraction) -> str:
-    if serial.denominator == 1:
-        return str(serial.numerator)
-    return repr(float(serial))  # the shortest text that reads back as the same double
-
-
-def escape_text(text: str) -> str:
-    """Text for an XML text node, with OOXML's ``_xHHHH_`` escapes for what XML cannot carry."""
-    if _INVALID_XML.search(text):
-        raise ValueError(f"{text!r} holds characters that cannot be stored in a workbook")
-    text = _ESCAPED_LOOKALIKE.sub(r"_x005F_\1", text)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = text.replace("\r", "&#13;")
-    return _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
-
-
-def unescape_text(text: str) -> str:
-    text = re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), text)
-    for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&#13;", "\r")):
-        text = text.replace(entity, char)
-    return text.replace("&amp;", "&")
-
-
-def check_value(value: object) -> None:
-    """Refuse what the writer cannot store exactly, before anything is written."""
-    if value is None or isinstance(value, (str, bool, dt.date)):
-        if isinstance(value, str):
-            escape_text(value)
-        return
-    if isinstance(value, (int, Decimal)):
-        number_text(value)
-        return
-    raise TypeError(
-        f"cannot write {type(value).__name__} {value!r} to the ledger (use str, int, Decimal, date or bool)"
-    )
 
 
 # -------------------------------------------------------------------------------------------- sheet
@@ -175,15 +55,21 @@ class SheetXml:
         root = _ROOT.search(text)
         if not root or root.group(2) != "worksheet":
             kind = root.group(2) if root else "unknown part"
-            raise LedgerUnsafeError(f"{where} is a {kind}, not a worksheet with cells; loantool cannot edit it.")
+            raise LedgerUnsafeError(
+                f"{where} is a {kind}, not a worksheet with cells; loantool cannot edit it."
+            )
         self.prefix = f"{root.group(1)}:" if root.group(1) else ""
         p = self.prefix
         self._close_row = f"</{p}row>"
         self._close_cell = f"</{p}c>"
         self._cell_start = re.compile(rf"<{re.escape(p)}c(?=[\s/>])")
+        # a cell spelled with another prefix would be invisible to the scan: refuse rather than miss it
+        self._foreign_cell = re.compile(r"<c[\s/>]" if p else r"<\w+:c[\s/>]")
         sd = re.search(rf"<{re.escape(p)}sheetData\s*(/?)>", text)
         if not sd or text.find(f"<{p}sheetData", sd.end()) != -1:
-            raise LedgerUnsafeError(f"{where}: no single <sheetData> element found; cannot edit this sheet safely.")
+            raise LedgerUnsafeError(
+                f"{where}: no single <sheetData> element found; cannot edit this sheet safely."
+            )
         self.sd_start, self.sd_open_end = sd.start(), sd.end()
         self.sd_self_closing = bool(sd.group(1))
         if self.sd_self_closing:
@@ -194,7 +80,9 @@ class SheetXml:
                 raise LedgerUnsafeError(f"{where}: <sheetData> is not closed; the sheet is damaged.")
         body = text[self.sd_open_end : self.sd_close]
         if "<!--" in body or "<![CDATA[" in body:
-            raise LedgerUnsafeError(f"{where}: comments or CDATA inside the cell data; cannot edit it safely.")
+            raise LedgerUnsafeError(
+                f"{where}: comments or CDATA inside the cell data; cannot edit it safely."
+            )
         self._index_rows()
         self._cells_cache: dict[int, list[tuple[int, int, int, str, bool]]] = {}
         self._style_memo: dict[int, tuple[int, tuple[int, int] | None]] = {}
@@ -208,7 +96,9 @@ class SheetXml:
         k = text.find(other, self.sd_open_end, self.sd_close)
         while k >= 0:
             if text[k + 4] in " \t\r\n/>" and (p or re.search(r"<\w+$", text[max(k - 40, 0) : k])):
-                raise LedgerUnsafeError(f"{self.where}: rows written with mixed namespace prefixes; not editable.")
+                raise LedgerUnsafeError(
+                    f"{self.where}: rows written with mixed namespace prefixes; not editable."
+                )
             k = text.find(other, k + 4, self.sd_close)
         nums: list[int] = []
         starts: list[int] = []
@@ -222,10 +112,13 @@ class SheetXml:
                 found = _R_ATTR.search(text, pos + size, tag_end)
                 if not found or not found.group(1).isdigit():
                     raise LedgerUnsafeError(
-                        f"{self.where}: a row without a row number (r=…); save the file in Excel/WPS first.")
+                        f"{self.where}: a row without a row number (r=…); save the file in Excel/WPS first."
+                    )
                 number = int(found.group(1))
                 if nums and number <= nums[-1]:
-                    raise LedgerUnsafeError(f"{self.where}: rows out of order near row {number}; not editable.")
+                    raise LedgerUnsafeError(
+                        f"{self.where}: rows out of order near row {number}; not editable."
+                    )
                 nums.append(number)
                 starts.append(pos)
                 tag_ends.append(tag_end)
@@ -242,7 +135,9 @@ class SheetXml:
         close = self.text.find(self._close_row, tag_end)
         limit = self.row_starts[i + 1] if i + 1 < len(self.row_starts) else self.sd_close
         if close < 0 or close > limit:
-            raise LedgerUnsafeError(f"{self.where}: row {self.row_nums[i]} is not closed; the sheet is damaged.")
+            raise LedgerUnsafeError(
+                f"{self.where}: row {self.row_nums[i]} is not closed; the sheet is damaged."
+            )
         return close + len(self._close_row)
 
     def _cells(self, i: int) -> list[tuple[int, int, int, str, bool]]:
@@ -252,6 +147,10 @@ class SheetXml:
             return cached
         text = self.text
         tag_end, end = self.row_tag_ends[i], self._row_end(i)
+        if self._foreign_cell.search(text, tag_end, end):
+            raise LedgerUnsafeError(
+                f"{self.where}: cells of row {self.row_nums[i]} use another namespace prefix; not editable."
+            )
         cells = []
         col = 0
         pos = tag_end
@@ -354,8 +253,11 @@ class SheetXml:
                 written += count
                 for col, value in values.items():
                     if value is not None:
-                        box = [row, col, row, col] if box is None else [
-                            min(box[0], row), min(box[1], col), max(box[2], row), max(box[3], col)]
+                        box = (
+                            [row, col, row, col]
+                            if box is None
+                            else [min(box[0], row), min(box[1], col), max(box[2], row), max(box[3], col)]
+                        )
         if not written:
             return text, 0
         dimension = self._dimension_edit(box)
@@ -384,7 +286,11 @@ class SheetXml:
         p = self.prefix
         if isinstance(value, str):
             escaped = escape_text(value)
-            space = ' xml:space="preserve"' if value != value.strip() or "\n" in value or "\t" in value else ""
+            space = (
+                ' xml:space="preserve"'
+                if value != value.strip() or any(ch in value for ch in "\n\r\t")
+                else ""
+            )
             return "inlineStr", f"<{p}is><{p}t{space}>{escaped}</{p}t></{p}is>"
         if isinstance(value, bool):
             return "b", f"<{p}v>{int(value)}</{p}v>"
@@ -419,10 +325,14 @@ class SheetXml:
         row = self.row_nums[i]
         cells = self._cells(i)
         if not all(has_r for *_, has_r in cells):
-            raise LedgerUnsafeError(f"{self.where}: row {row} has cells without references; save it in Excel first.")
+            raise LedgerUnsafeError(
+                f"{self.where}: row {row} has cells without references; save it in Excel first."
+            )
         cols = [c[0] for c in cells]
         if any(a >= b for a, b in zip(cols, cols[1:], strict=False)):
-            raise LedgerUnsafeError(f"{self.where}: cells of row {row} are out of order; not editable safely.")
+            raise LedgerUnsafeError(
+                f"{self.where}: cells of row {row} are out of order; not editable safely."
+            )
         tag_start, tag_end = self.row_starts[i], self.row_tag_ends[i]
         self_closing = text[tag_end - 2] == "/"
         pieces: list[str] = []
@@ -454,8 +364,9 @@ class SheetXml:
         pieces.append(text[pos : self._row_end(i)])
         return open_tag + "".join(pieces), written
 
-    def _replace_cell(self, row: int, col: int, old: str, attrs: str, value: CellValue,
-                      pick_style: StylePicker) -> str | None:
+    def _replace_cell(
+        self, row: int, col: int, old: str, attrs: str, value: CellValue, pick_style: StylePicker
+    ) -> str | None:
         """The new XML of an existing cell, or None when it already holds ``value``."""
         p = re.escape(self.prefix)
         style_match = _S_ATTR.search(attrs)

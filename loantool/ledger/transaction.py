@@ -70,8 +70,13 @@ class LedgerTransaction:
     def state_dir(self) -> Path:
         return self.path.parent / STATE_DIR
 
-    def commit(self, edits: list[SheetEdits], rows_added: int = 0, cells_changed: int = 0,
-               summary: dict[str, Any] | None = None) -> CommitResult:
+    def commit(
+        self,
+        edits: list[SheetEdits],
+        rows_added: int = 0,
+        cells_changed: int = 0,
+        summary: dict[str, Any] | None = None,
+    ) -> CommitResult:
         """Write ``edits`` safely, or nothing at all; journal either way. Call at most once."""
         if self.committed is not None:
             raise RuntimeError("a ledger transaction commits once")
@@ -96,8 +101,14 @@ class LedgerTransaction:
         self.committed = CommitResult(False, self.sha256, self.sha256, None, record, patch)
         return self.committed
 
-    def _write(self, temp: Path, patch: PatchResult, rows_added: int, cells_changed: int,
-               summary: dict[str, Any] | None) -> CommitResult:
+    def _write(
+        self,
+        temp: Path,
+        patch: PatchResult,
+        rows_added: int,
+        cells_changed: int,
+        summary: dict[str, Any] | None,
+    ) -> CommitResult:
         verify_patch(self.path, temp, patch)
         after = sha256_file(temp)
         refuse_if_open(self.path)
@@ -111,7 +122,9 @@ class LedgerTransaction:
             ) from None
         _fsync_dir(self.path.parent)
         self._prune_backups()
-        record = self._journal(self.sha256, after, patch, rows_added, cells_changed, summary, "written", backup)
+        record = self._journal(
+            self.sha256, after, patch, rows_added, cells_changed, summary, "written", backup
+        )
         self.committed = CommitResult(True, self.sha256, after, backup, record, patch)
         return self.committed
 
@@ -137,9 +150,17 @@ class LedgerTransaction:
             except OSError:
                 pass  # an undeletable old backup does not make this write unsafe
 
-    def _journal(self, before: str, after: str | None, patch: PatchResult | None, rows_added: int,
-                 cells_changed: int, summary: dict[str, Any] | None, outcome: str,
-                 backup: Path | None = None) -> dict[str, Any]:
+    def _journal(
+        self,
+        before: str,
+        after: str | None,
+        patch: PatchResult | None,
+        rows_added: int,
+        cells_changed: int,
+        summary: dict[str, Any] | None,
+        outcome: str,
+        backup: Path | None = None,
+    ) -> dict[str, Any]:
         record: dict[str, Any] = {
             "time": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             "user": ledger_lock.current_user(),
@@ -154,8 +175,14 @@ class LedgerTransaction:
             "rows_added": rows_added,
             "cells_changed": cells_changed,
             "cells_written": patch.cells_written if patch else 0,
-            "sheets": {s.sheet: {"created": s.created, "rows_appended": len(s.appended_rows),
-                                 "cells_written": s.cells_written} for s in (patch.sheets if patch else [])},
+            "sheets": {
+                s.sheet: {
+                    "created": s.created,
+                    "rows_appended": len(s.appended_rows),
+                    "cells_written": s.cells_written,
+                }
+                for s in (patch.sheets if patch else [])
+            },
             "parts_changed": patch.changed_parts if patch and after else [],
             "backup": str(backup.relative_to(self.path.parent)) if backup else None,
             "summary": summary or {},
@@ -173,12 +200,19 @@ class LedgerTransaction:
 
 
 @contextmanager
-def ledger_transaction(ledger_path: Path, settings: Settings, command: str, arguments: Iterable[Any] = (),
-                       inputs: Iterable[Path] = ()) -> Iterator[LedgerTransaction]:
+def ledger_transaction(
+    ledger_path: Path,
+    settings: Settings,
+    command: str,
+    arguments: Iterable[Any] = (),
+    inputs: Iterable[Path] = (),
+) -> Iterator[LedgerTransaction]:
     """Hold the ledger's lock for a read-validate-write; refuse (exit 3) when it cannot be written safely."""
     path = Path(ledger_path).expanduser().resolve()
     if not path.is_file():
-        raise UsageError(f"ledger {path} not found.", "Check --ledger or loantool.toml, or run `loantool init`.")
+        raise UsageError(
+            f"ledger {path} not found.", "Check --ledger or loantool.toml, or run `loantool init`."
+        )
     check_ledger_format(path)
     refuse_if_open(path)
     _refuse_read_only(path)
@@ -186,15 +220,22 @@ def ledger_transaction(ledger_path: Path, settings: Settings, command: str, argu
     try:
         state.mkdir(exist_ok=True)
     except OSError as exc:
-        raise LedgerUnsafeError(f"cannot create {state} ({exc.strerror}); nothing was written.",
-                                "Make the ledger's folder writable, or work on a copy.") from None
-    held = ledger_lock.acquire(state / f"{path.name}.lock", float(settings.ledger.lock_timeout_seconds),
-                               path, command)
+        raise LedgerUnsafeError(
+            f"cannot create {state} ({exc.strerror}); nothing was written.",
+            "Make the ledger's folder writable, or work on a copy.",
+        ) from None
+    held = ledger_lock.acquire(
+        state / f"{path.name}.lock", float(settings.ledger.lock_timeout_seconds), path, command
+    )
     try:
         _remove_leftovers(path)
         refuse_if_open(path)
         tx = LedgerTransaction(
-            path, settings, command, [str(a) for a in arguments], sha256_file(path),
+            path,
+            settings,
+            command,
+            [str(a) for a in arguments],
+            sha256_file(path),
             [{"path": str(p), "sha256": sha256_file(Path(p)) if Path(p).is_file() else None} for p in inputs],
         )
         yield tx
@@ -231,7 +272,9 @@ def _temp_prefix(path: Path) -> str:
 def _remove_leftovers(path: Path) -> None:
     """Temporary files of runs that were killed (we hold the lock, so none is in use)."""
     pattern = re.compile(re.escape(_temp_prefix(path)) + r"\d+" + re.escape(path.suffix) + "$")
-    partial = re.compile(re.escape(path.stem) + r"\.\d{8}-\d{6}-\d{6}" + re.escape(path.suffix) + r"\.partial$")
+    partial = re.compile(
+        re.escape(path.stem) + r"\.\d{8}-\d{6}-\d{6}" + re.escape(path.suffix) + r"\.partial$"
+    )
     folders = [(path.parent, pattern), (path.parent / STATE_DIR / "backups", partial)]
     for folder, match in folders:
         if folder.is_dir():
@@ -281,16 +324,23 @@ def verify_patch(original: Path, written: Path, patch: PatchResult) -> None:
         new_book = CalamineWorkbook.from_path(str(written))
         created = [s.sheet for s in patch.sheets if s.created]
         if new_book.sheet_names != old_book.sheet_names + created:
-            raise LedgerUnsafeError(f"verification failed: sheets of the new {original.name} differ; nothing written.")
+            raise LedgerUnsafeError(
+                f"verification failed: sheets of the new {original.name} differ; nothing written."
+            )
         for sheet in patch.sheets:
             new = new_book.get_sheet_by_name(sheet.sheet).to_python(skip_empty_area=False)
-            old = [] if sheet.created else old_book.get_sheet_by_name(sheet.sheet).to_python(skip_empty_area=False)
+            old = (
+                []
+                if sheet.created
+                else old_book.get_sheet_by_name(sheet.sheet).to_python(skip_empty_area=False)
+            )
             _compare_grid(sheet.sheet, old, new, sheet.cells, patch.date1904)
     except LedgerUnsafeError:
         raise
     except Exception as exc:  # calamine could not read what we wrote: never replace the ledger with it
-        raise LedgerUnsafeError(f"verification failed: the new {original.name} cannot be read back ({exc}); "
-                                "nothing was written.") from None
+        raise LedgerUnsafeError(
+            f"verification failed: the new {original.name} cannot be read back ({exc}); nothing was written."
+        ) from None
 
 
 def _verify_zip(original: Path, written: Path, patch: PatchResult) -> None:
@@ -305,7 +355,9 @@ def _verify_zip(original: Path, written: Path, patch: PatchResult) -> None:
             continue
         other = new.by_name[entry.name]
         if old.data[entry.local_start : entry.local_end] != new.data[other.local_start : other.local_end]:
-            raise LedgerUnsafeError(f"verification failed: part {entry.name} of {original.name} would change.")
+            raise LedgerUnsafeError(
+                f"verification failed: part {entry.name} of {original.name} would change."
+            )
 
 
 def _canonical(value: Any, date1904: bool) -> Any:
@@ -334,8 +386,9 @@ def _same(expected: Any, got: Any, date1904: bool) -> bool:
     return a == b
 
 
-def _compare_grid(sheet: str, old: list[list[Any]], new: list[list[Any]],
-                  cells: dict[tuple[int, int], Any], date1904: bool) -> None:
+def _compare_grid(
+    sheet: str, old: list[list[Any]], new: list[list[Any]], cells: dict[tuple[int, int], Any], date1904: bool
+) -> None:
     by_row: dict[int, dict[int, Any]] = {}
     for (row, col), value in cells.items():
         by_row.setdefault(row - 1, {})[col - 1] = value
@@ -354,8 +407,10 @@ def _compare_grid(sheet: str, old: list[list[Any]], new: list[list[Any]],
                 if not _same(wanted[j], new_row[j], date1904):
                     raise LedgerUnsafeError(
                         f"verification failed: sheet {sheet} cell {cell_ref(i + 1, j + 1)} reads back as "
-                        f"{new_row[j]!r}, not {wanted[j]!r}; nothing was written.")
+                        f"{new_row[j]!r}, not {wanted[j]!r}; nothing was written."
+                    )
             elif old_row[j] != new_row[j]:
                 raise LedgerUnsafeError(
                     f"verification failed: sheet {sheet} cell {cell_ref(i + 1, j + 1)} would change from "
-                    f"{old_row[j]!r} to {new_row[j]!r}; nothing was written.")
+                    f"{old_row[j]!r} to {new_row[j]!r}; nothing was written."
+                )

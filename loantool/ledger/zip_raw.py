@@ -19,6 +19,7 @@ from ..errors import LedgerUnsafeError
 
 _DEFLATE_LEVEL = 5  # within 3 % of level 6 in size on sheet XML, and about half the time
 
+
 @dataclass
 class _Entry:
     name: str
@@ -39,11 +40,19 @@ class RawZip:
         eocd = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
         if eocd < 0:
             raise LedgerUnsafeError(f"{label} is not a complete zip file (damaged or still being written).")
-        _, disk, cd_disk, n_disk, n_total, cd_size, cd_offset, _ = struct.unpack("<4s4H2LH", data[eocd : eocd + 22])
+        _, disk, cd_disk, n_disk, n_total, cd_size, cd_offset, _ = struct.unpack(
+            "<4s4H2LH", data[eocd : eocd + 22]
+        )
         if disk or cd_disk or n_disk != n_total:
             raise LedgerUnsafeError(f"{label} is a multi-part zip; loantool cannot edit it.")
-        if 0xFFFF in (n_total,) or 0xFFFFFFFF in (cd_size, cd_offset) or data[eocd - 20 : eocd - 16] == b"PK\x06\x07":
-            raise LedgerUnsafeError(f"{label} uses ZIP64; save it again in Excel/WPS before loantool edits it.")
+        if (
+            0xFFFF in (n_total,)
+            or 0xFFFFFFFF in (cd_size, cd_offset)
+            or data[eocd - 20 : eocd - 16] == b"PK\x06\x07"
+        ):
+            raise LedgerUnsafeError(
+                f"{label} uses ZIP64; save it again in Excel/WPS before loantool edits it."
+            )
         self.eocd = eocd
         self.cd_offset, self.cd_end = cd_offset, cd_offset + cd_size
         self.entries: list[_Entry] = []  # central-directory order
@@ -58,22 +67,31 @@ class RawZip:
             (offset,) = struct.unpack("<L", head[42:46])
             raw_name = data[pos + 46 : pos + 46 + n]
             if 0xFFFFFFFF in (csize, usize, offset):
-                raise LedgerUnsafeError(f"{label} uses ZIP64; save it again in Excel/WPS before loantool edits it.")
+                raise LedgerUnsafeError(
+                    f"{label} uses ZIP64; save it again in Excel/WPS before loantool edits it."
+                )
             if flags & 0x1:
                 raise LedgerUnsafeError(f"{label} has encrypted zip entries; loantool cannot edit it.")
             name = raw_name.decode("utf-8" if flags & 0x800 else "cp437")
-            self.entries.append(_Entry(name, data[pos : pos + 46 + n + m + k], flags, method, crc, csize, offset))
+            self.entries.append(
+                _Entry(name, data[pos : pos + 46 + n + m + k], flags, method, crc, csize, offset)
+            )
             pos += 46 + n + m + k
         if pos != self.cd_end:
             raise LedgerUnsafeError(f"{label}: damaged zip central directory.")
         self.local_order = sorted(self.entries, key=lambda e: e.local_start)
         for entry, following in zip(self.local_order, self.local_order[1:] + [None], strict=False):
             entry.local_end = following.local_start if following else self.cd_offset
-            if data[entry.local_start : entry.local_start + 4] != b"PK\x03\x04" or entry.local_end < entry.local_start:
+            if (
+                data[entry.local_start : entry.local_start + 4] != b"PK\x03\x04"
+                or entry.local_end < entry.local_start
+            ):
                 raise LedgerUnsafeError(f"{label}: damaged zip entry {entry.name!r}.")
         self.by_name = {e.name: e for e in self.entries}
         # OPC part names: forward slashes, no leading slash, case-insensitive; some writers use backslashes
-        self.by_part = {part_name(e.name).casefold(): e.name for e in self.entries if not e.name.endswith(("/", "\\"))}
+        self.by_part = {
+            part_name(e.name).casefold(): e.name for e in self.entries if not e.name.endswith(("/", "\\"))
+        }
 
     def find(self, part: str) -> str | None:
         return self.by_part.get(part_name(part).casefold())
@@ -88,12 +106,16 @@ class RawZip:
         elif entry.method == 8:
             content = zlib.decompress(raw, -15)
         else:
-            raise LedgerUnsafeError(f"zip entry {name!r} uses an unsupported compression method {entry.method}.")
+            raise LedgerUnsafeError(
+                f"zip entry {name!r} uses an unsupported compression method {entry.method}."
+            )
         if zlib.crc32(content) != entry.crc:
             raise LedgerUnsafeError(f"zip entry {name!r} is damaged (checksum mismatch).")
         return content
 
-    def write(self, handle: BinaryIO, replaced: dict[str, bytes], added: list[tuple[str, str, bytes]]) -> None:
+    def write(
+        self, handle: BinaryIO, replaced: dict[str, bytes], added: list[tuple[str, str, bytes]]
+    ) -> None:
         """Write the zip to ``handle``: ``replaced`` name → content; ``added`` (after name, name, content)."""
         data = self.data
         out_pos = 0
@@ -152,8 +174,9 @@ def _strip_zip64(extra: bytes) -> bytes:
     return kept
 
 
-def _new_records(entry: _Entry | None, content: bytes, offset: int, data: bytes,
-                 name: str | None = None) -> tuple[bytes, bytes]:
+def _new_records(
+    entry: _Entry | None, content: bytes, offset: int, data: bytes, name: str | None = None
+) -> tuple[bytes, bytes]:
     """Local record (header + deflated data) and central record for new content of an entry."""
     compressor = zlib.compressobj(_DEFLATE_LEVEL, zlib.DEFLATED, -15)
     packed = compressor.compress(content) + compressor.flush()
@@ -178,9 +201,20 @@ def _new_records(entry: _Entry | None, content: bytes, offset: int, data: bytes,
         mdate = (now.tm_year - 1980) << 9 | now.tm_mon << 5 | now.tm_mday
         disk, internal, external = 0, 0, 0
     sizes = struct.pack("<3L", crc, len(packed), len(content))
-    local = (struct.pack("<4s5H", b"PK\x03\x04", needed, flags, 8, mtime, mdate) + sizes
-             + struct.pack("<2H", len(raw_name), len(local_extra)) + raw_name + local_extra + packed)
-    record = (struct.pack("<4s6H", b"PK\x01\x02", made_by, needed, flags, 8, mtime, mdate) + sizes
-              + struct.pack("<5HLL", len(raw_name), len(extra), len(comment), disk, internal, external, offset)
-              + raw_name + extra + comment)
+    local = (
+        struct.pack("<4s5H", b"PK\x03\x04", needed, flags, 8, mtime, mdate)
+        + sizes
+        + struct.pack("<2H", len(raw_name), len(local_extra))
+        + raw_name
+        + local_extra
+        + packed
+    )
+    record = (
+        struct.pack("<4s6H", b"PK\x01\x02", made_by, needed, flags, 8, mtime, mdate)
+        + sizes
+        + struct.pack("<5HLL", len(raw_name), len(extra), len(comment), disk, internal, external, offset)
+        + raw_name
+        + extra
+        + comment
+    )
     return local, record
