@@ -329,3 +329,15 @@ def test_problem_helper_names_file_sheet_row_and_header() -> None:
     where = (problem.file, problem.sheet, problem.row, problem.column)
     assert where == ("ledger.xlsx", "还款记录", 2, "合同号")
     assert read.problem(0, "bank_ref", None, "x").column == "流水号"  # not in the file: the schema's header
+
+
+def test_read_table_with_problems_keeps_every_row_for_skip_bad() -> None:
+    from loantool.ledger.read import read_table_with_problems
+
+    rows = [["姓名", "卡号", "放款金额"], ["张三", "6222021234567890128", 100000],
+            ["李四", 6.222021234567891e18, 50000], ["王五", "6222021234567890128", "abc"]]
+    read, problems = read_table_with_problems(io.BytesIO(workbook({"放款单": rows})), schema.SLIPS,
+                                              name="slip.xlsx")
+    assert read.frame["excel_row"].tolist() == [2, 3, 4]
+    assert [(p.row, p.column) for p in problems] == [(3, "卡号"), (4, "放款金额")]
+    assert read.frame["card_no"].isna().tolist() == [False, True, False]

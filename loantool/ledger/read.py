@@ -326,15 +326,24 @@ def read_table(source: Path | BinaryIO, table: schema.Table, *, settings: Settin
     then every sheet in order. ``name`` names a file object in messages. Raises ``InputError`` listing
     every bad cell.
     """
+    result, problems = read_table_with_problems(source, table, settings=settings, sheet=sheet, name=name)
+    _raise_problems(result.file, problems)
+    return result
+
+
+def read_table_with_problems(source: Path | BinaryIO, table: schema.Table, *,
+                             settings: Settings | None = None, sheet: str | None = None,
+                             name: str | None = None) -> tuple[TableRead, list[CellProblem]]:
+    """Like :func:`read_table`, but bad cells are returned instead of raised (for ``--skip-bad``): the
+    frame keeps every data row, a bad cell reading as empty. A file without the table's header, or a
+    file that cannot be opened, still raises ``InputError``."""
     data, label, base = read_source(source, name)
     path = Path(source) if isinstance(source, (str, Path)) else (Path(name) if name else None)
     book = open_book(data, label, base)
     located = locate(book, table, settings, sheet)
     assert located is not None  # locate raises unless asked for named sheets only
     problems: list[CellProblem] = []
-    result = _read_located(book, table, located, path, problems)
-    _raise_problems(label, problems)
-    return result
+    return _read_located(book, table, located, path, problems), problems
 
 
 def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) -> Ledger:
