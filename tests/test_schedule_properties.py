@@ -16,6 +16,7 @@ import pandas as pd
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from loantool.core import schedule as schedule_module
 from loantool.core.schedule import annuity_payment, build_schedules, monthly_interest
 from loantool.money import RATE_SCALE, div_round_half_up, div_round_half_up_array
 
@@ -217,3 +218,17 @@ def test_vector_half_up_division_matches_the_scalar_one(numerators, denominator)
 def test_monthly_interest_divides_by_twelve_last(balances, rate):
     expected = [div_round_half_up(b * rate, 12 * RATE_SCALE) for b in balances]
     assert monthly_interest(np.array(balances), rate).tolist() == expected
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(a_loan(), min_size=1, max_size=12), RESIDUE)
+def test_block_size_does_not_change_the_schedule(loans, residue):
+    # Loans are amortized in blocks of equal term; tiny blocks must give the very same frame.
+    frame = frame_of(loans)
+    expected = build_schedules(frame, residue=residue)
+    saved = schedule_module._BLOCK
+    try:
+        schedule_module._BLOCK = 2
+        pd.testing.assert_frame_equal(build_schedules(frame, residue=residue), expected)
+    finally:
+        schedule_module._BLOCK = saved

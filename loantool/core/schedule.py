@@ -2,9 +2,9 @@
 
 DOMAIN.md "Rules for the numbers" is the contract. Every amount is an int64 number of fen and every rate
 an integer number of 1e-8 (``money.RATE_SCALE``); each step rounds half up (四舍五入) in integer
-arithmetic (``money.div_round_half_up_array``). The arithmetic is vectorized over loans: the only Python
-loop runs over PERIODS (at most 120), each step working on numpy arrays that hold every loan still
-running in that period.
+arithmetic (``money.div_round_half_up_array``). The arithmetic is vectorized over loans: loans of equal
+term are taken in blocks of thousands, and the only Python loop that computes runs over the PERIODS of
+a block (at most 120), each step one numpy operation over all of the block's loans.
 
 - 等额本息 ``annuity``: payment = round(P·r(1+r)^n/((1+r)^n−1)), r = annual rate / 12;
   interest_k = round(balance·rate/12) (the division last); principal_k = payment − interest_k; the last
@@ -251,7 +251,7 @@ def build_schedules(loans: pd.DataFrame, *, residue: str = "last") -> pd.DataFra
         due_row=pair_of_loan * due_table.shape[1],
     )
 
-    # Work in order of falling term, so that the loans still running in a period are a prefix.
+    # Work in order of falling term, so that loans of equal term are consecutive (a 2-D block).
     work = np.argsort(-term, kind="stable")
     columns, bad_principal, bad_fee = _amortize(terms.take(work), due_table.ravel())
     if bad_principal.any() or bad_fee.any():
@@ -301,61 +301,63 @@ class _Terms:
 
 
 _PARTS = ("period", "due_date", "principal", "interest", "fee", "payment", "balance")
+# Loans amortized together: their principal and interest columns (2 × 8,192 × n × 8 bytes) stay in
+# the processor cache while a period writes one column of them.
+_BLOCK = 8_192
 
 
-def _amortize(t: _Terms, due_table: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def _amortize(t: _Terms, due_table: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Every output column (int64; due dates as counts since 1970), loan by loan, for loans sorted by
-    falling term (so the loans still running in period k are the first ``running[k]``), and masks of
-    the loans whose rounding made a principal part (or balance) or a fee negative.
+    falling term, and masks of the loans whose rounding made a principal part (or balance) or a fee
+    negative.
 
-    The Python loop runs over periods; each step is numpy over all running loans. Loans of equal term
-    are runs of consecutive rows, so each run is a (loans × periods) view of the output and a period
-    writes one column of it: strided stores, no fancy-index scatter and no temporary of output size.
+    Loans of equal term are consecutive, so a block of them is a (loans × periods) view of the output.
+    Only principal and interest need the period-by-period recurrence: for each block the Python loop
+    runs over its periods, each step numpy over the block's loans, writing one column of the view. The
+    other columns are then filled block by block in row order. No temporaries of output size.
     """
     total = int(t.term.sum())
     out = {name: np.empty(total, dtype=np.int64) for name in _PARTS}
     starts = np.flatnonzero(np.diff(t.term, prepend=-1))
     stops = np.append(starts[1:], len(t))
     first_rows = np.cumsum(t.term) - t.term
-    runs = []  # (first loan, last loan + 1, term, {part: 2-D view})
-    for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
-        n, row = int(t.term[a]), int(first_rows[a])
-        runs.append((a, b, n, {name: out[name][row:row + (b - a) * n].reshape(b - a, n) for name in _PARTS}))
-
-    running = np.searchsorted(-t.term, -np.arange(1, int(t.term[0]) + 1), side="right")
-    balance = t.principal.copy()
     bad_principal = np.zeros(len(t), dtype=bool)
-    bad_fee = np.zeros(len(t), dtype=bool)
-    for period, count in enumerate(running.tolist(), start=1):
-        before = balance[:count]
-        interest = div_round_half_up_array(before * t.interest_rate[:count], _MONTHLY_DENOMINATOR)
-        is_residue = t.residue_period[:count] == period
-        principal = np.where(
-            t.amortizing[:count],
-            np.where(t.term[:count] == period, before, t.payment[:count] - interest),
-            np.where(is_residue, t.level_residue[:count], t.level[:count]),
-        )
-        fee = np.where(is_residue, t.fee_residue[:count], t.fee[:count])
-        after = before - principal
-        balance[:count] = after
-        bad_principal[:count] |= (principal < 0) | (after < 0)
-        bad_fee[:count] |= fee < 0
-        values = {
-            "period": period,
-            "due_date": due_table[t.due_row[:count] + (period - 1)],
-            "principal": principal,
-            "interest": interest,
-            "fee": fee,
-            "payment": principal + interest + fee,
-            "balance": after,
-        }
-        for a, b, n, views in runs:
-            if n < period:
-                break
-            for name in _PARTS:
-                value = values[name]
-                views[name][:, period - 1] = value if name == "period" else value[a:b]
-    return out, bad_principal, bad_fee
+    for run_start, run_stop in zip(starts.tolist(), stops.tolist(), strict=True):
+        for a in range(run_start, run_stop, _BLOCK):
+            b = min(a + _BLOCK, run_stop)
+            n, row = int(t.term[a]), int(first_rows[a])
+            views = {name: out[name][row:row + (b - a) * n].reshape(b - a, n) for name in _PARTS}
+            bad_principal[a:b] = _amortize_block(t, a, b, n, views["principal"], views["interest"])
+            views["period"][:] = np.arange(1, n + 1)
+            np.take(due_table, t.due_row[a:b, None] + np.arange(n), out=views["due_date"])
+            views["fee"][:] = t.fee[a:b, None]
+            views["fee"][np.arange(b - a), t.residue_period[a:b] - 1] = t.fee_residue[a:b]
+            np.add(views["principal"], views["interest"], out=views["payment"])
+            np.add(views["payment"], views["fee"], out=views["payment"])
+            np.cumsum(views["principal"], axis=1, out=views["balance"])
+            np.subtract(t.principal[a:b, None], views["balance"], out=views["balance"])
+    return out, bad_principal, t.fee_residue < 0
+
+
+def _amortize_block(t: _Terms, a: int, b: int, n: int, principal_out: np.ndarray, interest_out: np.ndarray
+                    ) -> np.ndarray:
+    """The recurrence for loans a..b-1, all of term n; returns which of them went negative."""
+    balance = t.principal[a:b].copy()
+    rate, amortizing, payment = t.interest_rate[a:b], t.amortizing[a:b], t.payment[a:b]
+    level, level_residue, residue_period = t.level[a:b], t.level_residue[a:b], t.residue_period[a:b]
+    bad = np.zeros(b - a, dtype=bool)
+    for period in range(1, n + 1):
+        interest = div_round_half_up_array(balance * rate, _MONTHLY_DENOMINATOR)
+        level_part = np.where(residue_period == period, level_residue, level)
+        # an annuity's last period takes whatever balance is left
+        principal = np.where(amortizing, balance if period == n else payment - interest, level_part)
+        balance -= principal
+        bad |= principal < 0
+        principal_out[:, period - 1] = principal
+        interest_out[:, period - 1] = interest
+    # Every part ≥ 0 and the parts summing to the principal (the last period settles the rest) means
+    # the balance never rises and never goes below zero: a negative part is the only failure.
+    return bad
 
 
 def schedule_totals(installments: pd.DataFrame) -> pd.DataFrame:
