@@ -217,3 +217,10 @@ def test_read_source_accepts_paths_and_file_objects(tmp_path) -> None:
     assert read_source(io.BytesIO(b"x"), name="slip.csv") == (b"x", "slip.csv", "slip.csv")
     with pytest.raises(InputError, match="not found"):
         read_source(tmp_path / "missing.xlsx")
+
+
+def test_password_protected_xlsx_is_named_as_such() -> None:
+    ole = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 500 + "EncryptedPackage".encode("utf-16-le")
+           + b"\0" * 100)
+    with pytest.raises(InputError, match="protected by a password"):
+        open_book(ole, "ledger.xlsx")

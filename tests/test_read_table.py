@@ -341,3 +341,11 @@ def test_read_table_with_problems_keeps_every_row_for_skip_bad() -> None:
     assert read.frame["excel_row"].tolist() == [2, 3, 4]
     assert [(p.row, p.column) for p in problems] == [(3, "卡号"), (4, "放款金额")]
     assert read.frame["card_no"].isna().tolist() == [False, True, False]
+
+
+def test_configured_alias_may_be_a_single_string() -> None:
+    rows = [["合同编号", "客户姓名", "贷款金额", "提车日期", "客户电话"],
+            ["HT1", "张三", 1000, "2024-01-02", "13800138000"]]
+    settings = Settings(aliases={"loans": {"phone": "客户电话"}})  # type: ignore[dict-item]
+    read = read_bytes(workbook({"贷款台账": rows}), schema.LOANS, settings=settings)
+    assert read.headers["phone"] == "客户电话"

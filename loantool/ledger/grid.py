@@ -3,8 +3,9 @@
 Every format ends as rows of Python values (``str``, ``float``, ``int``, ``bool``, ``date``,
 ``datetime`` …; an empty cell is ``""`` or ``None``), row 0 being the file's row 1, column 0 its
 column A, so that an Excel row number can always be named in a message. Workbooks (.xlsx .xlsm .xls
-.ods) are read by python-calamine, one sheet at a time and only when asked for. Nothing here knows
-about headers or columns: that is ``read.py``.
+.ods) are read by python-calamine, one sheet at a time and only when asked for. In a CSV the row
+number is the record number (what Excel shows when it opens the file). Nothing here knows about
+headers or columns: that is ``read.py``.
 """
 
 from __future__ import annotations
@@ -129,6 +130,10 @@ def _open_workbook(data: bytes, label: str, fmt: str) -> Book:
         raise InputError(f"{label}: is protected by a password.",
                          hint="Save an unprotected copy in Excel or WPS and use that.") from None
     except Exception as exc:  # a damaged or unknown zip/OLE file: calamine's error types vary by format
+        if fmt == sniff.XLS and "EncryptedPackage".encode("utf-16-le") in data:
+            # an .xlsx saved with a password is an OLE container holding the encrypted workbook
+            raise InputError(f"{label}: is protected by a password.",
+                             hint="Save an unprotected copy in Excel or WPS and use that.") from None
         raise InputError(f"{label}: cannot be opened as {sniff.describe(fmt)} ({exc}).",
                          hint=_SAVE_AS) from None
     names = [

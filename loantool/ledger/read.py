@@ -22,9 +22,9 @@ import pandas as pd
 
 from .. import schema
 from ..config import Settings
-from ..errors import CellProblem, InputError
+from ..errors import CellProblem, InputError, UsageError
 from . import checks
-from .coerce import Column, as_series, coerce_column, is_blank, is_total_label, to_date
+from .coerce import CoerceError, Column, as_series, coerce_column, is_blank, is_total_label, to_date
 from .grid import Book, open_book, read_source
 
 HEADER_SEARCH_ROWS = 30
@@ -85,15 +85,21 @@ def normalize_header(text: Any) -> str:
 
 def alias_map(table: schema.Table, settings: Settings | None = None) -> dict[str, tuple[str, int]]:
     """normalized alias → (field key, rank); configured aliases come first, then the schema's in order."""
-    extra = (settings.aliases.get(table.key, {}) if settings is not None else {}) or {}
     mapping: dict[str, tuple[str, int]] = {}
     for f in table.fields:
-        for alias in extra.get(f.key, []):
+        for alias in _configured(table, f.key, settings):
             mapping.setdefault(normalize_header(alias), (f.key, -1))
     for f in table.fields:
         for rank, alias in enumerate(f.aliases):
             mapping.setdefault(normalize_header(alias), (f.key, rank))
     return mapping
+
+
+def _configured(table: schema.Table, key: str, settings: Settings | None) -> list[str]:
+    """Extra aliases of a field from loantool.toml's ``[aliases.<table>]`` (a list, or one string)."""
+    extra = ((settings.aliases or {}).get(table.key) or {}) if settings is not None else {}
+    value = extra.get(key, []) if isinstance(extra, dict) else []
+    return [value] if isinstance(value, str) else [str(v) for v in value]
 
 
 def match_header(row: list[Any], aliases: dict[str, tuple[str, int]]) -> dict[str, int]:
@@ -116,8 +122,7 @@ def is_header(table: schema.Table, found: dict[str, int]) -> bool:
 
 def _expected(table: schema.Table, key: str, settings: Settings | None) -> str:
     keys = (key, *table.alternatives.get(key, ()))
-    extra = settings.aliases.get(table.key, {}) if settings is not None else {}
-    names = [a for k in keys for a in (*table.field(k).aliases, *extra.get(k, []))]
+    names = [a for k in keys for a in (*table.field(k).aliases, *_configured(table, k, settings))]
     return f"{names[0]} (or {', '.join(names[1:])})" if len(names) > 1 else names[0]
 
 
@@ -363,6 +368,10 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
     loans = tables["loans"]
     problems += checks.duplicate_contracts(loans.frame, loans.problem)
     _raise_problems(label, problems)
-    today = as_of or (to_date(settings.as_of) if settings.as_of else None) or date.today()
+    try:
+        today = as_of or (to_date(settings.as_of) if settings.as_of else None) or date.today()
+    except CoerceError:
+        raise UsageError(f"as_of {settings.as_of!r} in loantool.toml is not a date.",
+                         "Write it as YYYY-MM-DD.") from None
     loans.warnings = checks.check_loans(loans.frame, loans.problem, today)
     return Ledger(path, digest, loans, tables["rates"], tables["payments"], tables["settlements"])
