@@ -579,3 +579,17 @@ def test_nothing_to_change_gives_an_identical_copy(loans: Path, tmp_path: Path) 
         [SheetEdits("贷款台账", updates={(2, 1): "HT001", (3, 2): Decimal("52000.50"), (3, 9): None})],
     )
     assert not result.changed and out.read_bytes() == loans.read_bytes()
+
+
+XML_CHARACTERS = st.characters(exclude_categories=("Cs",), exclude_characters="\ufffe\uffff")
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.text(XML_CHARACTERS, min_size=1, max_size=12))
+def test_any_text_reads_back_exactly(tmp_path_factory, text: str) -> None:
+    folder = tmp_path_factory.mktemp("text")
+    src = build(folder / "in.xlsx", [("S", sheet_xml(LOANS))])
+    out = folder / "out.xlsx"
+    result = patch_xlsx(src, out, [SheetEdits("S", updates={(2, 1): text}, appends=[{1: text}])])
+    assert grid(out, "S")[1][0] == text == grid(out, "S")[3][0]
+    verify_patch(src, out, result)
