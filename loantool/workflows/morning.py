@@ -1,0 +1,271 @@
+"""The morning run (每日任务): import new slips, reconcile new statements, write the overdue report.
+
+Each step is the same workflow its own command runs, with its own all-or-nothing ledger transaction:
+a failing step leaves the ledger as it was before that step, is reported by name, and the later
+steps still run (the desk wants its call list even when a slip is bad). A file is new when its SHA-256
+appears in no journal record of an earlier import, reconciliation or morning run; processed files
+stay where they are unless ``morning.archive_dir`` is set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import LoantoolError
+from ..ledger.transaction import JOURNAL, STATE_DIR, ledger_transaction
+from ..money import fen_to_str
+
+STEP_LABELS = {"import": "导入放款单 import slips", "reconcile": "银行对账 reconcile", "overdue": "逾期日报 overdue report"}
+JOURNALED_COMMANDS = {"import-disbursements", "reconcile-bank", "morning"}
+
+
+@dataclass
+class Step:
+    name: str
+    status: str = "pending"  # ok, nothing (no new files), failed
+    files: list[Path] = field(default_factory=list)
+    detail: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    exit_code: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"step": self.name, "status": self.status, "files": [p.name for p in self.files],
+                "error": self.error, **self.detail}
+
+
+@dataclass
+class MorningResult:
+    as_of: dt.date
+    ledger_path: Path
+    steps: list[Step]
+    skipped_files: list[Path] = field(default_factory=list)
+    findings: int = 0  # reconciliation differences (short, over, unpaid, unmatched)
+    log_path: Path | None = None
+    archived: list[Path] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[Step]:
+        return [s for s in self.steps if s.status == "failed"]
+
+    def step(self, name: str) -> Step:
+        return next(s for s in self.steps if s.name == name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "ledger": str(self.ledger_path),
+            "steps": [s.to_dict() for s in self.steps],
+            "skipped_files": [p.name for p in self.skipped_files],
+            "reconciliation_findings": self.findings,
+            "archived": [str(p) for p in self.archived],
+            "log": str(self.log_path) if self.log_path else None,
+        }
+
+    def summary_lines(self) -> list[str]:
+        lines = [f"每日任务 morning run, as of {self.as_of.isoformat()}, ledger {self.ledger_path.name}"]
+        imp = self.step("import")
+        if imp.status == "ok":
+            lines.append(f"导入放款单: {len(imp.files)} file(s), {imp.detail['matched']} matched, "
+                         f"{imp.detail['updated']} loan(s) updated, {imp.detail['conflicts']} conflict(s), "
+                         f"{imp.detail['unmatched']} unmatched, {imp.detail['discrepancies']} discrepancy(ies)")
+        rec = self.step("reconcile")
+        for period in rec.detail.get("periods", []):
+            lines.append(f"银行对账 {period['period']}: {period['statements']} statement(s), expected "
+                         f"{period['expected']}, received {period['received']}, 垫款 {period['advance_count']} "
+                         f"loan(s) {period['advance_sum']}, posted {period['payments_posted']} payment(s); "
+                         f"digest {period['digest'][:16]}…")
+        ovd = self.step("overdue")
+        if ovd.status == "ok":
+            lines.append(f"逾期: {ovd.detail['in_arrears']} of {ovd.detail['active_loans']} active loan(s) in "
+                         f"arrears, overdue {ovd.detail['overdue_amount']}, NPL ratio {ovd.detail['npl_ratio']}")
+        for step in self.steps:
+            if step.status == "nothing":
+                lines.append(f"{STEP_LABELS[step.name]}: no new files")
+            if step.status == "failed":
+                lines.append(f"FAILED {STEP_LABELS[step.name]}: {step.error} (the ledger is as it was before "
+                             "this step)")
+        if self.skipped_files:
+            lines.append(f"already processed, skipped: {', '.join(p.name for p in self.skipped_files)}")
+        reports = [p["report"] for p in rec.detail.get("periods", [])]
+        if ovd.status == "ok":
+            reports.append(ovd.detail["report"])
+        if reports:
+            lines.append("reports: " + "; ".join(reports))
+        return lines
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def processed_hashes(ledger_path: Path) -> set[str]:
+    """SHA-256 of every input an earlier import, reconciliation or morning run journaled."""
+    journal = Path(ledger_path).resolve().parent / STATE_DIR / JOURNAL
+    seen: set[str] = set()
+    if not journal.is_file():
+        return seen
+    for line in journal.read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a torn last line from a killed run: ignore it, never fail on it
+        if record.get("command") in JOURNALED_COMMANDS:
+            seen.update(i["sha256"] for i in record.get("inputs", []) if i.get("sha256"))
+    return seen
+
+
+def inbox_files(folder: Path) -> list[Path]:
+    """Data files in an inbox folder, in name order: no lock files (~$), hidden files or folders."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir()
+                  if p.is_file() and not p.name.startswith(("~$", ".")) and p.suffix.lower() in DATA_SUFFIXES)
+
+
+DATA_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt"}
+
+
+def _run_step(step: Step, action: Callable[[], dict[str, Any]]) -> None:
+    try:
+        step.detail = action()
+        step.status = "ok"
+    except LoantoolError as exc:
+        step.status = "failed"
+        step.error = exc.render().removeprefix("Error: ")
+        step.exit_code = exc.exit_code
+
+
+def statement_periods(paths: list[Path], settings: Any) -> dict[str, list[Path]]:
+    """Group statements by the month most of their successful lines fall in."""
+    from ..core.reconcile import Period
+    from .reconcile import read_statements
+
+    groups: dict[str, list[Path]] = {}
+    for path in paths:
+        lines = read_statements([path], settings)
+        ok = lines[lines["deduction_status"].fillna("ok") != "failed"] if "deduction_status" in lines else lines
+        dates = ok["paid_on"].dropna()
+        if dates.empty:
+            dates = lines["paid_on"].dropna()
+        if dates.empty:
+            raise LoantoolError(f"statement {path.name} has no dated lines.", "Check the file.")
+        month = dates.dt.to_period("M").mode().iloc[0]
+        groups.setdefault(Period.parse(str(month)).label, []).append(path)
+    return groups
+
+
+def morning(run: Any, *, progress: Callable[[str], None] = lambda _name: None) -> MorningResult:
+    from .imports import import_disbursements
+    from .overdue import overdue_report
+    from .reconcile import parse_period, reconcile_bank
+
+    settings = run.settings
+    ledger_path = Path(run.ledger_path)
+    seen = processed_hashes(ledger_path)
+    result = MorningResult(as_of=run.as_of, ledger_path=ledger_path,
+                           steps=[Step("import"), Step("reconcile"), Step("overdue")])
+    hashes: dict[Path, str] = {}
+
+    def new_files(folder: str) -> list[Path]:
+        fresh = []
+        for path in inbox_files(settings.resolve(folder)):
+            hashes[path] = sha256_file(path)
+            (result.skipped_files if hashes[path] in seen else fresh).append(path)
+        return fresh
+
+    slips = new_files(settings.morning.slips_inbox)
+    statements = new_files(settings.morning.statements_inbox)
+
+    progress("import")
+    step = result.step("import")
+    step.files = slips
+    if not slips:
+        step.status = "nothing"
+    else:
+        def do_import() -> dict[str, Any]:
+            imported = import_disbursements(settings, ledger_path, slips, as_of=run.as_of,
+                                            arguments=["morning", *map(str, slips)])
+            return {"matched": len(imported.matches), "updated": len(imported.updated_contracts),
+                    "cells_changed": len(imported.changes), "conflicts": len(imported.conflicts),
+                    "unmatched": len(imported.unmatched), "discrepancies": len(imported.discrepancies)}
+
+        _run_step(step, do_import)
+
+    progress("reconcile")
+    step = result.step("reconcile")
+    step.files = statements
+    if not statements:
+        step.status = "nothing"
+    else:
+        def do_reconcile() -> dict[str, Any]:
+            periods = []
+            for label, paths in statement_periods(statements, settings).items():
+                rec = reconcile_bank(run, statements=paths, period=parse_period(label), out=None,
+                                     post_payments=settings.morning.post_payments, post_advances=None)
+                totals = rec.rec.totals
+                result.findings += sum(rec.rec.findings().values())
+                periods.append({
+                    "period": label, "statements": len(paths), "expected": fen_to_str(totals["expected"]),
+                    "received": fen_to_str(totals["received"]), "advance_count": int(totals["advance_count"]),
+                    "advance_sum": fen_to_str(totals["advance_sum"]), "digest": rec.rec.digest,
+                    "payments_posted": rec.posting.payments_added if rec.posting else 0,
+                    "findings": rec.rec.findings(), "report": str(rec.report_path),
+                })
+            if not settings.morning.post_payments:
+                # a read-only reconciliation journals nothing itself: remember the statements with an
+                # empty commit (a "nothing to do" journal line, the ledger untouched)
+                with ledger_transaction(ledger_path, settings, command="morning",
+                                        arguments=["reconcile", *map(str, statements)], inputs=statements) as tx:
+                    tx.commit([], summary={"periods": [p["period"] for p in periods]})
+            return {"periods": periods}
+
+        _run_step(step, do_reconcile)
+
+    progress("overdue")
+
+    def do_overdue() -> dict[str, Any]:
+        report = overdue_report(run, out=None)
+        summary = report.summary.to_dict()
+        loans = report.arrears.loans
+        return {"active_loans": int(len(loans)), "in_arrears": int((loans["dpd"] > 0).sum()),
+                "overdue_amount": fen_to_str(int(loans["overdue_amount"].sum())),
+                "npl_ratio": summary.get("npl_ratio_display", summary.get("npl_ratio")),
+                "report": str(report.report_path)}
+
+    _run_step(result.step("overdue"), do_overdue)
+
+    archive = settings.morning.archive_dir
+    if archive:
+        done = [*(slips if result.step("import").status == "ok" else []),
+                *(statements if result.step("reconcile").status == "ok" else [])]
+        target = settings.resolve(archive) / run.as_of.isoformat()
+        for path in done:
+            target.mkdir(parents=True, exist_ok=True)
+            destination = target / path.name
+            if not destination.exists():
+                shutil.move(str(path), destination)
+                result.archived.append(destination)
+    return result
+
+
+def write_log(result: MorningResult, folder: Path, started: dt.datetime) -> Path:
+    """The run's summary as a plain-text log in the reports folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"morning_{started:%Y%m%d-%H%M%S}.log"
+    lines = [f"started {started.isoformat(timespec='seconds')}", *result.summary_lines()]
+    for step in result.steps:
+        lines.append(json.dumps(step.to_dict(), ensure_ascii=False, default=str))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result.log_path = path
+    return path
