@@ -1,0 +1,78 @@
+"""morning and demo end to end on copies of the samples."""
+
+import json
+
+from typer.testing import CliRunner
+
+from conftest import SAMPLES, sha256
+from loantool.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_morning_imports_reconciles_reports_then_does_nothing_twice(sample_dir):
+    config = sample_dir / "loantool.toml"
+    ledger = sample_dir / "ledger.xlsx"
+    inbox = sorted((sample_dir / "inbox").rglob("*.*"))
+    inbox_before = {p: sha256(p) for p in inbox}
+    first = invoke("morning", "--config", config, "--json")
+    assert first.exit_code == 0, first.stderr
+    doc = json.loads(first.stdout)
+    steps = {s["step"]: s for s in doc["steps"]}
+    assert steps["import"]["status"] == "ok" and steps["import"]["updated"] >= 1
+    (period,) = steps["reconcile"]["periods"]
+    assert period["period"] == "2026-11" and period["payments_posted"] > 0
+    assert steps["overdue"]["status"] == "ok" and steps["overdue"]["in_arrears"] > 0
+    assert (sample_dir / "reports" / "逾期催收日报_20261130.xlsx").is_file()
+    assert (sample_dir / "reports" / "银行对账_2026-11.xlsx").is_file()
+    assert list((sample_dir / "reports").glob("morning_*.log"))
+    after_first = sha256(ledger)
+
+    second = invoke("morning", "--config", config, "--json")
+    assert second.exit_code == 0, second.stderr
+    doc2 = json.loads(second.stdout)
+    steps2 = {s["step"]: s for s in doc2["steps"]}
+    assert steps2["import"]["status"] == "nothing" and steps2["reconcile"]["status"] == "nothing"
+    assert sorted(doc2["skipped_files"]) == sorted(p.name for p in inbox)
+    assert sha256(ledger) == after_first  # the second run changed nothing
+    assert {p: sha256(p) for p in inbox} == inbox_before  # bank files are never written
+
+
+def test_morning_fail_on_diff_exits_4_with_differences(sample_dir):
+    result = invoke("morning", "--config", sample_dir / "loantool.toml", "--fail-on-diff", "--quiet")
+    assert result.exit_code == 4
+    assert "difference" in result.stderr
+
+
+def test_a_failing_step_is_named_and_the_others_still_run(sample_dir):
+    bad = sample_dir / "inbox" / "slips" / "坏放款单.csv"
+    bad.write_text("姓名,身份证号,卡号,放款金额,放款日期\n张三,110101199003077777,6222020200112233445,abc,2026-11-01\n",
+                   encoding="utf-8")
+    ledger = sample_dir / "ledger.xlsx"
+    before = sha256(ledger)
+    result = invoke("morning", "--config", sample_dir / "loantool.toml", "--json")
+    assert result.exit_code == 2
+    doc = json.loads(result.stdout)
+    steps = {s["step"]: s for s in doc["steps"]}
+    assert steps["import"]["status"] == "failed" and "abc" in steps["import"]["error"]
+    assert steps["overdue"]["status"] == "ok"
+    assert steps["reconcile"]["status"] == "ok"
+    # the import step wrote nothing; only the reconciliation's posting changed the ledger
+    assert sha256(ledger) != before
+
+
+def test_demo_copies_samples_runs_morning_and_refuses_to_overwrite(tmp_path):
+    target = tmp_path / "demo"
+    samples_before = {p: sha256(p) for p in SAMPLES.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    result = invoke("demo", target)
+    assert result.exit_code == 0, result.stderr
+    assert "逾期" in result.stdout
+    assert (target / "ledger.xlsx").is_file() and (target / "reports").is_dir()
+    assert {p: sha256(p) for p in samples_before} == samples_before  # the bundled samples are untouched
+    assert not (SAMPLES / ".loantool").exists()
+    again = invoke("demo", target)
+    assert again.exit_code == 2 and "already exists" in again.stderr
