@@ -57,25 +57,43 @@ def pays(*rows) -> pd.DataFrame:
     })
 
 
+def loan_frame(*pairs):
+    """The loans frame of quote_settlements from (terms, settlement date) pairs."""
+    return pd.DataFrame([{"contract_no": loan["contract_no"], "method": loan["method"],
+                          "pickup_date": loan["pickup_date"], "settle_on": pd.Timestamp(day)}
+                         for loan, day in pairs])
+
+
 def quote(loan, settle_on, payments=(), **rules):
     """The quote row (a dict) and the installment detail for one loan."""
-    frame = pd.DataFrame([{"contract_no": loan["contract_no"], "method": loan["method"],
-                           "pickup_date": loan["pickup_date"], "settle_on": pd.Timestamp(settle_on)}])
-    result = quote_settlements(frame, schedules(loan), pays(*payments), rules=SettlementRules(**rules))
+    result = quote_settlements(loan_frame((loan, settle_on)), schedules(loan), pays(*payments),
+                               rules=SettlementRules(**rules))
     return result.quotes.iloc[0].to_dict(), result.installments
 
 
+PARTS = (*AMOUNT_COLUMNS, "total", "to_bank", "to_company")
+
+
 def parts(q):
-    return {k: int(q[k]) for k in (*AMOUNT_COLUMNS, "total", "to_bank", "to_company")}
+    return {k: int(q[k]) for k in PARTS}
+
+
+def expect(due, penalty, remaining, current, fee, fixed, total, bank, company):
+    """The expected quote, in the order of PARTS: due_amount, penalty, remaining_principal,
+    current_interest, settlement_fee, fixed_fees, total, to_bank, to_company."""
+    return dict(zip(PARTS, (due, penalty, remaining, current, fee, fixed, total, bank, company), strict=True))
 
 
 def test_the_schedules_the_hand_work_starts_from():
     s = schedules(FLAT, ANNUITY, EQUAL).set_index(["contract_no", "period"])
-    assert s.loc["F", ["principal", "fee"]].values.tolist() == [[100000, 6000]] * 4
-    assert s.loc["A", ["principal", "interest"]].values.tolist() == [[99007, 3000], [99997, 2010], [100996, 1010]]
-    assert s.loc["E", ["principal", "interest"]].values.tolist() == [[100000, 3000], [100000, 2000], [100000, 1000]]
-    assert [d.date().isoformat() for d in s.loc["F", "due_date"]] == ["2026-02-15", "2026-03-15", "2026-04-15",
-                                                                       "2026-05-15"]
+    def pairs(contract, charge):
+        return s.loc[contract, ["principal", charge]].to_numpy().tolist()
+
+    assert pairs("F", "fee") == [[100000, 6000]] * 4
+    assert pairs("A", "interest") == [[99007, 3000], [99997, 2010], [100996, 1010]]
+    assert pairs("E", "interest") == [[100000, 3000], [100000, 2000], [100000, 1000]]
+    dues = [d.date().isoformat() for d in s.loc["F", "due_date"]]
+    assert dues == ["2026-02-15", "2026-03-15", "2026-04-15", "2026-05-15"]
 
 
 # ------------------------------------------------------------------------------------ card style (flat_fee)
@@ -86,9 +104,7 @@ def test_card_style_on_a_due_date_includes_that_days_installment():
     # The remaining periods 3 and 4: principal 200000 and every unpaid fee 2 × 6000.
     q, inst = quote(FLAT, "2026-03-15", [("F", "2026-02-15", 106000)], fixed_fees=FEE)
     assert q["style"] == "card"
-    assert parts(q) == {"due_amount": 106000, "penalty": 0, "remaining_principal": 200000, "current_interest": 12000,
-                        "settlement_fee": 0, "fixed_fees": 20000, "total": 338000, "to_bank": 318000,
-                        "to_company": 20000}
+    assert parts(q) == expect(106000, 0, 200000, 12000, 0, 20000, 338000, 318000, 20000)
     assert q["current_period"] == 3 and q["due_periods"] == 1 and q["overdue_periods"] == 0
     assert inst["part"].tolist() == ["due", "due", "current", "later"]
     assert inst["quoted_charge"].tolist() == [0, 6000, 6000, 6000] and inst["not_charged"].sum() == 0
@@ -97,9 +113,7 @@ def test_card_style_on_a_due_date_includes_that_days_installment():
 def test_card_style_the_day_after_the_due_date_adds_one_days_penalty():
     # period 2 (106000) one day late: round(106000 × 0.0005 × 1) = 53
     q, inst = quote(FLAT, "2026-03-16", [("F", "2026-02-15", 106000)], fixed_fees=FEE)
-    assert parts(q) == {"due_amount": 106000, "penalty": 53, "remaining_principal": 200000, "current_interest": 12000,
-                        "settlement_fee": 0, "fixed_fees": 20000, "total": 338053, "to_bank": 318000,
-                        "to_company": 20053}
+    assert parts(q) == expect(106000, 53, 200000, 12000, 0, 20000, 338053, 318000, 20053)
     assert inst["penalty_days"].tolist() == [0, 1, 0, 0] and q["overdue_periods"] == 1
 
 
@@ -109,9 +123,7 @@ def test_card_style_with_arrears_and_an_advance():
     # The advance is the company's: to_company = 106000 + 2173 + 20000; the bank gets the rest.
     q, _ = quote(FLAT, "2026-04-20", [("F", "2026-02-15", 106000),
                                       ("F", "2026-03-16", 106000, "company_advance")], fixed_fees=FEE)
-    assert parts(q) == {"due_amount": 212000, "penalty": 2173, "remaining_principal": 100000, "current_interest": 6000,
-                        "settlement_fee": 0, "fixed_fees": 20000, "total": 340173, "to_bank": 212000,
-                        "to_company": 128173}
+    assert parts(q) == expect(212000, 2173, 100000, 6000, 0, 20000, 340173, 212000, 128173)
     assert q["unrecovered_advances"] == 106000 and q["bank_due"] == 106000
     assert not q["advances_exceed_due"] and not q["negative_advances"]
 
@@ -120,8 +132,7 @@ def test_card_style_after_paying_ahead_fees_paid_are_not_refunded():
     # 150000 on 03-10 pays period 2 (106000) and 44000 of period 3: its fee 6000 first, then 38000 principal.
     # On 03-20: nothing due; remaining principal 62000 + 100000; unpaid fees: only period 4's 6000.
     q, inst = quote(FLAT, "2026-03-20", [("F", "2026-02-15", 106000), ("F", "2026-03-10", 150000)])
-    assert parts(q) == {"due_amount": 0, "penalty": 0, "remaining_principal": 162000, "current_interest": 6000,
-                        "settlement_fee": 0, "fixed_fees": 0, "total": 168000, "to_bank": 168000, "to_company": 0}
+    assert parts(q) == expect(0, 0, 162000, 6000, 0, 0, 168000, 168000, 0)
     assert inst["quoted_principal"].tolist() == [0, 0, 62000, 100000]
 
 
@@ -140,8 +151,7 @@ def test_loan_style_on_a_due_date_full_current_interest():
     # nothing paid; on 02-15 period 1 (102007) is due today; current = period 2, its full interest 2010;
     # remaining principal 99997 + 100996 = 200993
     q, inst = quote(ANNUITY, "2026-02-15")
-    assert parts(q) == {"due_amount": 102007, "penalty": 0, "remaining_principal": 200993, "current_interest": 2010,
-                        "settlement_fee": 0, "fixed_fees": 0, "total": 305010, "to_bank": 305010, "to_company": 0}
+    assert parts(q) == expect(102007, 0, 200993, 2010, 0, 0, 305010, 305010, 0)
     # period 3's interest is not earned and not charged – shown, not hidden
     assert inst["not_charged"].tolist() == [0, 0, 1010]
 
@@ -150,8 +160,7 @@ def test_loan_style_day_after_due_date_accrued():
     # period 1 one day late: round(102007 × 0.0005) = round(51.0035) = 51. Period 2 runs 02-15 → 03-15
     # (28 days), 1 day gone: round(2010 × 1 / 28) = round(71.79) = 72.
     q, _ = quote(ANNUITY, "2026-02-16", current_period="accrued")
-    assert parts(q) == {"due_amount": 102007, "penalty": 51, "remaining_principal": 200993, "current_interest": 72,
-                        "settlement_fee": 0, "fixed_fees": 0, "total": 303123, "to_bank": 303072, "to_company": 51}
+    assert parts(q) == expect(102007, 51, 200993, 72, 0, 0, 303123, 303072, 51)
     assert (q["days_elapsed"], q["days_in_period"]) == (1, 28)
     assert q["period_start"] == pd.Timestamp("2026-02-15")
 
@@ -159,8 +168,7 @@ def test_loan_style_day_after_due_date_accrued():
 def test_loan_style_mid_period_accrued_by_days():
     # period 1 paid on time; on 02-25, 10 of 28 days: round(2010 × 10 / 28) = round(717.86) = 718
     q, inst = quote(ANNUITY, "2026-02-25", [("A", "2026-02-15", 102007)], current_period="accrued")
-    assert parts(q) == {"due_amount": 0, "penalty": 0, "remaining_principal": 200993, "current_interest": 718,
-                        "settlement_fee": 0, "fixed_fees": 0, "total": 201711, "to_bank": 201711, "to_company": 0}
+    assert parts(q) == expect(0, 0, 200993, 718, 0, 0, 201711, 201711, 0)
     assert inst["not_charged"].tolist() == [0, 2010 - 718, 1010]
 
 
@@ -181,9 +189,7 @@ def test_loan_style_settlement_fee_and_who_receives_it():
     # fee rate 1 %: round(200993 × 0.01) = round(2009.93) = 2010
     paid = [("A", "2026-02-15", 102007)]
     q, _ = quote(ANNUITY, "2026-02-25", paid, fee_rate_units=1_000_000, fixed_fees=FEE)
-    assert parts(q) == {"due_amount": 0, "penalty": 0, "remaining_principal": 200993, "current_interest": 2010,
-                        "settlement_fee": 2010, "fixed_fees": 20000, "total": 225013, "to_bank": 203003,
-                        "to_company": 22010}
+    assert parts(q) == expect(0, 0, 200993, 2010, 2010, 20000, 225013, 203003, 22010)
     q, _ = quote(ANNUITY, "2026-02-25", paid, fee_rate_units=1_000_000, fixed_fees=FEE, fee_to="bank")
     assert (q["to_bank"], q["to_company"]) == (205013, 20000)
 
@@ -193,9 +199,7 @@ def test_loan_style_after_paying_ahead_interest_paid_is_not_refunded():
     # less than the 2010 paid: nothing more is charged, nothing refunded.
     q, _ = quote(ANNUITY, "2026-02-25", [("A", "2026-02-15", 102007), ("A", "2026-02-20", 5000)],
                  current_period="accrued")
-    assert parts(q) == {"due_amount": 0, "penalty": 0, "remaining_principal": 99997 - 2990 + 100996,
-                        "current_interest": 0, "settlement_fee": 0, "fixed_fees": 0, "total": 198003,
-                        "to_bank": 198003, "to_company": 0}
+    assert parts(q) == expect(0, 0, 99997 - 2990 + 100996, 0, 0, 0, 198003, 198003, 0)
     q, _ = quote(ANNUITY, "2026-02-25", [("A", "2026-02-15", 102007), ("A", "2026-02-20", 5000)])
     assert q["current_interest"] == 0  # full: the period's interest is already paid
 
@@ -211,9 +215,7 @@ def test_equal_principal_with_arrears_an_advance_and_a_partial_repayment_of_it()
     # Unrecovered advance 103000 − 50000 = 53000 goes to the company.
     q, _ = quote(EQUAL, "2026-03-20", [("E", "2026-02-16", 103000, "company_advance"),
                                        ("E", "2026-03-01", 50000, "advance_repaid")])
-    assert parts(q) == {"due_amount": 155000, "penalty": 1130, "remaining_principal": 100000, "current_interest": 1000,
-                        "settlement_fee": 0, "fixed_fees": 0, "total": 257130, "to_bank": 203000,
-                        "to_company": 54130}
+    assert parts(q) == expect(155000, 1130, 100000, 1000, 0, 0, 257130, 203000, 54130)
     assert q["unrecovered_advances"] == 53000 and q["overdue_periods"] == 2
     assert (q["due_principal"], q["due_charge"]) == (53000 + 100000, 2000)
 
@@ -227,9 +229,9 @@ def test_equal_principal_mid_period_accrued():
 def test_after_the_last_due_date_there_is_no_current_period():
     q, inst = quote(EQUAL, "2026-05-01", [("E", "2026-02-15", 103000)])
     assert q["current_period"] == 0 and pd.isna(q["current_due_date"])
-    # periods 2 (47 days late) and 3 (16 days): round(102000 × 0.0005 × 47) = 2397, round(101000 × 0.0005 × 16) = 808
-    assert parts(q) == {"due_amount": 203000, "penalty": 2397 + 808, "remaining_principal": 0, "current_interest": 0,
-                        "settlement_fee": 0, "fixed_fees": 0, "total": 206205, "to_bank": 203000, "to_company": 3205}
+    # periods 2 (47 days late) and 3 (16 days):
+    # round(102000 × 0.0005 × 47) = 2397, round(101000 × 0.0005 × 16) = 808
+    assert parts(q) == expect(203000, 2397 + 808, 0, 0, 0, 0, 206205, 203000, 3205)
     assert set(inst["part"]) == {"due"}
 
 
@@ -285,12 +287,12 @@ def test_settlement_rules_from_settings_and_validation():
 
 def test_a_batch_equals_each_loan_alone_each_on_its_own_date():
     payments = [("F", "2026-02-15", 106000), ("F", "2026-03-16", 106000, "company_advance"),
-                ("A", "2026-02-15", 102007), ("A", "2026-02-20", 5000), ("E", "2026-02-16", 103000, "company_advance"),
-                ("E", "2026-03-01", 50000, "advance_repaid"), ("E", "2026-04-01", 9999)]
+                ("A", "2026-02-15", 102007), ("A", "2026-02-20", 5000),
+                ("E", "2026-02-16", 103000, "company_advance"), ("E", "2026-03-01", 50000, "advance_repaid"),
+                ("E", "2026-04-01", 9999)]
     dates = {"F": "2026-04-20", "A": "2026-02-25", "E": "2026-03-20"}
     rules = {"current_period": "accrued", "fee_rate_units": 500_000, "fixed_fees": FEE}
-    loans = pd.DataFrame([{"contract_no": l["contract_no"], "method": l["method"], "pickup_date": l["pickup_date"],
-                           "settle_on": pd.Timestamp(dates[l["contract_no"]])} for l in (EQUAL, FLAT, ANNUITY)])
+    loans = loan_frame(*[(loan, dates[loan["contract_no"]]) for loan in (EQUAL, FLAT, ANNUITY)])
     together = quote_settlements(loans, schedules(FLAT, ANNUITY, EQUAL), pays(*payments),
                                  rules=SettlementRules(**rules)).quotes
     assert together["contract_no"].tolist() == ["E", "F", "A"]  # the loans frame's order
@@ -365,9 +367,7 @@ def reference(loan_rows, payments, settle_on, pickup, card, rules):
     fixed = rules.fixed_fee_total
     total = due_amount + penalty + remaining + charge + fee + fixed
     company = advances + penalty + fixed + (fee if rules.fee_to == "company" else 0)
-    return {"due_amount": due_amount, "penalty": penalty, "remaining_principal": remaining,
-            "current_interest": charge, "settlement_fee": fee, "fixed_fees": fixed, "total": total,
-            "to_bank": total - company, "to_company": company}
+    return expect(due_amount, penalty, remaining, charge, fee, fixed, total, total - company, company)
 
 
 payment_kind = st.sampled_from(["customer_paid", "customer_paid", "company_advance", "advance_repaid"])
@@ -381,7 +381,7 @@ def cases(draw):
         method = draw(st.sampled_from(["annuity", "equal_principal", "flat_fee"]))
         term = draw(st.integers(1, 8))
         principal = draw(st.integers(100_000, 50_000_000))
-        rate = draw(st.integers(0, 30_000_000))
+        rate = draw(st.one_of(st.just(0), st.integers(100_000, 30_000_000)))
         pickup = dt.date(2025, 1, 1) + dt.timedelta(days=draw(st.integers(0, 60)))
         settle = pickup + dt.timedelta(days=draw(st.integers(0, 330)))
         contract = f"C{k}"
@@ -390,7 +390,8 @@ def cases(draw):
             day = pickup + dt.timedelta(days=draw(st.integers(0, 330)))
             payments.append((contract, day.isoformat(), draw(st.integers(1, principal)), draw(payment_kind)))
     rules = SettlementRules(
-        style={"annuity": draw(st.sampled_from(["loan", "card"])), "equal_principal": "loan", "flat_fee": "card"},
+        style={"annuity": draw(st.sampled_from(["loan", "card"])), "equal_principal": "loan",
+               "flat_fee": "card"},
         current_period=draw(st.sampled_from(["full", "accrued", "none"])),
         fee_rate_units=draw(st.sampled_from([0, 1_000_000, 2_345_678])),
         fee_to=draw(st.sampled_from(["company", "bank"])),
@@ -405,10 +406,8 @@ def cases(draw):
 @given(cases())
 def test_components_add_up_and_match_a_brute_force_quote(case):
     loans, payments, rules = case
-    sched = schedules(*[l for l, _ in loans])
-    frame = pd.DataFrame([{"contract_no": l["contract_no"], "method": l["method"], "pickup_date": l["pickup_date"],
-                           "settle_on": pd.Timestamp(s)} for l, s in loans])
-    result = quote_settlements(frame, sched, pays(*payments), rules=rules)
+    sched = schedules(*[loan for loan, _ in loans])
+    result = quote_settlements(loan_frame(*loans), sched, pays(*payments), rules=rules)
     q = result.quotes
     total = q[list(AMOUNT_COLUMNS)].sum(axis=1)
     assert (q["total"] == total).all()

@@ -101,9 +101,11 @@ class SettlementRules:
     @classmethod
     def from_settings(cls, settings: Settings) -> SettlementRules:
         s, a = settings.settlement, settings.arrears
-        return cls(style=dict(s.style), current_period=s.current_period, fee_rate_units=parse_rate(s.fee_rate),
-                   fee_to=s.fee_to, fixed_fees=tuple((name, to_fen(v)) for name, v in s.fixed_fees.items()),
-                   grace_days=a.grace_days, tolerance_fen=a.tolerance_fen, penalty_rate_units=a.penalty_rate_units)
+        return cls(style=dict(s.style), current_period=s.current_period,
+                   fee_rate_units=parse_rate(s.fee_rate), fee_to=s.fee_to,
+                   fixed_fees=tuple((name, to_fen(v)) for name, v in s.fixed_fees.items()),
+                   grace_days=a.grace_days, tolerance_fen=a.tolerance_fen,
+                   penalty_rate_units=a.penalty_rate_units)
 
 
 @dataclass
@@ -196,7 +198,7 @@ def quote_settlements(loans: pd.DataFrame, installments: pd.DataFrame, payments:
     future = ~is_due
     overdue = (due + rules.grace_days < day) & (unpaid > rules.tolerance_fen)
     penalty_days = np.where(overdue, day - due, 0)
-    penalty = np.where(overdue, _penalty(np.where(overdue, unpaid, 0), penalty_days, rules.penalty_rate_units), 0)
+    penalty = _penalty(np.where(overdue, unpaid, 0), penalty_days, rules.penalty_rate_units)
 
     # the current period: the first installment due after D, and the days it has run
     row = np.arange(len(inst), dtype=np.int64)
@@ -222,7 +224,8 @@ def quote_settlements(loans: pd.DataFrame, installments: pd.DataFrame, payments:
     remaining = segment_sum(np.where(future, unpaid_principal, 0), starts, counts)
     card_charge = segment_sum(np.where(future, unpaid_charge, 0), starts, counts)
     current_interest = np.where(is_card, card_charge, loan_charge)
-    settlement_fee = np.where(is_card, 0, div_round_half_up_array(remaining * rules.fee_rate_units, RATE_SCALE))
+    fee = div_round_half_up_array(remaining * rules.fee_rate_units, RATE_SCALE)
+    settlement_fee = np.where(is_card, 0, fee)
     fixed = np.full(n, rules.fixed_fee_total, dtype=np.int64)
     penalty_sum = segment_sum(penalty, starts, counts)
     advances = _advances(rows, contracts)
@@ -281,12 +284,13 @@ def quote_settlements(loans: pd.DataFrame, installments: pd.DataFrame, payments:
 
 def _empty(rules: SettlementRules) -> SettlementQuotes:
     money = [*AMOUNT_COLUMNS, "total", "unrecovered_advances", "to_bank", "to_company", "bank_due",
-             "due_principal", "due_charge", "due_periods", "overdue_periods", "current_period", "days_elapsed",
-             "days_in_period", "customer_paid", "credit"]
-    quotes = pd.DataFrame({"contract_no": pd.Series(dtype=object), "settle_on": pd.Series(dtype="datetime64[us]"),
-                           "method": pd.Series(dtype=object), "style": pd.Series(dtype=object),
-                           **{c: pd.Series(dtype="int64") for c in money},
-                           "current_due_date": pd.Series(dtype="datetime64[us]"),
-                           "period_start": pd.Series(dtype="datetime64[us]"),
-                           "advances_exceed_due": pd.Series(dtype=bool), "negative_advances": pd.Series(dtype=bool)})
+             "due_principal", "due_charge", "due_periods", "overdue_periods", "current_period",
+             "days_elapsed", "days_in_period", "customer_paid", "credit"]
+    date = "datetime64[us]"
+    quotes = pd.DataFrame({
+        "contract_no": pd.Series(dtype=object), "settle_on": pd.Series(dtype=date),
+        "method": pd.Series(dtype=object), "style": pd.Series(dtype=object),
+        **{c: pd.Series(dtype="int64") for c in money},
+        "current_due_date": pd.Series(dtype=date), "period_start": pd.Series(dtype=date),
+        "advances_exceed_due": pd.Series(dtype=bool), "negative_advances": pd.Series(dtype=bool)})
     return SettlementQuotes(quotes=quotes, installments=pd.DataFrame(), rules=rules)

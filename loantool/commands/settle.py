@@ -1,0 +1,68 @@
+"""loantool settle – early payoff quotes (提前结清), the approval sheet, and closing the loan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..cli import AsOfOpt, ConfigOpt, DebugOpt, JsonOpt, LedgerOpt, QuietOpt, command, make_run
+from ..errors import UsageError
+
+HELP = """提前结清 Early settlement: quote, approval sheet, and (with --confirm) close the loan.
+
+Quotes CONTRACT as of --as-of: the amount due (every installment due on or before that day), penalty,
+remaining principal, the current period's charge (card style: the remaining fees; loan style: the current
+interest – full, accrued by days or none – plus the settlement fee), the fixed fees of loantool.toml and
+the total, split into what goes to the bank and to the company (unrecovered advances, penalty, company
+fees). Writes the print-ready 结清审批表 to --out; the ledger is not touched. --confirm --approved-by NAME
+records the settlement: a 结清记录 row with every component, and 状态 = 结清 and 结清日期 on the loan
+(refused, exit 2, for an unknown, inactive or already settled loan). --batch FILE quotes every
+合同编号 / 结清日期 row of a workbook or CSV (a blank date means --as-of) into one workbook."""
+
+
+@command("settle", HELP)
+def settle(
+    contract: Annotated[str | None, typer.Argument(help="合同编号 Contract number.", show_default=False)] = None,
+    batch: Annotated[Path | None, typer.Option(
+        "--batch", help="结清清单 Workbook or CSV of 合同编号 + 结清日期 rows: quotes only.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Approval sheet file (default: reports/结清审批表_<合同编号>_<date>.xlsx).")] = None,
+    confirm: Annotated[bool, typer.Option(
+        "--confirm", help="Record the settlement in the ledger (needs --approved-by).")] = False,
+    approved_by: Annotated[str | None, typer.Option("--approved-by", help="审批 Who approved it.")] = None,
+    prepared_by: Annotated[str | None, typer.Option(
+        "--prepared-by", help="经办 Who prepared it (default: the login name).")] = None,
+    ledger: LedgerOpt = None, config: ConfigOpt = None, as_of: AsOfOpt = None,
+    json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False,
+) -> None:
+    if (contract is None) == (batch is None):
+        raise UsageError("name one CONTRACT, or give --batch FILE.")
+    if batch is not None and (confirm or approved_by):
+        raise UsageError("--batch only quotes; confirm each settlement on its own with "
+                         "`loantool settle CONTRACT --confirm --approved-by NAME`.")
+    if confirm and not (approved_by or "").strip():
+        raise UsageError("--confirm needs --approved-by NAME (who approved the settlement).")
+    if approved_by and not confirm:
+        raise UsageError("--approved-by is only used with --confirm.",
+                         "Add --confirm to record the settlement.")
+    from ..reports import settle as report
+    from ..workflows import settle as workflow
+
+    run = make_run(ledger, config, as_of, json_, quiet, debug)
+    if batch is not None:
+        result = workflow.settle_batch(run, batch=batch, out=out)
+        quotes = result.quotes
+    else:
+        result = workflow.settle_contract(run, contract=contract, out=out, confirm=confirm,
+                                          approved_by=approved_by, prepared_by=prepared_by)
+        quotes = [result.quote]
+    if run.json:
+        run.emit_json(result.to_dict())
+        return
+    for quote in quotes:
+        for _, message in quote.warnings:
+            run.err.print(f"Warning: {message}.", markup=False)
+    if not run.quiet:
+        (report.render_batch_console if batch is not None else report.render_console)(result, run.out)

@@ -1,0 +1,385 @@
+"""settle: early payoff quotes (提前结清试算), the approval sheet (结清审批表), and closing the loan.
+
+A quote only reads the ledger (without the lock) and writes the report workbook. ``--confirm`` records
+the settlement inside the ledger transaction (lock, backup, atomic replace, journal): one 结清记录 row
+holding every component, and 状态 = 结清 and 结清日期 = the settlement date on the loan. It refuses, with
+exit 2 and nothing written, an unknown contract, a loan that is not active (结清 or 核销), and a loan
+that already has a 结清记录 row. The numbers come from ``core.settlement.quote_settlements``; see its
+docstring for every rule (styles, the current period, who receives what).
+
+``--batch FILE`` quotes the month's payoffs: a workbook or CSV with 合同编号 and 结清日期 per row (a
+blank 结清日期 means --as-of). Batches only quote: each settlement is confirmed on its own, with its
+own approver.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..config import Settings
+from ..core.settlement import AMOUNT_COLUMNS, SettlementRules, quote_settlements
+from ..errors import CellProblem, InputError, LoantoolError, UsageError
+from ..ledger.read import Ledger, load_ledger, read_table
+from ..money import fen_to_decimal, fen_to_str
+from ..schema import SETTLEMENTS, STATUSES, Field, Table, label
+from .schedule import schedules_for
+
+BATCH = Table(
+    key="settle_batch",
+    sheet_aliases=("结清清单", "提前结清清单", "settle_batch"),
+    fields=(
+        Field("contract_no", ("合同编号", "合同号", "贷款合同号", "contract_no", "contract"), "contract", True),
+        Field("settled_on", ("结清日期", "提前结清日期", "结清日", "settled_on", "settle_on", "date"), "date"),
+    ),
+    header_keys=("contract_no",),
+)
+MONEY_KEYS = (*AMOUNT_COLUMNS, "total", "to_bank", "to_company")
+WARNINGS = {
+    "not-active": "loan {contract_no} is {status_label}, not active: this quote is for reference only",
+    "advances-exceed-due": "unrecovered advances {advances} exceed the amount due {due}: the bank's share of "
+                           "the amount due is negative (did the customer also pay the bank?) – check before "
+                           "paying out",
+    "negative-advances": "advances repaid exceed advances by {neg}: the company holds that much for the bank",
+    "credit": "the customer paid {credit} beyond the whole schedule; the quote neither refunds nor offsets "
+              "it",
+}
+LOAN_INFO = ("customer_name", "id_no", "phone", "card_no", "dealer", "car_model", "principal", "term",
+             "pickup_date", "bank_due_day", "settled_on", "excel_row")
+EXTRA_AMOUNTS = ("unrecovered_advances", "bank_due", "credit", "due_principal", "due_charge")
+
+
+@dataclass
+class SettlementQuote:
+    """One loan's payoff quote as of ``as_of`` (money in fen). ``installments`` are core.settlement's
+    rows of this loan; ``loan`` its ledger details for the customer block."""
+
+    contract_no: str
+    customer_name: str | None
+    as_of: dt.date
+    status: str  # active / settled / written_off
+    method: str
+    style: str  # card / loan
+    current_period_setting: str
+    fee_rate: int  # settlement fee rate, 1e-8 units
+    fee_to: str
+    amounts: dict[str, int]  # MONEY_KEYS and EXTRA_AMOUNTS
+    fixed_fee_items: list[tuple[str, int]]
+    due_periods: int
+    overdue_periods: int
+    current: dict[str, Any] | None  # period, due_date, start_date, days_elapsed, days_in_period
+    loan: dict[str, Any]
+    rate: int
+    installments: pd.DataFrame
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (code, message)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The --json document of one quote (DESIGN.md: contract_no, as_of, style, the components,
+        total, to_bank, to_company; current_interest holds the card style's remaining fees)."""
+        current = None
+        if self.current is not None:
+            current = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in self.current.items()}
+        return {
+            "contract_no": self.contract_no,
+            "customer_name": self.customer_name,
+            "as_of": self.as_of.isoformat(),
+            "status": self.status,
+            "method": self.method,
+            "style": self.style,
+            "current_period_setting": self.current_period_setting if self.style == "loan" else None,
+            **{k: fen_to_str(self.amounts[k]) for k in MONEY_KEYS},
+            "fixed_fee_items": [{"name": n, "amount": fen_to_str(a)} for n, a in self.fixed_fee_items],
+            "settlement_fee_to": self.fee_to,
+            "unrecovered_advances": fen_to_str(self.amounts["unrecovered_advances"]),
+            "credit": fen_to_str(self.amounts["credit"]),
+            "due_periods": self.due_periods,
+            "overdue_periods": self.overdue_periods,
+            "current_period": current,
+            "warnings": [{"code": c, "message": m} for c, m in self.warnings],
+        }
+
+
+@dataclass
+class SettleResult:
+    """``settle CONTRACT``: the quote, the approval sheet written, and whether it was recorded."""
+
+    quote: SettlementQuote
+    ledger_path: Path
+    report_path: Path | None = None
+    confirmed: bool = False
+    prepared_by: str | None = None
+    approved_by: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.quote.to_dict(), "confirmed": self.confirmed, "prepared_by": self.prepared_by,
+                "approved_by": self.approved_by, "ledger": str(self.ledger_path),
+                "report": str(self.report_path) if self.report_path else None}
+
+
+@dataclass
+class BatchSettleResult:
+    """``settle --batch FILE``: one quote per row, in file order, and the totals."""
+
+    quotes: list[SettlementQuote]
+    batch_path: Path
+    ledger_path: Path
+    report_path: Path | None = None
+
+    def totals(self) -> dict[str, int]:
+        keys = (*MONEY_KEYS, "unrecovered_advances")
+        return {k: sum(q.amounts[k] for q in self.quotes) for k in keys}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"batch": str(self.batch_path), "ledger": str(self.ledger_path),
+                "quotes": [q.to_dict() for q in self.quotes],
+                "totals": {"count": len(self.quotes), **{k: fen_to_str(v) for k, v in self.totals().items()}},
+                "report": str(self.report_path) if self.report_path else None}
+
+
+# -------------------------------------------------------------------------------------------- quoting
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _date(value: Any) -> dt.date | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def request_problems(ledger: Ledger, requests: pd.DataFrame) -> list[tuple[int, str, Any, str]]:
+    """(request position, field, value, reason) for every request that cannot be quoted: an unknown
+    contract, one asked twice, a date before the pickup date."""
+    loans = ledger.loans.frame
+    known = pd.Index(loans["contract_no"].astype(str).str.strip())
+    problems = []
+    seen: dict[str, int] = {}
+    for i, (contract, day) in enumerate(zip(requests["contract_no"], requests["settle_on"], strict=True)):
+        at = known.get_indexer([contract])[0]
+        if at < 0:
+            problems.append((i, "contract_no", contract, f"contract {contract} is not in {ledger.path.name} "
+                                                         f"(sheet {ledger.loans.sheet})"))
+            continue
+        if contract in seen:
+            problems.append((i, "contract_no", contract, f"contract {contract} is asked for twice"))
+            continue
+        seen[contract] = i
+        pickup = _date(loans["pickup_date"].iloc[at])
+        if pickup is not None and day < pickup:
+            reason = f"the settlement date is before the pickup date {pickup.isoformat()} of {contract}"
+            problems.append((i, "settled_on", day.isoformat(), reason))
+    return problems
+
+
+def compute_quotes(ledger: Ledger, requests: pd.DataFrame, settings: Settings) -> list[SettlementQuote]:
+    """Quotes for ``requests`` (contract_no, settle_on as datetime.date), checked by request_problems."""
+    loans = ledger.loans.frame
+    positions = pd.Index(loans["contract_no"].astype(str).str.strip()).get_indexer(requests["contract_no"])
+    selected = loans.iloc[positions]
+    schedules = schedules_for(ledger, selected, settings)
+    info = schedules.loans
+    rules = SettlementRules.from_settings(settings)
+    core_loans = pd.DataFrame({
+        "contract_no": info["contract_no"].to_numpy(dtype=object),
+        "method": info["method"].to_numpy(dtype=object),
+        "pickup_date": pd.to_datetime(info["pickup_date"]).to_numpy(),
+        "settle_on": pd.to_datetime(pd.Series(list(requests["settle_on"]))).to_numpy(),
+    })
+    payments = ledger.payments.frame
+    payments = payments[payments["contract_no"].isin(set(core_loans["contract_no"]))]
+    result = quote_settlements(core_loans, schedules.installments, payments, rules=rules)
+    details = {k: g.reset_index(drop=True) for k, g in result.installments.groupby("contract_no", sort=False)}
+    quotes = []
+    rows = zip(result.quotes.to_dict("records"), selected.iterrows(), info["rate"], strict=True)
+    for row, (_, loan), rate in rows:
+        quotes.append(_quote(row, loan, int(rate), rules, details[row["contract_no"]]))
+    return quotes
+
+
+def _quote(row: dict[str, Any], loan: pd.Series, rate: int, rules: SettlementRules,
+           installments: pd.DataFrame) -> SettlementQuote:
+    amounts = {k: int(row[k]) for k in (*MONEY_KEYS, *EXTRA_AMOUNTS)}
+    status = _text(loan.get("status")) or "active"
+    current = None
+    if int(row["current_period"]):
+        current = {"period": int(row["current_period"]), "due_date": _date(row["current_due_date"]),
+                   "start_date": _date(row["period_start"]), "days_elapsed": int(row["days_elapsed"]),
+                   "days_in_period": int(row["days_in_period"])}
+    quote = SettlementQuote(
+        contract_no=str(row["contract_no"]), customer_name=_text(loan.get("customer_name")),
+        as_of=_date(row["settle_on"]), status=status, method=str(row["method"]), style=str(row["style"]),
+        current_period_setting=rules.current_period, fee_rate=rules.fee_rate_units, fee_to=rules.fee_to,
+        amounts=amounts,
+        fixed_fee_items=list(rules.fixed_fees), due_periods=int(row["due_periods"]),
+        overdue_periods=int(row["overdue_periods"]), current=current,
+        loan={k: loan.get(k) for k in LOAN_INFO}, rate=rate, installments=installments)
+    advances = amounts["unrecovered_advances"]
+    facts = {"contract_no": quote.contract_no, "status_label": label(STATUSES, status),
+             "advances": fen_to_str(advances), "due": fen_to_str(amounts["due_amount"]),
+             "neg": fen_to_str(-advances), "credit": fen_to_str(amounts["credit"])}
+    flags = {"not-active": status != "active", "advances-exceed-due": bool(row["advances_exceed_due"]),
+             "negative-advances": bool(row["negative_advances"]), "credit": amounts["credit"] > 0}
+    quote.warnings = [(code, WARNINGS[code].format(**facts)) for code, on in flags.items() if on]
+    return quote
+
+
+def _raise_for_requests(problems: list[tuple[int, str, Any, str]]) -> None:
+    if problems:
+        _, _, _, reason = problems[0]
+        raise UsageError(f"{reason}.", "Check the 合同编号 (sheet 贷款台账) and --as-of.")
+
+
+# ------------------------------------------------------------------------------------------- recording
+
+
+def refuse_settlement(ledger: Ledger, quote: SettlementQuote) -> None:
+    """Exit 2, nothing written, unless the loan is active and has no 结清记录 row yet."""
+    contract = quote.contract_no
+    recorded = ledger.settlements.frame
+    recorded = recorded[recorded["contract_no"].astype(str).str.strip() == contract]
+    if len(recorded):
+        first = recorded.iloc[0]
+        raise InputError(
+            f"{contract} already has a 结清记录 row ({ledger.path.name} sheet {ledger.settlements.sheet} row "
+            f"{int(first['excel_row'])}, 结清日期 {_date(first['settled_on'])}); nothing was written.",
+            hint="A loan is settled once. Print its sheet again with `loantool settle` (without --confirm).")
+    if quote.status != "active":
+        settled = _date(quote.loan.get("settled_on"))
+        when = f", 结清日期 {settled.isoformat()}" if settled else ""
+        where = f"{ledger.path.name} sheet {ledger.loans.sheet} row {int(quote.loan['excel_row'])}{when}"
+        raise InputError(
+            f"{contract} is {label(STATUSES, quote.status)} ({where}), not active; nothing was written.",
+            hint="Only an active (在贷) loan can be settled.")
+
+
+def settlement_edits(ledger: Ledger, quote: SettlementQuote, *, prepared_by: str,
+                     approved_by: str) -> list[Any]:
+    """The 结清记录 row (the sheet is created with its header when missing) and 状态 / 结清日期 on the loan."""
+    from ..ledger.xlsx_patch import SheetEdits
+
+    loans = ledger.loans
+    missing = [h for k, h in (("status", "状态"), ("settled_on", "结清日期")) if k not in loans.columns]
+    if missing:
+        raise InputError(f"{ledger.path.name} sheet {loans.sheet} has no {' / '.join(missing)} column; "
+                         "nothing was written.",
+                         hint=f"Add the column(s) headed {' and '.join(missing)}, then run again.")
+    row = int(quote.loan["excel_row"])
+    updates = {(row, loans.columns["status"]): label(STATUSES, "settled"),
+               (row, loans.columns["settled_on"]): quote.as_of}
+    loan_edit = SheetEdits(sheet=loans.sheet, updates=updates, header_row=loans.header_row)
+    read = ledger.settlements
+    if read.sheet is None:
+        sheet, create = SETTLEMENTS.sheet_name, [f.header for f in SETTLEMENTS.fields]
+        columns = {f.key: i for i, f in enumerate(SETTLEMENTS.fields, start=1)}
+    else:
+        sheet, create, columns = read.sheet, None, dict(read.columns)
+        absent = [f.header for f in SETTLEMENTS.fields if f.key not in columns]
+        if absent:
+            raise InputError(f"{ledger.path.name} sheet {sheet} has no {' / '.join(absent)} column, so the "
+                             "settlement could not be recorded in full; nothing was written.",
+                             hint=f"Add the column(s) headed {'、'.join(absent)} to {sheet}, then run again.")
+    values: dict[str, Any] = {"contract_no": quote.contract_no, "settled_on": quote.as_of,
+                              "prepared_by": prepared_by, "approved_by": approved_by}
+    for f in SETTLEMENTS.fields:
+        if f.kind == "amount":
+            values[f.key] = fen_to_decimal(quote.amounts[f.key])
+    record = SheetEdits(sheet=sheet, appends=[{columns[k]: v for k, v in values.items()}],
+                        create_header=create, header_row=read.header_row)
+    return [loan_edit, record]
+
+
+# -------------------------------------------------------------------------------------------- the runs
+
+
+def _safe(text: str) -> str:
+    return re.sub(r'[\\/:*?"<>|\s]+', "-", text).strip("-") or "quote"
+
+
+def settle_contract(run: Any, *, contract: str, out: Path | None, confirm: bool, approved_by: str | None,
+                    prepared_by: str | None) -> SettleResult:
+    """Quote one contract as of run.as_of, record it if ``confirm``, and write the approval sheet."""
+    from ..reports.settle import write_quote
+
+    settings = run.settings
+    contract = contract.strip()
+    requests = pd.DataFrame({"contract_no": [contract], "settle_on": [run.as_of]})
+    if confirm:
+        from ..ledger.lock import current_user
+        from ..ledger.transaction import ledger_transaction
+
+        if not approved_by or not approved_by.strip():
+            raise UsageError("--confirm needs --approved-by NAME (who approved the settlement).")
+        prepared_by = (prepared_by or "").strip() or current_user()
+        arguments = [contract, "--as-of", run.as_of.isoformat(), "--confirm", "--approved-by", approved_by,
+                     "--prepared-by", prepared_by]
+        with ledger_transaction(run.ledger_path, settings, command="settle", arguments=arguments) as tx:
+            ledger = load_ledger(tx.path, settings, as_of=run.as_of)
+            _raise_for_requests(request_problems(ledger, requests))
+            quote = compute_quotes(ledger, requests, settings)[0]
+            refuse_settlement(ledger, quote)
+            edits = settlement_edits(ledger, quote, prepared_by=prepared_by, approved_by=approved_by.strip())
+            tx.commit(edits, rows_added=1, cells_changed=2,
+                      summary={k: v for k, v in quote.to_dict().items() if k != "warnings"})
+        result = SettleResult(quote, ledger.path, confirmed=True, prepared_by=prepared_by,
+                              approved_by=approved_by.strip())
+    else:
+        ledger = load_ledger(run.ledger_path, settings, as_of=run.as_of)
+        _raise_for_requests(request_problems(ledger, requests))
+        quote = compute_quotes(ledger, requests, settings)[0]
+        result = SettleResult(quote, ledger.path, prepared_by=(prepared_by or "").strip() or None)
+    target = out or settings.resolve(settings.morning.reports_dir) / (
+        f"结清审批表_{_safe(contract)}_{run.as_of:%Y%m%d}.xlsx")
+    try:
+        result.report_path = write_quote(result, target, settings.company.name)
+    except LoantoolError as exc:
+        if not confirm:
+            raise
+        again = f"loantool settle {contract} --as-of {run.as_of}"
+        raise LoantoolError(f"the settlement of {contract} was recorded in the ledger, but {exc.message}",
+                            f"Print the sheet again with `{again}`.") from None
+    return result
+
+
+def read_batch(path: Path, settings: Settings, default_date: dt.date) -> tuple[pd.DataFrame, Any]:
+    """The batch file's requests (contract_no, settle_on, excel_row) and its TableRead."""
+    if not Path(path).is_file():
+        raise UsageError(f"batch file {path} not found.", "Check the file name and folder.")
+    read = read_table(Path(path), BATCH, settings=settings)
+    frame = read.frame
+    if frame.empty:
+        raise UsageError(f"batch file {Path(path).name} lists no contracts.",
+                         "Put one 合同编号 (and its 结清日期) per row under the header.")
+    dates = frame["settled_on"] if "settled_on" in frame else pd.Series(pd.NaT, index=frame.index)
+    requests = pd.DataFrame({
+        "contract_no": frame["contract_no"].astype(str).str.strip().to_numpy(dtype=object),
+        "settle_on": [_date(d) or default_date for d in dates],
+        "excel_row": frame["excel_row"].to_numpy(),
+    })
+    return requests, read
+
+
+def settle_batch(run: Any, *, batch: Path, out: Path | None) -> BatchSettleResult:
+    """Quote every row of the batch file (each on its own date) and write one workbook."""
+    from ..reports.settle import write_batch
+
+    settings = run.settings
+    requests, read = read_batch(batch, settings, run.as_of)
+    ledger = load_ledger(run.ledger_path, settings, as_of=run.as_of)
+    problems = request_problems(ledger, requests)
+    if problems:
+        cells = [CellProblem(read.file, read.sheet, int(requests["excel_row"].iloc[i]),
+                             read.headers.get(key, BATCH.field(key).header), value, reason, "settle-request")
+                 for i, key, value, reason in problems]
+        raise InputError(f"{Path(batch).name}: {len(cells)} row(s) cannot be quoted; nothing was written.",
+                         cells, hint="Correct these rows and run again.")
+    quotes = compute_quotes(ledger, requests, settings)
+    result = BatchSettleResult(quotes, Path(batch), ledger.path)
+    target = out or settings.resolve(settings.morning.reports_dir) / (
+        f"结清审批表_{_safe(Path(batch).stem)}_{run.as_of:%Y%m%d}.xlsx")
+    result.report_path = write_batch(result, target, settings.company.name, run.as_of)
+    return result
