@@ -271,7 +271,7 @@ def build_schedules(loans: pd.DataFrame, *, residue: str = "last") -> pd.DataFra
         source = np.repeat(work_offsets - offsets, term) + np.arange(int(term.sum()))
         columns = {name: values[source] for name, values in columns.items()}
 
-    frame = {"contract_no": pd.array(np.repeat(data.contract, term), dtype="str")}
+    frame = {"contract_no": pd.array(np.repeat(data.contract, term), dtype="str", copy=False)}
     frame.update((name, columns[name]) for name in OUTPUT_COLUMNS[1:])
     frame["due_date"] = frame["due_date"].view(f"datetime64[{DUE_DATE_UNIT}]")
     return pd.DataFrame(frame, copy=False)
