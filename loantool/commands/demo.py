@@ -22,7 +22,7 @@ SAMPLE_FOLDERS = ("inbox",)
 
 @command("demo", HELP)
 def demo(
-    directory: Annotated[Path, typer.Argument(help="New folder for the demo.")] = Path("loantool-demo"),
+    directory: Annotated[Path, typer.Argument(help="New folder for the demo.", metavar="DIR")] = Path("loantool-demo"),
     json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False,
 ) -> None:
     from .morning import run_morning

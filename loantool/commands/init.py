@@ -18,7 +18,7 @@ Existing files are never overwritten."""
 
 @command("init", HELP)
 def init(
-    directory: Annotated[Path, typer.Argument(help="Folder to set up (created if missing).")] = Path("."),
+    directory: Annotated[Path, typer.Argument(help="Folder to set up (created if missing).", metavar="DIR")] = Path("."),
     quiet: QuietOpt = False, debug: DebugOpt = False,
 ) -> None:
     templates = resources.files("loantool.templates")

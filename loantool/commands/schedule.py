@@ -20,7 +20,7 @@ the schedule and writes nothing."""
 
 @command("compute-schedule", HELP)
 def compute_schedule(
-    contracts: Annotated[list[str] | None, typer.Argument(help="合同编号 Contract numbers.", show_default=False)] = None,
+    contracts: Annotated[list[str] | None, typer.Argument(help="合同编号 Contract numbers.", show_default=False, metavar="CONTRACT...")] = None,
     pending: Annotated[bool, typer.Option("--pending", help="Every active loan whose 还款明细已出 is not 是.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Folder for the workbooks (default: reports/还款明细_DATE).")] = None,
     no_mark: Annotated[bool, typer.Option("--no-mark", help="Do not set 还款明细已出 = 是 in the ledger.")] = False,
