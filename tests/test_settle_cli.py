@@ -27,6 +27,7 @@ import json
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -366,3 +367,22 @@ def test_batch_rows_that_cannot_be_quoted_are_all_named(desk):
                      "before the pickup date"):
         assert fragment in result.stderr
     assert not (folder / "b.xlsx").exists()
+
+
+def test_the_sample_ledgers_settlement_records_are_reproduced(sample_dir):
+    """Each 结清记录 row of the bundled samples, quoted again on its date without the payoff payment itself
+    (the 还款记录 row of that contract dated that day), gives every recorded component to the fen."""
+    settings = load_settings(sample_dir / "loantool.toml")
+    book = load_ledger(sample_dir / "ledger.xlsx", settings)
+    records = book.settlements.frame
+    assert len(records) > 0
+    payments = book.payments.frame
+    payoff = payments.merge(records[["contract_no", "settled_on"]], left_on=["contract_no", "paid_on"],
+                            right_on=["contract_no", "settled_on"], how="left", indicator=True)["_merge"]
+    book.payments.frame = payments[(payoff == "left_only").to_numpy()]
+    requests = pd.DataFrame({"contract_no": records["contract_no"].tolist(),
+                             "settle_on": [d.date() for d in records["settled_on"]]})
+    quotes = workflow.compute_quotes(book, requests, settings)
+    for quote, record in zip(quotes, records.to_dict("records"), strict=True):
+        keys = (*AMOUNTS, "unrecovered_advances")
+        assert {k: quote.amounts[k] for k in keys} == {k: int(record[k]) for k in keys}, quote.contract_no
