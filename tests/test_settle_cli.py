@@ -191,6 +191,8 @@ def test_quoting_a_settled_loan_warns_and_still_works(desk):
     result = invoke("HT004", "--as-of", "2026-03-01", "--out", folder / "q.xlsx")
     assert result.exit_code == 0
     assert "HT004 is 结清, not active" in result.stderr
+    notes = [r[0] for r in openpyxl.load_workbook(folder / "q.xlsx").active.iter_rows(max_col=1, values_only=True)]
+    assert "注意：本合同状态为 结清（结清日期 2026-03-01），本表仅供核对。" in notes
 
 
 @pytest.mark.parametrize("args, fragment", [

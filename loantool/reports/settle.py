@@ -21,6 +21,12 @@ from .excel import Column, ReportBook, ReportSheet, write_book
 STYLE_LABELS = {"card": "信用卡分期式", "loan": "贷款式"}
 CURRENT_LABELS = {"full": "全额收取", "accrued": "按天计息", "none": "不收"}
 PART_STATUS = {"due": "到期", "current": "当期", "later": "未到期"}
+WARNING_LABELS = {  # the workflow's warning codes, for people reading the sheet
+    "not-active": "非在贷合同，本表仅供核对",
+    "advances-exceed-due": "未收回垫款大于到期未还，付银行的到期部分为负（客户是否又向银行还款？），付款前请核查",
+    "negative-advances": "客户还垫款多于公司垫款，差额为公司代收、应付银行",
+    "credit": "客户溢缴款（超过全部应还）未冲抵、未退还，需人工处理",
+}
 QUOTE_COLUMNS = [Column("item", "项目", "text", 26), Column("amount", "金额（元）", "yuan", 15),
                  Column("to_bank", "付银行", "yuan", 15), Column("to_company", "付公司", "yuan", 15),
                  Column("note", "计算说明", "text", 46)]
@@ -34,7 +40,7 @@ SUMMARY_COLUMNS = [
     Column("remaining_principal", "剩余本金", "yuan"), Column("current_interest", "当期利息/费用", "yuan"),
     Column("settlement_fee", "提前结清手续费", "yuan"), Column("fixed_fees", "固定费用", "yuan"),
     Column("total", "结清总额", "yuan"), Column("to_bank", "付银行", "yuan"), Column("to_company", "付公司", "yuan"),
-    Column("unrecovered_advances", "其中未收回垫款", "yuan"), Column("warning_text", "提示"),
+    Column("unrecovered_advances", "其中未收回垫款", "yuan"), Column("warning_text", "提示", "text", 40),
 ]
 SUMMARY_MONEY = ("due_amount", "penalty", "remaining_principal", "current_interest", "settlement_fee",
                  "fixed_fees", "total", "to_bank", "to_company", "unrecovered_advances")
@@ -68,7 +74,7 @@ def customer_block(quote: Any) -> list[str]:
         settled = _day(loan.get("settled_on"))
         lines.append(f"注意：本合同状态为 {label(STATUSES, quote.status)}"
                      + (f"（结清日期 {settled}）" if settled else "") + "，本表仅供核对。")
-    lines += [f"提示：{message}" for code, message in quote.warnings if code != "not-active"]
+    lines += [f"提示：{WARNING_LABELS[code]}" for code, _ in quote.warnings if code != "not-active"]
     return lines
 
 
@@ -226,7 +232,7 @@ def summary_frame(quotes: list[Any]) -> pd.DataFrame:
     return pd.DataFrame([{
         "contract_no": q.contract_no, "customer_name": q.customer_name, "as_of": q.as_of,
         "style_label": STYLE_LABELS[q.style], **{k: q.amounts[k] for k in SUMMARY_MONEY},
-        "warning_text": "；".join(m for _, m in q.warnings),
+        "warning_text": "；".join(WARNING_LABELS[code] for code, _ in q.warnings),
     } for q in quotes], columns=[c.key for c in SUMMARY_COLUMNS])
 
 
