@@ -72,3 +72,16 @@ def test_ci_runs_exactly_the_readme_test_command():
     lines = [line.strip() for line in readme.splitlines() if "pip install '.[test]'" in line]
     assert lines, "README has no test command"
     assert lines[0] in ci
+
+
+def test_readme_command_reference_is_current():
+    from loantool.reference import render, splice
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert splice(readme, render()) == readme, "README is stale: run `python -m loantool.reference`"
+
+
+def test_readme_first_command_runs_the_demo():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first = next(line for line in readme.splitlines() if "pip install" in line)
+    assert first.strip().endswith("loantool demo")
