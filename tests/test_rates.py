@@ -43,7 +43,8 @@ def test_own_rate_wins_over_the_table():
 
 
 def test_lookup_by_car_model_and_term():
-    rates, problems = resolve_rates(loans({"car_model": "朗逸", "term": 36}, {"car_model": "朗逸", "term": 24}), TABLE)
+    frame = loans({"car_model": "朗逸", "term": 36}, {"car_model": "朗逸", "term": 24})
+    rates, problems = resolve_rates(frame, TABLE)
     assert rates.tolist() == [4_750_000, 4_500_000]
     assert problems == []
 
@@ -69,7 +70,8 @@ def test_car_model_beats_product():
 
 def test_row_naming_model_and_product_needs_both():
     rates, problems = resolve_rates(
-        loans({"car_model": "轩逸", "product": "二手车贷"}, {"car_model": "轩逸", "product": "新车贷"}), TABLE)
+        loans({"car_model": "轩逸", "product": "二手车贷"}, {"car_model": "轩逸", "product": "新车贷"}),
+        TABLE)
     # the second loan falls through to the 新车贷 product row
     assert rates.tolist() == [7 * PCT, 6 * PCT]
     assert problems == []
@@ -77,7 +79,8 @@ def test_row_naming_model_and_product_needs_both():
 
 def test_flat_fee_takes_the_total_fee_rate_of_its_method_row():
     rates, problems = resolve_rates(
-        loans({"car_model": "朗逸", "method": "flat_fee"}, {"product": "新车贷", "method": "flat_fee"}), TABLE)
+        loans({"car_model": "朗逸", "method": "flat_fee"}, {"product": "新车贷", "method": "flat_fee"}),
+        TABLE)
     assert rates.tolist() == [8 * PCT, 9 * PCT]
     assert problems == []
 

@@ -70,7 +70,8 @@ def due_dates(first_month: Any, due_day: Any, periods: Any) -> np.ndarray:
         return np.empty(months.shape, dtype="datetime64[D]")
     # Calendar conversions are slow per element, so look month starts up in a small table instead.
     lowest = int(months.min())
-    table = np.arange(lowest, int(months.max()) + 2).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    table = np.arange(lowest, int(months.max()) + 2).astype("datetime64[M]").astype("datetime64[D]")
+    table = table.astype(np.int64)
     where = months - lowest
     start = table[where]
     length = table[where + 1] - start
@@ -80,7 +81,8 @@ def due_dates(first_month: Any, due_day: Any, periods: Any) -> np.ndarray:
     return result
 
 
-def due_date_table(first_month: Any, due_day: Any, longest: int, unit: str = "D") -> tuple[np.ndarray, np.ndarray]:
+def due_date_table(first_month: Any, due_day: Any, longest: int, unit: str = "D"
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """Due dates of periods 1..``longest`` for every distinct (first month, due day) pair of the loans.
 
     Returns ``(table, pair_of_loan)``: ``table[pair_of_loan[i], k − 1]`` is the due date of period k of
@@ -91,7 +93,6 @@ def due_date_table(first_month: Any, due_day: Any, longest: int, unit: str = "D"
     first = np.asarray(first_month, dtype="datetime64[M]").astype(np.int64)
     day = np.asarray(due_day, dtype=np.int64)
     pairs, pair_of_loan = np.unique(first * 32 + day, return_inverse=True)
-    table = due_dates(
-        (pairs // 32).astype("datetime64[M]")[:, None], (pairs % 32)[:, None], np.arange(1, longest + 1)[None, :]
-    )
+    table = due_dates((pairs // 32).astype("datetime64[M]")[:, None], (pairs % 32)[:, None],
+                      np.arange(1, longest + 1)[None, :])
     return table.astype(f"datetime64[{unit}]").view(np.int64), pair_of_loan.ravel()

@@ -78,7 +78,8 @@ def resolve_rates(loans: pd.DataFrame, rates: pd.DataFrame) -> tuple[pd.Series, 
         table.dropna(subset=["car_model"]), on=["car_model", "term"], suffixes=("", "_row"))
     by_model = by_model[by_model["product_row"].isna() | (by_model["product_row"] == by_model["product"])]
     by_product = wanted.dropna(subset=["product", "term"]).merge(
-        table[table["car_model"].isna()].dropna(subset=["product"]), on=["product", "term"], suffixes=("", "_row"))
+        table[table["car_model"].isna()].dropna(subset=["product"]), on=["product", "term"],
+        suffixes=("", "_row"))
     candidates = pd.concat([by_model.assign(tier=0), by_product.assign(tier=2)], ignore_index=True)
     method_given = candidates["row_method"].notna()
     candidates = candidates[~method_given | (candidates["row_method"] == candidates["method"])]
@@ -101,7 +102,8 @@ def resolve_rates(loans: pd.DataFrame, rates: pd.DataFrame) -> tuple[pd.Series, 
         method = row["method"]
         what, what_cn = _describe(row)
         if what is None:
-            reason = "no 年利率, and no 车型 or 产品 to look it up in 利率表 (没有年利率，也没有车型或产品可查利率表)"
+            reason = ("no 年利率, and no 车型 or 产品 to look it up in 利率表"
+                      " (没有年利率，也没有车型或产品可查利率表)")
         elif pd.isna(row["term"]):
             reason = f"no 年利率 and no 期数 to look up {what} in 利率表 (没有年利率，也没有期数可查利率表)"
         elif loan not in found:
@@ -120,8 +122,8 @@ def resolve_rates(loans: pd.DataFrame, rates: pd.DataFrame) -> tuple[pd.Series, 
 
 
 def _describe(row: pd.Series) -> tuple[str | None, str]:
-    parts = [(label, str(row[f"{key}_text"]).strip()) for key, label in zip(_KEYS, ("车型", "产品"), strict=True)
-             if pd.notna(row[key])]
+    labels = zip(_KEYS, ("车型", "产品"), strict=True)
+    parts = [(label, str(row[f"{key}_text"]).strip()) for key, label in labels if pd.notna(row[key])]
     if not parts:
         return None, ""
     english = " or ".join(f"{label} {value}" for label, value in parts)

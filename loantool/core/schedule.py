@@ -32,7 +32,9 @@ from .dates import due_date_table, first_due_month, resolve_due_day
 METHODS = ("annuity", "equal_principal", "flat_fee")
 RESIDUES = ("last", "first")
 MAX_TERM = 120
-INPUT_COLUMNS = ("contract_no", "principal", "term", "method", "rate", "pickup_date", "first_due_date", "due_day")
+INPUT_COLUMNS = (
+    "contract_no", "principal", "term", "method", "rate", "pickup_date", "first_due_date", "due_day",
+)
 OUTPUT_COLUMNS = ("contract_no", "period", "due_date", "principal", "interest", "fee", "payment", "balance")
 MONEY_COLUMNS = ("principal", "interest", "fee", "payment", "balance")
 DUE_DATE_UNIT = "us"  # what pandas 3 gives for parsed dates, so joins and comparisons agree
@@ -56,7 +58,8 @@ class ScheduleInputError(ValueError):
             by_reason.setdefault(reason, []).append(str(contract))
         parts = []
         for reason, contracts in by_reason.items():
-            shown = ", ".join(contracts[:20]) + (f" and {len(contracts) - 20} more" if len(contracts) > 20 else "")
+            more = f" and {len(contracts) - 20} more" if len(contracts) > 20 else ""
+            shown = ", ".join(contracts[:20]) + more
             parts.append(f"{reason}: {shown}")
         super().__init__(f"cannot compute a schedule for {len(problems)} loan(s) – " + "; ".join(parts))
 
@@ -86,7 +89,8 @@ def annuity_payment(principal: Any, rate: Any, term: Any) -> np.ndarray:
     loans in ten thousand; elsewhere the float rounds exactly as the rational does.
     """
     principal_a, rate_a, term_a = np.broadcast_arrays(
-        np.asarray(principal, dtype=np.int64), np.asarray(rate, dtype=np.int64), np.asarray(term, dtype=np.int64)
+        np.asarray(principal, dtype=np.int64), np.asarray(rate, dtype=np.int64),
+        np.asarray(term, dtype=np.int64),
     )
     shape = principal_a.shape
     principal_a, rate_a, term_a = principal_a.ravel(), rate_a.ravel(), term_a.ravel()
@@ -180,8 +184,10 @@ def _prepare(loans: pd.DataFrame) -> _Loans:
          "amount × rate is too large to compute exactly"),
     ]
     text = pd.Series(contract, dtype=object)
-    checks.append((np.asarray(text.duplicated(keep=False) & text.notna()), "contract number appears twice (合同编号重复)"))
-    problems = list(dict.fromkeys((contract[i], reason) for bad, reason in checks for i in np.flatnonzero(bad)))
+    twice = np.asarray(text.duplicated(keep=False) & text.notna())
+    checks.append((twice, "contract number appears twice (合同编号重复)"))
+    found = ((contract[i], reason) for bad, reason in checks for i in np.flatnonzero(bad))
+    problems = list(dict.fromkeys(found))
     if problems:
         raise ScheduleInputError(problems)
 
