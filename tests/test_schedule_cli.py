@@ -130,3 +130,11 @@ def test_bad_ledger_cells_are_all_reported_and_nothing_is_written(tmp_path):
     assert "Traceback" not in result.output
     assert sha256(ledger) == before
     assert not out.exists()
+
+
+def test_terms_that_give_no_schedule_are_a_usage_error():
+    # 1.00 yuan over 120 months: round(100/120) = 1 fen a month would overshoot, the last part negative
+    result = invoke("compute-schedule", "--principal", "1", "--rate", "5%", "--term", "120",
+                    "--method", "flat_fee", "--pickup", "2026-01-01")
+    assert result.exit_code == 2
+    assert "no valid schedule" in result.stderr and "Traceback" not in result.output

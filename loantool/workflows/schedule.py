@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..config import Settings
 from ..core.loans import schedule_inputs
-from ..core.schedule import build_schedules
+from ..core.schedule import ScheduleInputError, build_schedules
 from ..errors import CellProblem, InputError, UsageError
 from ..money import MoneyError, fen_to_str, parse_rate, rate_to_str, to_fen
 from ..schema import LOANS, METHODS, code_lookup
@@ -103,7 +103,12 @@ def calculator(*, principal: str, rate: str, term: int, method: str, pickup: dt.
         "due_day": pd.array([due_day], dtype="Int64"),
         "excel_row": [None],
     })
-    installments = build_schedules(loans, residue=settings.schedule.residue)
+    try:
+        installments = build_schedules(loans, residue=settings.schedule.residue)
+    except ScheduleInputError as exc:
+        reasons = "; ".join(reason for _contract, reason in exc.problems)
+        raise UsageError(f"these terms give no valid schedule: {reasons}.",
+                         "Check --principal, --rate and --term.") from None
     return ScheduleResult(loans=loans[LOAN_INFO], installments=installments)
 
 
@@ -145,7 +150,18 @@ def schedules_for(ledger: Any, loans: pd.DataFrame, settings: Settings) -> Sched
              for label, key, value, reason in problems],
             "Correct these cells in the ledger and run again.",
         )
-    installments = build_schedules(terms, residue=settings.schedule.residue) if len(terms) else _empty()
+    try:
+        installments = build_schedules(terms, residue=settings.schedule.residue) if len(terms) else _empty()
+    except ScheduleInputError as exc:
+        read = ledger.loans
+        rows = dict(zip(loans["contract_no"], loans["excel_row"], strict=False))
+        raise InputError(
+            f"cannot compute schedules: {len(exc.problems)} loan(s) in {read.path.name} give no valid schedule.",
+            [CellProblem(str(read.path), read.sheet, int(rows[contract]) if contract in rows else None,
+                         read.headers.get("contract_no", "合同编号"), contract, reason, "schedule-input")
+             for contract, reason in exc.problems],
+            "Correct these loans' terms in the ledger and run again.",
+        ) from None
     info = loans.assign(method=terms["method"], rate=terms["rate"], term=terms["term"], due_day=terms["due_day"])
     for column in LOAN_INFO:
         if column not in info:
