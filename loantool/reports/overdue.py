@@ -13,6 +13,7 @@ from ..money import fen_to_display
 from ..schema import GRADES, label
 from .excel import Column, ReportBook, ReportSheet, write_book
 
+YUAN_WIDTH = 14  # up to 9,999,999.99; a fixed width also spares the writer measuring every amount
 LIMITATION_LABELS = {"expired": "已届满", "expiring": "即将届满"}
 GRADE_LABELS = {code: label(GRADES, code) for code in GRADES}
 ESCALATE_NOTE = "标色行需升级处理（连三累六或逾期超过 {days} 天）：通知经销商、保险（保证）方，转法务。"
@@ -56,11 +57,12 @@ def call_list_sheet(report: Any) -> ReportSheet:
     columns = [
         Column("seq", "序号", "int", 6), *CONTACT, Column("dealer", "经销商"),
         Column("missed_list", "逾期应还日", "text", 26), Column("overdue_periods", "逾期期数", "int", 8),
-        Column("overdue_amount", "逾期金额", "yuan"), Column("dpd", "逾期天数", "int", 8),
+        Column("overdue_amount", "逾期金额", "yuan", YUAN_WIDTH), Column("dpd", "逾期天数", "int", 8),
         Column("bucket", "账龄", "text", 6), Column("class_label", "五级分类", "text", 8),
         Column("consecutive_late", "连续逾期", "int", 8), Column("cumulative_late", "累计逾期", "int", 8),
-        Column("penalty", "罚息", "yuan"), Column("unrecovered_advances", "未收回垫款", "yuan"),
-        Column("outstanding_principal", "剩余本金", "yuan"), *GUARANTOR,
+        Column("penalty", "罚息", "yuan", YUAN_WIDTH),
+        Column("unrecovered_advances", "未收回垫款", "yuan", YUAN_WIDTH),
+        Column("outstanding_principal", "剩余本金", "yuan", YUAN_WIDTH), *GUARANTOR,
         Column("suggested_action", "建议措施", "text", 36), Column("notes", "催收记录", "text", 30),
     ]
     return ReportSheet(
@@ -75,7 +77,7 @@ def sms_sheet(report: Any) -> ReportSheet:
     rows = report.sms
     days = report.arrears.rules.sms_days_before
     columns = [*CONTACT, Column("due_date", "应还日", "date", 12), Column("period", "期次", "int", 6),
-               Column("unpaid", "本期应还", "yuan"), Column("card_last4", "卡号尾号", "id", 9),
+               Column("unpaid", "本期应还", "yuan", YUAN_WIDTH), Column("card_last4", "卡号尾号", "id", 9),
                Column("message", "短信内容", "text", 60)]
     return ReportSheet("短信提醒", f"短信提醒（{days} 天内到期未还）", columns, rows,
                        totals={"customer_name": _count(rows, "条"), **_sum(rows, "unpaid")}, landscape=True)
@@ -161,8 +163,8 @@ def lian_sheet(report: Any) -> ReportSheet:
     window = report.arrears.rules.lookback_months
     columns = [*CONTACT, Column("dealer", "经销商"), Column("consecutive_late", "连续逾期期数", "int", 10),
                Column("cumulative_late", "累计逾期期数", "int", 10), Column("overdue_periods", "当前逾期期数", "int", 10),
-               Column("dpd", "逾期天数", "int", 8), Column("overdue_amount", "逾期金额", "yuan"),
-               Column("outstanding_principal", "剩余本金", "yuan"),
+               Column("dpd", "逾期天数", "int", 8), Column("overdue_amount", "逾期金额", "yuan", YUAN_WIDTH),
+               Column("outstanding_principal", "剩余本金", "yuan", YUAN_WIDTH),
                Column("late_list", f"近 {window} 个月逾期的应还日", "text", 40), *GUARANTOR]
     return ReportSheet(
         "连三累六", f"连三累六（近 {window} 个月连续逾期 ≥3 期或累计 ≥6 期）", columns, rows,
@@ -174,8 +176,9 @@ def maturity_sheet(report: Any) -> ReportSheet:
     rows = report.maturity
     days = report.arrears.rules.maturity_notice_days
     columns = [*RECIPIENT, Column("final_due_date", "末期应还日", "date", 12),
-               Column("open_installments", "未结清期数", "int", 10), Column("overdue_amount", "逾期金额", "yuan"),
-               Column("outstanding_principal", "剩余本金", "yuan")]
+               Column("open_installments", "未结清期数", "int", 10),
+               Column("overdue_amount", "逾期金额", "yuan", YUAN_WIDTH),
+               Column("outstanding_principal", "剩余本金", "yuan", YUAN_WIDTH)]
     return ReportSheet("到期提示", f"到期提示（{days} 天内末期到期，通知借款人及保证人）", columns, rows,
                        totals={"recipient_name": _count(rows, "份")}, highlight=list(rows["dpd"] > 0))
 
@@ -183,7 +186,8 @@ def maturity_sheet(report: Any) -> ReportSheet:
 def quarterly_sheet(report: Any) -> ReportSheet:
     rows = report.quarterly_notices
     columns = [*RECIPIENT, Column("dpd", "逾期天数", "int", 8), Column("overdue_periods", "逾期期数", "int", 8),
-               Column("overdue_amount", "逾期金额", "yuan"), Column("penalty", "罚息", "yuan"),
+               Column("overdue_amount", "逾期金额", "yuan", YUAN_WIDTH),
+               Column("penalty", "罚息", "yuan", YUAN_WIDTH),
                Column("last_notice_signed", "上次签收日期", "date", 12),
                Column("limitation_expiry", "诉讼时效届满日", "date", 14), Column("signed", "签收（签名/日期）", "text", 20)]
     notes = ["本季度尚未取得签收的逾期贷款；签收后把日期填入台账 最近催收签收日期（诉讼时效自签收之日重新计算）。"]
@@ -212,8 +216,8 @@ def limitation_sheet(report: Any) -> ReportSheet:
     columns = [*CONTACT, *GUARANTOR, Column("final_due_date", "末期应还日", "date", 12),
                Column("last_notice_signed", "最近催收签收日期", "date", 14),
                Column("limitation_expiry", "时效届满日", "date", 12), Column("days_left", "剩余天数", "int", 8),
-               Column("status_label", "状态", "text", 8), Column("overdue_amount", "逾期金额", "yuan"),
-               Column("outstanding_principal", "剩余本金", "yuan")]
+               Column("status_label", "状态", "text", 8), Column("overdue_amount", "逾期金额", "yuan", YUAN_WIDTH),
+               Column("outstanding_principal", "剩余本金", "yuan", YUAN_WIDTH)]
     notes = [f"时效 {rules.limitation_years} 年，自末期应还日与最近催收签收日中较晚者起算；列出已届满及 "
              f"{rules.limitation_warn_days} 天内届满的逾期贷款。请尽快取得签收或起诉。"]
     return ReportSheet("诉讼时效", "诉讼时效预警", columns, rows,
@@ -230,10 +234,19 @@ def warnings_sheet(report: Any) -> ReportSheet:
     return ReportSheet("数据提示", "台账数据提示（请核对，未自动更正）", columns, rows, landscape=True)
 
 
+def _only_shown(sheet: ReportSheet) -> ReportSheet:
+    """Keep only the columns the sheet shows: the writer turns every column of every row into Python
+    objects, and the report frames carry some sixty."""
+    if isinstance(sheet.rows, pd.DataFrame):
+        sheet.rows = sheet.rows[[c.key for c in sheet.columns]]
+    return sheet
+
+
 def build_book(report: Any, company: str) -> ReportBook:
     sheets = [call_list_sheet(report), sms_sheet(report), aging_sheet(report), lian_sheet(report),
               maturity_sheet(report), quarterly_sheet(report), inspection_sheet(report),
               limitation_sheet(report)]
+    sheets = [_only_shown(sheet) for sheet in sheets]
     if report.warnings:
         sheets.append(warnings_sheet(report))
     header = f"台账：{Path(report.ledger_path).name}"

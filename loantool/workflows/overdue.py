@@ -212,7 +212,8 @@ def per_recipient(frame: pd.DataFrame) -> pd.DataFrame:
 def _unknown_payment_warnings(result: ArrearsResult, ledger: Ledger) -> list[CellProblem]:
     read = ledger.payments
     return [read.problem(label, "contract_no", contract,
-                         "no loan in the ledger has this 合同编号; the payment was not counted for anyone",
+                         "no loan in the ledger has this 合同编号, so the payment counts for no one; correct "
+                         "the 合同编号 or add the loan to 贷款台账",
                          "unknown-contract")
             for label, contract in zip(_labels(result.unknown_payments, read.frame),
                                        result.unknown_payments["contract_no"], strict=True)]
