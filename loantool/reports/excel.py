@@ -169,7 +169,7 @@ def write_sheet(workbook: Any, formats: _Formats, book: ReportBook, sheet: Repor
             value = record.get(column.key)
             cell_format = (formats.hot if hot else formats.cells)[column.kind]
             _write_value(ws, r, col, column, value, cell_format)
-            if i % sample_every == 0:
+            if i % sample_every == 0 and column.width is None:  # a fixed width needs no measuring
                 widths[col] = max(widths[col], display_width(_cell_text(column, value)) + 2)
     last = header_row + len(records)
     if sheet.totals is not None:
