@@ -252,7 +252,7 @@ def test_workbook_sheets_and_key_cells(desk):
     assert ht004["逾期应还日"] == "2026-08-15、2026-09-15、2026-10-15、2026-11-15"
     assert (ht004["手机号"], ht004["经销商"], ht004["保证人"], ht004["保证人电话"]) == (
         "13800000004", "乙车行", "周九", "13900000009")
-    assert "升级" in ht004["建议措施"] and ht004["催收记录"] == ""
+    assert ht004["建议措施"] == "每日电话；本季度书面通知；升级（经销商/保险/法务）" and ht004["催收记录"] == ""
     assert header[-1] == "催收记录"
 
     header, body = sheet_rows(report, "短信提醒")
@@ -304,6 +304,34 @@ def test_rerun_on_a_copy_gives_the_same_document(desk, tmp_path):
     for doc in (first, second):
         doc.pop("report"), doc.pop("ledger")
     assert first == second
+
+
+def test_no_payments_sheet_means_nothing_was_paid(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    ledger = build_ledger(tmp_path / "ledger.xlsx", payments=[])
+    wb = openpyxl.load_workbook(ledger)
+    del wb["还款记录"]
+    wb.save(ledger)
+    result = invoke("--ledger", ledger, "--as-of", AS_OF, "--json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    # HT001: Feb 15 … Nov 15 all unpaid, DPD from Feb 15 = 288 (可疑), 10 × 1,060.00 overdue
+    first = doc["loans"][0]
+    assert (first["dpd"], first["classification"], first["overdue_periods"], first["overdue_amount"]) == (
+        288, "doubtful", 10, "10600.00")
+    assert doc["summary"]["loans_in_arrears"] == 7 and doc["summary"]["npl_ratio"] == "100.00%"
+
+
+def test_only_settled_loans_gives_an_empty_report(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    settled = [(*loan[:11], "结清", D(2026, 6, 1), *loan[13:]) for loan in LOANS]
+    ledger = build_ledger(tmp_path / "ledger.xlsx", loans=settled)
+    result = invoke("--ledger", ledger, "--as-of", AS_OF, "--json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["loans"] == [] and doc["call_list"] == [] and doc["summary"]["npl_ratio"] == "0.00%"
+    report = tmp_path / "reports" / "逾期催收日报_20261130.xlsx"
+    assert column(*sheet_rows(report, "催收名单"), "合同编号") == []
 
 
 # ------------------------------------------------------------------------------------------------ bad input

@@ -14,6 +14,8 @@ from ..schema import GRADES, label
 from .excel import Column, ReportBook, ReportSheet, write_book
 
 YUAN_WIDTH = 14  # up to 9,999,999.99; a fixed width also spares the writer measuring every amount
+# the call list's 建议措施, short enough to print (the note above the table spells out 升级)
+CALL_ACTIONS = {"call_daily": "每日电话", "written_notice": "本季度书面通知", "escalate": "升级（经销商/保险/法务）"}
 LIMITATION_LABELS = {"expired": "已届满", "expiring": "即将届满"}
 GRADE_LABELS = {code: label(GRADES, code) for code in GRADES}
 ESCALATE_NOTE = "标色行需升级处理（连三累六或逾期超过 {days} 天）：通知经销商、保险（保证）方，转法务。"
@@ -37,6 +39,9 @@ def _label_columns(frame: pd.DataFrame) -> pd.DataFrame:
         out["missed_list"] = out["missed_due_dates"].str.replace(";", "、", regex=False)
     if "late_due_dates" in out:
         out["late_list"] = out["late_due_dates"].str.replace(";", "、", regex=False)
+    if "actions" in out:
+        out["call_actions"] = ["；".join(CALL_ACTIONS[a] for a in codes.split(";") if a in CALL_ACTIONS)
+                               for codes in out["actions"]]
     if "inspection_reason" in out:
         out["reason_label"] = out["inspection_reason"].map(INSPECTION_REASONS)
     if "limitation_status" in out:
@@ -63,7 +68,7 @@ def call_list_sheet(report: Any) -> ReportSheet:
         Column("penalty", "罚息", "yuan", YUAN_WIDTH),
         Column("unrecovered_advances", "未收回垫款", "yuan", YUAN_WIDTH),
         Column("outstanding_principal", "剩余本金", "yuan", YUAN_WIDTH), *GUARANTOR,
-        Column("suggested_action", "建议措施", "text", 36), Column("notes", "催收记录", "text", 30),
+        Column("call_actions", "建议措施", "text", 34), Column("notes", "催收记录", "text", 30),
     ]
     return ReportSheet(
         "催收名单", "催收名单（逾期客户，按逾期天数从长到短）", columns, rows,
