@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..config import CLASSIFICATION_PRESETS, ActionSettings, ArrearsSettings
+from ..config import ActionSettings, ArrearsSettings
 from ..money import RATE_SCALE, div_round_half_up_array
 from . import classify
 from .allocation import (
@@ -48,23 +48,27 @@ LOAN_STATUSES = ("active", "settled", "written_off")
 _NEVER = np.iinfo(np.int64).max
 
 
+_ARREARS, _ACTIONS = ArrearsSettings(), ActionSettings()
+
+
 @dataclass(frozen=True)
 class Rules:
     """The settable rules of DOMAIN.md with their defaults (money in fen, the daily penalty rate in
     1e-8 units: 0.05 % = 50_000). Build from loantool.toml with :meth:`from_settings`."""
 
-    grace_days: int = 0
-    tolerance_fen: int = 0
-    lookback_months: int = 24
-    bucket_bounds: tuple[int, ...] = classify.DEFAULT_BUCKET_BOUNDS
-    class_bounds: tuple[int, ...] = CLASSIFICATION_PRESETS["2023"]
-    penalty_rate_units: int = 50_000
-    sms_days_before: int = 3
-    maturity_notice_days: int = 30
-    escalate_dpd: int = 90
-    limitation_years: int = 3
-    limitation_warn_days: int = 90
-    inspection_months: dict[str, int] = field(default_factory=lambda: {"good": 3, "fair": 1, "poor": 0})
+    # the defaults are config.py's (DOMAIN.md's), never restated here
+    grace_days: int = _ARREARS.grace_days
+    tolerance_fen: int = _ARREARS.tolerance_fen
+    lookback_months: int = _ARREARS.lookback_months
+    bucket_bounds: tuple[int, ...] = tuple(_ARREARS.bucket_bounds)
+    class_bounds: tuple[int, ...] = _ARREARS.class_bounds
+    penalty_rate_units: int = _ARREARS.penalty_rate_units
+    sms_days_before: int = _ACTIONS.sms_days_before
+    maturity_notice_days: int = _ACTIONS.maturity_notice_days
+    escalate_dpd: int = _ACTIONS.escalate_dpd
+    limitation_years: int = _ACTIONS.limitation_years
+    limitation_warn_days: int = _ACTIONS.limitation_warn_days
+    inspection_months: dict[str, int] = field(default_factory=lambda: dict(_ACTIONS.inspection_months))
 
     def __post_init__(self) -> None:
         for name in ("grace_days", "tolerance_fen", "lookback_months", "penalty_rate_units",
@@ -145,7 +149,7 @@ def _active_loans(loans: pd.DataFrame) -> pd.DataFrame:
     return loans[status.isna() | (status == "active")].reset_index(drop=True)
 
 
-def _penalty(unpaid: np.ndarray, days: np.ndarray, rate_units: int) -> np.ndarray:
+def penalty_fen(unpaid: np.ndarray, days: np.ndarray, rate_units: int) -> np.ndarray:
     """round(unpaid × rate × days), exact half up; Python integers if int64 could overflow."""
     if len(unpaid) == 0 or rate_units == 0:
         return np.zeros(len(unpaid), dtype=np.int64)
@@ -203,7 +207,7 @@ def assess_portfolio(loans: pd.DataFrame, installments: pd.DataFrame, payments: 
     late = overdue | (past_deadline & ~paid_in_time)
     window_start = int(add_months(np.array([today]), -rules.lookback_months)[0])
     in_window = (due > window_start) & (due <= today)
-    penalty = np.where(overdue, _penalty(np.where(overdue, unpaid, 0), np.maximum(today - due, 0),
+    penalty = np.where(overdue, penalty_fen(np.where(overdue, unpaid, 0), np.maximum(today - due, 0),
                                          rules.penalty_rate_units), 0)
     sms_due = (due >= today) & (due <= today + rules.sms_days_before) & ~cleared
     inst["overdue"] = overdue

@@ -15,11 +15,11 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from ..config import CLASSIFICATION_PRESETS
+from ..config import CLASSIFICATION_PRESETS, ArrearsSettings
 from ..money import fen_to_str, round_fraction
 from .allocation import NAT_DAY, add_months
 
-DEFAULT_BUCKET_BOUNDS = (30, 60, 90, 120, 150, 180)
+DEFAULT_BUCKET_BOUNDS = tuple(ArrearsSettings().bucket_bounds)  # config.py holds the default
 BUCKETS = ("M0", "M1", "M2", "M3", "M4", "M5", "M6", "M7+")
 CLASSES = ("normal", "special_mention", "substandard", "doubtful", "loss")
 CLASS_LABELS = {"normal": "正常", "special_mention": "关注", "substandard": "次级", "doubtful": "可疑",

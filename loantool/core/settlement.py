@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..config import Settings
+from ..config import ArrearsSettings, Settings, SettlementSettings
 from ..money import RATE_SCALE, div_round_half_up_array, parse_rate, to_fen
 from .allocation import (
     NAT_DAY,
@@ -57,7 +57,7 @@ from .allocation import (
     segment_reduce,
     segment_sum,
 )
-from .arrears import _penalty  # the overdue-report's penalty arithmetic, shared so the numbers agree
+from .arrears import penalty_fen  # the overdue-report's penalty arithmetic, shared so the numbers agree
 
 STYLES = ("card", "loan")
 CURRENT_PERIOD_SETTINGS = ("full", "accrued", "none")
@@ -68,19 +68,22 @@ AMOUNT_COLUMNS = ("due_amount", "penalty", "remaining_principal", "current_inter
 _NEVER = np.iinfo(np.int64).max
 
 
+_SETTLEMENT, _ARREARS = SettlementSettings(), ArrearsSettings()
+
+
 @dataclass(frozen=True)
 class SettlementRules:
     """The settable rules (loantool.toml [settlement] and the penalty rules of [arrears])."""
 
-    style: dict[str, str] = field(
-        default_factory=lambda: {"flat_fee": "card", "annuity": "loan", "equal_principal": "loan"})
-    current_period: str = "full"
-    fee_rate_units: int = 0  # 1e-8 units (money.RATE_SCALE)
-    fee_to: str = "company"
+    # the defaults are config.py's (DOMAIN.md's), never restated here
+    style: dict[str, str] = field(default_factory=lambda: dict(_SETTLEMENT.style))
+    current_period: str = _SETTLEMENT.current_period
+    fee_rate_units: int = parse_rate(_SETTLEMENT.fee_rate)  # 1e-8 units (money.RATE_SCALE)
+    fee_to: str = _SETTLEMENT.fee_to
     fixed_fees: tuple[tuple[str, int], ...] = ()  # (name, fen), in the config's order
-    grace_days: int = 0
-    tolerance_fen: int = 0
-    penalty_rate_units: int = 50_000  # 0.05 % a day
+    grace_days: int = _ARREARS.grace_days
+    tolerance_fen: int = _ARREARS.tolerance_fen
+    penalty_rate_units: int = _ARREARS.penalty_rate_units  # 0.05 % a day
 
     def __post_init__(self) -> None:
         if self.current_period not in CURRENT_PERIOD_SETTINGS:
@@ -198,7 +201,7 @@ def quote_settlements(loans: pd.DataFrame, installments: pd.DataFrame, payments:
     future = ~is_due
     overdue = (due + rules.grace_days < day) & (unpaid > rules.tolerance_fen)
     penalty_days = np.where(overdue, day - due, 0)
-    penalty = _penalty(np.where(overdue, unpaid, 0), penalty_days, rules.penalty_rate_units)
+    penalty = penalty_fen(np.where(overdue, unpaid, 0), penalty_days, rules.penalty_rate_units)
 
     # the current period: the first installment due after D, and the days it has run
     row = np.arange(len(inst), dtype=np.int64)

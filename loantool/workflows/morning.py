@@ -10,7 +10,6 @@ stay where they are unless ``morning.archive_dir`` is set.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import shutil
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LoantoolError
-from ..ledger.transaction import JOURNAL, STATE_DIR, ledger_transaction
+from ..ledger.transaction import JOURNAL, STATE_DIR, ledger_transaction, sha256_file
 from ..money import fen_to_str
 
 STEP_LABELS = {"import": "导入放款单 import slips", "reconcile": "银行对账 reconcile", "overdue": "逾期日报 overdue report"}
@@ -99,14 +98,6 @@ class MorningResult:
         if reports:
             lines.append("reports: " + "; ".join(reports))
         return lines
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def processed_hashes(ledger_path: Path) -> set[str]:
