@@ -593,3 +593,22 @@ def test_any_text_reads_back_exactly(tmp_path_factory, text: str) -> None:
     result = patch_xlsx(src, out, [SheetEdits("S", updates={(2, 1): text}, appends=[{1: text}])])
     assert grid(out, "S")[1][0] == text == grid(out, "S")[3][0]
     verify_patch(src, out, result)
+
+
+def test_the_style_search_looks_a_bounded_way_up(tmp_path: Path) -> None:
+    # A yuan-styled B2, then STYLE_SEARCH_ROWS + 5 rows with no B cell: a new row is too far below B2 to
+    # copy it (and the search does not walk a 400,000-row sheet); a row near a styled cell still copies it.
+    from loantool.ledger.sheet_xml import STYLE_SEARCH_ROWS
+
+    far = STYLE_SEARCH_ROWS + 5
+    rows = '<row r="1"><c r="A1" t="inlineStr"><is><t>合同编号</t></is></c></row>'
+    rows += f'<row r="2"><c r="A2" t="inlineStr"><is><t>HT1</t></is></c><c r="B2" s="{YUAN}"><v>1</v></c></row>'
+    rows += "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(3, 3 + far))
+    src = build(tmp_path / "far.xlsx", [("贷款台账", sheet_xml(rows, dimension=f"A1:B{2 + far}"))])
+    out = tmp_path / "out.xlsx"
+    patch_xlsx(src, out, [SheetEdits("贷款台账", appends=[{1: "HT9", 2: Decimal("2")}], header_row=1)])
+    assert f'<c r="B{3 + far}"><v>2</v></c>' in part(out, "xl/worksheets/sheet1.xml")
+    near = build(tmp_path / "near.xlsx", [("贷款台账", sheet_xml(rows[: rows.index('<row r="50">')],
+                                                                  dimension="A1:B49"))])
+    patch_xlsx(near, out, [SheetEdits("贷款台账", appends=[{1: "HT9", 2: Decimal("2")}], header_row=1)])
+    assert f'<c r="B50" s="{YUAN}"><v>2</v></c>' in part(out, "xl/worksheets/sheet1.xml")

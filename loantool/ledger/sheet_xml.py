@@ -32,6 +32,7 @@ from .xlsx_cells import (
 )
 
 _ROOT = re.compile(r"<(?:(\w+):)?(worksheet|chartsheet|dialogsheet|macrosheet)[\s/>]")
+STYLE_SEARCH_ROWS = 1000  # how far up a new cell looks for a styled cell in its column
 _R_ATTR = re.compile(r"""\sr\s*=\s*["']([^"']*)["']""")
 _S_ATTR = re.compile(r"""\ss\s*=\s*["'](\d+)["']""")
 _T_ATTR = re.compile(r"""\st\s*=\s*["'](\w+)["']""")
@@ -198,7 +199,8 @@ class SheetXml:
         return 0
 
     def style_above(self, row: int, col: int, stop_row: int = 0) -> tuple[int, int] | None:
-        """(row, s) of the nearest cell above (row, col) that has an s=, in the original sheet.
+        """(row, s) of the nearest cell above (row, col) that has an s=, in the original sheet, looking
+        at most ``STYLE_SEARCH_ROWS`` rows up.
 
         Rows at or above ``stop_row`` (the header) are never a source. Callers ask in ascending row
         order per column, so each column's rows are walked once however many cells ask.
@@ -208,7 +210,10 @@ class SheetXml:
         lowest = max(memo[0] - 1, stop_row) if use_memo else stop_row
         found: tuple[int, int] | None = None
         i = bisect_left(self.row_nums, row) - 1
-        while found is None and i >= 0 and self.row_nums[i] > lowest:
+        # A column with no styled cell near the end (a 备注 column nobody formatted) would otherwise be
+        # walked to the top of a 400,000-row sheet; a style that far up is no neighbour to copy anyway.
+        floor = i - STYLE_SEARCH_ROWS
+        while found is None and i >= 0 and i > floor and self.row_nums[i] > lowest:
             for cell_col, _, _, attrs, _ in self._cells(i):
                 if cell_col == col:
                     style = _S_ATTR.search(attrs)
