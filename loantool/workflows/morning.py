@@ -14,6 +14,7 @@ import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -77,13 +78,13 @@ class MorningResult:
         rec = self.step("reconcile")
         for period in rec.detail.get("periods", []):
             lines.append(f"银行对账 {period['period']}: {period['statements']} statement(s), expected "
-                         f"{period['expected']}, received {period['received']}, 垫款 {period['advance_count']} "
-                         f"loan(s) {period['advance_sum']}, posted {period['payments_posted']} payment(s); "
-                         f"digest {period['digest'][:16]}…")
+                         f"{_show(period['expected'])}, received {_show(period['received'])}, 垫款 "
+                         f"{period['advance_count']} loan(s) {_show(period['advance_sum'])}, posted "
+                         f"{period['payments_posted']} payment(s); digest {period['digest'][:16]}…")
         ovd = self.step("overdue")
         if ovd.status == "ok":
             lines.append(f"逾期: {ovd.detail['in_arrears']} of {ovd.detail['active_loans']} active loan(s) in "
-                         f"arrears, overdue {ovd.detail['overdue_amount']}, NPL ratio {ovd.detail['npl_ratio']}")
+                         f"arrears, overdue {_show(ovd.detail['overdue_amount'])}, NPL ratio {ovd.detail['npl_ratio']}")
         for step in self.steps:
             if step.status == "nothing":
                 lines.append(f"{STEP_LABELS[step.name]}: no new files")
@@ -92,12 +93,18 @@ class MorningResult:
                              "this step)")
         if self.skipped_files:
             lines.append(f"already processed, skipped: {', '.join(p.name for p in self.skipped_files)}")
-        reports = [p["report"] for p in rec.detail.get("periods", [])]
+        reports = [imp.detail["report"]] if imp.status == "ok" else []
+        reports += [p["report"] for p in rec.detail.get("periods", [])]
         if ovd.status == "ok":
             reports.append(ovd.detail["report"])
         if reports:
             lines.append("reports: " + "; ".join(reports))
         return lines
+
+
+def _show(amount: str) -> str:
+    """ "1234.50" → "1,234.50" for people (the JSON keeps the plain form)."""
+    return f"{Decimal(amount):,.2f}"
 
 
 def processed_hashes(ledger_path: Path) -> set[str]:
@@ -185,11 +192,13 @@ def morning(run: Any, *, progress: Callable[[str], None] = lambda _name: None) -
         step.status = "nothing"
     else:
         def do_import() -> dict[str, Any]:
-            imported = import_disbursements(settings, ledger_path, slips, as_of=run.as_of,
+            report = settings.resolve(settings.morning.reports_dir) / f"放款单导入_{run.as_of:%Y%m%d}.xlsx"
+            imported = import_disbursements(settings, ledger_path, slips, as_of=run.as_of, out=report,
                                             arguments=["morning", *map(str, slips)])
             return {"matched": len(imported.matches), "updated": len(imported.updated_contracts),
                     "cells_changed": len(imported.changes), "conflicts": len(imported.conflicts),
-                    "unmatched": len(imported.unmatched), "discrepancies": len(imported.discrepancies)}
+                    "unmatched": len(imported.unmatched), "discrepancies": len(imported.discrepancies),
+                    "report": str(imported.report_path)}
 
         _run_step(step, do_import)
 
