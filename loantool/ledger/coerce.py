@@ -3,7 +3,8 @@
 A column is factorized first (:class:`Column`: integer codes into its distinct values), each distinct
 value is coerced once, and the result is spread back over the rows with numpy. A payments sheet of
 400,000 rows holds a few hundred dates, a few thousand amounts and three payment types, so the Python
-work is per distinct value, not per cell.
+work is per distinct value, not per cell. A column whose values are all different (流水号) is not
+hashed at all: its "distinct values" are its cells.
 
 Identifiers stay text. A card or ID number that reached the file as a number has already lost its last
 digits (a spreadsheet keeps 15 significant digits): that is an error, never "repaired".
@@ -70,11 +71,28 @@ class _Flag:
 
 _TYPE_OF = np.frompyfunc(type, 1, 1)
 _IS_SPACE = np.frompyfunc(str.isspace, 1, 1)
+_DISTINCT_MIN_ROWS = 20_000  # below this, hashing a column costs next to nothing
+_DISTINCT_SAMPLE = 1_000
+
+
+def types_of(values: np.ndarray) -> np.ndarray:
+    """``type`` of each value of an object array (one pass in C when all share one type)."""
+    if not len(values):
+        return np.empty(0, dtype=object)
+    kinds = set(map(type, values.tolist()))
+    if len(kinds) == 1:
+        return np.full(len(values), kinds.pop(), dtype=object)
+    return _TYPE_OF(values)
 
 
 @dataclass
 class Column:
-    """The cells of one column as ``codes`` (−1 = empty cell) into ``uniques``."""
+    """The cells of one column as ``codes`` (−1 = empty cell) into ``uniques``.
+
+    ``uniques`` are the column's distinct values – or, for a long column whose values look all
+    different (a sample of them has no repeat: 流水号), simply its cells, as hashing them would buy
+    nothing. Every step works per entry of ``uniques`` and spreads the result over the rows, so both
+    forms give the same results."""
 
     codes: np.ndarray
     uniques: np.ndarray
@@ -88,6 +106,8 @@ class Column:
         else:
             cells = np.empty(len(values), dtype=object)
             cells[:] = list(values)
+        if _looks_distinct(cells):
+            return cls._of_cells(cells)
         codes, uniques = pd.factorize(cells, use_na_sentinel=True)
         if _may_hide_flags(uniques):
             # TRUE may have merged with 1 (and FALSE with 0): factorize again with the flags kept apart
@@ -100,6 +120,16 @@ class Column:
         plain = np.empty(len(uniques), dtype=object)
         plain[:] = list(uniques)
         return cls(np.asarray(codes, dtype=np.intp), plain)
+
+    @classmethod
+    def _of_cells(cls, cells: np.ndarray) -> Column:
+        """Each cell its own entry; empty cells (None, NaN – what factorize leaves out) are −1."""
+        missing = pd.isna(cells)
+        codes = np.arange(len(cells), dtype=np.intp)
+        codes[missing] = -1
+        uniques = np.array(cells, dtype=object, copy=True)
+        uniques[missing] = ""  # never looked up through a code; blank, so never coerced either
+        return cls(codes, uniques)
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -123,7 +153,7 @@ class Column:
 
     def types(self) -> np.ndarray:
         if self._types is None:
-            self._types = _TYPE_OF(self.uniques) if len(self.uniques) else np.empty(0, dtype=object)
+            self._types = types_of(self.uniques)
         return self._types
 
     def blank_unique(self) -> np.ndarray:
@@ -142,14 +172,30 @@ class Column:
 
     def total_label(self) -> np.ndarray:
         """Rows whose cell starts with a total label (合计, 总计, 人民币合计, 小计)."""
-        flags = np.fromiter(map(is_total_label, self.uniques), dtype=bool, count=len(self.uniques))
+        flags = np.zeros(len(self.uniques), dtype=bool)
+        strings = np.flatnonzero(np.equal(self.types(), str))
+        # a label's first character is one of 人合总小: only values holding one are looked at
+        if len(strings) and _TOTAL_CHARS.search("".join(self.uniques[strings].tolist())):
+            flags[strings] = np.fromiter(map(is_total_label, self.uniques[strings].tolist()), dtype=bool,
+                                         count=len(strings))
         return self.per_row(flags, False)
+
+
+def _looks_distinct(cells: np.ndarray) -> bool:
+    """A long column in which a sample spread over it has no value twice."""
+    if len(cells) < _DISTINCT_MIN_ROWS:
+        return False
+    sample = cells[:: len(cells) // _DISTINCT_SAMPLE].tolist()
+    try:
+        return len(set(sample)) == len(sample)
+    except TypeError:  # an unhashable cell: let factorize say so
+        return False
 
 
 def _may_hide_flags(uniques: np.ndarray) -> bool:
     if not len(uniques):
         return False
-    types = _TYPE_OF(uniques)
+    types = types_of(uniques)
     if np.equal(types, bool).any():
         return True
     numbers = uniques[np.equal(types, float) | np.equal(types, int)]
@@ -166,6 +212,7 @@ def is_blank(value: Any) -> bool:
 
 
 _TOTAL_FIRST = frozenset(word[0] for word in TOTAL_WORDS)
+_TOTAL_CHARS = re.compile(f"[{''.join(sorted(_TOTAL_FIRST))}]")
 
 
 def is_total_label(value: Any) -> bool:
@@ -511,7 +558,11 @@ def _fast_identifier(kind: str, uniques: np.ndarray, types: np.ndarray, todo: np
     index = np.flatnonzero(todo & np.equal(types, str))
     if len(index):
         text = uniques[index]
-        plain = index[_IS_ASCII(text).astype(bool) & _IS_ALNUM(text).astype(bool)]
+        joined = "".join(text.tolist())  # none of them is empty (those are blank, not to do)
+        if joined.isascii() and joined.isalnum():  # then so is every one of them: one pass in C
+            plain = index
+        else:
+            plain = index[_IS_ASCII(text).astype(bool) & _IS_ALNUM(text).astype(bool)]
         results[plain] = _UPPER(uniques[plain]) if kind == "id_no" else uniques[plain]
         done[plain] = True
     return done

@@ -3,17 +3,22 @@
 Every format ends as rows of Python values (``str``, ``float``, ``int``, ``bool``, ``date``,
 ``datetime`` …; an empty cell is ``""`` or ``None``), row 0 being the file's row 1, column 0 its
 column A, so that an Excel row number can always be named in a message. Workbooks (.xlsx .xlsm .xls
-.ods) are read by python-calamine, one sheet at a time and only when asked for. In a CSV the row
-number is the record number (what Excel shows when it opens the file). Nothing here knows about
-headers or columns: that is ``read.py``.
+.ods) are read by python-calamine, one sheet at a time and only when asked for (or, after
+:meth:`Book.prefetch`, parsed ahead in a background thread). In a CSV the row number is the record
+number (what Excel shows when it opens the file). Nothing here knows about headers or columns: that
+is ``read.py``.
 """
 
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from html.parser import HTMLParser
@@ -28,6 +33,26 @@ Rows = list[list[Any]]
 _DELIMITERS = (",", "\t", ";", "|")
 _SAMPLE_LINES = 200
 _SAVE_AS = "Open it in Excel or WPS and save it as .xlsx (or CSV), then try again."
+# Book.prefetch parses sheets in a background thread; False parses every sheet in the caller's thread
+# (benchmarks/bench_overdue.py switches it off to show the single-threaded figure)
+BACKGROUND_PARSE = True
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside the block.
+
+    Converting a sheet makes one list per row; with the collector on, each 700 new lists start a
+    collection that walks the young lists, and the older generations are walked again and again as the
+    rows pile up – half of ``to_python``'s time on a 400,000-row sheet. Rows hold no cycles, so nothing
+    is lost by collecting once afterwards (the collector runs on its own when re-enabled)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def read_source(source: Path | str | BinaryIO | bytes, name: str | None = None
@@ -67,6 +92,8 @@ class Book:
     _rows: dict[str | None, Rows] = field(default_factory=dict)
     _workbook: Any = None
     _sheets: dict[str, Any] = field(default_factory=dict)
+    _data: bytes | None = None  # a workbook's bytes, for the background thread's own workbook object
+    _pending: dict[str, Future[Any]] = field(default_factory=dict)  # sheets being parsed in the background
 
     def head(self, sheet: str | None, nrows: int) -> Rows:
         """The first ``nrows`` rows of a sheet (without converting the rest of a big sheet)."""
@@ -80,16 +107,55 @@ class Book:
     def rows(self, sheet: str | None) -> Rows:
         if sheet not in self._rows:
             calamine_sheet = self._calamine_sheet(sheet)
-            rows = [] if calamine_sheet is None else calamine_sheet.to_python(skip_empty_area=False)
+            with gc_paused():
+                rows = [] if calamine_sheet is None else calamine_sheet.to_python(skip_empty_area=False)
             self._rows[sheet] = rows
         return self._rows[sheet]
+
+    def prefetch(self, sheets: Sequence[str]) -> None:
+        """Start parsing these workbook sheets, in this order, in one background thread.
+
+        python-calamine releases the GIL while it parses a sheet's XML (most of the cost of a big
+        sheet), so the caller can work on another sheet meanwhile. A workbook object parses one sheet
+        at a time (a second thread gets "Already borrowed"), so the thread opens its own from the same
+        bytes. A damaged sheet is reported when it is asked for, as without prefetching."""
+        wanted = [s for s in dict.fromkeys(sheets)
+                  if s in self.sheet_names and s not in self._sheets and s not in self._pending]
+        if not BACKGROUND_PARSE or self._workbook is None or self._data is None or not wanted:
+            return
+        import python_calamine
+
+        data = self._data
+        own: list[Any] = []
+
+        def parse(sheet: str) -> Any:
+            if not own:
+                own.append(python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)))
+            return own[0].get_sheet_by_name(sheet)
+
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loantool-sheet")
+        try:
+            for sheet in wanted:
+                self._pending[sheet] = executor.submit(parse, sheet)
+        finally:
+            executor.shutdown(wait=False)  # the thread ends when its queue is done
+
+    def discard(self) -> None:
+        """Drop what was read and cancel background parses that have not started (after an error)."""
+        for future in self._pending.values():
+            future.cancel()
+        self._pending.clear()
+        self._rows.clear()
+        self._sheets.clear()
 
     def _calamine_sheet(self, sheet: str | None) -> Any:
         if self._workbook is None or sheet is None:
             return None
         if sheet not in self._sheets:
             try:
-                self._sheets[sheet] = self._workbook.get_sheet_by_name(sheet)
+                pending = self._pending.pop(sheet, None)
+                self._sheets[sheet] = (pending.result() if pending is not None
+                                       else self._workbook.get_sheet_by_name(sheet))
             except Exception as exc:  # calamine raises several unrelated types for a damaged sheet
                 raise InputError(f"{self.label}: sheet {sheet} cannot be read ({exc}).",
                                  hint=_SAVE_AS) from None
@@ -140,7 +206,7 @@ def _open_workbook(data: bytes, label: str, fmt: str) -> Book:
         meta.name for meta in workbook.sheets_metadata
         if meta.typ == python_calamine.SheetTypeEnum.WorkSheet
     ]
-    return Book(label, fmt, list(names), _workbook=workbook)
+    return Book(label, fmt, list(names), _workbook=workbook, _data=data)
 
 
 # ------------------------------------------------------------------------------------------------ text
