@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LoantoolError
+from ..ledger.grid import gc_paused
 
 # kinds: text, id (identifier, always text), yuan (integer fen), date, int, rate (1e-8 units), ratio
 # (a float fraction shown as %), list (joined with 、)
@@ -59,12 +60,6 @@ class ReportBook:
 def display_width(text: str) -> float:
     """Columns needed to show text: CJK characters count twice."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _records(rows: Any) -> list[dict[str, Any]]:
-    if hasattr(rows, "to_dict"):
-        return rows.to_dict("records")
-    return list(rows)
 
 
 def _is_missing(value: Any) -> bool:
@@ -145,10 +140,52 @@ def _cell_text(column: Column, value: Any) -> str:
     return str(value)
 
 
+def _column_values(rows: Any, columns: Sequence[Column]) -> tuple[int, list[list[Any]]]:
+    """The number of rows and each column's values, as ``to_dict("records")`` would give them
+    (``Series.tolist`` makes the same Python values, without a dict per row)."""
+    if hasattr(rows, "to_dict"):
+        n = len(rows)
+        return n, [rows[c.key].tolist() if c.key in rows else [None] * n for c in columns]
+    records = list(rows)
+    return len(records), [[record.get(c.key) for record in records] for c in columns]
+
+
+def _bool_text(value: Any) -> str:
+    return ("是" if value else "否") if isinstance(value, bool) else str(value)
+
+
+def _list_text(value: Any) -> str:
+    return "、".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
+
+
+def _midnight(value: Any) -> dt.datetime:
+    return dt.datetime.combine(_to_date(value), dt.time())
+
+
+_NUMBER = {"yuan": lambda v: int(v) / 100, "rate": lambda v: int(v) / 10**8, "int": float, "ratio": float}
+
+
+def _cells(ws: Any, column: Column, values: list[Any]) -> tuple[Any, list[Any]]:
+    """The worksheet method for a column's cells and each cell's value for it, ``_BLANK`` for a blank
+    cell – exactly what :func:`_write_value` writes, decided per column instead of per cell."""
+    kind = column.kind
+    missing = [_is_missing(v) or (kind != "text" and v == "") for v in values]
+    if kind in _NUMBER:
+        method, convert = ws.write_number, _NUMBER[kind]
+    elif kind == "date":
+        method, convert = ws.write_datetime, _midnight
+    else:
+        method, convert = ws.write_string, (_list_text if kind == "list" else _bool_text)
+    return method, [_BLANK if m else convert(v) for v, m in zip(values, missing, strict=True)]
+
+
+_BLANK = object()
+
+
 def write_sheet(workbook: Any, formats: _Formats, book: ReportBook, sheet: ReportSheet) -> None:
     ws = workbook.add_worksheet(sheet.name[:31])
     columns = list(sheet.columns)
-    records = _records(sheet.rows)
+    n_rows, values = _column_values(sheet.rows, columns)
     as_of = f"  截至 {book.as_of.isoformat()}" if book.as_of else ""
     ws.write_string(0, 0, f"{book.company}  {sheet.title}{as_of}", formats.title)
     ws.set_row(0, 24)
@@ -160,18 +197,28 @@ def write_sheet(workbook: Any, formats: _Formats, book: ReportBook, sheet: Repor
     for col, column in enumerate(columns):
         ws.write_string(header_row, col, column.header, formats.header)
     widths = [max(display_width(c.header) + 2, 6) for c in columns]
-    highlight = list(sheet.highlight) if sheet.highlight is not None else None
-    sample_every = max(1, len(records) // 2000)  # widths from a sample of large sheets
-    for i, record in enumerate(records):
+    sample_every = max(1, n_rows // 2000)  # widths from a sample of large sheets
+    for col, column in enumerate(columns):
+        if column.width is None and n_rows:  # a fixed width needs no measuring
+            texts = {_cell_text(column, value) for value in values[col][::sample_every]}
+            widths[col] = max(widths[col], max(map(display_width, texts)) + 2)
+    # the cells row by row (the order XlsxWriter numbers shared strings in), each column's method and
+    # values prepared once
+    cells = [_cells(ws, column, column_values) for column, column_values in zip(columns, values, strict=True)]
+    plain = [formats.cells[c.kind] for c in columns]
+    hot = [formats.hot[c.kind] for c in columns]
+    highlight = list(sheet.highlight) if sheet.highlight is not None else [False] * n_rows
+    blank = ws.write_blank
+    for i in range(n_rows):
         r = header_row + 1 + i
-        hot = bool(highlight[i]) if highlight is not None else False
-        for col, column in enumerate(columns):
-            value = record.get(column.key)
-            cell_format = (formats.hot if hot else formats.cells)[column.kind]
-            _write_value(ws, r, col, column, value, cell_format)
-            if i % sample_every == 0 and column.width is None:  # a fixed width needs no measuring
-                widths[col] = max(widths[col], display_width(_cell_text(column, value)) + 2)
-    last = header_row + len(records)
+        cell_formats = hot if highlight[i] else plain
+        for col, (method, column_values) in enumerate(cells):
+            value = column_values[i]
+            if value is _BLANK:
+                blank(r, col, None, cell_formats[col])
+            else:
+                method(r, col, value, cell_formats[col])
+    last = header_row + n_rows
     if sheet.totals is not None:
         last += 1
         for col, column in enumerate(columns):
@@ -184,7 +231,7 @@ def write_sheet(workbook: Any, formats: _Formats, book: ReportBook, sheet: Repor
         ws.set_column(col, col, min(column.width or widths[col], 60))
     ws.freeze_panes(header_row + 1, 0)
     if columns:
-        ws.autofilter(header_row, 0, max(header_row, header_row + len(records)), len(columns) - 1)
+        ws.autofilter(header_row, 0, max(header_row, header_row + n_rows), len(columns) - 1)
     row = last + 2
     for line in sheet.footer:
         ws.write_string(row, 0, line, formats.signature)
@@ -221,14 +268,17 @@ def write_book(path: Path, book: ReportBook) -> Path:
                             "Choose another --out folder you can write to.") from None
     tmp = Path(tmp_name)
     try:
-        workbook = xlsxwriter.Workbook(str(tmp), {"constant_memory": False, "strings_to_numbers": False,
-                                                  "strings_to_formulas": False, "strings_to_urls": False})
-        workbook.set_properties({"title": book.report, "company": book.company, "author": "loantool",
-                                 "created": dt.datetime(2000, 1, 1)})
-        formats = _Formats(workbook)
-        for sheet in book.sheets:
-            write_sheet(workbook, formats, book, sheet)
-        workbook.close()
+        # XlsxWriter keeps a tuple per cell until close: without the pause, the collector walks them
+        # (and everything else alive) again and again as they pile up
+        with gc_paused():
+            workbook = xlsxwriter.Workbook(str(tmp), {"constant_memory": False, "strings_to_numbers": False,
+                                                      "strings_to_formulas": False, "strings_to_urls": False})
+            workbook.set_properties({"title": book.report, "company": book.company, "author": "loantool",
+                                     "created": dt.datetime(2000, 1, 1)})
+            formats = _Formats(workbook)
+            for sheet in book.sheets:
+                write_sheet(workbook, formats, book, sheet)
+            workbook.close()
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is an ordinary file
         os.replace(tmp, path)
     except OSError as exc:
