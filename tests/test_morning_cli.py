@@ -76,3 +76,17 @@ def test_demo_copies_samples_runs_morning_and_refuses_to_overwrite(tmp_path):
     assert not (SAMPLES / ".loantool").exists()
     again = invoke("demo", target)
     assert again.exit_code == 2 and "already exists" in again.stderr
+
+
+def test_archive_dir_moves_processed_files_into_a_dated_folder(sample_dir):
+    config = sample_dir / "loantool.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "[morning]", '[morning]\narchive_dir = "archive"'), encoding="utf-8")
+    slips = sorted(p.name for p in (sample_dir / "inbox" / "slips").iterdir())
+    hashes = {p.name: sha256(p) for p in (sample_dir / "inbox").rglob("*.*")}
+    result = invoke("morning", "--config", config, "--json")
+    assert result.exit_code == 0, result.stderr
+    archived = sample_dir / "archive" / "2026-11-30"
+    assert sorted(p.name for p in archived.iterdir()) == sorted(hashes)
+    assert all(sha256(archived / name) == digest for name, digest in hashes.items())  # moved, never changed
+    assert not list((sample_dir / "inbox" / "slips").iterdir()) and slips
