@@ -559,7 +559,8 @@ def _fast_identifier(kind: str, uniques: np.ndarray, types: np.ndarray, todo: np
     if len(index):
         text = uniques[index]
         joined = "".join(text.tolist())  # none of them is empty (those are blank, not to do)
-        if joined.isascii() and joined.isalnum():  # then so is every one of them: one pass in C
+        # then so is every one of them: one pass in C (bytes.isalnum is str.isalnum for ASCII, 10× faster)
+        if joined.isascii() and joined.encode("ascii").isalnum():
             plain = index
         else:
             plain = index[_IS_ASCII(text).astype(bool) & _IS_ALNUM(text).astype(bool)]

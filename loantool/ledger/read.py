@@ -351,10 +351,13 @@ def read_table_with_problems(source: Path | BinaryIO, table: schema.Table, *,
     path = Path(source) if isinstance(source, (str, Path)) else (Path(name) if name else None)
     book = open_book(data, label, base)
     problems: list[CellProblem] = []
-    with gc_paused():
-        located = locate(book, table, settings, sheet)
-        assert located is not None  # locate raises unless asked for named sheets only
-        return _read_located(book, table, located, path, problems), problems
+    with gc_paused():  # the rows are dropped before the collector is back, so it never walks them
+        try:
+            located = locate(book, table, settings, sheet)
+            assert located is not None  # locate raises unless asked for named sheets only
+            return _read_located(book, table, located, path, problems), problems
+        finally:
+            book.discard()
 
 
 def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) -> Ledger:
@@ -371,14 +374,14 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
                    if name is not None])
     problems: list[CellProblem] = []
     tables: dict[str, TableRead] = {}
-    try:
-        with gc_paused():
+    with gc_paused():  # the rows are dropped before the collector is back, so it never walks them
+        try:
             for table in (schema.LOANS, schema.RATES, schema.PAYMENTS, schema.SETTLEMENTS):
                 located = locate(book, table, settings, by_name_only=table is not schema.LOANS)
                 tables[table.key] = (_read_located(book, table, located, path, problems) if located
                                      else empty_table(table, path, label))
-    finally:
-        book.discard()
+        finally:
+            book.discard()
     loans = tables["loans"]
     problems += checks.duplicate_contracts(loans.frame, loans.problem)
     _raise_problems(label, problems)

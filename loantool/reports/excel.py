@@ -45,7 +45,8 @@ class ReportSheet:
     notes: Sequence[str] = ()  # lines under the title, above the table
     footer: Sequence[str] = ()  # lines under the table (signature lines, digests)
     landscape: bool = False
-    after: Callable[[Any, Any, dict[str, Any], int], None] | None = None  # (workbook, worksheet, formats, next_row)
+    # called as after(workbook, worksheet, {"formats", "header_row", "last_row"}, next_row)
+    after: Callable[[Any, Any, dict[str, Any], int], None] | None = None
     repeat_header: bool = True  # print the table's header on every page (False: ``after`` sets its own)
 
 
@@ -225,8 +226,8 @@ def write_sheet(workbook: Any, formats: _Formats, book: ReportBook, sheet: Repor
             value = sheet.totals.get(column.key, "")
             if col == 0 and not value:
                 value = "合计"
-            _write_value(ws, last, col, Column(column.key, column.header, "text" if col == 0 else column.kind),
-                         value, formats.total["text" if col == 0 else column.kind])
+            kind = "text" if col == 0 else column.kind
+            _write_value(ws, last, col, Column(column.key, column.header, kind), value, formats.total[kind])
     for col, column in enumerate(columns):
         ws.set_column(col, col, min(column.width or widths[col], 60))
     ws.freeze_panes(header_row + 1, 0)
