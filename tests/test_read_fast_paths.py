@@ -197,6 +197,9 @@ def test_discard_cancels_what_has_not_started() -> None:
     book.discard()
     assert not book._pending and not book._rows
     assert book.rows("还款记录")[1] == ["HT001", 2.0]  # still readable in this thread
+    text = open_book("合同编号,金额\nHT001,1.5\n".encode(), "f.csv", "f.csv")
+    text.discard()
+    assert text.rows(None) == [["合同编号", "金额"], ["HT001", "1.5"]]  # a CSV's rows are all there is
 
 
 LOAN_HEADER = ["合同编号", "客户姓名", "贷款金额", "期数", "提车日期"]

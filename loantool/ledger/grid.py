@@ -141,12 +141,15 @@ class Book:
             executor.shutdown(wait=False)  # the thread ends when its queue is done
 
     def discard(self) -> None:
-        """Drop what was read and cancel background parses that have not started (after an error)."""
+        """Cancel the background parses that have not started and drop a workbook's parsed sheets and
+        rows (read again if asked for) – once its tables are made, or after an error. The rows of a
+        text or HTML file are all there is of it: they stay."""
         for future in self._pending.values():
             future.cancel()
         self._pending.clear()
-        self._rows.clear()
-        self._sheets.clear()
+        if self._workbook is not None:
+            self._rows.clear()
+            self._sheets.clear()
 
     def _calamine_sheet(self, sheet: str | None) -> Any:
         if self._workbook is None or sheet is None:
