@@ -58,9 +58,14 @@ class ReportBook:
     sheets: list[ReportSheet] = field(default_factory=list)
 
 
+_WIDE = frozenset({"W", "F"})
+
+
 def display_width(text: str) -> float:
     """Columns needed to show text: CJK characters count twice."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    if text.isascii():
+        return len(text)
+    return len(text) + sum(map(_WIDE.__contains__, map(unicodedata.east_asian_width, text)))
 
 
 def _is_missing(value: Any) -> bool:
