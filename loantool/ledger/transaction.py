@@ -35,6 +35,7 @@ from .. import __version__
 from ..config import Settings
 from ..errors import LedgerUnsafeError, UsageError
 from . import lock as ledger_lock
+from .grid import gc_paused
 from .sheet_xml import cell_ref, excel_serial
 from .xlsx_patch import PatchResult, SheetEdits, check_ledger_format, patch_xlsx
 from .zip_raw import RawZip
@@ -328,13 +329,15 @@ def verify_patch(original: Path, written: Path, patch: PatchResult) -> None:
                 f"verification failed: sheets of the new {original.name} differ; nothing written."
             )
         for sheet in patch.sheets:
-            new = new_book.get_sheet_by_name(sheet.sheet).to_python(skip_empty_area=False)
-            old = (
-                []
-                if sheet.created
-                else old_book.get_sheet_by_name(sheet.sheet).to_python(skip_empty_area=False)
-            )
-            _compare_grid(sheet.sheet, old, new, sheet.cells, patch.date1904)
+            with gc_paused():  # two grids of row lists: nothing cyclic for the collector to find
+                new = new_book.get_sheet_by_name(sheet.sheet).to_python(skip_empty_area=False)
+                old = (
+                    []
+                    if sheet.created
+                    else old_book.get_sheet_by_name(sheet.sheet).to_python(skip_empty_area=False)
+                )
+                _compare_grid(sheet.sheet, old, new, sheet.cells, patch.date1904)
+                del old, new
     except LedgerUnsafeError:
         raise
     except Exception as exc:  # calamine could not read what we wrote: never replace the ledger with it
