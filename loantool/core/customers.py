@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..values import is_missing
 from .matching import column_getter, norm_card, norm_id
 
 CONTACT_FIELDS = ("customer_name", "id_no", "phone", "card_no", "guarantor", "guarantor_phone")
@@ -76,14 +77,8 @@ class SyncPlan:
 
 
 def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+    """Missing, or text of blanks only (an empty customer-service cell never overwrites the ledger)."""
+    return is_missing(value) or (isinstance(value, str) and not value.strip())
 
 
 def _digits(value: Any) -> str | None:

@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..values import is_missing
 from .loans import schedule_inputs
 from .matching import SlipMatch
 from .schedule import ScheduleInputError, build_schedules
@@ -75,13 +76,8 @@ class NotChecked:
 
 def value_of(field: str, value: Any) -> Any:
     """A frame value as a plain comparable: date, int, or None for an empty cell."""
-    if value is None:
+    if is_missing(value):
         return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
     if field in DATE_FIELDS:
         if isinstance(value, dt.datetime):
             return value.date()

@@ -26,6 +26,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..values import is_missing
+
 MASK_CHARACTERS = "*xX•●＊"
 # the slip values that must agree between two rows for the loan before one of them is a mere repeat
 SLIP_VALUE_FIELDS = (
@@ -137,25 +139,15 @@ def cards_agree(a: str | None, b: str | None) -> bool:
 
 
 def _fen(value: Any) -> int | None:
-    if value is None:
+    if is_missing(value):
         return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
     return int(value)
 
 
 def _comparable(value: Any) -> Any:
     """A slip value in a form that compares equal across frames (dates as dates, NA as None)."""
-    if value is None:
+    if is_missing(value):
         return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
     if isinstance(value, pd.Timestamp):
         return value.date()
     if hasattr(value, "item"):

@@ -21,6 +21,7 @@ from typing import Any
 
 from ..errors import LoantoolError
 from ..ledger.grid import gc_paused
+from ..values import as_date, is_missing
 
 # kinds: text, id (identifier, always text), yuan (integer fen), date, int, rate (1e-8 units), ratio
 # (a float fraction shown as %), list (joined with 、)
@@ -68,27 +69,6 @@ def display_width(text: str) -> float:
     return len(text) + sum(map(_WIDE.__contains__, map(unicodedata.east_asian_width, text)))
 
 
-def _is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(value != value)  # NaN, NaT, pd.NA compare unequal to themselves
-    except (TypeError, ValueError):
-        return value is __import__("pandas").NA
-
-
-def _to_date(value: Any) -> dt.date | None:
-    if _is_missing(value):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if hasattr(value, "to_pydatetime"):
-        return value.to_pydatetime().date()
-    return dt.date.fromisoformat(str(value)[:10])
-
-
 class _Formats:
     def __init__(self, workbook: Any):
         base = {"font_name": "等线", "font_size": 10, "valign": "vcenter"}
@@ -115,7 +95,7 @@ class _Formats:
 
 def _write_value(ws: Any, row: int, col: int, column: Column, value: Any, cell_format: Any) -> None:
     kind = column.kind
-    if _is_missing(value) or (kind != "text" and value == ""):
+    if is_missing(value) or (kind != "text" and value == ""):
         ws.write_blank(row, col, None, cell_format)
     elif kind == "yuan":
         ws.write_number(row, col, int(value) / 100, cell_format)
@@ -124,7 +104,7 @@ def _write_value(ws: Any, row: int, col: int, column: Column, value: Any, cell_f
     elif kind in ("int", "ratio"):
         ws.write_number(row, col, float(value), cell_format)
     elif kind == "date":
-        ws.write_datetime(row, col, dt.datetime.combine(_to_date(value), dt.time()), cell_format)
+        ws.write_datetime(row, col, dt.datetime.combine(as_date(value), dt.time()), cell_format)
     elif kind == "list":
         text = "、".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
         ws.write_string(row, col, text, cell_format)
@@ -135,7 +115,7 @@ def _write_value(ws: Any, row: int, col: int, column: Column, value: Any, cell_f
 
 
 def _cell_text(column: Column, value: Any) -> str:
-    if _is_missing(value):
+    if is_missing(value):
         return ""
     if column.kind == "yuan":
         return f"{int(value) / 100:,.2f}"
@@ -165,7 +145,7 @@ def _list_text(value: Any) -> str:
 
 
 def _midnight(value: Any) -> dt.datetime:
-    return dt.datetime.combine(_to_date(value), dt.time())
+    return dt.datetime.combine(as_date(value), dt.time())
 
 
 _NUMBER = {"yuan": lambda v: int(v) / 100, "rate": lambda v: int(v) / 10**8, "int": float, "ratio": float}
@@ -175,7 +155,7 @@ def _cells(ws: Any, column: Column, values: list[Any]) -> tuple[Any, list[Any]]:
     """The worksheet method for a column's cells and each cell's value for it, ``_BLANK`` for a blank
     cell – exactly what :func:`_write_value` writes, decided per column instead of per cell."""
     kind = column.kind
-    missing = [_is_missing(v) or (kind != "text" and v == "") for v in values]
+    missing = [is_missing(v) or (kind != "text" and v == "") for v in values]
     if kind in _NUMBER:
         method, convert = ws.write_number, _NUMBER[kind]
     elif kind == "date":

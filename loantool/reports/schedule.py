@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..money import fen_to_display, rate_to_str
 from ..schema import METHODS, label
+from ..values import text_or_blank
 from .excel import Column, ReportBook, ReportSheet, write_book
 
 INSTALLMENT_COLUMNS = [
@@ -29,10 +30,6 @@ def _charge_columns(method: str) -> list[Column]:
     return [c for c in INSTALLMENT_COLUMNS if c.key != drop]
 
 
-def _text(value: Any) -> str:
-    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-
-
 def letter_filename(contract_no: str, customer_name: str) -> str:
     safe = re.sub(r'[\\/:*?"<>|\s]+', "-", f"{contract_no}_{customer_name}".strip("_"))
     return f"{safe}.xlsx"
@@ -40,10 +37,10 @@ def letter_filename(contract_no: str, customer_name: str) -> str:
 
 def customer_block(loan: Any) -> list[str]:
     rate_label = "总费率" if loan.method == "flat_fee" else "年利率"
-    due_day = _text(loan.due_day)
+    due_day = text_or_blank(loan.due_day)
     return [
-        f"客户姓名：{_text(loan.customer_name)}    合同编号：{loan.contract_no}    银行卡号：{_text(loan.card_no)}",
-        f"车型：{_text(loan.car_model)}    贷款金额：{fen_to_display(loan.principal)} 元    "
+        f"客户姓名：{text_or_blank(loan.customer_name)}    合同编号：{loan.contract_no}    银行卡号：{text_or_blank(loan.card_no)}",
+        f"车型：{text_or_blank(loan.car_model)}    贷款金额：{fen_to_display(loan.principal)} 元    "
         f"{rate_label}：{rate_to_str(loan.rate)}    还款方式：{label(METHODS, loan.method)}",
         f"期数：{int(loan.term)} 期    提车日期：{pd.Timestamp(loan.pickup_date).date().isoformat()}"
         + (f"    每月还款日：{due_day} 日" if due_day else ""),
@@ -72,7 +69,7 @@ def write_letters(result: Any, out_dir: Path, company: str, as_of: Any) -> list[
             ],
         )
         book = ReportBook(company=company, report="还款明细", as_of=None, sheets=[sheet])
-        written.append(write_book(out_dir / letter_filename(loan.contract_no, _text(loan.customer_name)), book))
+        written.append(write_book(out_dir / letter_filename(loan.contract_no, text_or_blank(loan.customer_name)), book))
     return written
 
 
@@ -114,7 +111,7 @@ def render_console(result: Any, console: Any, *, limit_loans: int = 3) -> None:
     for loan in result.loans.head(limit_loans).itertuples(index=False):
         rows = groups[loan.contract_no]
         columns = _charge_columns(loan.method)
-        title = f"{loan.contract_no} {_text(loan.customer_name)}".strip()
+        title = f"{loan.contract_no} {text_or_blank(loan.customer_name)}".strip()
         table = Table(title=f"还款明细 {title}", caption="  ".join(customer_block(loan)[1:]), show_footer=True)
         for column in columns:
             total = ""

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..money import fen_to_display, rate_to_str
 from ..schema import METHODS, STATUSES, label
+from ..values import iso_date, text_or_blank
 from .excel import Column, ReportBook, ReportSheet, write_book
 
 STYLE_LABELS = {"card": "信用卡分期式", "loan": "贷款式"}
@@ -46,25 +47,21 @@ SUMMARY_MONEY = ("due_amount", "penalty", "remaining_principal", "current_intere
                  "fixed_fees", "total", "to_bank", "to_company", "unrecovered_advances")
 
 
-def _text(value: Any) -> str:
-    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-
-
 def _day(value: Any) -> str:
-    return "" if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
+    return iso_date(value) or ""
 
 
 def customer_block(quote: Any) -> list[str]:
     loan = quote.loan
     rate_label = "总费率" if quote.method == "flat_fee" else "年利率"
-    due_day = _text(loan.get("bank_due_day"))
+    due_day = text_or_blank(loan.get("bank_due_day"))
     lines = [
-        f"客户姓名：{_text(quote.customer_name)}    合同编号：{quote.contract_no}    "
-        f"身份证号：{_text(loan.get('id_no'))}    手机号：{_text(loan.get('phone'))}",
-        f"银行卡号：{_text(loan.get('card_no'))}    车型：{_text(loan.get('car_model'))}    "
-        f"经销商：{_text(loan.get('dealer'))}",
+        f"客户姓名：{text_or_blank(quote.customer_name)}    合同编号：{quote.contract_no}    "
+        f"身份证号：{text_or_blank(loan.get('id_no'))}    手机号：{text_or_blank(loan.get('phone'))}",
+        f"银行卡号：{text_or_blank(loan.get('card_no'))}    车型：{text_or_blank(loan.get('car_model'))}    "
+        f"经销商：{text_or_blank(loan.get('dealer'))}",
         f"贷款金额：{fen_to_display(int(loan['principal']))} 元    {rate_label}：{rate_to_str(quote.rate)}    "
-        f"期数：{_text(loan.get('term'))} 期    还款方式：{label(METHODS, quote.method)}    "
+        f"期数：{text_or_blank(loan.get('term'))} 期    还款方式：{label(METHODS, quote.method)}    "
         f"提车日期：{_day(loan.get('pickup_date'))}" + (f"    每月还款日：{due_day} 日" if due_day else ""),
         f"结清日期：{quote.as_of.isoformat()}    结清口径：{STYLE_LABELS[quote.style]}"
         + (f"（当期利息{CURRENT_LABELS[quote.current_period_setting]}）" if quote.style == "loan" else
@@ -257,7 +254,7 @@ def _quote_table(quote: Any) -> Any:
     from rich.table import Table
 
     a = quote.amounts
-    title = f"提前结清 {quote.contract_no} {_text(quote.customer_name)}  结清日 {quote.as_of.isoformat()}".strip()
+    title = f"提前结清 {quote.contract_no} {text_or_blank(quote.customer_name)}  结清日 {quote.as_of.isoformat()}".strip()
     table = Table(title=title, caption=f"结清口径：{STYLE_LABELS[quote.style]}", show_footer=True)
     table.add_column("项目", footer="结清总额")
     table.add_column("金额", justify="right", footer=fen_to_display(a["total"]))
@@ -290,7 +287,7 @@ def render_batch_console(result: Any, console: Any) -> None:
         table.add_column(header, justify="right", footer=fen_to_display(totals[key]))
     for q in result.quotes:
         a = q.amounts
-        table.add_row(q.contract_no, _text(q.customer_name), q.as_of.isoformat(), fen_to_display(a["total"]),
+        table.add_row(q.contract_no, text_or_blank(q.customer_name), q.as_of.isoformat(), fen_to_display(a["total"]),
                       fen_to_display(a["to_bank"]), fen_to_display(a["to_company"]))
     console.print(table)
     if result.report_path is not None:

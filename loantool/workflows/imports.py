@@ -36,6 +36,7 @@ from ..ledger.transaction import ledger_transaction
 from ..ledger.xlsx_patch import SheetEdits
 from ..money import fen_to_decimal, fen_to_str, to_fen
 from ..schema import LOANS, SLIPS
+from ..values import text_or_none
 
 COMMAND = "import-disbursements"
 # the short words people see for a slip's fields
@@ -211,12 +212,6 @@ def _slip_where(batch: SlipBatch, label: Hashable) -> dict[str, Any]:
             "row": int(row["excel_row"])}
 
 
-def _text(value: Any) -> str | None:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    return str(value)
-
-
 def plan_import(batch: SlipBatch, ledger: Any, settings: Settings, *, overwrite: bool, dry_run: bool
                 ) -> tuple[ImportResult, list[SheetEdits]]:
     """Match, plan and cross-check; the result and the ledger edits that carry it out."""
@@ -229,7 +224,7 @@ def plan_import(batch: SlipBatch, ledger: Any, settings: Settings, *, overwrite:
     matching = match_slips(slips, loans)
     changes = plan_disbursements(slips, loans, matching.matches, overwrite=overwrite)
     outcomes = loan_outcomes(matching.matches, changes)
-    name_of = {m.loan: _text(loans.at[m.loan, "customer_name"]) for m in matching.matches}
+    name_of = {m.loan: text_or_none(loans.at[m.loan, "customer_name"]) for m in matching.matches}
     headers = ledger.loans.headers
 
     for match in matching.matches:
@@ -257,8 +252,8 @@ def plan_import(batch: SlipBatch, ledger: Any, settings: Settings, *, overwrite:
         row = slips.loc[miss.slip]
         result.unmatched.append({
             **_slip_where(batch, miss.slip),
-            "customer_name": _text(row.get("customer_name")), "id_no": _text(row.get("id_no")),
-            "card_no": _text(row.get("card_no")),
+            "customer_name": text_or_none(row.get("customer_name")), "id_no": text_or_none(row.get("id_no")),
+            "card_no": text_or_none(row.get("card_no")),
             "principal": None if pd.isna(row.get("principal", pd.NA)) else int(row["principal"]),
             "disbursed_on": (None if pd.isna(row.get("disbursed_on", pd.NaT))
                              else pd.Timestamp(row["disbursed_on"]).date()),

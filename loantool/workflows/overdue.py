@@ -23,6 +23,7 @@ from ..core.arrears import ArrearsResult, Rules, assess_portfolio
 from ..errors import CellProblem, UsageError
 from ..ledger.read import Ledger, load_ledger
 from ..money import fen_to_str
+from ..values import iso_date, text_or_none
 from .schedule import schedules_for
 
 CONTACT_FIELDS = ("phone", "card_no", "dealer", "guarantor", "guarantor_phone", "excel_row")
@@ -74,9 +75,9 @@ class OverdueReport:
             "summary": self.summary.to_dict(),
             "call_list": self.call_list["contract_no"].tolist(),
             "sms": [
-                {"contract_no": r.contract_no, "customer_name": _text(r.customer_name),
-                 "phone": _text(r.phone),
-                 "period": int(r.period), "due_date": _iso(r.due_date), "amount": fen_to_str(r.unpaid),
+                {"contract_no": r.contract_no, "customer_name": text_or_none(r.customer_name),
+                 "phone": text_or_none(r.phone),
+                 "period": int(r.period), "due_date": iso_date(r.due_date), "amount": fen_to_str(r.unpaid),
                  "message": r.message}
                 for r in self.sms.itertuples(index=False)],
             "lian3lei6": [
@@ -86,25 +87,17 @@ class OverdueReport:
             "maturity_notices": _notices(self.maturity, "final_due_date"),
             "quarterly_notices": _notices(self.quarterly_notices, "last_notice_signed"),
             "inspections": [
-                {"contract_no": r.contract_no, "risk_grade": _text(r.risk_grade),
-                 "last_inspection": _iso(r.last_inspection), "next_inspection": _iso(r.next_inspection),
+                {"contract_no": r.contract_no, "risk_grade": text_or_none(r.risk_grade),
+                 "last_inspection": iso_date(r.last_inspection), "next_inspection": iso_date(r.next_inspection),
                  "reason": r.inspection_reason}
                 for r in self.inspections.itertuples(index=False)],
             "limitation": [
-                {"contract_no": r.contract_no, "final_due_date": _iso(r.final_due_date),
-                 "last_notice_signed": _iso(r.last_notice_signed), "expiry": _iso(r.limitation_expiry),
+                {"contract_no": r.contract_no, "final_due_date": iso_date(r.final_due_date),
+                 "last_notice_signed": iso_date(r.last_notice_signed), "expiry": iso_date(r.limitation_expiry),
                  "days_left": int(r.days_left), "status": r.limitation_status}
                 for r in self.limitation.itertuples(index=False)],
             "warnings": [w.as_dict() for w in self.warnings],
         }
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-
-
-def _iso(value: Any) -> str | None:
-    return None if pd.isna(value) else pd.Timestamp(value).date().isoformat()
 
 
 def _dates(joined: str) -> list[str]:
@@ -124,7 +117,7 @@ def _loan_items(loans: pd.DataFrame) -> list[dict[str, Any]]:
     """One JSON item per active loan, built column-wise (20,000 loans must not cost a second)."""
     columns = {
         "contract_no": loans["contract_no"].tolist(),
-        "customer_name": [_text(v) for v in loans["customer_name"].tolist()],
+        "customer_name": [text_or_none(v) for v in loans["customer_name"].tolist()],
         "dpd": loans["dpd"].astype(int).tolist(),
         "bucket": loans["bucket"].tolist(),
         "classification": loans["classification"].tolist(),
@@ -150,8 +143,8 @@ def _loan_items(loans: pd.DataFrame) -> list[dict[str, Any]]:
 def _notices(frame: pd.DataFrame, date_column: str) -> list[dict[str, Any]]:
     return [
         {"contract_no": r.contract_no, "recipient": "borrower" if r.recipient == BORROWER else "guarantor",
-         "name": _text(r.recipient_name), "phone": _text(r.recipient_phone),
-         date_column: _iso(getattr(r, date_column))}
+         "name": text_or_none(r.recipient_name), "phone": text_or_none(r.recipient_phone),
+         date_column: iso_date(getattr(r, date_column))}
         for r in frame.itertuples(index=False)]
 
 
@@ -182,8 +175,8 @@ def _sms(result: ArrearsResult, contacts: pd.DataFrame, template: str, company: 
     sms = sms.merge(contacts[["contract_no", "phone", "card_no"]], on="contract_no", how="left")
     sms["card_last4"] = _card_last4(sms["card_no"])
     sms["message"] = [
-        template.format(company=company, name=_text(name) or "", amount=fen_to_str(amount),
-                        due_date=_iso(due), card_last4=tail, contract_no=contract)
+        template.format(company=company, name=text_or_none(name) or "", amount=fen_to_str(amount),
+                        due_date=iso_date(due), card_last4=tail, contract_no=contract)
         for contract, name, amount, due, tail in zip(
             sms["contract_no"], sms["customer_name"], sms["unpaid"], sms["due_date"], sms["card_last4"],
             strict=True)]

@@ -29,6 +29,7 @@ from ..errors import InputError, UsageError
 from ..ledger.read import Ledger, load_ledger, read_table
 from ..money import fen_to_decimal, fen_to_str
 from ..schema import PAYMENT_TYPES, PAYMENTS, STATEMENT, label
+from ..values import iso_date, text_or_none
 from .schedule import schedules_for
 
 ADVANCE_NOTE = "垫付 {due} 期"  # the stable key of a posted advance, inside 备注
@@ -77,16 +78,16 @@ class ReconcileResult:
             "period": rec.period.label,
             "statements": [p.name for p in self.statements],
             "installments": [
-                {"contract_no": r.contract_no, "customer_name": _str(r.customer_name),
-                 "due_date": _iso(r.due_date), "expected": fen_to_str(r.expected), "received": fen_to_str(r.received), "status": r.status}
+                {"contract_no": r.contract_no, "customer_name": text_or_none(r.customer_name),
+                 "due_date": iso_date(r.due_date), "expected": fen_to_str(r.expected), "received": fen_to_str(r.received), "status": r.status}
                 for r in rec.installments.itertuples(index=False)],
             "unmatched_lines": _lines(lines[lines["category"] == "unmatched"], "reason"),
             "duplicate_lines": _lines(lines[lines["category"] == "duplicate"], "first"),
             "failed_lines": _lines(lines[lines["category"] == "failed"]),
             "outside_month_lines": _lines(lines[lines["category"] == "outside_month"]),
             "advances": [
-                {"contract_no": r.contract_no, "customer_name": _str(r.customer_name),
-                 "card_no": _str(r.card_no), "due_date": _iso(r.due_date), "amount": fen_to_str(r.amount)}
+                {"contract_no": r.contract_no, "customer_name": text_or_none(r.customer_name),
+                 "card_no": text_or_none(r.card_no), "due_date": iso_date(r.due_date), "amount": fen_to_str(r.amount)}
                 for r in rec.advances.itertuples(index=False)],
             "totals": {k: (v if k.endswith("_count") else fen_to_str(v)) for k, v in rec.totals.items()},
             "digest": rec.digest,
@@ -95,21 +96,13 @@ class ReconcileResult:
         }
 
 
-def _str(value: Any) -> str | None:
-    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-
-
-def _iso(value: Any) -> str | None:
-    return None if pd.isna(value) else pd.Timestamp(value).date().isoformat()
-
-
 def _lines(frame: pd.DataFrame, extra: str | None = None) -> list[dict[str, Any]]:
     out = []
     for r in frame.itertuples(index=False):
-        item = {"file": r.source, "row": int(r.excel_row), "card_no": _str(r.card_no),
-                "customer_name": _str(r.customer_name), "paid_on": _iso(r.paid_on),
-                "amount": None if pd.isna(r.amount) else fen_to_str(r.amount), "bank_ref": _str(r.bank_ref),
-                "contract_no": _str(r.contract_no)}
+        item = {"file": r.source, "row": int(r.excel_row), "card_no": text_or_none(r.card_no),
+                "customer_name": text_or_none(r.customer_name), "paid_on": iso_date(r.paid_on),
+                "amount": None if pd.isna(r.amount) else fen_to_str(r.amount), "bank_ref": text_or_none(r.bank_ref),
+                "contract_no": text_or_none(r.contract_no)}
         if extra == "reason":
             item["reason"] = r.reason
         elif extra == "first":
@@ -212,7 +205,7 @@ def posting_edits(ledger: Ledger, payments: pd.DataFrame, advances: pd.DataFrame
     period = rec.period.label
     rows: list[dict[int, Any]] = []
     for r in payments.itertuples(index=False):
-        ref = _str(r.bank_ref)
+        ref = text_or_none(r.bank_ref)
         rows.append({columns["contract_no"]: r.contract_no,
                      columns["paid_on"]: pd.Timestamp(r.paid_on).date(),
                      columns["amount"]: fen_to_decimal(r.amount),

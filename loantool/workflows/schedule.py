@@ -15,6 +15,7 @@ from ..core.schedule import ScheduleInputError, build_schedules
 from ..errors import CellProblem, InputError, UsageError
 from ..money import MoneyError, fen_to_str, parse_rate, rate_to_str, to_fen
 from ..schema import LOANS, METHODS, code_lookup
+from ..values import iso_date
 
 LOAN_INFO = ["contract_no", "customer_name", "card_no", "car_model", "dealer", "principal", "term", "method",
              "rate", "pickup_date", "due_day", "excel_row"]
@@ -41,12 +42,12 @@ class ScheduleResult:
                 "principal": fen_to_str(loan.principal),
                 "rate": rate_to_str(loan.rate),
                 "term": int(loan.term),
-                "pickup_date": _iso(loan.pickup_date),
+                "pickup_date": iso_date(loan.pickup_date),
                 "totals": {k: fen_to_str(rows[k].sum()) for k in ("principal", "interest", "fee", "payment")},
                 "installments": [
                     {
                         "period": int(r.period),
-                        "due_date": _iso(r.due_date),
+                        "due_date": iso_date(r.due_date),
                         "principal": fen_to_str(r.principal),
                         "interest": fen_to_str(r.interest),
                         "fee": fen_to_str(r.fee),
@@ -57,10 +58,6 @@ class ScheduleResult:
                 ],
             })
         return {"schedules": schedules}
-
-
-def _iso(value: Any) -> str | None:
-    return None if pd.isna(value) else pd.Timestamp(value).date().isoformat()
 
 
 def parse_method(text: str) -> str:

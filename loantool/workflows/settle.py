@@ -28,6 +28,7 @@ from ..errors import CellProblem, InputError, LoantoolError, UsageError
 from ..ledger.read import Ledger, load_ledger, read_table
 from ..money import fen_to_decimal, fen_to_str
 from ..schema import SETTLEMENTS, STATUSES, Field, Table, label
+from ..values import as_date, text_or_none
 from .schedule import schedules_for
 
 BATCH = Table(
@@ -144,12 +145,6 @@ class BatchSettleResult:
 # -------------------------------------------------------------------------------------------- quoting
 
 
-def _text(value: Any) -> str | None:
-    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-
-
-def _date(value: Any) -> dt.date | None:
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
 
 def request_problems(ledger: Ledger, requests: pd.DataFrame) -> list[tuple[int, str, Any, str]]:
@@ -169,7 +164,7 @@ def request_problems(ledger: Ledger, requests: pd.DataFrame) -> list[tuple[int, 
             problems.append((i, "contract_no", contract, f"contract {contract} is asked for twice"))
             continue
         seen[contract] = i
-        pickup = _date(loans["pickup_date"].iloc[at])
+        pickup = as_date(loans["pickup_date"].iloc[at])
         if pickup is not None and day < pickup:
             reason = f"the settlement date is before the pickup date {pickup.isoformat()} of {contract}"
             problems.append((i, "settled_on", day.isoformat(), reason))
@@ -204,15 +199,15 @@ def compute_quotes(ledger: Ledger, requests: pd.DataFrame, settings: Settings) -
 def _quote(row: dict[str, Any], loan: pd.Series, rate: int, rules: SettlementRules,
            installments: pd.DataFrame) -> SettlementQuote:
     amounts = {k: int(row[k]) for k in (*MONEY_KEYS, *EXTRA_AMOUNTS)}
-    status = _text(loan.get("status")) or "active"
+    status = text_or_none(loan.get("status")) or "active"
     current = None
     if int(row["current_period"]):
-        current = {"period": int(row["current_period"]), "due_date": _date(row["current_due_date"]),
-                   "start_date": _date(row["period_start"]), "days_elapsed": int(row["days_elapsed"]),
+        current = {"period": int(row["current_period"]), "due_date": as_date(row["current_due_date"]),
+                   "start_date": as_date(row["period_start"]), "days_elapsed": int(row["days_elapsed"]),
                    "days_in_period": int(row["days_in_period"])}
     quote = SettlementQuote(
-        contract_no=str(row["contract_no"]), customer_name=_text(loan.get("customer_name")),
-        as_of=_date(row["settle_on"]), status=status, method=str(row["method"]), style=str(row["style"]),
+        contract_no=str(row["contract_no"]), customer_name=text_or_none(loan.get("customer_name")),
+        as_of=as_date(row["settle_on"]), status=status, method=str(row["method"]), style=str(row["style"]),
         current_period_setting=rules.current_period, fee_rate=rules.fee_rate_units, fee_to=rules.fee_to,
         amounts=amounts,
         fixed_fee_items=list(rules.fixed_fees), due_periods=int(row["due_periods"]),
@@ -246,10 +241,10 @@ def refuse_settlement(ledger: Ledger, quote: SettlementQuote) -> None:
         first = recorded.iloc[0]
         raise InputError(
             f"{contract} already has a 结清记录 row ({ledger.path.name} sheet {ledger.settlements.sheet} row "
-            f"{int(first['excel_row'])}, 结清日期 {_date(first['settled_on'])}); nothing was written.",
+            f"{int(first['excel_row'])}, 结清日期 {as_date(first['settled_on'])}); nothing was written.",
             hint="A loan is settled once. Print its sheet again with `loantool settle` (without --confirm).")
     if quote.status != "active":
-        settled = _date(quote.loan.get("settled_on"))
+        settled = as_date(quote.loan.get("settled_on"))
         when = f", 结清日期 {settled.isoformat()}" if settled else ""
         where = f"{ledger.path.name} sheet {ledger.loans.sheet} row {int(quote.loan['excel_row'])}{when}"
         raise InputError(
@@ -357,7 +352,7 @@ def read_batch(path: Path, settings: Settings, default_date: dt.date) -> tuple[p
     dates = frame["settled_on"] if "settled_on" in frame else pd.Series(pd.NaT, index=frame.index)
     requests = pd.DataFrame({
         "contract_no": frame["contract_no"].astype(str).str.strip().to_numpy(dtype=object),
-        "settle_on": [_date(d) or default_date for d in dates],
+        "settle_on": [as_date(d) or default_date for d in dates],
         "excel_row": frame["excel_row"].to_numpy(),
     })
     return requests, read
