@@ -132,7 +132,8 @@ def command(name: str, help_text: str) -> Callable[[F], F]:
                 if kwargs.get("debug"):
                     raise
                 sys.stderr.write(
-                    f"Unexpected error: {type(exc).__name__}: {exc}. Nothing was written. "
+                    f"Unexpected error: {type(exc).__name__}: {exc}. A ledger write is all or nothing: "
+                    "the ledger is as it was, or fully updated as .loantool/journal.jsonl records. "
                     "Run again with --debug for the details and report it.\n"
                 )
                 raise typer.Exit(1) from None

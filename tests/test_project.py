@@ -85,3 +85,19 @@ def test_readme_first_command_runs_the_demo():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     first = next(line for line in readme.splitlines() if "pip install" in line)
     assert first.strip().endswith("loantool demo")
+
+
+def test_an_unexpected_error_is_one_line_and_exit_1_unless_debug(monkeypatch):
+    import loantool.workflows.schedule as workflow
+
+    def broken(**_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(workflow, "calculator", broken)
+    args = ["compute-schedule", "--principal", "1000", "--rate", "5%", "--term", "12", "--method", "annuity",
+            "--pickup", "2026-01-01"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    assert "Unexpected error: RuntimeError: boom" in result.stderr and "Traceback" not in result.stderr
+    debug = CliRunner().invoke(app, [*args, "--debug"])
+    assert debug.exit_code == 1 and isinstance(debug.exception, RuntimeError)
