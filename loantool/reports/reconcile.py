@@ -77,12 +77,13 @@ def _digest_block(result: Any, width: int, explain: bool) -> Any:
 
     def after(workbook: Any, worksheet: Any, formats: dict[str, Any], row: int) -> None:
         big = workbook.add_format({"bold": True, "font_size": 13, "font_name": "Consolas", "border": 2,
-                                   "bg_color": "#FFF2CC", "valign": "vcenter"})
+                                   "bg_color": "#FFF2CC", "valign": "vcenter", "text_wrap": True})
         plain = workbook.add_format({"font_size": 11, "font_name": "等线"})
         wrap = workbook.add_format({"font_size": 9, "font_name": "等线", "text_wrap": True, "valign": "top"})
         last = max(width - 1, 1)
-        worksheet.merge_range(row, 0, row, last, f"垫款清单校验码 SHA-256：{rec.digest}", big)
-        worksheet.set_row(row, 26)
+        # the 64 hex digits on a line of their own, so a narrow sheet prints them whole
+        worksheet.merge_range(row, 0, row, last, f"垫款清单校验码 SHA-256：\n{rec.digest}", big)
+        worksheet.set_row(row, 44)
         worksheet.write_string(row + 1, 0, f"对账月份 {rec.period.label}    垫款 {rec.totals['advance_count']} 笔    "
                                f"合计 {fen_to_display(rec.totals['advance_sum'])} 元", plain)
         worksheet.write_string(row + 3, 0, SIGNATURES, plain)
