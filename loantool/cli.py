@@ -67,6 +67,13 @@ class Run:
     def emit_json(self, document: Any) -> None:
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
 
+    def warn(self, warnings: list[Any], *, limit: int = 10, rest: str = "") -> None:
+        """The first ``limit`` warnings (checks on entry …) on stderr, then how many more and where."""
+        for warning in warnings[:limit]:
+            self.err.print(f"Warning: {warning.describe()}", markup=False)
+        if len(warnings) > limit:
+            self.err.print(f"… and {len(warnings) - limit} more warnings{rest}.", markup=False)
+
     def say(self, message: str) -> None:
         """A progress or status line: stderr, never on stdout (which may carry JSON)."""
         if not self.quiet:

@@ -36,6 +36,5 @@ def sync_customers(
         return
     if run.quiet:
         return
-    for warning in result.warnings:
-        run.err.print(f"Warning: {warning.describe()}", markup=False)
+    run.warn(result.warnings)
     render_sync_console(result, run.out)

@@ -38,9 +38,5 @@ def overdue_report(
         return
     if run.quiet:
         return
-    for warning in report.warnings[:MAX_WARNINGS]:
-        run.err.print(f"Warning: {warning.describe()}", markup=False)
-    if len(report.warnings) > MAX_WARNINGS:
-        run.err.print(f"… and {len(report.warnings) - MAX_WARNINGS} more warnings "
-                      "(sheet 数据提示 of the report).", markup=False)
+    run.warn(report.warnings, limit=MAX_WARNINGS, rest=" (sheet 数据提示 of the report)")
     render_console(report, run.out)

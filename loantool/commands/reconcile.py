@@ -56,10 +56,7 @@ def reconcile_bank(
     if run.json:
         run.emit_json(result.to_dict())
     elif not run.quiet:
-        for warning in result.warnings[:5]:
-            run.err.print(f"Warning: {warning.describe()}", markup=False)
-        if len(result.warnings) > 5:
-            run.err.print(f"… and {len(result.warnings) - 5} more warnings from the ledger's checks on entry.")
+        run.warn(result.warnings, limit=5, rest=" from the ledger's checks on entry")
         render_console(result, run.out)
     findings = {k: v for k, v in result.rec.findings().items() if v}
     if fail_on_diff and findings:

@@ -67,8 +67,7 @@ def _render(run, result, issued=None) -> None:
         return
     if run.quiet:
         return
-    for warning in result.warnings:
-        run.err.print(f"Warning: {warning.describe()}", markup=False)
+    run.warn(result.warnings, rest=" from the ledger's checks on entry")
     if issued is None:
         render_console(result, run.out)
         return

@@ -164,7 +164,13 @@ def schedules_for(ledger: Any, loans: pd.DataFrame, settings: Settings) -> Sched
         if column not in info:
             info[column] = None
     return ScheduleResult(loans=info[LOAN_INFO].reset_index(drop=True), installments=installments,
-                          warnings=list(ledger.loans.warnings), ledger_path=ledger.path)
+                          warnings=_warnings_for(ledger, loans), ledger_path=ledger.path)
+
+
+def _warnings_for(ledger: Any, loans: pd.DataFrame) -> list[CellProblem]:
+    """The checks on entry that concern these loans' rows (核对验证数据 before a schedule is printed)."""
+    rows = set(loans["excel_row"].dropna().astype(int)) if "excel_row" in loans else set()
+    return [w for w in ledger.loans.warnings if w.row is None or w.row in rows]
 
 
 def _empty() -> pd.DataFrame:
