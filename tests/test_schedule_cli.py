@@ -138,3 +138,20 @@ def test_terms_that_give_no_schedule_are_a_usage_error():
                     "--method", "flat_fee", "--pickup", "2026-01-01")
     assert result.exit_code == 2
     assert "no valid schedule" in result.stderr and "Traceback" not in result.output
+
+
+def test_checks_on_entry_are_shown_for_the_loans_being_scheduled(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "贷款台账"
+    ws.append(["合同编号", "客户姓名", "银行卡号", "贷款金额", "期数", "年利率", "还款方式", "提车日期", "还款明细已出"])
+    ws.append(["HT001", "张三", "6222021234567890124", 50000, 12, "5%", "等额本息", "2026-01-15", "否"])  # fails Luhn
+    ws.append(["HT002", "李四", "6222021234567890125", 50000, 12, "5%", "等额本息", "2026-01-15", "是"])  # fails too
+    ledger = tmp_path / "ledger.xlsx"
+    wb.save(ledger)
+    result = invoke("compute-schedule", "--pending", "--no-mark", "--ledger", ledger, "--out", tmp_path / "o")
+    assert result.exit_code == 0, result.stderr
+    assert "row 2" in result.stderr and "Luhn" in result.stderr  # HT001, being printed now
+    assert "row 3" not in result.stderr  # HT002's schedule went out long ago
