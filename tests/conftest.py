@@ -6,6 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Shared CI machines are noisy: a slow example is not a failure (no per-example deadline).
+settings.register_profile("loantool", deadline=None)
+settings.load_profile("loantool")
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
