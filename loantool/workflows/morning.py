@@ -144,15 +144,15 @@ def _run_step(step: Step, action: Callable[[], dict[str, Any]]) -> None:
         step.exit_code = exc.exit_code
 
 
-def statement_periods(paths: list[Path], settings: Any) -> dict[str, list[Path]]:
-    """Group statements by the month most of their successful lines fall in."""
+def statement_periods(paths: list[Path], all_lines: Any) -> dict[str, list[Path]]:
+    """Group statements by the month most of their successful lines fall in (``all_lines``: every
+    statement's lines as read_statements gives them, with the file name in ``source``)."""
     from ..core.reconcile import Period
-    from .reconcile import read_statements
 
     groups: dict[str, list[Path]] = {}
     for path in paths:
-        lines = read_statements([path], settings)
-        ok = lines[lines["deduction_status"].fillna("ok") != "failed"] if "deduction_status" in lines else lines
+        lines = all_lines[all_lines["source"] == path.name]
+        ok = lines[lines["deduction_status"].fillna("ok") != "failed"]
         dates = ok["paid_on"].dropna()
         if dates.empty:
             dates = lines["paid_on"].dropna()
@@ -166,7 +166,7 @@ def statement_periods(paths: list[Path], settings: Any) -> dict[str, list[Path]]
 def morning(run: Any, *, progress: Callable[[str], None] = lambda _name: None) -> MorningResult:
     from .imports import import_disbursements
     from .overdue import overdue_report
-    from .reconcile import parse_period, reconcile_bank
+    from .reconcile import parse_period, read_statements, reconcile_bank
 
     settings = run.settings
     ledger_path = Path(run.ledger_path)
@@ -185,54 +185,39 @@ def morning(run: Any, *, progress: Callable[[str], None] = lambda _name: None) -
     slips = new_files(settings.morning.slips_inbox)
     statements = new_files(settings.morning.statements_inbox)
 
-    progress("import")
-    step = result.step("import")
-    step.files = slips
-    if not slips:
-        step.status = "nothing"
-    else:
-        def do_import() -> dict[str, Any]:
-            report = settings.resolve(settings.morning.reports_dir) / f"放款单导入_{run.as_of:%Y%m%d}.xlsx"
-            imported = import_disbursements(settings, ledger_path, slips, as_of=run.as_of, out=report,
-                                            arguments=["morning", *map(str, slips)])
-            return {"matched": len(imported.matches), "updated": len(imported.updated_contracts),
-                    "cells_changed": len(imported.changes), "conflicts": len(imported.conflicts),
-                    "unmatched": len(imported.unmatched), "discrepancies": len(imported.discrepancies),
-                    "report": str(imported.report_path)}
+    def do_import() -> dict[str, Any]:
+        report = settings.resolve(settings.morning.reports_dir) / f"放款单导入_{run.as_of:%Y%m%d}.xlsx"
+        imported = import_disbursements(settings, ledger_path, slips, as_of=run.as_of, out=report,
+                                        arguments=["morning", *map(str, slips)])
+        return {"matched": len(imported.matches), "updated": len(imported.updated_contracts),
+                "cells_changed": len(imported.changes), "conflicts": len(imported.conflicts),
+                "unmatched": len(imported.unmatched), "discrepancies": len(imported.discrepancies),
+                "report": str(imported.report_path)}
 
-        _run_step(step, do_import)
-
-    progress("reconcile")
-    step = result.step("reconcile")
-    step.files = statements
-    if not statements:
-        step.status = "nothing"
-    else:
-        def do_reconcile() -> dict[str, Any]:
-            periods = []
-            for label, paths in statement_periods(statements, settings).items():
-                rec = reconcile_bank(run, statements=paths, period=parse_period(label), out=None,
-                                     post_payments=settings.morning.post_payments, post_advances=None)
-                totals = rec.rec.totals
-                result.findings += sum(rec.rec.findings().values())
-                periods.append({
-                    "period": label, "statements": len(paths), "expected": fen_to_str(totals["expected"]),
-                    "received": fen_to_str(totals["received"]), "advance_count": int(totals["advance_count"]),
-                    "advance_sum": fen_to_str(totals["advance_sum"]), "digest": rec.rec.digest,
-                    "payments_posted": rec.posting.payments_added if rec.posting else 0,
-                    "findings": rec.rec.findings(), "report": str(rec.report_path),
-                })
-            if not settings.morning.post_payments:
-                # a read-only reconciliation journals nothing itself: remember the statements with an
-                # empty commit (a "nothing to do" journal line, the ledger untouched)
-                with ledger_transaction(ledger_path, settings, command="morning",
-                                        arguments=["reconcile", *map(str, statements)], inputs=statements) as tx:
-                    tx.commit([], summary={"periods": [p["period"] for p in periods]})
-            return {"periods": periods}
-
-        _run_step(step, do_reconcile)
-
-    progress("overdue")
+    def do_reconcile() -> dict[str, Any]:
+        periods = []
+        all_lines = read_statements(statements, settings)  # each file read once, for both uses
+        for label, paths in statement_periods(statements, all_lines).items():
+            names = {p.name for p in paths}
+            lines = all_lines[all_lines["source"].isin(names)].reset_index(drop=True)
+            rec = reconcile_bank(run, statements=paths, period=parse_period(label), out=None,
+                                 post_payments=settings.morning.post_payments, post_advances=None, lines=lines)
+            totals = rec.rec.totals
+            result.findings += sum(rec.rec.findings().values())
+            periods.append({
+                "period": label, "statements": len(paths), "expected": fen_to_str(totals["expected"]),
+                "received": fen_to_str(totals["received"]), "advance_count": int(totals["advance_count"]),
+                "advance_sum": fen_to_str(totals["advance_sum"]), "digest": rec.rec.digest,
+                "payments_posted": rec.posting.payments_added if rec.posting else 0,
+                "findings": rec.rec.findings(), "report": str(rec.report_path),
+            })
+        if not settings.morning.post_payments:
+            # a read-only reconciliation journals nothing itself: remember the statements with an
+            # empty commit (a "nothing to do" journal line, the ledger untouched)
+            with ledger_transaction(ledger_path, settings, command="morning",
+                                    arguments=["reconcile", *map(str, statements)], inputs=statements) as tx:
+                tx.commit([], summary={"periods": [p["period"] for p in periods]})
+        return {"periods": periods}
 
     def do_overdue() -> dict[str, Any]:
         report = overdue_report(run, out=None)
@@ -243,7 +228,16 @@ def morning(run: Any, *, progress: Callable[[str], None] = lambda _name: None) -
                 "npl_ratio": summary.get("npl_ratio_display", summary.get("npl_ratio")),
                 "report": str(report.report_path)}
 
-    _run_step(result.step("overdue"), do_overdue)
+    for name, files, action in (("import", slips, do_import), ("reconcile", statements, do_reconcile),
+                                ("overdue", None, do_overdue)):
+        progress(name)
+        step = result.step(name)
+        if files is not None:
+            step.files = files
+            if not files:
+                step.status = "nothing"
+                continue
+        _run_step(step, action)
 
     archive = settings.morning.archive_dir
     if archive:

@@ -243,12 +243,16 @@ def post(ledger: Ledger, rec: Reconciliation, *, payments: bool, advance_date: d
 
 
 def reconcile_bank(run: Any, *, statements: list[Path], period: Period, out: Path | None,
-                   post_payments: bool, post_advances: dt.date | None) -> ReconcileResult:
-    """Read the statements and the ledger, reconcile the month, post if asked, write the report."""
+                   post_payments: bool, post_advances: dt.date | None,
+                   lines: pd.DataFrame | None = None) -> ReconcileResult:
+    """Read the statements and the ledger, reconcile the month, post if asked, write the report.
+
+    ``lines``: the statements' lines when the caller has read them already (read_statements' frame)."""
     from ..reports.reconcile import write_report
 
     settings = run.settings
-    lines = read_statements(statements, settings)
+    if lines is None:
+        lines = read_statements(statements, settings)
     writing = post_payments or post_advances is not None
     arguments = [*map(str, statements), "--period", period.label, *(["--post"] if post_payments else []),
                  *(["--post-advances", post_advances.isoformat()] if post_advances else [])]
