@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .dates import day_of_month, due_dates
+
 CUSTOMER_PAYMENT_TYPES = ("customer_paid", "advance_repaid")
 PAYMENT_TYPES = ("customer_paid", "company_advance", "advance_repaid")
 NAT_DAY = np.iinfo(np.int64).min  # what NaT looks like as datetime64[D] viewed as int64
@@ -56,16 +58,13 @@ def days_to_dates(days: np.ndarray) -> np.ndarray:
 
 
 def add_months(days: np.ndarray, months: np.ndarray | int) -> np.ndarray:
-    """Calendar months added to each day, the day clamped to the target month (Jan 31 + 1 → Feb 28/29)."""
+    """Calendar months added to each day, the day clamped to the target month (Jan 31 + 1 → Feb 28/29):
+    the schedule's own due-date rule (core.dates.due_dates), on day numbers."""
     days = np.asarray(days, dtype=np.int64)
     missing = days == NAT_DAY
     dates = np.where(missing, 0, days).view("datetime64[D]")
-    month = dates.astype("datetime64[M]")
-    day_in_month = (dates - month.astype("datetime64[D]")).astype(np.int64)
-    target = month + np.asarray(months, dtype=np.int64).astype("timedelta64[M]")
-    target_start = target.astype("datetime64[D]").view(np.int64)
-    length = (target + np.timedelta64(1, "M")).astype("datetime64[D]").view(np.int64) - target_start
-    return np.where(missing, NAT_DAY, target_start + np.minimum(day_in_month, length - 1))
+    moved = due_dates(dates.astype("datetime64[M]"), day_of_month(dates), np.asarray(months, dtype=np.int64) + 1)
+    return np.where(missing, NAT_DAY, moved.astype("datetime64[D]").view(np.int64))
 
 
 # ------------------------------------------------------------------------------- per-loan segment sums
