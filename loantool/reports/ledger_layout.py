@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import math
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Mapping
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .. import schema
 from ..money import fen_to_decimal, fen_to_display, rate_to_decimal, rate_to_str
+from ..values import is_missing
 
 if TYPE_CHECKING:  # pandas and openpyxl stay out of start-up
     import pandas as pd
@@ -234,14 +234,5 @@ def _whole(value: Any, kind: str) -> int:
 
 
 def _is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    if isinstance(value, str):
-        return value == ""
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover - pandas is a base dependency
-        return False
-    return value is pd.NA or value is pd.NaT
+    """Missing (values.is_missing), or an empty string: the layout writes no cell for either."""
+    return is_missing(value) or value == ""
