@@ -17,7 +17,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from .errors import LoantoolError, UsageError
+from .errors import LoantoolError, UnexpectedError, UsageError
+from .i18n import _, choose, set_language
 
 app = typer.Typer(
     name="loantool",
@@ -39,6 +40,8 @@ AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="基准日 Date of 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout, nothing else.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No console summary; errors still go to stderr.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the traceback of unexpected errors.")]
+LangOpt = Annotated[str | None, typer.Option(
+    "--lang", metavar="zh|en", help="语言 Language of messages and reports: zh (default) or en.")]
 
 
 @dataclass
@@ -51,6 +54,7 @@ class Run:
     json: bool
     quiet: bool
     debug: bool
+    lang: str = "zh"
 
     @property
     def err(self) -> Any:
@@ -65,19 +69,20 @@ class Run:
         return Console(highlight=False)
 
     def emit_json(self, document: Any) -> None:
-        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
+        emit_json(document)
 
     def warn(self, warnings: list[Any], *, limit: int = 10, rest: str = "") -> None:
         """The first ``limit`` warnings (checks on entry …) on stderr, then how many more and where."""
         for warning in warnings[:limit]:
-            self.err.print(f"Warning: {warning.describe()}", markup=False)
+            self.err.print(_("Warning: {text}").format(text=warning.describe()), markup=False)
         if len(warnings) > limit:
-            self.err.print(f"… and {len(warnings) - limit} more warnings{rest}.", markup=False)
+            self.err.print(_("… and {count} more warnings{rest}.").format(count=len(warnings) - limit, rest=rest),
+                           markup=False)
 
-    def say(self, message: str) -> None:
-        """A progress or status line: stderr, never on stdout (which may carry JSON)."""
-        if not self.quiet:
-            self.err.print(message)
+
+def emit_json(document: Any) -> None:
+    """One JSON document on stdout (DESIGN.md: nothing else goes there)."""
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
 def parse_date_option(value: str | None, option: str) -> dt.date | None:
@@ -89,15 +94,18 @@ def parse_date_option(value: str | None, option: str) -> dt.date | None:
             return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise UsageError(f"{option} {value!r} is not a date.", "Write it as YYYY-MM-DD, e.g. 2026-03-31.") from None
+        raise UsageError(_("{option} '{value}' is not a date.").format(option=option, value=value),
+                         _("Write it as YYYY-MM-DD, e.g. 2026-03-31.")) from None
 
 
 def make_run(ledger: Path | None, config: Path | None, as_of: str | None, json_: bool, quiet: bool,
-             debug: bool) -> Run:
+             debug: bool, lang: str | None = None) -> Run:
     from .config import load_settings
 
+    set_language(choose(lang))  # messages while the config is read: --lang or LOANTOOL_LANG
     settings = load_settings(config)
-    day = parse_date_option(as_of, "--as-of") or parse_date_option(settings.as_of, "as_of in loantool.toml")
+    chosen = set_language(choose(lang, getattr(settings, "lang", None)))
+    day = parse_date_option(as_of, "--as-of") or parse_date_option(settings.as_of, _("as_of in loantool.toml"))
     return Run(
         settings=settings,
         ledger_path=ledger if ledger is not None else settings.ledger_path,
@@ -105,44 +113,54 @@ def make_run(ledger: Path | None, config: Path | None, as_of: str | None, json_:
         json=json_,
         quiet=quiet or json_,
         debug=debug,
+        lang=chosen,
     )
 
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def report_error(exc: LoantoolError, *, as_json: bool) -> None:
+    """The one place an error reaches the user: stderr always, and the JSON document on stdout."""
+    from rich.console import Console
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(exc.render(), markup=False)
+    if as_json and exc.as_json_document:
+        emit_json(exc.to_dict())
+
+
 def command(name: str, help_text: str) -> Callable[[F], F]:
     """Register a command and put the one error edge around it.
 
-    A LoantoolError becomes "Error: …" on stderr and its exit code; anything else is a bug: exit 1
-    with a one-line message, the traceback only with --debug.
+    A LoantoolError becomes "错误：…" on stderr (and, with --json, its JSON document on stdout) and its
+    exit code; anything else is a bug: exit 1 with a one-line message, the traceback only with --debug.
+    The language is set first from --lang / LOANTOOL_LANG (make_run refines it from loantool.toml).
     """
 
     def decorate(func: F) -> F:
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            set_language(choose(kwargs.get("lang")))
             try:
                 return func(*args, **kwargs)
             except typer.Exit:
                 raise
             except LoantoolError as exc:
-                from rich.console import Console
-
-                Console(stderr=True, highlight=False, soft_wrap=True).print(exc.render(), markup=False)
+                report_error(exc, as_json=bool(kwargs.get("json_")))
                 if kwargs.get("debug"):
                     raise
                 raise typer.Exit(exc.exit_code) from None
             except KeyboardInterrupt:
-                sys.stderr.write("Interrupted; nothing was written.\n")
+                sys.stderr.write(_("Interrupted; nothing was written.") + "\n")
                 raise typer.Exit(130) from None
             except Exception as exc:  # the edge: no traceback without --debug
                 if kwargs.get("debug"):
                     raise
-                sys.stderr.write(
-                    f"Unexpected error: {type(exc).__name__}: {exc}. A ledger write is all or nothing: "
-                    "the ledger is as it was, or fully updated as .loantool/journal.jsonl records. "
-                    "Run again with --debug for the details and report it.\n"
-                )
+                error = UnexpectedError(
+                    _("Unexpected error: {kind}: {detail}.").format(kind=type(exc).__name__, detail=exc),
+                    _("A ledger write is all or nothing: the ledger is as it was, or fully updated as "
+                      ".loantool/journal.jsonl records. Run again with --debug for the details and report it."))
+                report_error(error, as_json=bool(kwargs.get("json_")))
                 raise typer.Exit(1) from None
 
         app.command(name, help=help_text)(wrapper)
@@ -166,6 +184,26 @@ def _register() -> None:
 
 
 _register()
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("loantool")
+        except PackageNotFoundError:  # pragma: no cover - running from a checkout without installing
+            from . import __version__ as number
+        typer.echo(f"loantool {number}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    show_version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="版本 Show the version and exit.")] = False,
+) -> None:
+    """贷后管理工具 · post-loan desk toolkit: schedules, imports, arrears, reconciliation, settlement."""
 
 
 def main() -> None:

@@ -118,6 +118,8 @@ class Settings:
     aliases: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     # a fixed "today" for every date-dependent result (demo folders, audits); empty = the real today
     as_of: str = ""
+    # language of messages and reports: "zh" (default) or "en"; --lang and LOANTOOL_LANG win over it
+    lang: str = ""
     source: Path | None = None  # the file these came from, if any
     base_dir: Path = field(default_factory=Path.cwd)
 
@@ -175,7 +177,7 @@ def _apply(settings: Settings, data: dict[str, Any], path: Path) -> None:
             raise UsageError(f"{path}: unknown section [{section}].", f"Known: {', '.join(sorted(known))}.")
         target = getattr(settings, attr)
         if not is_dataclass(target):
-            if attr == "as_of":
+            if attr in ("as_of", "lang"):
                 values = str(values)
             setattr(settings, attr, values)
             continue
@@ -206,6 +208,8 @@ def _validate(settings: Settings, path: Path) -> None:
     def bad(key: str, why: str) -> UsageError:
         return UsageError(f"{path}: setting {key} {why}.", "See templates/loantool.toml for the allowed values.")
 
+    if settings.lang and settings.lang.strip().lower() not in ("zh", "en", "zh_cn", "en_us"):
+        raise bad("lang", "must be \"zh\" or \"en\"")
     if settings.schedule.residue not in ("last", "first"):
         raise bad("schedule.residue", "must be \"last\" or \"first\"")
     if settings.arrears.classification not in CLASSIFICATION_PRESETS:

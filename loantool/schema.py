@@ -210,6 +210,8 @@ STATUSES = {
     "settled": ("结清", "settled", "已结清"),
     "written_off": ("核销", "written_off", "已核销"),
 }
+# A loan's state on a day (core.loans.loan_states): the status words plus "not yet on the books".
+LOAN_STATE_LABELS = {"not_yet": "未起贷", "active": "在贷", "settled": "结清", "written_off": "核销"}
 GRADES = {"good": ("好", "good", "较好"), "fair": ("一般", "fair"), "poor": ("差", "poor", "较差")}
 PAYMENT_TYPES = {
     "customer_paid": ("客户还款", "customer_paid"),

@@ -17,6 +17,28 @@ SAMPLES = ROOT / "samples"
 REALWORLD = Path(os.environ.get("LOANTOOL_REALWORLD", ROOT.parent / "shared" / "realworld"))
 
 
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """The older tests assert English message texts: they run with LOANTOOL_LANG=en. A test of the
+    desk's default language asks for the ``chinese`` fixture instead."""
+    from loantool import i18n
+
+    monkeypatch.setenv(i18n.ENV, "en")
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")
+
+
+@pytest.fixture
+def chinese(monkeypatch):
+    """No LOANTOOL_LANG: the default language (Chinese), as on a desk's machine."""
+    from loantool import i18n
+
+    monkeypatch.delenv(i18n.ENV, raising=False)
+    i18n.set_language(i18n.choose())
+    return i18n
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 

@@ -344,7 +344,8 @@ def test_bad_payment_cell_exits_2_and_writes_nothing(tmp_path, monkeypatch):
     before = sha(ledger)
     result = invoke("--ledger", ledger, "--as-of", AS_OF, "--json")
     assert result.exit_code == 2
-    assert result.stdout == ""
+    error = json.loads(result.stdout)["error"]  # with --json the error is a JSON document on stdout too
+    assert error["code"] == "bad-input" and error["problems"][0]["row"] == 5
     assert result.stderr.startswith("Error: ")
     assert "还款记录" in result.stderr and "row 5" in result.stderr and "金额" in result.stderr
     assert "Traceback" not in result.stderr

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..cli import AsOfOpt, ConfigOpt, DebugOpt, JsonOpt, LedgerOpt, QuietOpt, command, make_run
+from ..cli import AsOfOpt, ConfigOpt, DebugOpt, LangOpt, JsonOpt, LedgerOpt, QuietOpt, command, make_run
 
 HELP = """同步客服信息表 Update the ledger's 贷款台账 from customer service's table.
 
@@ -22,12 +22,12 @@ def sync_customers(
     cs_workbook: Annotated[Path, typer.Argument(help="客服信息表 The customer service workbook (.xlsx .xls .csv).", show_default=False)],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show every change (old → new); write nothing to the ledger.")] = False,
     ledger: LedgerOpt = None, config: ConfigOpt = None, as_of: AsOfOpt = None,
-    json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False,
+    json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False, lang: LangOpt = None,
 ) -> None:
     from ..reports.imports import render_sync_console
     from ..workflows.customers import sync_customers as run_sync
 
-    run = make_run(ledger, config, as_of, json_, quiet, debug)
+    run = make_run(ledger, config, as_of, json_, quiet, debug, lang)
     arguments = [str(cs_workbook), *(["--dry-run"] if dry_run else [])]
     result = run_sync(run.settings, run.ledger_path, cs_workbook, as_of=run.as_of, dry_run=dry_run,
                       arguments=arguments)

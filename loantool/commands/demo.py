@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ..cli import DebugOpt, JsonOpt, QuietOpt, command, make_run
+from ..cli import DebugOpt, LangOpt, JsonOpt, QuietOpt, command, make_run
 from ..errors import UsageError
 
 HELP = """演示 Copy the sample ledger, slips and statements into DIR (default: ./loantool-demo, which must
@@ -23,7 +23,7 @@ SAMPLE_FOLDERS = ("inbox",)
 @command("demo", HELP)
 def demo(
     directory: Annotated[Path, typer.Argument(help="New folder for the demo.", metavar="DIR")] = Path("loantool-demo"),
-    json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False,
+    json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False, lang: LangOpt = None,
 ) -> None:
     from .morning import run_morning
 
@@ -31,7 +31,7 @@ def demo(
         raise UsageError(f"{directory} already exists; the demo never overwrites.",
                          "Give a new folder: loantool demo NEW_DIR.")
     copy_samples(directory)
-    run = make_run(None, directory / "loantool.toml", None, json_, quiet, debug)
+    run = make_run(None, directory / "loantool.toml", None, json_, quiet, debug, lang)
     if not run.quiet:
         run.err.print(f"Demo folder {directory.resolve()} (samples as of {run.as_of}); running morning …")
     run_morning(run, fail_on_diff=False)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..cli import AsOfOpt, ConfigOpt, DebugOpt, JsonOpt, LedgerOpt, QuietOpt, command, make_run
+from ..cli import AsOfOpt, ConfigOpt, DebugOpt, LangOpt, JsonOpt, LedgerOpt, QuietOpt, command, make_run
 
 HELP = """导入放款单 Record the bank's disbursement slips in the ledger.
 
@@ -28,12 +28,12 @@ def import_disbursements(
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Import the good rows; bad rows go to a rejects workbook.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Excel report: matched, updated, unchanged, conflicts, unmatched, discrepancies.")] = None,
     ledger: LedgerOpt = None, config: ConfigOpt = None, as_of: AsOfOpt = None,
-    json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False,
+    json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False, lang: LangOpt = None,
 ) -> None:
     from ..reports.imports import render_import_console
     from ..workflows.imports import import_disbursements as run_import
 
-    run = make_run(ledger, config, as_of, json_, quiet, debug)
+    run = make_run(ledger, config, as_of, json_, quiet, debug, lang)
     arguments = [*map(str, slips), *(["--dry-run"] if dry_run else []), *(["--overwrite"] if overwrite else []),
                  *(["--skip-bad"] if skip_bad else []), *(["--out", str(out)] if out else [])]
     result = run_import(run.settings, run.ledger_path, slips, as_of=run.as_of, dry_run=dry_run,

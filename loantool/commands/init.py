@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ..cli import DebugOpt, QuietOpt, command
+from ..cli import DebugOpt, LangOpt, QuietOpt, command
 from ..errors import UsageError
 
 HELP = """新建台账 Create a blank ledger (ledger.xlsx) and loantool.toml in DIR (default: here).
@@ -19,7 +19,7 @@ Existing files are never overwritten."""
 @command("init", HELP)
 def init(
     directory: Annotated[Path, typer.Argument(help="Folder to set up (created if missing).", metavar="DIR")] = Path("."),
-    quiet: QuietOpt = False, debug: DebugOpt = False,
+    quiet: QuietOpt = False, debug: DebugOpt = False, lang: LangOpt = None,
 ) -> None:
     templates = resources.files("loantool.templates")
     targets = {"ledger.xlsx": directory / "ledger.xlsx", "loantool.toml": directory / "loantool.toml"}

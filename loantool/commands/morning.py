@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..cli import AsOfOpt, ConfigOpt, DebugOpt, JsonOpt, LedgerOpt, QuietOpt, Run, command, make_run
+from ..cli import AsOfOpt, ConfigOpt, DebugOpt, LangOpt, JsonOpt, LedgerOpt, QuietOpt, Run, command, make_run
 from ..errors import FindingsExit
 
 HELP = """每日任务 The morning run: import new disbursement slips (放款单), reconcile new bank statements
@@ -23,9 +23,9 @@ the exit code is the failing step's. --fail-on-diff: exit 4 when reconciliation 
 def morning(
     fail_on_diff: Annotated[bool, typer.Option("--fail-on-diff", help="Exit 4 when reconciliation finds differences.")] = False,
     ledger: LedgerOpt = None, config: ConfigOpt = None, as_of: AsOfOpt = None,
-    json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False,
+    json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False, lang: LangOpt = None,
 ) -> None:
-    run = make_run(ledger, config, as_of, json_, quiet, debug)
+    run = make_run(ledger, config, as_of, json_, quiet, debug, lang)
     run_morning(run, fail_on_diff=fail_on_diff)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..cli import AsOfOpt, ConfigOpt, DebugOpt, JsonOpt, LedgerOpt, QuietOpt, command, make_run
+from ..cli import AsOfOpt, ConfigOpt, DebugOpt, LangOpt, JsonOpt, LedgerOpt, QuietOpt, command, make_run
 
 HELP = """逾期催收日报 Arrears, 五级分类 and the post-loan calendar as of --as-of.
 
@@ -26,12 +26,12 @@ def overdue_report(
     out: Annotated[Path | None, typer.Option(
         "--out", help="Report file (default: reports/逾期催收日报_YYYYMMDD.xlsx).")] = None,
     ledger: LedgerOpt = None, config: ConfigOpt = None, as_of: AsOfOpt = None,
-    json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False,
+    json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False, lang: LangOpt = None,
 ) -> None:
     from ..reports.overdue import render_console
     from ..workflows.overdue import overdue_report as run_report
 
-    run = make_run(ledger, config, as_of, json_, quiet, debug)
+    run = make_run(ledger, config, as_of, json_, quiet, debug, lang)
     report = run_report(run, out=out)
     if run.json:
         run.emit_json(report.to_dict())

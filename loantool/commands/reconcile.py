@@ -10,7 +10,7 @@ import typer
 from ..cli import (
     AsOfOpt,
     ConfigOpt,
-    DebugOpt,
+    DebugOpt, LangOpt,
     JsonOpt,
     LedgerOpt,
     QuietOpt,
@@ -43,12 +43,12 @@ def reconcile_bank(
     fail_on_diff: Annotated[bool, typer.Option(
         "--fail-on-diff", help="Exit 4 when there are short, over, unpaid or unmatched items.")] = False,
     ledger: LedgerOpt = None, config: ConfigOpt = None, as_of: AsOfOpt = None,
-    json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False,
+    json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False, lang: LangOpt = None,
 ) -> None:
     from ..reports.reconcile import render_console
     from ..workflows import reconcile as workflow
 
-    run = make_run(ledger, config, as_of, json_, quiet, debug)
+    run = make_run(ledger, config, as_of, json_, quiet, debug, lang)
     month = workflow.parse_period(period)
     advance_date = parse_date_option(post_advances, "--post-advances")
     result = workflow.reconcile_bank(run, statements=statements, period=month, out=out, post_payments=post,

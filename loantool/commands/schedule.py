@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..cli import AsOfOpt, ConfigOpt, DebugOpt, JsonOpt, LedgerOpt, QuietOpt, command, make_run, parse_date_option
+from ..cli import AsOfOpt, ConfigOpt, DebugOpt, LangOpt, JsonOpt, LedgerOpt, QuietOpt, command, make_run, parse_date_option
 from ..errors import UsageError
 
 HELP = """计算还款明细 Compute repayment schedules.
@@ -32,11 +32,11 @@ def compute_schedule(
     first_due: Annotated[str | None, typer.Option("--first-due", help="首期还款日 First due date (calculator).")] = None,
     due_day: Annotated[int | None, typer.Option("--due-day", help="银行还款日 Due day 1–31 (calculator).")] = None,
     ledger: LedgerOpt = None, config: ConfigOpt = None, as_of: AsOfOpt = None,
-    json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False,
+    json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False, lang: LangOpt = None,
 ) -> None:
     from ..workflows import schedule as workflow
 
-    run = make_run(ledger, config, as_of, json_, quiet, debug)
+    run = make_run(ledger, config, as_of, json_, quiet, debug, lang)
     calculator_options = [principal, rate, term, method, pickup]
     if any(v is not None for v in calculator_options):
         if contracts or pending:

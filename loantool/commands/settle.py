@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..cli import AsOfOpt, ConfigOpt, DebugOpt, JsonOpt, LedgerOpt, QuietOpt, command, make_run
+from ..cli import AsOfOpt, ConfigOpt, DebugOpt, LangOpt, JsonOpt, LedgerOpt, QuietOpt, command, make_run
 from ..errors import UsageError
 
 HELP = """提前结清 Early settlement: quote, approval sheet, and (with --confirm) close the loan.
@@ -35,7 +35,7 @@ def settle(
     prepared_by: Annotated[str | None, typer.Option(
         "--prepared-by", help="经办 Who prepared it (default: the login name).")] = None,
     ledger: LedgerOpt = None, config: ConfigOpt = None, as_of: AsOfOpt = None,
-    json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False,
+    json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False, lang: LangOpt = None,
 ) -> None:
     if (contract is None) == (batch is None):
         raise UsageError("name one CONTRACT, or give --batch FILE.")
@@ -50,7 +50,7 @@ def settle(
     from ..reports import settle as report
     from ..workflows import settle as workflow
 
-    run = make_run(ledger, config, as_of, json_, quiet, debug)
+    run = make_run(ledger, config, as_of, json_, quiet, debug, lang)
     if batch is not None:
         result = workflow.settle_batch(run, batch=batch, out=out)
         quotes = result.quotes

@@ -32,6 +32,7 @@ import pandas as pd
 from ..config import ActionSettings, ArrearsSettings
 from ..money import RATE_SCALE, div_round_half_up_array
 from . import classify
+from .loans import active_on
 from .allocation import (
     NAT_DAY,
     add_months,
@@ -137,7 +138,7 @@ def _loan_dates(loans: pd.DataFrame, column: str) -> np.ndarray:
     return day_numbers(loans[column])
 
 
-def _active_loans(loans: pd.DataFrame) -> pd.DataFrame:
+def _active_loans(loans: pd.DataFrame, as_of) -> pd.DataFrame:
     if loans["contract_no"].isna().any() or loans["contract_no"].duplicated().any():
         raise ValueError("loans: every contract_no must be present and unique")
     if loans["principal"].isna().any():
@@ -146,7 +147,7 @@ def _active_loans(loans: pd.DataFrame) -> pd.DataFrame:
     unknown = status.notna() & ~status.isin(LOAN_STATUSES)
     if unknown.any():
         raise ValueError(f"loans: unknown status values {sorted(set(map(str, status[unknown])))}")
-    return loans[status.isna() | (status == "active")].reset_index(drop=True)
+    return loans[active_on(loans, as_of)].reset_index(drop=True)
 
 
 def penalty_fen(unpaid: np.ndarray, days: np.ndarray, rate_units: int) -> np.ndarray:
@@ -186,7 +187,7 @@ def assess_portfolio(loans: pd.DataFrame, installments: pd.DataFrame, payments: 
     """The overdue-report's numbers for every active loan as of ``as_of`` (see the module docstring)."""
     rules = rules or Rules()
     today = day_number(as_of)
-    active = _active_loans(loans)
+    active = _active_loans(loans, as_of)
     contracts = pd.Index(active["contract_no"])
     n = len(contracts)
     rows = payment_rows(payments, today)

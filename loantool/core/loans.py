@@ -1,4 +1,15 @@
-"""From the ledger's loan rows to the terms the schedule engine needs (还款明细的输入).
+"""Loans: where each stands on a day (as-of truth), and the terms the schedule engine needs (还款明细的输入).
+
+The loan-state rule (DOMAIN.md "As-of truth") – the one place that decides whether a loan is on the
+books, active, settled or written off on a day D:
+
+- a loan is *on the books* from its pickup date (提车日期; else its disbursement date 放款日期) on;
+  a loan without either date is taken as on the books;
+- it is *settled* at D when its 结清日期 ≤ D, *written off* at D when its 核销日期 ≤ D: it leaves the
+  books on that day itself. A loan whose 状态 says 结清 / 核销 but has no date is taken as ended
+  on every day (its end cannot be placed; the reader warns about it);
+- *active* at D = on the books, not settled, not written off – whatever its 状态 says today, so a
+  loan settled after D is still active at D and a report for a past day never changes.
 
 Pure: frames in, frames out. Problems are returned as ``(row_label, field_key, value, reason)`` so
 that the caller can name the file, sheet, Excel row and column.
@@ -6,11 +17,68 @@ that the caller can name the file, sheet, Excel row and column.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .rates import resolve_rates
+
+LOAN_STATES = ("not_yet", "active", "settled", "written_off")
+
+
+def _column(loans: pd.DataFrame, key: str) -> pd.Series:
+    if key in loans:
+        return loans[key]
+    return pd.Series(None, index=loans.index, dtype=object)
+
+
+def _dates(loans: pd.DataFrame, key: str) -> pd.Series:
+    return pd.to_datetime(_column(loans, key)).astype("datetime64[ns]")
+
+
+def _day(value: Any, index: pd.Index | None = None) -> Any:
+    """A day as a Timestamp, or – for one day per loan – a datetime Series on ``index``."""
+    if index is not None and not np.isscalar(value) and not isinstance(value, (dt.date, pd.Timestamp)):
+        return pd.Series(pd.to_datetime(np.asarray(value)), index=index).dt.normalize()
+    return pd.Timestamp(value).normalize()
+
+
+def loan_states(loans: pd.DataFrame, as_of: Any) -> pd.DataFrame:
+    """Each loan's state on ``as_of`` (one day, or one day per loan in ``loans`` order): boolean columns
+    ``on_books``, ``settled``, ``written_off``,
+    ``active`` and the code ``state`` (one of LOAN_STATES; written-off wins over settled), same index
+    as ``loans``. Columns used: ``status`` (codes), ``pickup_date``, ``disbursed_on``, ``settled_on``,
+    ``written_off_on`` – each optional."""
+    day = _day(as_of, loans.index)
+    status = _column(loans, "status")
+    start = _dates(loans, "pickup_date").fillna(_dates(loans, "disbursed_on"))
+    on_books = (start <= day) | start.isna()
+    settled_on, written_off_on = _dates(loans, "settled_on"), _dates(loans, "written_off_on")
+    settled = (settled_on <= day) | (settled_on.isna() & status.eq("settled").fillna(False))
+    written_off = (written_off_on <= day) | (written_off_on.isna() & status.eq("written_off").fillna(False))
+    settled, written_off = settled.astype(bool), written_off.astype(bool)
+    active = on_books.astype(bool) & ~settled & ~written_off
+    state = np.select([~on_books.astype(bool), written_off, settled], ["not_yet", "written_off", "settled"],
+                      default="active")
+    return pd.DataFrame({"on_books": on_books.astype(bool).to_numpy(), "settled": settled.to_numpy(),
+                         "written_off": written_off.to_numpy(), "active": active.to_numpy(),
+                         "state": state}, index=loans.index)
+
+
+def active_on(loans: pd.DataFrame, as_of: dt.date | pd.Timestamp) -> pd.Series:
+    """Boolean Series: which loans are active on ``as_of`` (see :func:`loan_states`)."""
+    return loan_states(loans, as_of)["active"]
+
+
+def active_during(loans: pd.DataFrame, start: dt.date | pd.Timestamp, end: dt.date | pd.Timestamp) -> pd.Series:
+    """Boolean Series: loans active on some day of [start, end] – on the books by ``end`` and not
+    settled or written off before ``start`` (a loan settled inside the window was active in it)."""
+    before = _day(start) - pd.Timedelta(days=1)
+    at_end = loan_states(loans, end)
+    ended_before = loan_states(loans, before)
+    return at_end["on_books"] & ~ended_before["settled"] & ~ended_before["written_off"]
 
 SCHEDULE_INPUT_COLUMNS = [
     "contract_no", "principal", "term", "method", "rate", "pickup_date", "first_due_date", "due_day",

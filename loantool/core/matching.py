@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from ..values import is_missing
+from .loans import loan_states
 
 MASK_CHARACTERS = "*xX•●＊"
 # the slip values that must agree between two rows for the loan before one of them is a mere repeat
@@ -161,13 +162,16 @@ def _comparable(value: Any) -> Any:
 class _LoanIndex:
     """Ledger loans indexed by every matching key."""
 
-    def __init__(self, loans: pd.DataFrame):
+    def __init__(self, loans: pd.DataFrame, as_of: Any = None):
         self.contract = {label: str(c) for label, c in zip(loans.index, loans["contract_no"].tolist(), strict=True)}
         self.ids: dict[Hashable, str | None] = {}
         self.cards: dict[Hashable, str | None] = {}
         self.names: dict[Hashable, str | None] = {}
         self.principal: dict[Hashable, int | None] = {}
-        self.active: dict[Hashable, bool] = {}  # 在贷 (or no status): a slip disburses a running loan
+        # not settled or written off on the day: a slip disburses a running loan (core.loans)
+        states = loan_states(loans, as_of if as_of is not None else pd.Timestamp.today())
+        self.active: dict[Hashable, bool] = dict(
+            zip(loans.index, (~states["settled"] & ~states["written_off"]).tolist(), strict=True))
         self.by_id: dict[str, list[Hashable]] = defaultdict(list)
         self.by_card: dict[str, list[Hashable]] = defaultdict(list)
         self.by_tail: dict[str, list[Hashable]] = defaultdict(list)  # last 4 digits, for masked slip cards
@@ -178,8 +182,6 @@ class _LoanIndex:
             self.cards[label] = card = norm_card(column("card_no", label))
             self.names[label] = name = norm_name(column("customer_name", label))
             self.principal[label] = amount = _fen(column("principal", label))
-            status = column("status", label)
-            self.active[label] = status is None or status == "active" or bool(pd.isna(status))
             if id_no:
                 self.by_id[id_no].append(label)
             if card:
@@ -225,12 +227,12 @@ def column_getter(frame: pd.DataFrame):
 # ------------------------------------------------------------------------------------------- matching
 
 
-def match_slips(slips: pd.DataFrame, loans: pd.DataFrame) -> MatchResult:
+def match_slips(slips: pd.DataFrame, loans: pd.DataFrame, *, as_of: Any = None) -> MatchResult:
     """Match every slip row (SLIPS field keys) to at most one ledger loan (LOANS field keys).
 
     Labels in the result are the frames' index labels, so the caller can look up file, sheet and row.
     """
-    index = _LoanIndex(loans)
+    index = _LoanIndex(loans, as_of)
     slip_value = column_getter(slips)
     result = MatchResult()
     by_loan: dict[Hashable, list[SlipMatch]] = {}

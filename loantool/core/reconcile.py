@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..money import fen_to_str
+from .loans import active_during
 
 STATUSES = ("paid", "short", "over", "unpaid")
 # what happened to a statement line, in the order the tests are applied
@@ -143,18 +144,13 @@ def _column(frame: pd.DataFrame, name: str, default: object = None) -> pd.Series
 
 def prepare_loans(loans: pd.DataFrame, period: Period) -> pd.DataFrame:
     """One row per loan: contract_no, customer_name, card_no, card (digits), name_key, bank_monthly_amount,
-    active (active in the month: status 在贷 or blank and not settled / written off before it starts)."""
+    active (active on some day of the month: core.loans.active_during)."""
     out = pd.DataFrame({"contract_no": loans["contract_no"].astype(str).to_numpy()})
     out["customer_name"] = _column(loans, "customer_name").to_numpy()
     cards = card_parts(_column(loans, "card_no").reset_index(drop=True))
     out["card_no"] = cards["digits"]
     out["name_key"] = name_key(out["customer_name"])
-    status = _column(loans, "status").reset_index(drop=True)
-    active = status.isna() | status.eq("active")
-    for column in ("settled_on", "written_off_on"):
-        ended = pd.to_datetime(_column(loans, column)).reset_index(drop=True)
-        active &= ~(ended < period.start).fillna(False)
-    out["active"] = active.to_numpy(dtype=bool)
+    out["active"] = active_during(loans, period.start, period.end - pd.Timedelta(days=1)).to_numpy(dtype=bool)
     monthly = pd.Series(_column(loans, "bank_monthly_amount").to_numpy(), dtype="Int64")
     out["bank_monthly_amount"] = monthly.where(monthly.gt(0).fillna(False))
     return out

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from ..money import fen_to_display, rate_to_str
-from ..schema import METHODS, STATUSES, label
+from ..schema import LOAN_STATE_LABELS, METHODS, STATUSES, label
 from ..values import iso_date, text_or_blank
 from .excel import Column, ReportBook, ReportSheet, write_book
 
@@ -69,7 +69,7 @@ def customer_block(quote: Any) -> list[str]:
     ]
     if quote.status != "active":
         settled = _day(loan.get("settled_on"))
-        lines.append(f"注意：本合同状态为 {label(STATUSES, quote.status)}"
+        lines.append(f"注意：本合同状态为 {LOAN_STATE_LABELS[quote.status]}"
                      + (f"（结清日期 {settled}）" if settled else "") + "，本表仅供核对。")
     lines += [f"提示：{WARNING_LABELS[code]}" for code, _ in quote.warnings if code != "not-active"]
     return lines

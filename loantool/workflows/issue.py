@@ -61,7 +61,7 @@ def issue_schedules(run: Any, *, contracts: list[str], pending: bool, out: Path 
              if mark else nullcontext(None))
     with guard as tx:
         ledger = load_ledger(tx.path if tx is not None else run.ledger_path, settings)
-        result = from_ledger(ledger, contracts=contracts, pending=pending, settings=settings)
+        result = from_ledger(ledger, contracts=contracts, pending=pending, settings=settings, as_of=run.as_of)
         letters = write_letters(result, out_dir, settings.company.name, run.as_of)
         combined = None
         if len(result.loans):

@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..config import Settings
 from ..core.arrears import ArrearsResult, Rules, assess_portfolio
+from ..core.loans import active_on
 from ..errors import CellProblem, UsageError
 from ..ledger.read import Ledger, load_ledger
 from ..money import fen_to_str
@@ -226,18 +227,12 @@ def _contacts(active: pd.DataFrame) -> pd.DataFrame:
     return contacts
 
 
-def active_loans(loans: pd.DataFrame) -> pd.DataFrame:
-    """在贷: status 在贷, or no status (a loan on the books without one is still being repaid)."""
-    status = loans["status"] if "status" in loans else pd.Series(None, index=loans.index, dtype=object)
-    return loans[status.isna() | status.eq("active")]
-
-
 def assess_ledger(ledger: Ledger, settings: Settings, as_of: dt.date) -> OverdueReport:
     """Schedules of the active loans (only those: a settled loan's old data cannot block the report),
     the core assessment, and the lists joined with contact details."""
     check_sms_template(settings.actions.sms_template)
     loans = ledger.loans.frame
-    active = active_loans(loans)
+    active = loans[active_on(loans, as_of)]
     schedules = schedules_for(ledger, active, settings)
     rules = Rules.from_settings(settings.arrears, settings.actions)
     payments = ledger.payments.frame

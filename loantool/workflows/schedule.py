@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from ..config import Settings
-from ..core.loans import schedule_inputs
+from ..core.loans import loan_states, schedule_inputs
 from ..core.schedule import ScheduleInputError, build_schedules
 from ..errors import CellProblem, InputError, UsageError
 from ..money import MoneyError, fen_to_str, parse_rate, rate_to_str, to_fen
@@ -109,8 +109,10 @@ def calculator(*, principal: str, rate: str, term: int, method: str, pickup: dt.
     return ScheduleResult(loans=loans[LOAN_INFO], installments=installments)
 
 
-def from_ledger(ledger: Any, *, contracts: list[str], pending: bool, settings: Settings) -> ScheduleResult:
-    """Schedules for the named contracts, or for every active loan whose 还款明细已出 is not 是."""
+def from_ledger(ledger: Any, *, contracts: list[str], pending: bool, settings: Settings,
+                as_of: Any = None) -> ScheduleResult:
+    """Schedules for the named contracts, or for every loan not settled or written off on ``as_of``
+    (default today) whose 还款明细已出 is not 是."""
     loans = ledger.loans.frame
     if contracts:
         wanted = [c.strip() for c in contracts]
@@ -122,8 +124,8 @@ def from_ledger(ledger: Any, *, contracts: list[str], pending: bool, settings: S
         loans = loans[loans["contract_no"].isin(wanted)]
     elif pending:
         issued = loans["schedule_issued"].fillna(False) if "schedule_issued" in loans else False
-        active = loans["status"].fillna("active").eq("active") if "status" in loans else True
-        loans = loans[~issued & active]
+        states = loan_states(loans, as_of if as_of is not None else pd.Timestamp.today())
+        loans = loans[~issued & ~states["settled"] & ~states["written_off"]]
     else:
         raise UsageError("name the contracts, or use --pending for every loan whose 还款明细已出 is not 是.",
                          "Or use the calculator: --principal --rate --term --method --pickup.")

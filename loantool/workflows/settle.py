@@ -23,11 +23,12 @@ from typing import Any
 import pandas as pd
 
 from ..config import Settings
+from ..core.loans import loan_states
 from ..core.settlement import AMOUNT_COLUMNS, SettlementRules, quote_settlements
 from ..errors import CellProblem, InputError, LoantoolError, UsageError
 from ..ledger.read import Ledger, load_ledger, read_table
 from ..money import fen_to_decimal, fen_to_str
-from ..schema import SETTLEMENTS, STATUSES, Field, Table, label
+from ..schema import LOAN_STATE_LABELS, SETTLEMENTS, STATUSES, Field, Table, label
 from ..values import as_date, text_or_none
 from .schedule import schedules_for
 
@@ -190,16 +191,17 @@ def compute_quotes(ledger: Ledger, requests: pd.DataFrame, settings: Settings) -
     result = quote_settlements(core_loans, schedules.installments, payments, rules=rules)
     details = {k: g.reset_index(drop=True) for k, g in result.installments.groupby("contract_no", sort=False)}
     quotes = []
-    rows = zip(result.quotes.to_dict("records"), selected.iterrows(), info["rate"], strict=True)
-    for row, (_, loan), rate in rows:
-        quotes.append(_quote(row, loan, int(rate), rules, details[row["contract_no"]]))
+    states = loan_states(selected, list(requests["settle_on"]))["state"].tolist()
+    rows = zip(result.quotes.to_dict("records"), selected.iterrows(), info["rate"], states, strict=True)
+    for row, (_, loan), rate, state in rows:
+        quotes.append(_quote(row, loan, int(rate), rules, details[row["contract_no"]], state))
     return quotes
 
 
 def _quote(row: dict[str, Any], loan: pd.Series, rate: int, rules: SettlementRules,
-           installments: pd.DataFrame) -> SettlementQuote:
+           installments: pd.DataFrame, status: str) -> SettlementQuote:
+    """``status``: the loan's state on the settlement day (core.loans.loan_states)."""
     amounts = {k: int(row[k]) for k in (*MONEY_KEYS, *EXTRA_AMOUNTS)}
-    status = text_or_none(loan.get("status")) or "active"
     current = None
     if int(row["current_period"]):
         current = {"period": int(row["current_period"]), "due_date": as_date(row["current_due_date"]),
@@ -214,7 +216,7 @@ def _quote(row: dict[str, Any], loan: pd.Series, rate: int, rules: SettlementRul
         overdue_periods=int(row["overdue_periods"]), current=current,
         loan={k: loan.get(k) for k in LOAN_INFO}, rate=rate, installments=installments)
     advances = amounts["unrecovered_advances"]
-    facts = {"contract_no": quote.contract_no, "status_label": label(STATUSES, status),
+    facts = {"contract_no": quote.contract_no, "status_label": LOAN_STATE_LABELS[status],
              "advances": fen_to_str(advances), "due": fen_to_str(amounts["due_amount"]),
              "neg": fen_to_str(-advances), "credit": fen_to_str(amounts["credit"])}
     flags = {"not-active": status != "active", "advances-exceed-due": bool(row["advances_exceed_due"]),
@@ -248,7 +250,7 @@ def refuse_settlement(ledger: Ledger, quote: SettlementQuote) -> None:
         when = f", 结清日期 {settled.isoformat()}" if settled else ""
         where = f"{ledger.path.name} sheet {ledger.loans.sheet} row {int(quote.loan['excel_row'])}{when}"
         raise InputError(
-            f"{contract} is {label(STATUSES, quote.status)} ({where}), not active; nothing was written.",
+            f"{contract} is {LOAN_STATE_LABELS[quote.status]} ({where}), not active; nothing was written.",
             hint="Only an active (在贷) loan can be settled.")
 
 
