@@ -193,7 +193,7 @@ def test_dry_run_shows_old_and_new_and_never_writes(desk: Path):
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "Dry run: nothing was written" in out
-    assert "HT001" in out and "放款日期" in out and "(空) → 2026-11-25" in out
+    assert "HT001" in out and "放款日期" in out and "(empty) → 2026-11-25" in out
     assert "8,633.34" in out and "陌生人" in out
     assert state(desk) == before
     assert not (desk / ".loantool").exists()
@@ -246,10 +246,11 @@ def test_skip_bad_imports_the_good_rows_and_writes_rejects_beside_the_report(des
     assert [m["contract_no"] for m in doc["matches"]] == ["HT001"]
     assert {(p["row"], p["column"]) for p in doc["rejected"]} == BAD_CELLS
     assert doc["rejects"] == str(desk / "out" / "导入报告_rejects.xlsx")
-    rejects = load_workbook(doc["rejects"], read_only=True)["拒收"]
+    rejects = load_workbook(doc["rejects"], read_only=True)["Rejected"]
     rows = [r for r in rejects.iter_rows(values_only=True) if r and r[0] == "放款单_坏.xlsx"]
     assert sorted((r[2], r[3]) for r in rows) == sorted(BAD_CELLS)
-    assert load_workbook(report, read_only=True).sheetnames == ["匹配", "已更新", "未变", "冲突", "未匹配", "差异"]
+    assert load_workbook(report, read_only=True).sheetnames == [
+        "Matched", "Updated", "Unchanged", "Conflicts", "Unmatched", "Discrepancies"]
     loans = load_ledger(desk / "ledger.xlsx", Settings()).loans.frame.set_index("contract_no")
     assert loans.at["HT001", "bank_due_day"] == 25
     assert pd.isna(loans.at["HT002", "disbursed_on"]) and pd.isna(loans.at["HT003", "bank_due_day"])

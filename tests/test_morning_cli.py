@@ -27,8 +27,8 @@ def test_morning_imports_reconciles_reports_then_does_nothing_twice(sample_dir):
     (period,) = steps["reconcile"]["periods"]
     assert period["period"] == "2026-11" and period["payments_posted"] > 0
     assert steps["overdue"]["status"] == "ok" and steps["overdue"]["in_arrears"] > 0
-    assert (sample_dir / "reports" / "逾期催收日报_20261130.xlsx").is_file()
-    assert (sample_dir / "reports" / "银行对账_2026-11.xlsx").is_file()
+    assert (sample_dir / "reports" / "overdue-report_20261130.xlsx").is_file()  # English with LOANTOOL_LANG=en
+    assert (sample_dir / "reports" / "bank-reconciliation_2026-11.xlsx").is_file()
     assert list((sample_dir / "reports").glob("morning_*.log"))
     after_first = sha256(ledger)
 

@@ -231,10 +231,14 @@ def test_json_equals_the_report_object(desk):
     assert result.exit_code == 0, result.stderr
     run = make_run(ledger, None, AS_OF, True, False, False)
     direct = workflow.overdue_report(run, out=out)
-    assert json.loads(result.stdout) == json.loads(json.dumps(direct.to_dict(), ensure_ascii=False))
+    assert direct.report_path == folder / "r_2.xlsx"  # r.xlsx is kept: a report is never overwritten
+    document = json.loads(result.stdout)
+    assert document.pop("report") == str(out)
+    assert document == {k: v for k, v in json.loads(json.dumps(direct.to_dict(), ensure_ascii=False)).items()
+                        if k != "report"}
 
 
-def test_workbook_sheets_and_key_cells(desk):
+def test_workbook_sheets_and_key_cells(desk, chinese):
     folder, ledger = desk
     result = invoke("--ledger", ledger, "--as-of", AS_OF, "--quiet")
     assert result.exit_code == 0, result.stderr
@@ -281,7 +285,7 @@ def test_workbook_sheets_and_key_cells(desk):
         ("HT008", 15, "即将届满")]
 
 
-def test_console_summary(desk):
+def test_console_summary(desk, chinese):
     folder, ledger = desk
     result = invoke("--ledger", ledger, "--as-of", AS_OF, "--out", folder / "r.xlsx")
     assert result.exit_code == 0, result.stderr
@@ -290,7 +294,7 @@ def test_console_summary(desk):
     assert "不良率 55.66%" in text and "催收名单" in text
     assert text.index("HT008") < text.index("HT004") < text.index("HT003")  # worst first
     assert "HT001" not in text  # only the call list names loans
-    assert f"Report: {folder / 'r.xlsx'}" in text
+    assert f"报告：{folder / 'r.xlsx'}" in text
 
 
 def test_rerun_on_a_copy_gives_the_same_document(desk, tmp_path):
@@ -322,7 +326,7 @@ def test_no_payments_sheet_means_nothing_was_paid(tmp_path, monkeypatch):
     assert doc["summary"]["loans_in_arrears"] == 7 and doc["summary"]["npl_ratio"] == "100.00%"
 
 
-def test_only_settled_loans_gives_an_empty_report(tmp_path, monkeypatch):
+def test_only_settled_loans_gives_an_empty_report(tmp_path, monkeypatch, chinese):
     monkeypatch.chdir(tmp_path)
     settled = [(*loan[:11], "结清", D(2026, 6, 1), *loan[13:]) for loan in LOANS]
     ledger = build_ledger(tmp_path / "ledger.xlsx", loans=settled)
@@ -364,7 +368,7 @@ def test_active_loan_without_a_rate_exits_2_naming_the_cell(tmp_path, monkeypatc
     assert not out.exists() and result.stdout == ""
 
 
-def test_unknown_contract_in_payments_is_a_warning(tmp_path, monkeypatch):
+def test_unknown_contract_in_payments_is_a_warning(tmp_path, monkeypatch, chinese):
     monkeypatch.chdir(tmp_path)
     stray = ("HT999", D(2026, 11, 15), 1060, "客户还款")
     ledger = build_ledger(tmp_path / "ledger.xlsx", payments=[*PAYMENTS, stray])
@@ -374,7 +378,7 @@ def test_unknown_contract_in_payments_is_a_warning(tmp_path, monkeypatch):
     assert [(w["code"], w["sheet"], w["row"], w["value"]) for w in warnings] == [
         ("unknown-contract", "还款记录", len(PAYMENTS) + 2, "HT999")]
     console = invoke("--ledger", ledger, "--as-of", AS_OF)
-    assert "Warning:" in console.stderr and "HT999" in console.stderr
+    assert "提示：" in console.stderr and "HT999" in console.stderr
     report = tmp_path / "reports" / "逾期催收日报_20261130.xlsx"
     assert CalamineWorkbook.from_path(str(report)).sheet_names == [*SHEETS, "数据提示"]
 
@@ -409,7 +413,7 @@ def test_bad_sms_template_is_a_usage_error(desk):
 
 
 @pytest.mark.skipif(not (SAMPLES / "ledger.xlsx").is_file(), reason="samples/ledger.xlsx not generated yet")
-def test_samples(tmp_path, monkeypatch):
+def test_samples(tmp_path, monkeypatch, chinese):
     for name in ("ledger.xlsx", "loantool.toml"):
         shutil.copy2(SAMPLES / name, tmp_path / name)
     monkeypatch.chdir(tmp_path)

@@ -131,7 +131,8 @@ def test_json_read_only_hand_worked(desk):
     assert len(doc["digest"]) == 64
     assert doc["posted"] is None and doc["report"] == str(out)
     assert out.is_file()
-    assert openpyxl.load_workbook(out).sheetnames == ["汇总", "垫款清单", "差异", "未匹配流水", "重复与失败"]
+    assert openpyxl.load_workbook(out).sheetnames == [  # --lang en: an English report
+        "Summary", "Advance list", "Differences", "Unmatched lines", "Duplicates and failures"]
 
 
 def test_json_equals_the_result_object(desk):
@@ -142,7 +143,11 @@ def test_json_equals_the_result_object(desk):
     run = make_run(ledger, None, "2026-11-30", True, False, False)
     direct = workflow.reconcile_bank(run, statements=statements, period=workflow.parse_period(PERIOD), out=out,
                                      post_payments=False, post_advances=None)
-    assert json.loads(result.stdout) == json.loads(json.dumps(direct.to_dict(), ensure_ascii=False))
+    assert direct.report_path == folder / "r_2.xlsx"  # r.xlsx is kept: a report is never overwritten
+    document = json.loads(result.stdout)
+    assert document.pop("report") == str(out)
+    assert document == {k: v for k, v in json.loads(json.dumps(direct.to_dict(), ensure_ascii=False)).items()
+                        if k != "report"}
 
 
 def test_rerun_on_a_copy_gives_the_same_values_and_digest(desk, tmp_path):
@@ -156,7 +161,7 @@ def test_rerun_on_a_copy_gives_the_same_values_and_digest(desk, tmp_path):
     assert first == second
 
 
-def test_console_summary_and_report(desk):
+def test_console_summary_and_report(desk, chinese):
     folder, ledger, statements = desk
     result = _invoke(_args(ledger, statements))
     assert result.exit_code == 0, result.stderr
@@ -298,7 +303,8 @@ def test_samples_read_only_then_post_twice(tmp_path, monkeypatch):
     assert statuses == {"paid", "short", "over", "unpaid"}
     assert len(doc["duplicate_lines"]) >= 1 and len(doc["outside_month_lines"]) >= 1
     assert {u["reason"] for u in doc["unmatched_lines"]} == {"unknown_card"}
-    assert (tmp_path / "reports" / "银行对账_2026-11.xlsx").is_file()
+    assert doc["report"] == str(tmp_path / "reports" / "bank-reconciliation_2026-11.xlsx")
+    assert Path(doc["report"]).is_file()
 
     posted = _invoke([*base, "--post", "--post-advances", "2026-11-30"])
     assert posted.exit_code == 0, posted.stderr

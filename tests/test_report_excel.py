@@ -27,7 +27,7 @@ EXPECTED = [
 
 
 @pytest.mark.parametrize("as_frame", [False, True])
-def test_cells_of_every_kind(tmp_path: Path, as_frame: bool) -> None:
+def test_cells_of_every_kind(tmp_path: Path, as_frame: bool, chinese) -> None:
     rows = pd.DataFrame(ROWS).astype({"due": "datetime64[ns]"}) if as_frame else ROWS
     sheet = ReportSheet("清单", "清单", COLUMNS, rows, totals={"amount": 123456}, highlight=[False, True],
                         notes=["说明"])

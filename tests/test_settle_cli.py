@@ -142,7 +142,10 @@ def test_json_equals_the_result_objects_dict(desk):
     run = make_run(ledger, None, "2026-03-20", True, False, False)
     direct = workflow.settle_contract(run, contract="HT003", out=out, confirm=False, approved_by=None,
                                       prepared_by=None)
-    assert json.loads(result.stdout) == as_json(direct.to_dict())
+    assert direct.report_path == folder / "q_2.xlsx"  # q.xlsx is kept: a report is never overwritten
+    document = json.loads(result.stdout)
+    assert document.pop("report") == str(out)
+    assert document == {k: v for k, v in as_json(direct.to_dict()).items() if k != "report"}
     assert amounts(json.loads(result.stdout)) == {
         "due_amount": "1550.00", "penalty": "11.30", "remaining_principal": "1000.00",
         "current_interest": "10.00", "settlement_fee": "0.00", "fixed_fees": "200.00", "total": "2771.30",
@@ -165,12 +168,12 @@ def test_loan_style_accrued_by_days_from_the_config(desk):
                                      "days_elapsed": 10, "days_in_period": 28}
 
 
-def test_the_approval_sheet_adds_up_and_has_the_signature_lines(desk):
+def test_the_approval_sheet_adds_up_and_has_the_signature_lines(desk, chinese):
     folder, ledger = desk
     out = folder / "q.xlsx"
     result = invoke("HT001", "--as-of", "2026-04-20", "--out", out)
     assert result.exit_code == 0, result.stderr
-    assert "3,401.73" in result.stdout and "Approval sheet" in result.stdout
+    assert "3,401.73" in result.stdout and "审批表：" in result.stdout
     rows = [[c for c in r] for r in openpyxl.load_workbook(out).active.iter_rows(values_only=True)]
     text = "\n".join(str(c) for r in rows for c in r if c is not None)
     assert "提前结清审批表" in text and "客户姓名：张三" in text and "身份证号" in text
@@ -192,7 +195,8 @@ def test_quoting_a_settled_loan_warns_and_still_works(desk):
     assert result.exit_code == 0
     assert "HT004 is 结清, not active" in result.stderr
     notes = [r[0] for r in openpyxl.load_workbook(folder / "q.xlsx").active.iter_rows(max_col=1, values_only=True)]
-    assert "注意：本合同状态为 结清（结清日期 2026-03-01），本表仅供核对。" in notes
+    assert ("NOTE: this loan is settled (settled on 2026-03-01), not active: this sheet is for checking only, "
+            "it cannot be used to settle.") in notes
 
 
 @pytest.mark.parametrize("args, fragment", [
@@ -240,7 +244,8 @@ def test_confirm_records_every_component_then_a_repeat_is_refused(desk):
     assert journal[-1]["command"] == "settle" and journal[-1]["result"] == "written"
     assert journal[-1]["summary"]["total"] == "2771.30"
     sheet = openpyxl.load_workbook(folder / "q.xlsx").active
-    assert any(isinstance(r[0], str) and r[0].startswith("已记入台账") for r in sheet.iter_rows(values_only=True))
+    assert any(isinstance(r[0], str) and r[0].startswith("Recorded in the ledger")
+               for r in sheet.iter_rows(values_only=True))
 
     settled = sha(ledger)
     again = invoke("HT003", "--as-of", "2026-03-21", "--confirm", "--approved-by", "陈建国",
@@ -342,12 +347,15 @@ def test_batch_quotes_each_row_on_its_own_date(desk):
                              "settlement_fee": "0.00", "fixed_fees": "600.00", "total": "8403.06",
                              "to_bank": "6180.03", "to_company": "2223.03", "unrecovered_advances": "1590.00"}
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["汇总", "HT001", "HT003", "HT002"]
-    summary = list(book["汇总"].iter_rows(values_only=True))
-    assert any(r[0] == "合计" and r[10] == 8403.06 for r in summary)
+    assert book.sheetnames == ["Summary", "HT001", "HT003", "HT002"]
+    summary = list(book["Summary"].iter_rows(values_only=True))
+    header = next(r for r in summary if r[0] == "Contract no.")
+    assert "Early settlement fee" not in header  # zero for every quote: no empty column squeezes the page
+    assert any(r[0] == "Total" and r[header.index("Settlement total")] == 8403.06 for r in summary)
     run = make_run(ledger, None, "2026-03-20", True, False, False)
     direct = workflow.settle_batch(run, batch=batch, out=out)
-    assert doc == as_json(direct.to_dict())
+    assert direct.report_path == folder / "batch_2.xlsx"
+    assert {**doc, "report": None} == {**as_json(direct.to_dict()), "report": None}
 
 
 def test_batch_rows_that_cannot_be_quoted_are_all_named(desk):

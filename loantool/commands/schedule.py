@@ -57,7 +57,7 @@ def compute_schedule(
 
 
 def _render(run, result, issued=None) -> None:
-    from ..reports.schedule import render_console
+    from ..reports.schedule import render_console, render_issued
 
     if run.json:
         document = result.to_dict()
@@ -72,4 +72,4 @@ def _render(run, result, issued=None) -> None:
         render_console(result, run.out)
         return
     render_console(result, run.out, limit_loans=1)
-    run.out.print(issued.summary_line(), markup=False)
+    render_issued(issued, run.out)

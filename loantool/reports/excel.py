@@ -11,6 +11,7 @@ option we need; it only ever creates new files.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import tempfile
 import unicodedata
@@ -20,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LoantoolError
+from ..i18n import _, is_zh
 from ..ledger.grid import gc_paused
+from ..money import rate_to_str
 from ..values import as_date, is_missing
 
 # kinds: text, id (identifier, always text), yuan (integer fen), date, int, rate (1e-8 units), ratio
@@ -30,9 +33,10 @@ from ..values import as_date, is_missing
 @dataclass(frozen=True)
 class Column:
     key: str
-    header: str
+    header: str  # an English message id (translated when written) or a Chinese domain word
     kind: str = "text"
     width: float | None = None
+    wrap: bool = False  # long text wraps inside the cell; the row grows to show all of it
 
 
 @dataclass
@@ -49,6 +53,14 @@ class ReportSheet:
     # called as after(workbook, worksheet, {"formats", "header_row", "last_row"}, next_row)
     after: Callable[[Any, Any, dict[str, Any], int], None] | None = None
     repeat_header: bool = True  # print the table's header on every page (False: ``after`` sets its own)
+    # boxed lines between the notes and the table that nobody can miss (an inactive loan, a quote only …)
+    alerts: Sequence[str] = ()
+    # widths of extra sheet columns the LAST column's cells span (merged): a wide text column above a
+    # narrower table that ``after`` writes below it
+    span_last: Sequence[float] = ()
+    page_header: str | None = None  # printed at the top of every page (who and which contract)
+    # a manual page break every this many sheet rows, the totals and footer kept with the last rows
+    rows_per_page: int | None = None
 
 
 @dataclass
@@ -79,6 +91,7 @@ class _Formats:
 
         self.title = fmt(bold=True, font_size=14)
         self.note = fmt(font_color="#444444")
+        self.note_wrap = fmt(font_color="#444444", text_wrap=True, valign="top")
         self.header = fmt(bold=True, bg_color="#DDEBF7", border=1, text_wrap=True, align="center")
         self.cells = {}
         self.hot = {}
@@ -90,7 +103,13 @@ class _Formats:
             self.hot[kind] = fmt(num_format=nf, border=1, bg_color="#FCE4D6")
             self.total[kind] = fmt(num_format=nf, border=1, bold=True, top=2)
         self.signature = fmt(font_size=11)
+        self.signature_wrap = fmt(font_size=11, text_wrap=True, valign="top")
         self.wrap = fmt(text_wrap=True, valign="top")
+        self.wrapped = {kind: fmt(num_format="@", border=1, text_wrap=True) for kind in ("plain", "hot")}
+        self.wrapped["hot"].set_bg_color("#FCE4D6")
+        self.wrapped_total = fmt(num_format="@", border=1, bold=True, top=2, text_wrap=True)
+        self.alert = fmt(bold=True, font_size=12, font_color="#C00000", bg_color="#FFE7E7", border=5,
+                         border_color="#C00000", text_wrap=True, valign="vcenter")
 
 
 def _write_value(ws: Any, row: int, col: int, column: Column, value: Any, cell_format: Any) -> None:
@@ -106,10 +125,9 @@ def _write_value(ws: Any, row: int, col: int, column: Column, value: Any, cell_f
     elif kind == "date":
         ws.write_datetime(row, col, dt.datetime.combine(as_date(value), dt.time()), cell_format)
     elif kind == "list":
-        text = "、".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
-        ws.write_string(row, col, text, cell_format)
+        ws.write_string(row, col, _list_text(value), cell_format)
     elif isinstance(value, bool):
-        ws.write_string(row, col, "是" if value else "否", cell_format)
+        ws.write_string(row, col, _bool_text(value), cell_format)
     else:
         ws.write_string(row, col, str(value), cell_format)
 
@@ -122,7 +140,7 @@ def _cell_text(column: Column, value: Any) -> str:
     if column.kind == "date":
         return "yyyy-mm-dd"
     if column.kind == "list" and isinstance(value, list | tuple):
-        return "、".join(map(str, value))
+        return list_separator().join(map(str, value))
     return str(value)
 
 
@@ -136,12 +154,17 @@ def _column_values(rows: Any, columns: Sequence[Column]) -> tuple[int, list[list
     return len(records), [[record.get(c.key) for record in records] for c in columns]
 
 
+def list_separator() -> str:
+    """Between the items of a list in one cell: 、 in Chinese, a comma in English."""
+    return "、" if is_zh() else ", "
+
+
 def _bool_text(value: Any) -> str:
-    return ("是" if value else "否") if isinstance(value, bool) else str(value)
+    return (_("yes") if value else _("no")) if isinstance(value, bool) else str(value)
 
 
 def _list_text(value: Any) -> str:
-    return "、".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
+    return list_separator().join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
 
 
 def _midnight(value: Any) -> dt.datetime:
@@ -168,70 +191,227 @@ def _cells(ws: Any, column: Column, values: list[Any]) -> tuple[Any, list[Any]]:
 _BLANK = object()
 
 
+def header_text(text: str) -> str:
+    """Text for a page header or footer: XlsxWriter reads ``&`` as a code, so a literal one is doubled."""
+    return text.replace("&", "&&")
+
+
+def _lines_needed(text: str, width: float) -> int:
+    """Lines a wrapped cell of ``width`` character columns needs for ``text``."""
+    usable = max(width - 1.5, 1)
+    return sum(max(1, math.ceil(display_width(part) / usable)) for part in str(text).split("\n"))
+
+
+def _row_height(lines: int) -> float:
+    return 15 if lines <= 1 else 13.5 * lines + 3
+
+
+def write_lines(ws: Any, row: int, last_col: int, lines: Sequence[str], width: float, plain: Any,
+                wrapped: Any) -> int:
+    """Lines of text above or under the table; one wider than the table wraps inside it (text running
+    past the table's right edge would make the printed page smaller). Returns the next free row."""
+    for text in lines:
+        needed = _lines_needed(text, width * 0.8) if last_col > 0 else 1
+        if needed > 1:
+            ws.merge_range(row, 0, row, last_col, text, wrapped)
+            ws.set_row(row, _row_height(needed))
+        else:
+            ws.write_string(row, 0, text, plain)
+        row += 1
+    return row
+
+
+def write_alerts(ws: Any, formats: _Formats, row: int, last_col: int, alerts: Sequence[str],
+                 width: float) -> int:
+    """Each alert in a red box across the table's width; returns the next free row."""
+    for alert in alerts:
+        if last_col > 0:
+            ws.merge_range(row, 0, row, last_col, alert, formats.alert)
+        else:
+            ws.write_string(row, 0, alert, formats.alert)
+        ws.set_row(row, max(24, 16 * _lines_needed(alert, width * 0.85) + 8))
+        row += 1
+    return row
+
+
 def write_sheet(workbook: Any, formats: _Formats, book: ReportBook, sheet: ReportSheet) -> None:
     ws = workbook.add_worksheet(sheet.name[:31])
     columns = list(sheet.columns)
     n_rows, values = _column_values(sheet.rows, columns)
-    as_of = f"  截至 {book.as_of.isoformat()}" if book.as_of else ""
+    as_of = "  " + _("as of {date}").format(date=book.as_of.isoformat()) if book.as_of else ""
     ws.write_string(0, 0, f"{book.company}  {sheet.title}{as_of}", formats.title)
     ws.set_row(0, 24)
-    row = 1
-    for note in sheet.notes:
-        ws.write_string(row, 0, note, formats.note)
-        row += 1
-    header_row = row
-    for col, column in enumerate(columns):
-        ws.write_string(header_row, col, column.header, formats.header)
-    widths = [max(display_width(c.header) + 2, 6) for c in columns]
+    headers = [_(c.header) for c in columns]
+    spans = list(sheet.span_last)
+    last_col = len(columns) - 1 + len(spans)  # the last sheet column the table covers
+    widths = [max(display_width(h) + 2, 6) for h in headers]
     sample_every = max(1, n_rows // 2000)  # widths from a sample of large sheets
     for col, column in enumerate(columns):
         if column.width is None and n_rows:  # a fixed width needs no measuring
             texts = {_cell_text(column, value) for value in values[col][::sample_every]}
             widths[col] = max(widths[col], max(map(display_width, texts)) + 2)
+    widths = [min(column.width or widths[col], 60) for col, column in enumerate(columns)]
+    table_width = sum(widths) + sum(spans)
+    row = write_lines(ws, 1, last_col, sheet.notes, table_width, formats.note, formats.note_wrap)
+    if sheet.alerts:
+        row = write_alerts(ws, formats, row, last_col, sheet.alerts, table_width)
+    header_row = row
+
+    def merged(method: Any, end: int) -> Any:
+        """The last column's cells merged over the spanned sheet columns."""
+        def write(r: int, c: int, value: Any, cell_format: Any) -> None:
+            ws.merge_range(r, c, r, end, "" if value is None else value, cell_format)
+        return write
+
+    header_lines = max([_lines_needed(h, widths[col] + (sum(spans) if col == len(columns) - 1 else 0))
+                        for col, h in enumerate(headers)] or [1])
+    if header_lines > 1:  # a header wider than its column wraps (the header format wraps)
+        ws.set_row(header_row, _row_height(header_lines))
+    for col, header in enumerate(headers):
+        if spans and col == len(columns) - 1:
+            ws.merge_range(header_row, col, header_row, last_col, header, formats.header)
+        else:
+            ws.write_string(header_row, col, header, formats.header)
     # the cells row by row (the order XlsxWriter numbers shared strings in), each column's method and
     # values prepared once
     cells = [_cells(ws, column, column_values) for column, column_values in zip(columns, values, strict=True)]
-    plain = [formats.cells[c.kind] for c in columns]
-    hot = [formats.hot[c.kind] for c in columns]
-    highlight = list(sheet.highlight) if sheet.highlight is not None else [False] * n_rows
+    plain = [formats.wrapped["plain"] if c.wrap else formats.cells[c.kind] for c in columns]
+    hot = [formats.wrapped["hot"] if c.wrap else formats.hot[c.kind] for c in columns]
     blank = ws.write_blank
+    if spans and columns:
+        method, column_values = cells[-1]
+        cells[-1] = (merged(method, last_col), column_values)
+        blanks = [blank] * (len(columns) - 1) + [merged(blank, last_col)]
+    else:
+        blanks = [blank] * len(columns)
+    highlight = list(sheet.highlight) if sheet.highlight is not None else [False] * n_rows
     for i in range(n_rows):
         r = header_row + 1 + i
         cell_formats = hot if highlight[i] else plain
         for col, (method, column_values) in enumerate(cells):
             value = column_values[i]
             if value is _BLANK:
-                blank(r, col, None, cell_formats[col])
+                blanks[col](r, col, None, cell_formats[col])
             else:
                 method(r, col, value, cell_formats[col])
+    wrapped = [(col, widths[col] + (sum(spans) if col == len(columns) - 1 else 0))
+               for col, column in enumerate(columns) if column.wrap]
+    if wrapped:  # rows grow to show wrapped text (merged cells never grow on their own)
+        for i in range(n_rows):
+            lines = max(_lines_needed(values[col][i], width) if not is_missing(values[col][i]) else 1
+                        for col, width in wrapped)
+            if lines > 1:
+                ws.set_row(header_row + 1 + i, _row_height(lines))
     last = header_row + n_rows
     if sheet.totals is not None:
         last += 1
         for col, column in enumerate(columns):
             value = sheet.totals.get(column.key, "")
             if col == 0 and not value:
-                value = "合计"
+                value = _("Total")
             kind = "text" if col == 0 else column.kind
-            _write_value(ws, last, col, Column(column.key, column.header, kind), value, formats.total[kind])
-    for col, column in enumerate(columns):
-        ws.set_column(col, col, min(column.width or widths[col], 60))
-    ws.freeze_panes(header_row + 1, 0)
-    if columns:
-        ws.autofilter(header_row, 0, max(header_row, header_row + n_rows), len(columns) - 1)
-    row = last + 2
-    for line in sheet.footer:
-        ws.write_string(row, 0, line, formats.signature)
-        row += 1
+            total_format = formats.wrapped_total if column.wrap else formats.total[kind]
+            if spans and col == len(columns) - 1:
+                ws.merge_range(last, col, last, last_col, "" if is_missing(value) else value, total_format)
+                if kind == "yuan" and not is_missing(value) and value != "":
+                    ws.write_number(last, col, int(value) / 100, total_format)
+            else:
+                _write_value(ws, last, col, Column(column.key, column.header, kind), value, total_format)
+        texts = [(sheet.totals.get(columns[col].key), width) for col, width in wrapped]
+        lines = max([_lines_needed(t, w) for t, w in texts if isinstance(t, str)] or [1])
+        if lines > 1:
+            ws.set_row(last, _row_height(lines))
+    for col in range(len(columns)):
+        ws.set_column(col, col, widths[col])
+    for extra, width in enumerate(spans, start=len(columns)):
+        ws.set_column(extra, extra, width)
+    if sheet.rows_per_page is None:
+        ws.freeze_panes(header_row + 1, 0)
+        if columns:
+            ws.autofilter(header_row, 0, max(header_row, header_row + n_rows), len(columns) - 1)
+    row = write_lines(ws, last + 2, last_col, sheet.footer, table_width, formats.signature,
+                      formats.signature_wrap)
+    end = row - 1
+    # ``after`` writes under the table; it may return its last row and add manual page breaks
+    breaks: list[int] = []
     if sheet.after is not None:
-        sheet.after(workbook, ws, {"formats": formats, "header_row": header_row, "last_row": last}, row)
+        context = {"formats": formats, "header_row": header_row, "last_row": last, "breaks": breaks}
+        end = sheet.after(workbook, ws, context, row) or end
     ws.set_paper(9)  # A4
-    if sheet.landscape or len(columns) > 8:
+    landscape = sheet.landscape or len(columns) > 8
+    if landscape:
         ws.set_landscape()
+    if sheet.rows_per_page:
+        breaks += page_breaks(sheet.rows_per_page, header_row, last, end)
+    if breaks:  # kept with "fit to 1 page wide": no height limit, so the manual breaks still count
+        ws.set_h_pagebreaks(sorted(set(breaks)))
     ws.fit_to_pages(1, 0)
     if sheet.repeat_header:
         ws.repeat_rows(header_row)
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.set_footer("&C第 &P 页 / 共 &N 页")
+    ws.set_margins(left=0.4, right=0.4, top=0.7 if sheet.page_header else 0.6, bottom=0.6)
+    if sheet.page_header:
+        ws.set_header("&L" + header_text(sheet.page_header), {"margin": 0.3})
+    ws.set_footer("&C" + _("Page &P of &N"))
+
+
+def page_breaks(rows_per_page: int, header_row: int, totals_row: int, end: int) -> list[int]:
+    """Manual breaks (the first row of each new page, 0-based) for a table printed ``rows_per_page``
+    sheet rows a page with its header repeated, so that the last two rows of the table, the totals and
+    everything under them (signature lines) stay together on one page."""
+    keep_from = max(header_row + 1, totals_row - 2)  # the last two installments, the totals, the footer
+    breaks: list[int] = []
+    at = rows_per_page
+    while at <= end:
+        if keep_from < at <= end:
+            at = keep_from
+            if breaks and at <= breaks[-1]:
+                break  # the block is taller than a page: let it run on
+        breaks.append(at)
+        at += rows_per_page - 1  # the repeated header takes one row of each later page
+    return breaks
+
+
+def rate_text(rate_units: Any) -> str:
+    """A rate for people, always with at least two decimals: 4.75%, 5.10%, 16.00% (never rounded: a
+    rate with more decimals shows them all)."""
+    if is_missing(rate_units):
+        return ""
+    text = rate_to_str(int(rate_units)).rstrip("%")
+    whole, _dot, decimals = text.partition(".")
+    return f"{whole}.{decimals.ljust(2, '0')}%"
+
+
+# report paths that were moved to the next free name because the wanted one existed: actual → wanted
+_MOVED: dict[Path, Path] = {}
+
+
+def free_path(path: Path) -> Path:
+    """``path`` if nothing is there yet, else the next free name beside it: 银行对账_2026-11_2.xlsx,
+    _3 … A report already written for the same day or period may be the signed one: never replaced."""
+    path = Path(path)
+    if not path.exists():
+        return path
+    suffix = "".join(path.suffixes[-1:])
+    stem = path.name[: len(path.name) - len(suffix)] if suffix else path.name
+    k = 2
+    while (candidate := path.with_name(f"{stem}_{k}{suffix}")).exists():
+        k += 1
+    return candidate
+
+
+def moved_from(path: Path | None) -> Path | None:
+    """The name a report was meant to have when an older report held it (None: written as asked)."""
+    return None if path is None else _MOVED.get(Path(path))
+
+
+def report_line(template: str, path: Path) -> str:
+    """"Report: PATH" (``template`` translated, with {path}), saying so when an existing report kept
+    its name and this one took the next free name."""
+    line = template.format(path=path)
+    wanted = moved_from(path)
+    if wanted is not None:
+        line += _(" ({name} already exists and was kept)").format(name=wanted.name)
+    return line
 
 
 def _umask() -> int:
@@ -241,10 +421,15 @@ def _umask() -> int:
 
 
 def write_book(path: Path, book: ReportBook) -> Path:
-    """Write every sheet of the book to ``path`` atomically; returns the path."""
+    """Write every sheet of the book to ``path`` atomically; returns the path written. When ``path``
+    exists (an earlier run's report, perhaps signed) the book goes to the next free name instead
+    (:func:`free_path`); :func:`report_line` says so on the console."""
     import xlsxwriter
 
-    path = Path(path)
+    wanted = Path(path)
+    path = free_path(wanted)
+    if path != wanted:
+        _MOVED[path] = wanted
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.tmp", dir=path.parent)

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CellProblem
+from ..i18n import N_, _
 from ..money import fen_to_display
-from .excel import Column, ReportBook, ReportSheet, write_book
+from .excel import Column, ReportBook, ReportSheet, report_line, write_book
 
 CONSOLE_ROWS = 30  # rows per console table; the report and --json have them all
 
@@ -33,50 +34,62 @@ def _shown(records: list[dict[str, Any]], pairs: tuple[tuple[str, str], ...]) ->
     return [{**r, **{target: display(r["kind"], r[source]) for source, target in pairs}} for r in records]
 
 
-WHERE = [Column("file", "放款单文件", "text"), Column("sheet", "工作表", "text"),
-         Column("row", "行号", "int", 6)]
-OUTCOME_LABELS = {"updated": "已更新", "unchanged": "未变", "conflict": "冲突"}
-LOAN = [Column("contract_no", "合同编号", "id"), Column("customer_name", "客户姓名", "text")]
+WHERE = [Column("file", N_("Slip file"), "text"), Column("sheet", N_("Sheet"), "text"),
+         Column("row", N_("Row"), "int", 6)]
+OUTCOME_LABELS = {"updated": N_("updated"), "unchanged": N_("unchanged"), "conflict": N_("conflict")}
+LOAN = [Column("contract_no", N_("Contract no."), "id"), Column("customer_name", N_("Customer"), "text")]
 
 
 def import_book(result: Any, company: str, as_of: dt.date) -> ReportBook:
-    mode = "（试运行 dry run：台账未改动）" if result.dry_run else ""
-    notes = [f"台账 {result.ledger_path.name}；放款单 {len(result.files)} 个文件 {result.slip_rows} 行；"
-             f"匹配 {len(result.matches)}，更新 {len(result.updated_contracts)}，未变 {len(result.unchanged)}，"
-             f"冲突 {len(result.conflicts)}，未匹配 {len(result.unmatched)}，差异 {len(result.discrepancies)}{mode}"]
+    summary = _("Ledger {ledger}; slips: {files} files, {rows} rows; matched {matched}, updated {updated}, "
+                "unchanged {unchanged}, conflicts {conflicts}, unmatched {unmatched}, discrepancies "
+                "{discrepancies}").format(
+        ledger=result.ledger_path.name, files=len(result.files), rows=result.slip_rows,
+        matched=len(result.matches), updated=len(result.updated_contracts), unchanged=len(result.unchanged),
+        conflicts=len(result.conflicts), unmatched=len(result.unmatched),
+        discrepancies=len(result.discrepancies))
+    if result.dry_run:
+        summary += _(" (dry run: the ledger was not changed)")
+    notes = [summary]
     sheets = [
-        ReportSheet("匹配", "放款单匹配结果", [
-            *LOAN, Column("matched_by", "匹配依据"), Column("outcome_label", "结果"), *WHERE,
-            Column("notes", "备注", "list"),
-        ], [{**m, "outcome_label": OUTCOME_LABELS[m["outcome"]]} for m in result.matches], notes=notes),
-        ReportSheet("已更新", "已更新的台账单元格" if not result.dry_run else "将更新的台账单元格", [
-            *LOAN, Column("column", "列"), Column("old_text", "原值"), Column("new_text", "新值"),
-            Column("excel_row", "台账行号", "int", 8), *WHERE,
+        ReportSheet(_("Matched"), _("Slip rows matched to loans"), [
+            *LOAN, Column("matched_by", N_("Matched by")), Column("outcome_label", N_("Outcome")), *WHERE,
+            Column("notes", N_("Notes"), "list"),
+        ], [{**m, "outcome_label": _(OUTCOME_LABELS[m["outcome"]])} for m in result.matches], notes=notes),
+        ReportSheet(_("Updated"),
+                    _("Ledger cells to update") if result.dry_run else _("Ledger cells updated"), [
+            *LOAN, Column("column", N_("Column")), Column("old_text", N_("Old value")),
+            Column("new_text", N_("New value")), Column("excel_row", N_("Ledger row"), "int", 8), *WHERE,
         ], _shown(result.changes, (("old", "old_text"), ("new", "new_text"))), notes=notes),
-        ReportSheet("未变", "已一致、无需更新的贷款", [*LOAN, *WHERE], result.unchanged, notes=notes),
-        ReportSheet("冲突", "与台账现有值不同（未覆盖；--overwrite 可覆盖）", [
-            *LOAN, Column("column", "列"), Column("ledger_text", "台账现值"), Column("slip_text", "放款单值"), *WHERE,
+        ReportSheet(_("Unchanged"), _("Loans already up to date"), [*LOAN, *WHERE], result.unchanged,
+                    notes=notes),
+        ReportSheet(_("Conflicts"), _("Different from the ledger's value (kept; --overwrite replaces it)"), [
+            *LOAN, Column("column", N_("Column")), Column("ledger_text", N_("Ledger value")),
+            Column("slip_text", N_("Slip value")), *WHERE,
         ], _shown(result.conflicts, (("ledger", "ledger_text"), ("slip", "slip_text"))), notes=notes),
-        ReportSheet("未匹配", "未匹配的放款单行（未处理）", [
-            *WHERE, Column("customer_name", "姓名"), Column("id_no", "身份证号", "id"), Column("card_no", "卡号", "id"),
-            Column("principal", "放款金额", "yuan"), Column("disbursed_on", "放款日期", "date"),
-            Column("reason", "原因", "text", 60), Column("candidates", "候选合同", "list"),
+        ReportSheet(_("Unmatched"), _("Slip rows matched to no loan (not used)"), [
+            *WHERE, Column("customer_name", N_("Name")), Column("id_no", N_("ID no."), "id"),
+            Column("card_no", N_("Card no."), "id"), Column("principal", N_("Amount disbursed"), "yuan"),
+            Column("disbursed_on", N_("Disbursement date"), "date"),
+            Column("reason", N_("Reason"), "text", 60),
+            Column("candidates", N_("Candidate contracts"), "list"),
         ], result.unmatched, notes=notes, landscape=True),
-        ReportSheet("差异", "银行数据与我方计算的差异", [
-            *LOAN, Column("label", "项目"), Column("bank_text", "银行"), Column("ours_text", "我方"),
-            Column("difference_text", "差额（银行−我方）"), *WHERE,
+        ReportSheet(_("Discrepancies"), _("The bank's figures against ours"), [
+            *LOAN, Column("label", N_("Item")), Column("bank_text", N_("Bank")),
+            Column("ours_text", N_("Ours")),
+            Column("difference_text", N_("Difference (bank − ours)")), *WHERE,
         ], _shown(result.discrepancies, (("bank", "bank_text"), ("ours", "ours_text"),
                                           ("difference", "difference_text"))), notes=notes),
     ]
     if result.duplicates:
-        sheets.append(ReportSheet("重复", "重复的放款单行（只用一次）", [
-            *WHERE, Column("contract_no", "合同编号", "id"), Column("same_as", "同于"),
+        sheets.append(ReportSheet(_("Duplicates"), _("Duplicate slip rows (used once)"), [
+            *WHERE, Column("contract_no", N_("Contract no."), "id"), Column("same_as", N_("Same as")),
         ], result.duplicates))
     if result.not_checked:
-        sheets.append(ReportSheet("未核对", "未能核对月还金额的贷款", [
-            *LOAN, Column("reason", "原因", "text", 60), *WHERE,
+        sheets.append(ReportSheet(_("Not checked"), _("Loans whose monthly amount could not be checked"), [
+            *LOAN, Column("reason", N_("Reason"), "text", 60), *WHERE,
         ], result.not_checked))
-    return ReportBook(company=company, report="放款单导入", as_of=as_of, sheets=sheets)
+    return ReportBook(company=company, report=_("Disbursement slip import"), as_of=as_of, sheets=sheets)
 
 
 def write_import_report(path: Path, result: Any, company: str, as_of: dt.date) -> Path:
@@ -87,106 +100,120 @@ def write_rejects(path: Path, problems: list[CellProblem], company: str, as_of: 
     """The bad slip rows and why each was refused, for the desk to correct and send again."""
     rows = [{"file": Path(p.file).name, "sheet": p.sheet, "row": p.row, "column": p.column,
              "value": None if p.value is None else str(p.value), "reason": p.reason} for p in problems]
-    sheet = ReportSheet("拒收", "未导入的放款单行及原因", [
-        Column("file", "文件"), Column("sheet", "工作表"), Column("row", "行号", "int", 6), Column("column", "列"),
-        Column("value", "值"), Column("reason", "原因", "text", 60),
-    ], rows, notes=["这些行没有导入。请更正后重新导入（其余行已处理）。"])
-    return write_book(path, ReportBook(company=company, report="放款单拒收", as_of=as_of, sheets=[sheet]))
+    sheet = ReportSheet(_("Rejected"), _("Slip rows not imported, and why"), [
+        Column("file", N_("File")), Column("sheet", N_("Sheet")), Column("row", N_("Row"), "int", 6),
+        Column("column", N_("Column")), Column("value", N_("Value")),
+        Column("reason", N_("Reason"), "text", 60, wrap=True),
+    ], rows, notes=[_("These rows were not imported. Correct them and import again (the other rows were "
+                      "processed).")])
+    return write_book(path, ReportBook(company=company, report=_("Rejected slip rows"), as_of=as_of,
+                                       sheets=[sheet]))
 
 
 # ---------------------------------------------------------------------------------------------- console
 
 
-def _table(title: str, headers: list[str], rows: list[list[str]], console: Any) -> None:
+def _table(title: str, headers: list[str], rows: list[list[str]], console: Any,
+           keep: tuple[int, ...] = ()) -> None:
+    """A console table; the columns in ``keep`` (contract numbers, amounts, rows) never wrap or get cut,
+    the others fold, so that 80 columns hold it."""
     from rich.table import Table
 
     if not rows:
         return
     table = Table(title=title, title_justify="left")
-    for header in headers:
-        table.add_column(header, overflow="fold")
+    for i, header in enumerate(headers):
+        table.add_column(header, overflow="fold", no_wrap=i in keep)
     for row in rows[:CONSOLE_ROWS]:
         table.add_row(*[str(cell) if cell is not None else "" for cell in row])
     console.print(table)
     if len(rows) > CONSOLE_ROWS:
-        console.print(f"… and {len(rows) - CONSOLE_ROWS} more (see the report or --json).", markup=False)
+        more = _("… and {count} more (see the report or --json).").format(count=len(rows) - CONSOLE_ROWS)
+        console.print(more, markup=False)
+
+
+def _summary_table(title: str, pairs: list[tuple[str, int]]) -> Any:
+    from rich.table import Table
+
+    summary = Table(title=title, title_justify="left", show_header=False)
+    summary.add_column("", style="bold")
+    summary.add_column("", justify="right", no_wrap=True)
+    for label, value in pairs:
+        summary.add_row(label, str(value))
+    return summary
 
 
 def render_import_console(result: Any, console: Any) -> None:
-    from rich.table import Table
-
-    if result.dry_run:
-        console.print("Dry run: nothing was written; this is what a real run would change.", markup=False)
-    summary = Table(title="放款单导入 import-disbursements", title_justify="left", show_header=False)
-    summary.add_column("", style="bold")
-    summary.add_column("", justify="right")
+    dry = result.dry_run
+    if dry:
+        console.print(_("Dry run: nothing was written; this is what a real run would change."), markup=False)
     rejected_rows = len({(p.file, p.sheet, p.row) for p in result.rejected})
-    for label, value in (
-        ("slip files", len(result.files)), ("slip rows", result.slip_rows), ("matched", len(result.matches)),
-        ("updated (loans)" if not result.dry_run else "would update (loans)", len(result.updated_contracts)),
-        ("cells " + ("changed" if not result.dry_run else "to change"), len(result.changes)),
-        ("unchanged", len(result.unchanged)), ("conflicts (cells)", len(result.conflicts)),
-        ("unmatched", len(result.unmatched)), ("discrepancies", len(result.discrepancies)),
-        ("duplicate rows", len(result.duplicates)), ("rejected rows", rejected_rows),
-    ):
-        summary.add_row(label, str(value))
-    console.print(summary)
-    _table("更新 changes (old → new)", ["合同编号", "客户姓名", "列", "原值 → 新值"],
+    console.print(_summary_table(_("Disbursement slip import"), [
+        (_("slip files"), len(result.files)), (_("slip rows"), result.slip_rows),
+        (_("matched"), len(result.matches)),
+        (_("loans to update") if dry else _("loans updated"), len(result.updated_contracts)),
+        (_("cells to change") if dry else _("cells changed"), len(result.changes)),
+        (_("unchanged"), len(result.unchanged)), (_("conflicting cells"), len(result.conflicts)),
+        (_("unmatched"), len(result.unmatched)), (_("discrepancies"), len(result.discrepancies)),
+        (_("duplicate rows"), len(result.duplicates)), (_("rejected rows"), rejected_rows),
+    ]))
+    empty = _("(empty)")
+    _table(_("Changes (old → new)"), [_("Contract no."), _("Customer"), _("Column"), _("Old → new")],
            [[c["contract_no"], c["customer_name"], c["column"],
-             f"{display(c['kind'], c['old']) or '(空)'} → {display(c['kind'], c['new'])}"
-             + ("  (overwritten)" if c["overwritten"] else "")] for c in result.changes], console)
-    _table("冲突 conflicts (not overwritten; --overwrite to replace)",
-           ["合同编号", "客户姓名", "列", "台账", "放款单"],
+             f"{display(c['kind'], c['old']) or empty} → {display(c['kind'], c['new'])}"
+             + (_(" (overwritten)") if c["overwritten"] else "")] for c in result.changes],
+           console, keep=(0,))
+    _table(_("Conflicts (kept; --overwrite replaces them)"),
+           [_("Contract no."), _("Customer"), _("Column"), _("Ledger"), _("Slip")],
            [[c["contract_no"], c["customer_name"], c["column"], display(c["kind"], c["ledger"]),
-             display(c["kind"], c["slip"])] for c in result.conflicts], console)
-    _table("未匹配 unmatched", ["文件", "行", "姓名", "原因"],
-           [[u["file"], u["row"], u["customer_name"], u["reason"]] for u in result.unmatched], console)
-    _table("差异 discrepancies (bank vs ours)", ["合同编号", "客户姓名", "项目", "银行", "我方", "差额"],
+             display(c["kind"], c["slip"])] for c in result.conflicts], console, keep=(0,))
+    _table(_("Unmatched slip rows"), [_("File"), _("Row"), _("Name"), _("Reason")],
+           [[u["file"], u["row"], u["customer_name"], u["reason"]] for u in result.unmatched],
+           console, keep=(1,))
+    _table(_("Discrepancies (bank against ours)"),
+           [_("Contract no."), _("Customer"), _("Item"), _("Bank"), _("Ours"), _("Difference")],
            [[d["contract_no"], d["customer_name"], d["label"], display(d["kind"], d["bank"]),
              display(d["kind"], d["ours"]), display(d["kind"], d["difference"])]
-            for d in result.discrepancies], console)
-    _table("重复 duplicate slip rows (used once)", ["文件", "行", "合同编号", "同于"],
-           [[d["file"], d["row"], d["contract_no"], d["same_as"]] for d in result.duplicates], console)
-    _table("未核对 monthly amount not checked", ["合同编号", "原因"],
-           [[n["contract_no"], n["reason"]] for n in result.not_checked], console)
+            for d in result.discrepancies], console, keep=(0, 3, 4, 5))
+    _table(_("Duplicate slip rows (used once)"), [_("File"), _("Row"), _("Contract no."), _("Same as")],
+           [[d["file"], d["row"], d["contract_no"], d["same_as"]] for d in result.duplicates],
+           console, keep=(1, 2))
+    _table(_("Monthly amount not checked"), [_("Contract no."), _("Reason")],
+           [[n["contract_no"], n["reason"]] for n in result.not_checked], console, keep=(0,))
     for line in _paths(result):
-        console.print(line, markup=False)
+        console.print(line, markup=False, soft_wrap=True)
 
 
 def _paths(result: Any) -> list[str]:
     lines = []
     if getattr(result, "report_path", None):
-        lines.append(f"Report: {result.report_path}")
+        lines.append(report_line(_("Report: {path}"), result.report_path))
     if getattr(result, "rejects_path", None):
-        lines.append(f"Rejected rows: {result.rejects_path}")
+        lines.append(report_line(_("Rejected rows: {path}"), result.rejects_path))
     return lines
 
 
 def render_sync_console(result: Any, console: Any) -> None:
-    from rich.table import Table
-
-    if result.dry_run:
-        console.print("Dry run: nothing was written; this is what a real run would change.", markup=False)
-    summary = Table(title="客服信息同步 sync-customers", title_justify="left", show_header=False)
-    summary.add_column("", style="bold")
-    summary.add_column("", justify="right")
-    for label, value in (
-        ("source rows", result.source_rows),
-        ("new loans" + (" to add" if result.dry_run else " added"), len(result.added)),
-        ("loans " + ("to change" if result.dry_run else "changed"), len(result.changed_contracts)),
-        ("fields " + ("to change" if result.dry_run else "changed"), len(result.changes)),
-        ("unchanged", len(result.unchanged)), ("conflicting duplicates", len(result.conflicts)),
-        ("skipped", len(result.skipped)),
-    ):
-        summary.add_row(label, str(value))
-    console.print(summary)
-    _table("新增 new loans", ["合同编号", "客户姓名", "行号"],
-           [[a["contract_no"], a["customer_name"], a["row"]] for a in result.added], console)
-    _table("变更 changes (old → new)", ["合同编号", "列", "原值 → 新值"],
-           [[c["contract_no"], c["column"], f"{c['old'] or '(空)'} → {c['new']}"] for c in result.changes],
-           console)
-    _table("冲突 conflicting duplicates in the source (not applied)", ["合同编号", "列", "值", "行号"],
+    dry = result.dry_run
+    if dry:
+        console.print(_("Dry run: nothing was written; this is what a real run would change."), markup=False)
+    console.print(_summary_table(_("Customer service sync"), [
+        (_("source rows"), result.source_rows),
+        (_("new loans to add") if dry else _("new loans added"), len(result.added)),
+        (_("loans to change") if dry else _("loans changed"), len(result.changed_contracts)),
+        (_("fields to change") if dry else _("fields changed"), len(result.changes)),
+        (_("unchanged"), len(result.unchanged)), (_("conflicting duplicates"), len(result.conflicts)),
+        (_("skipped"), len(result.skipped)),
+    ]))
+    empty = _("(empty)")
+    _table(_("New loans"), [_("Contract no."), _("Customer"), _("Row")],
+           [[a["contract_no"], a["customer_name"], a["row"]] for a in result.added], console, keep=(0, 2))
+    _table(_("Changes (old → new)"), [_("Contract no."), _("Column"), _("Old → new")],
+           [[c["contract_no"], c["column"], f"{c['old'] or empty} → {c['new']}"] for c in result.changes],
+           console, keep=(0,))
+    _table(_("Conflicting duplicates in the source (not applied)"),
+           [_("Contract no."), _("Column"), _("Values"), _("Rows")],
            [[c["contract_no"], c["column"], " / ".join(c["values"]), ", ".join(map(str, c["rows"]))]
-            for c in result.conflicts], console)
-    _table("跳过 skipped", ["合同编号", "列", "原因"],
-           [[s["contract_no"], s["column"] or "", s["reason"]] for s in result.skipped], console)
+            for c in result.conflicts], console, keep=(0,))
+    _table(_("Skipped"), [_("Contract no."), _("Column"), _("Reason")],
+           [[s["contract_no"], s["column"] or "", s["reason"]] for s in result.skipped], console, keep=(0,))

@@ -8,44 +8,60 @@ from typing import Any
 
 import pandas as pd
 
-from ..core.classify import CLASS_LABELS, INSPECTION_REASONS
+from ..i18n import N_, _, ngettext
 from ..money import fen_to_display
-from ..schema import GRADES, label
-from .excel import Column, ReportBook, ReportSheet, write_book
+from .excel import Column, ReportBook, ReportSheet, list_separator, report_line, write_book
+from .labels import CLASS_NAMES, GRADE_NAMES, word
 
 YUAN_WIDTH = 14  # up to 9,999,999.99; a fixed width also spares the writer measuring every amount
 # the call list's 建议措施, short enough to print (the note above the table spells out 升级)
-CALL_ACTIONS = {"call_daily": "每日电话", "written_notice": "本季度书面通知", "escalate": "升级（经销商/保险/法务）"}
-LIMITATION_LABELS = {"expired": "已届满", "expiring": "即将届满"}
-GRADE_LABELS = {code: label(GRADES, code) for code in GRADES}
-ESCALATE_NOTE = "标色行需升级处理（连三累六或逾期超过 {days} 天）：通知经销商、保险（保证）方，转法务。"
+CALL_ACTIONS = {"call_daily": N_("call daily"), "written_notice": N_("written notice this quarter"),
+                "escalate": N_("escalate (dealer / insurer / legal)")}
+LIMITATION_LABELS = {"expired": N_("expired"), "expiring": N_("expiring soon")}
+INSPECTION_REASONS = {"arrears": N_("in arrears: inspect now"), "poor": N_("risk grade poor: inspect now"),
+                      "never": N_("never inspected: inspect now"),
+                      "cadence": N_("due by the inspection cycle")}
+ESCALATE_NOTE = N_("Highlighted rows need escalation (连三累六 or more than {days} days overdue): notify the "
+                   "dealer and the insurer (guarantor), pass to legal.")
 
-CONTACT = [Column("contract_no", "合同编号", "id"), Column("customer_name", "客户姓名"),
-           Column("phone", "手机号", "id")]
-GUARANTOR = [Column("guarantor", "保证人"), Column("guarantor_phone", "保证人电话", "id")]
-RECIPIENT = [Column("contract_no", "合同编号", "id"), Column("recipient", "收件人"),
-             Column("recipient_name", "姓名"), Column("recipient_phone", "电话", "id"),
-             Column("customer_name", "借款人")]
+CONTACT = [Column("contract_no", N_("Contract no."), "id"), Column("customer_name", N_("Customer")),
+           Column("phone", N_("Mobile"), "id")]
+GUARANTOR = [Column("guarantor", N_("Guarantor")), Column("guarantor_phone", N_("Guarantor's phone"), "id")]
+RECIPIENT = [Column("contract_no", N_("Contract no."), "id"), Column("recipient", N_("Recipient")),
+             Column("recipient_name", N_("Name")), Column("recipient_phone", N_("Phone"), "id"),
+             Column("customer_name", N_("Borrower"))]
+
+
+def late_summary(dates: Any) -> str:
+    """"5 期，最早 2025-09-21" for a ;-joined list of late due dates: a count and the first, short
+    enough to print in its column (the full list is in --json)."""
+    if not isinstance(dates, str) or not dates.strip():
+        return ""
+    days = sorted(d.strip() for d in dates.split(";") if d.strip())
+    return ngettext("{count} period, earliest {day}", "{count} periods, earliest {day}", len(days)).format(
+        count=len(days), day=days[0])
 
 
 def _label_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """Chinese words beside the codes, for people."""
+    """Words beside the codes, for people."""
     out = frame.copy()
     if "classification" in out:
-        out["class_label"] = out["classification"].map(CLASS_LABELS)
+        out["class_label"] = [word(CLASS_NAMES, c) for c in out["classification"]]
     if "risk_grade" in out:
-        out["grade_label"] = out["risk_grade"].map(GRADE_LABELS).fillna("未填")
+        out["grade_label"] = [word(GRADE_NAMES, g, _("not filled in")) for g in out["risk_grade"]]
     if "missed_due_dates" in out:
-        out["missed_list"] = out["missed_due_dates"].str.replace(";", "、", regex=False)
+        out["missed_list"] = out["missed_due_dates"].str.replace(";", list_separator(), regex=False)
     if "late_due_dates" in out:
-        out["late_list"] = out["late_due_dates"].str.replace(";", "、", regex=False)
+        out["late_list"] = [late_summary(d) for d in out["late_due_dates"]]
     if "actions" in out:
-        out["call_actions"] = ["；".join(CALL_ACTIONS[a] for a in codes.split(";") if a in CALL_ACTIONS)
+        out["call_actions"] = [_("; ").join(_(CALL_ACTIONS[a]) for a in codes.split(";") if a in CALL_ACTIONS)
                                for codes in out["actions"]]
     if "inspection_reason" in out:
-        out["reason_label"] = out["inspection_reason"].map(INSPECTION_REASONS)
+        out["reason_label"] = [_(INSPECTION_REASONS[r]) if r in INSPECTION_REASONS else ""
+                               for r in out["inspection_reason"]]
     if "limitation_status" in out:
-        out["status_label"] = out["limitation_status"].map(LIMITATION_LABELS)
+        out["status_label"] = [_(LIMITATION_LABELS[s]) if s in LIMITATION_LABELS else ""
+                               for s in out["limitation_status"]]
     return out
 
 
@@ -53,39 +69,54 @@ def _sum(frame: pd.DataFrame, *keys: str) -> dict[str, int]:
     return {k: int(frame[k].sum()) for k in keys}
 
 
-def _count(frame: pd.DataFrame, unit: str = "户") -> str:
-    return f"{len(frame)} {unit}"
+def _customers(frame: pd.DataFrame) -> str:
+    return ngettext("{count} customer", "{count} customers", len(frame)).format(count=len(frame))
+
+
+def _messages(frame: pd.DataFrame) -> str:
+    return ngettext("{count} message", "{count} messages", len(frame)).format(count=len(frame))
+
+
+def _notices(frame: pd.DataFrame) -> str:
+    return ngettext("{count} notice", "{count} notices", len(frame)).format(count=len(frame))
 
 
 def call_list_sheet(report: Any) -> ReportSheet:
     rows = _label_columns(report.call_list).assign(seq=range(1, len(report.call_list) + 1), notes="")
     columns = [
-        Column("seq", "序号", "int", 6), *CONTACT, Column("dealer", "经销商"),
-        Column("missed_list", "逾期应还日", "text", 26), Column("overdue_periods", "逾期期数", "int", 8),
-        Column("overdue_amount", "逾期金额", "yuan", YUAN_WIDTH), Column("dpd", "逾期天数", "int", 8),
-        Column("bucket", "账龄", "text", 6), Column("class_label", "五级分类", "text", 8),
-        Column("consecutive_late", "连续逾期", "int", 8), Column("cumulative_late", "累计逾期", "int", 8),
-        Column("penalty", "罚息", "yuan", YUAN_WIDTH),
-        Column("unrecovered_advances", "未收回垫款", "yuan", YUAN_WIDTH),
-        Column("outstanding_principal", "剩余本金", "yuan", YUAN_WIDTH), *GUARANTOR,
-        Column("call_actions", "建议措施", "text", 34), Column("notes", "催收记录", "text", 30),
+        Column("seq", N_("No."), "int", 6), *CONTACT, Column("dealer", N_("Dealer")),
+        Column("missed_list", N_("Overdue due dates"), "text", 26),
+        Column("overdue_periods", N_("Periods overdue"), "int", 8),
+        Column("overdue_amount", N_("Overdue amount"), "yuan", YUAN_WIDTH),
+        Column("dpd", N_("Days overdue"), "int", 8), Column("bucket", N_("Bucket"), "text", 6),
+        Column("class_label", N_("Class"), "text", 8),
+        Column("consecutive_late", N_("Consecutive late"), "int", 8),
+        Column("cumulative_late", N_("Cumulative late"), "int", 8),
+        Column("penalty", N_("Penalty"), "yuan", YUAN_WIDTH),
+        Column("unrecovered_advances", N_("Unrecovered advances"), "yuan", YUAN_WIDTH),
+        Column("outstanding_principal", N_("Remaining principal"), "yuan", YUAN_WIDTH), *GUARANTOR,
+        Column("call_actions", N_("Suggested action"), "text", 34),
+        Column("notes", N_("Collection notes"), "text", 30),
     ]
     return ReportSheet(
-        "催收名单", "催收名单（逾期客户，按逾期天数从长到短）", columns, rows,
-        totals={"customer_name": _count(rows),
+        _("Call list"), _("Call list (loans in arrears, longest overdue first)"), columns, rows,
+        totals={"customer_name": _customers(rows),
                 **_sum(rows, "overdue_amount", "penalty", "unrecovered_advances", "outstanding_principal")},
         highlight=list(rows["action_escalate"]) if len(rows) else [],
-        notes=[ESCALATE_NOTE.format(days=report.arrears.rules.escalate_dpd)], landscape=True)
+        notes=[_(ESCALATE_NOTE).format(days=report.arrears.rules.escalate_dpd)], landscape=True)
 
 
 def sms_sheet(report: Any) -> ReportSheet:
     rows = report.sms
     days = report.arrears.rules.sms_days_before
-    columns = [*CONTACT, Column("due_date", "应还日", "date", 12), Column("period", "期次", "int", 6),
-               Column("unpaid", "本期应还", "yuan", YUAN_WIDTH), Column("card_last4", "卡号尾号", "id", 9),
-               Column("message", "短信内容", "text", 60)]
-    return ReportSheet("短信提醒", f"短信提醒（{days} 天内到期未还）", columns, rows,
-                       totals={"customer_name": _count(rows, "条"), **_sum(rows, "unpaid")}, landscape=True)
+    columns = [*CONTACT, Column("due_date", N_("Due date"), "date", 12),
+               Column("period", N_("Period"), "int", 6),
+               Column("unpaid", N_("Due this period"), "yuan", YUAN_WIDTH),
+               Column("card_last4", N_("Card ending"), "id", 9), Column("message", N_("Message"), "text", 60)]
+    title = _("SMS reminders (due within {days} days, unpaid)").format(days=days)
+    return ReportSheet(_("SMS reminders"), title, columns, rows,
+                       totals={"customer_name": _messages(rows), **_sum(rows, "unpaid")},
+                       landscape=True)
 
 
 def _ranges(bounds: tuple[int, ...]) -> list[str]:
@@ -98,20 +129,27 @@ def _shares(frame: pd.DataFrame, total: int) -> list[float]:
     return [int(v) / total if total else 0.0 for v in frame["outstanding_principal"]]
 
 
+AGING_COLUMNS = [Column("bucket", N_("Bucket"), "text", 10), Column("days", N_("Days overdue"), "text", 12),
+                 Column("loans", N_("Loans"), "int", 10),
+                 Column("outstanding_principal", N_("Remaining principal"), "yuan", 18),
+                 Column("overdue_amount", N_("Overdue amount"), "yuan", 18),
+                 Column("share", N_("Share of principal"), "ratio", 10)]
+
+
 def aging_sheet(report: Any) -> ReportSheet:
     summary = report.summary
     rules = report.arrears.rules
     by_bucket = summary.by_bucket.assign(days=_ranges(rules.bucket_bounds),
                                          share=_shares(summary.by_bucket, summary.outstanding_principal))
-    by_class = summary.by_class.assign(days=_ranges(rules.class_bounds),
-                                       share=_shares(summary.by_class, summary.outstanding_principal))
-    columns = [Column("bucket", "账龄", "text", 10), Column("days", "逾期天数", "text", 12),
-               Column("loans", "笔数", "int", 10), Column("outstanding_principal", "剩余本金", "yuan", 18),
-               Column("overdue_amount", "逾期金额", "yuan", 18), Column("share", "本金占比", "ratio", 10)]
-    notes = [f"在贷 {summary.active_loans} 笔，逾期 {summary.loans_in_arrears} 笔；不良贷款率（次级+可疑+损失的"
-             f"剩余本金 / 全部剩余本金）{summary.npl_ratio_display}"]
+    by_class = summary.by_class.assign(
+        days=_ranges(rules.class_bounds), share=_shares(summary.by_class, summary.outstanding_principal),
+        label=[word(CLASS_NAMES, c) for c in summary.by_class["classification"]])
+    notes = [_("{active} active loans, {arrears} in arrears; NPL ratio (remaining principal of substandard + "
+               "doubtful + loss / all remaining principal) {ratio}").format(
+                   active=summary.active_loans, arrears=summary.loans_in_arrears,
+                   ratio=summary.npl_ratio_display)]
     return ReportSheet(
-        "账龄与五级分类", "账龄与五级分类", columns, by_bucket,
+        _("Aging and classes"), _("Aging and loan classification"), AGING_COLUMNS, by_bucket,
         totals={"loans": summary.active_loans, "outstanding_principal": summary.outstanding_principal,
                 "overdue_amount": summary.overdue_amount,
                 "share": 1.0 if summary.outstanding_principal else 0.0},
@@ -120,17 +158,20 @@ def aging_sheet(report: Any) -> ReportSheet:
 
 
 def _class_table_and_charts(report: Any, by_class: pd.DataFrame, n_buckets: int) -> Any:
-    """Below the aging table: the 五级分类 table, the NPL line, and two bar charts of the balances."""
+    """Below the aging table: the 五级分类 table, the NPL line, and two bar charts of the balances in
+    arrears – M1 to M7+ and 关注 to 损失 on their own scale (M0 and 正常 hold nearly everything and
+    would flatten the rest to nothing)."""
     summary = report.summary
 
-    def after(workbook: Any, ws: Any, info: dict[str, Any], row: int) -> None:
+    def after(workbook: Any, ws: Any, info: dict[str, Any], row: int) -> int:
         formats = info["formats"]
         sheet = ws.get_name()
         header = row + 1
-        heads = ["五级分类", "逾期天数", "笔数", "剩余本金", "逾期金额", "本金占比"]
-        ws.write_string(row, 0, "五级分类", formats.title)
+        heads = [N_("Class"), N_("Days overdue"), N_("Loans"), N_("Remaining principal"),
+                 N_("Overdue amount"), N_("Share of principal")]
+        ws.write_string(row, 0, _("Loan classification"), formats.title)
         for col, text in enumerate(heads):
-            ws.write_string(header, col, text, formats.header)
+            ws.write_string(header, col, _(text), formats.header)
         for i, r in enumerate(by_class.itertuples(index=False)):
             at = header + 1 + i
             hot = r.classification in ("substandard", "doubtful", "loss")
@@ -142,23 +183,26 @@ def _class_table_and_charts(report: Any, by_class: pd.DataFrame, n_buckets: int)
             ws.write_number(at, 4, int(r.overdue_amount) / 100, cells["yuan"])
             ws.write_number(at, 5, float(r.share), cells["ratio"])
         end = header + len(by_class)
-        ws.write_string(end + 1, 0, "不良贷款率", formats.total["text"])
+        ws.write_string(end + 1, 0, _("NPL ratio"), formats.total["text"])
         ws.write_string(end + 1, 1, summary.npl_ratio_display, formats.total["text"])
-        ws.write_string(end + 1, 2, f"不良 {summary.npl_loans} 笔", formats.total["text"])
+        npl_loans = _("NPL {count} loans").format(count=summary.npl_loans)
+        ws.write_string(end + 1, 2, npl_loans, formats.total["text"])
         ws.write_number(end + 1, 3, summary.npl_outstanding / 100, formats.total["yuan"])
         first_bucket = info["header_row"] + 1
-        charts = [("剩余本金（按账龄）", first_bucket, first_bucket + n_buckets - 1, "#4472C4"),
-                  ("剩余本金（按五级分类）", header + 1, end, "#C55A11")]
+        charts = [(_("Remaining principal in arrears by bucket (M1 and later)"), first_bucket + 1,
+                   first_bucket + n_buckets - 1, "#4472C4"),
+                  (_("Remaining principal by class (special mention and worse)"), header + 2, end, "#C55A11")]
         for i, (title, top, bottom, colour) in enumerate(charts):
             chart = workbook.add_chart({"type": "column"})
             chart.add_series({"name": title, "categories": [sheet, top, 0, bottom, 0],
                               "values": [sheet, top, 3, bottom, 3], "fill": {"color": colour},
-                              "data_labels": {"value": False}})
+                              "data_labels": {"value": True, "num_format": "#,##0"}})
             chart.set_title({"name": title, "name_font": {"size": 11}})
             chart.set_legend({"none": True})
-            chart.set_y_axis({"num_format": "#,##0", "name": "元"})
+            chart.set_y_axis({"num_format": "#,##0", "name": _("yuan"), "min": 0})
             chart.set_size({"width": 480, "height": 260})
             ws.insert_chart(end + 3 + i * 14, 0, chart)
+        return end + 3 + 2 * 14
 
     return after
 
@@ -166,67 +210,84 @@ def _class_table_and_charts(report: Any, by_class: pd.DataFrame, n_buckets: int)
 def lian_sheet(report: Any) -> ReportSheet:
     rows = _label_columns(report.lian3lei6)
     window = report.arrears.rules.lookback_months
-    columns = [*CONTACT, Column("dealer", "经销商"), Column("consecutive_late", "连续逾期期数", "int", 10),
-               Column("cumulative_late", "累计逾期期数", "int", 10), Column("overdue_periods", "当前逾期期数", "int", 10),
-               Column("dpd", "逾期天数", "int", 8), Column("overdue_amount", "逾期金额", "yuan", YUAN_WIDTH),
-               Column("outstanding_principal", "剩余本金", "yuan", YUAN_WIDTH),
-               Column("late_list", f"近 {window} 个月逾期的应还日", "text", 40), *GUARANTOR]
+    columns = [*CONTACT, Column("dealer", N_("Dealer")),
+               Column("consecutive_late", N_("Consecutive late periods"), "int", 10),
+               Column("cumulative_late", N_("Cumulative late periods"), "int", 10),
+               Column("overdue_periods", N_("Periods overdue now"), "int", 10),
+               Column("dpd", N_("Days overdue"), "int", 8),
+               Column("overdue_amount", N_("Overdue amount"), "yuan", YUAN_WIDTH),
+               Column("outstanding_principal", N_("Remaining principal"), "yuan", YUAN_WIDTH),
+               Column("late_list", N_("Late in the window"), "text", 30), *GUARANTOR]
     return ReportSheet(
-        "连三累六", f"连三累六（近 {window} 个月连续逾期 ≥3 期或累计 ≥6 期）", columns, rows,
-        totals={"customer_name": _count(rows), **_sum(rows, "overdue_amount", "outstanding_principal")},
+        _("Repeat late"),
+        _("Repeat late – 连三累六 (in the last {months} months: late 3 periods in a row or 6 in all)").format(
+            months=window), columns, rows,
+        totals={"customer_name": _customers(rows), **_sum(rows, "overdue_amount", "outstanding_principal")},
         highlight=list(rows["dpd"] > 0), landscape=True)
 
 
 def maturity_sheet(report: Any) -> ReportSheet:
     rows = report.maturity
     days = report.arrears.rules.maturity_notice_days
-    columns = [*RECIPIENT, Column("final_due_date", "末期应还日", "date", 12),
-               Column("open_installments", "未结清期数", "int", 10),
-               Column("overdue_amount", "逾期金额", "yuan", YUAN_WIDTH),
-               Column("outstanding_principal", "剩余本金", "yuan", YUAN_WIDTH)]
-    return ReportSheet("到期提示", f"到期提示（{days} 天内末期到期，通知借款人及保证人）", columns, rows,
-                       totals={"recipient_name": _count(rows, "份")}, highlight=list(rows["dpd"] > 0))
+    columns = [*RECIPIENT, Column("final_due_date", N_("Final due date"), "date", 12),
+               Column("open_installments", N_("Open periods"), "int", 10),
+               Column("overdue_amount", N_("Overdue amount"), "yuan", YUAN_WIDTH),
+               Column("outstanding_principal", N_("Remaining principal"), "yuan", YUAN_WIDTH)]
+    return ReportSheet(_("Maturity notices"),
+                       _("Maturity notices (final period due within {days} days; notify borrower and "
+                         "guarantor)").format(days=days), columns, rows,
+                       totals={"recipient_name": _notices(rows)}, highlight=list(rows["dpd"] > 0))
 
 
 def quarterly_sheet(report: Any) -> ReportSheet:
     rows = report.quarterly_notices
-    columns = [*RECIPIENT, Column("dpd", "逾期天数", "int", 8), Column("overdue_periods", "逾期期数", "int", 8),
-               Column("overdue_amount", "逾期金额", "yuan", YUAN_WIDTH),
-               Column("penalty", "罚息", "yuan", YUAN_WIDTH),
-               Column("last_notice_signed", "上次签收日期", "date", 12),
-               Column("limitation_expiry", "诉讼时效届满日", "date", 14), Column("signed", "签收（签名/日期）", "text", 20)]
-    notes = ["本季度尚未取得签收的逾期贷款；签收后把日期填入台账 最近催收签收日期（诉讼时效自签收之日重新计算）。"]
-    return ReportSheet("季度催收通知", "季度书面催收通知", columns, rows.assign(signed=""),
-                       totals={"recipient_name": _count(rows, "份")}, notes=notes, landscape=True)
+    columns = [*RECIPIENT, Column("dpd", N_("Days overdue"), "int", 8),
+               Column("overdue_periods", N_("Periods overdue"), "int", 8),
+               Column("overdue_amount", N_("Overdue amount"), "yuan", YUAN_WIDTH),
+               Column("penalty", N_("Penalty"), "yuan", YUAN_WIDTH),
+               Column("last_notice_signed", N_("Last notice signed"), "date", 12),
+               Column("limitation_expiry", N_("Limitation expires"), "date", 14),
+               Column("signed", N_("Received (signature / date)"), "text", 20)]
+    notes = [_("Loans in arrears without a signed notice this quarter; once signed, enter the date in the "
+               "ledger's 最近催收签收日期 (the limitation period restarts on that day).")]
+    return ReportSheet(_("Quarterly notices"), _("Quarterly written collection notices"), columns,
+                       rows.assign(signed=""), totals={"recipient_name": _notices(rows)}, notes=notes,
+                       landscape=True)
 
 
 def inspection_sheet(report: Any) -> ReportSheet:
     rows = _label_columns(report.inspections)
     months = report.arrears.rules.inspection_months
-    cadence = "，".join(f"{GRADE_LABELS.get(g, g)} {'立即' if m == 0 else f'每 {m} 个月'}"
-                       for g, m in months.items())
-    columns = [*CONTACT, Column("dealer", "经销商"), Column("grade_label", "风险等级", "text", 8),
-               Column("last_inspection", "上次检查日期", "date", 12),
-               Column("next_inspection", "应检查日期", "date", 12),
-               Column("reason_label", "原因", "text", 22), Column("dpd", "逾期天数", "int", 8),
-               Column("result", "检查结果", "text", 24)]
-    return ReportSheet("贷后检查计划", "贷后检查计划（到期应检查）", columns, rows.assign(result=""),
-                       totals={"customer_name": _count(rows)}, highlight=list(rows["dpd"] > 0),
-                       notes=[f"检查周期：{cadence}；逾期贷款立即检查。未填风险等级按 一般。"], landscape=True)
+    cadence = _("; ").join(
+        (_("{grade} at once") if m == 0 else _("{grade} every {months} months")).format(
+            grade=word(GRADE_NAMES, g, g), months=m) for g, m in months.items())
+    columns = [*CONTACT, Column("dealer", N_("Dealer")), Column("grade_label", N_("Risk grade"), "text", 8),
+               Column("last_inspection", N_("Last inspected"), "date", 12),
+               Column("next_inspection", N_("Inspect by"), "date", 12),
+               Column("reason_label", N_("Reason"), "text", 22), Column("dpd", N_("Days overdue"), "int", 8),
+               Column("result", N_("Inspection result"), "text", 24)]
+    notes = [_("Inspection cycle: {cadence}; loans in arrears at once. A loan without a risk grade counts as "
+               "fair.").format(cadence=cadence)]
+    return ReportSheet(_("Inspection plan"), _("Post-loan inspections due"), columns, rows.assign(result=""),
+                       totals={"customer_name": _customers(rows)}, highlight=list(rows["dpd"] > 0),
+                       notes=notes, landscape=True)
 
 
 def limitation_sheet(report: Any) -> ReportSheet:
     rows = _label_columns(report.limitation)
     rules = report.arrears.rules
-    columns = [*CONTACT, *GUARANTOR, Column("final_due_date", "末期应还日", "date", 12),
-               Column("last_notice_signed", "最近催收签收日期", "date", 14),
-               Column("limitation_expiry", "时效届满日", "date", 12), Column("days_left", "剩余天数", "int", 8),
-               Column("status_label", "状态", "text", 8), Column("overdue_amount", "逾期金额", "yuan", YUAN_WIDTH),
-               Column("outstanding_principal", "剩余本金", "yuan", YUAN_WIDTH)]
-    notes = [f"时效 {rules.limitation_years} 年，自末期应还日与最近催收签收日中较晚者起算；列出已届满及 "
-             f"{rules.limitation_warn_days} 天内届满的逾期贷款。请尽快取得签收或起诉。"]
-    return ReportSheet("诉讼时效", "诉讼时效预警", columns, rows,
-                       totals={"customer_name": _count(rows),
+    columns = [*CONTACT, *GUARANTOR, Column("final_due_date", N_("Final due date"), "date", 12),
+               Column("last_notice_signed", N_("Last notice signed"), "date", 14),
+               Column("limitation_expiry", N_("Limitation expires"), "date", 12),
+               Column("days_left", N_("Days left"), "int", 8),
+               Column("status_label", N_("Status"), "text", 8),
+               Column("overdue_amount", N_("Overdue amount"), "yuan", YUAN_WIDTH),
+               Column("outstanding_principal", N_("Remaining principal"), "yuan", YUAN_WIDTH)]
+    notes = [_("Limitation period {years} years from the later of the final due date and the last signed "
+               "notice; lists loans in arrears expired or expiring within {days} days. Obtain a signed "
+               "notice or sue soon.").format(years=rules.limitation_years, days=rules.limitation_warn_days)]
+    return ReportSheet(_("Limitation"), _("Limitation period warnings"), columns, rows,
+                       totals={"customer_name": _customers(rows),
                                **_sum(rows, "overdue_amount", "outstanding_principal")},
                        highlight=list(rows["limitation_status"] == "expired"), notes=notes, landscape=True)
 
@@ -234,9 +295,11 @@ def limitation_sheet(report: Any) -> ReportSheet:
 def warnings_sheet(report: Any) -> ReportSheet:
     rows = [{"file": Path(w.file).name, "sheet": w.sheet, "row": w.row, "column": w.column,
              "value": None if w.value is None else str(w.value), "reason": w.reason} for w in report.warnings]
-    columns = [Column("file", "文件"), Column("sheet", "工作表"), Column("row", "行", "int", 6),
-               Column("column", "列"), Column("value", "值"), Column("reason", "问题", "text", 60)]
-    return ReportSheet("数据提示", "台账数据提示（请核对，未自动更正）", columns, rows, landscape=True)
+    columns = [Column("file", N_("File")), Column("sheet", N_("Sheet")), Column("row", N_("Row"), "int", 6),
+               Column("column", N_("Column")), Column("value", N_("Value")),
+               Column("reason", N_("Problem"), "text", 60, wrap=True)]
+    return ReportSheet(_("Data warnings"), _("Ledger data warnings (check them; nothing was corrected)"),
+                       columns, rows, landscape=True)
 
 
 def _only_shown(sheet: ReportSheet) -> ReportSheet:
@@ -254,10 +317,10 @@ def build_book(report: Any, company: str) -> ReportBook:
     sheets = [_only_shown(sheet) for sheet in sheets]
     if report.warnings:
         sheets.append(warnings_sheet(report))
-    header = f"台账：{Path(report.ledger_path).name}"
+    header = _("Ledger: {file}").format(file=Path(report.ledger_path).name)
     for sheet in sheets:
         sheet.notes = [header, *sheet.notes]
-    return ReportBook(company=company, report="逾期催收日报", as_of=report.as_of, sheets=sheets)
+    return ReportBook(company=company, report=_("Daily arrears report"), as_of=report.as_of, sheets=sheets)
 
 
 def write_report(report: Any, path: Path, company: str) -> Path:
@@ -267,53 +330,63 @@ def write_report(report: Any, path: Path, company: str) -> Path:
 # ------------------------------------------------------------------------------------------------ console
 
 
-SHORT_ACTIONS = {"call_daily": "电话", "written_notice": "书面通知", "escalate": "升级"}
+SHORT_ACTIONS = {"call_daily": N_("call"), "written_notice": N_("notice"), "escalate": N_("escalate")}
 
 
 def _tally_table(title: str, frame: pd.DataFrame, key: str, caption: str | None = None) -> Any:
     from rich.table import Table
 
     table = Table(title=title, caption=caption)
-    table.add_column(key)
-    for name in ("笔数", "剩余本金", "逾期金额"):
-        table.add_column(name, justify="right", no_wrap=True)
-    name_of = "label" if "label" in frame else "bucket"
+    table.add_column(key, no_wrap=True)
+    for name in (N_("Loans"), N_("Remaining principal"), N_("Overdue amount")):
+        table.add_column(_(name), justify="right", no_wrap=True)
     for r in frame.itertuples(index=False):
-        table.add_row(getattr(r, name_of), str(r.loans), fen_to_display(r.outstanding_principal),
+        name = word(CLASS_NAMES, r.classification) if "classification" in frame else r.bucket
+        table.add_row(name, str(r.loans), fen_to_display(r.outstanding_principal),
                       fen_to_display(r.overdue_amount))
     return table
 
 
 def render_console(report: Any, console: Any, *, top: int = 10) -> None:
     """Counts and balances per bucket and class, the NPL ratio, the list sizes, the top of the call list.
-    Identifiers and amounts are never cut: the text columns wrap instead."""
+    Identifiers and amounts are never cut: the text columns wrap instead (80 columns, as cron logs are)."""
     from rich.table import Table
 
     summary = report.summary
-    console.print(f"逾期催收日报 {report.as_of.isoformat()}  在贷 {summary.active_loans} 笔  剩余本金 "
-                  f"{fen_to_display(summary.outstanding_principal)} 元", markup=False, style="bold")
-    console.print(_tally_table("账龄", summary.by_bucket, "账龄"))
-    console.print(_tally_table("五级分类", summary.by_class, "五级分类",
-                               f"不良率 {summary.npl_ratio_display}（不良 {summary.npl_loans} 笔，剩余本金 "
-                               f"{fen_to_display(summary.npl_outstanding)} 元）"))
+    console.print(_("Daily arrears report {day}  {active} active loans  remaining principal {principal} "
+                    "yuan").format(
+        day=report.as_of.isoformat(), active=summary.active_loans,
+        principal=fen_to_display(summary.outstanding_principal)), markup=False, style="bold")
+    console.print(_tally_table(_("Aging"), summary.by_bucket, _("Bucket")))
+    console.print(_tally_table(_("Loan classification"), summary.by_class, _("Class"),
+                               _("NPL ratio {ratio} (NPL {count} loans, remaining principal {principal} "
+                                 "yuan)").format(
+                                   ratio=summary.npl_ratio_display, count=summary.npl_loans,
+                                   principal=fen_to_display(summary.npl_outstanding))))
     console.print(
-        f"逾期 {summary.loans_in_arrears} 户  逾期金额 {fen_to_display(summary.overdue_amount)} 元  罚息 "
-        f"{fen_to_display(summary.penalty)} 元  未收回垫款 {fen_to_display(summary.unrecovered_advances)} 元  "
-        f"连三累六 {summary.lian3lei6} 户", markup=False)
+        _("In arrears {count}  overdue {overdue} yuan  penalty {penalty} yuan  unrecovered advances "
+          "{advances} yuan  连三累六 {lian}").format(
+            count=summary.loans_in_arrears, overdue=fen_to_display(summary.overdue_amount),
+            penalty=fen_to_display(summary.penalty), advances=fen_to_display(summary.unrecovered_advances),
+            lian=summary.lian3lei6), markup=False)
     console.print(
-        f"短信提醒 {len(report.sms)} 条  到期提示 {len(report.maturity)} 份  季度催收通知 "
-        f"{len(report.quarterly_notices)} 份  贷后检查 {len(report.inspections)} 户  诉讼时效预警 "
-        f"{len(report.limitation)} 户", markup=False)
+        _("SMS reminders {sms}  maturity notices {maturity}  quarterly notices {quarterly}  inspections "
+          "{inspections}  limitation warnings {limitation}").format(
+            sms=len(report.sms), maturity=len(report.maturity), quarterly=len(report.quarterly_notices),
+            inspections=len(report.inspections), limitation=len(report.limitation)), markup=False)
     if len(report.call_list):
-        calls = Table(title=f"催收名单（前 {min(top, len(report.call_list))} / {len(report.call_list)} 户）")
-        for name, fixed in (("合同编号", True), ("客户姓名", False), ("手机号", True), ("天数", True),
-                            ("分类", True), ("逾期金额", True), ("措施", False)):
-            calls.add_column(name, justify="right" if name in ("天数", "逾期金额") else "left", no_wrap=fixed,
-                              overflow="fold")
+        calls = Table(title=_("Call list (first {shown} of {count})").format(
+            shown=min(top, len(report.call_list)), count=len(report.call_list)))
+        for name, fixed, right in ((N_("Contract no."), True, False), (N_("Customer"), False, False),
+                                   (N_("Mobile"), True, False), (N_("Days"), True, True),
+                                   (N_("Class"), True, False),
+                                   (N_("Overdue amount"), True, True), (N_("Action"), False, False)):
+            calls.add_column(_(name), justify="right" if right else "left", no_wrap=fixed, overflow="fold")
         for r in report.call_list.head(top).itertuples(index=False):
-            actions = "、".join(SHORT_ACTIONS[a] for a in r.actions.split(";") if a in SHORT_ACTIONS)
+            actions = list_separator().join(_(SHORT_ACTIONS[a]) for a in r.actions.split(";")
+                                            if a in SHORT_ACTIONS)
             calls.add_row(str(r.contract_no), str(r.customer_name or ""), str(r.phone or ""), str(r.dpd),
-                          CLASS_LABELS[r.classification], fen_to_display(r.overdue_amount), actions)
+                          word(CLASS_NAMES, r.classification), fen_to_display(r.overdue_amount), actions)
         console.print(calls)
     if report.report_path is not None:
-        console.print(f"Report: {report.report_path}", markup=False)
+        console.print(report_line(_("Report: {path}"), report.report_path), markup=False, soft_wrap=True)

@@ -9,64 +9,82 @@ from typing import Any
 import pandas as pd
 
 from ..core.reconcile import DIGEST_HEADER
+from ..i18n import N_, _
 from ..money import fen_to_display
-from .excel import Column, ReportBook, ReportSheet, write_book
+from .excel import Column, ReportBook, ReportSheet, list_separator, report_line, write_book
 
-STATUS_LABELS = {"paid": "足额", "short": "不足", "over": "多还", "unpaid": "未还"}
+STATUS_LABELS = {"paid": N_("paid in full"), "short": N_("short"), "over": N_("over"), "unpaid": N_("unpaid")}
 REASON_LABELS = {
-    "unknown_card": "卡号不在台账",
-    "ambiguous_card": "卡号对应多笔贷款",
-    "ambiguous_name": "掩码卡号，同名客户不止一位",
-    "name_not_found": "掩码卡号，姓名未找到",
-    "digits_mismatch": "掩码卡号，可见数字与台账不符",
-    "not_positive": "金额不为正数",
+    "unknown_card": N_("card not in the ledger"),
+    "ambiguous_card": N_("card belongs to several loans"),
+    "ambiguous_name": N_("masked card, more than one customer of that name"),
+    "name_not_found": N_("masked card, name not found"),
+    "digits_mismatch": N_("masked card, visible digits differ from the ledger"),
+    "not_positive": N_("amount not positive"),
 }
-CATEGORY_LABELS = {"failed": "扣款失败", "duplicate": "重复流水", "outside_month": "非本月", "unmatched": "未匹配",
-                   "matched": "已匹配"}
-SIGNATURES = "经办：______________    复核：______________    审批：______________    日期：____________"
+CATEGORY_LABELS = {"failed": N_("failed deduction"), "duplicate": N_("duplicate line"),
+                   "outside_month": N_("other month"), "unmatched": N_("unmatched"), "matched": N_("matched")}
 
 LINE_COLUMNS = [
-    Column("source", "文件", "text"), Column("excel_row", "行号", "int", 6), Column("card_no", "卡号", "id"),
-    Column("customer_name", "姓名"), Column("paid_on", "交易日期", "date", 12), Column("amount", "金额", "yuan"),
-    Column("bank_ref", "流水号", "id"),
+    Column("source", N_("File"), "text"), Column("excel_row", N_("Row"), "int", 6),
+    Column("card_no", N_("Card no."), "id"), Column("customer_name", N_("Name")),
+    Column("paid_on", N_("Transaction date"), "date", 12), Column("amount", N_("Amount"), "yuan"),
+    Column("bank_ref", N_("Bank reference"), "id"),
 ]
+
+
+def signatures() -> str:
+    blank = "______________"
+    return "    ".join([_("Prepared by: {name}").format(name=blank),
+                        _("Reviewed by: {name}").format(name=blank),
+                        _("Approved by: {name}").format(name=blank),
+                        _("Date: {blank}").format(blank="____________")])
 
 
 def digest_explanation() -> str:
     """How a colleague re-computes the digest (DOMAIN.md: a second person confirms the same list)."""
-    return ("校验码算法：UTF-8 文本，每行以 LF 结尾、字段以 TAB 分隔。第 1 行 “" + DIGEST_HEADER + "”；第 2 行 "
-            "“period<TAB>YYYY-MM”；其后每笔垫款一行（按合同编号、再按还款日排序）：合同编号<TAB>客户姓名<TAB>"
-            "银行卡号（仅数字）<TAB>还款日 YYYY-MM-DD<TAB>金额（元，两位小数，无千分位）；最后两行 “count<TAB>笔数” "
-            "与 “sum<TAB>金额合计”。对该文本取 SHA-256（十六进制小写）。复核人在自己的副本上重跑 "
-            "reconcile-bank 应得到相同的校验码。")
+    return _("Digest: UTF-8 text, each line ending in LF, fields separated by TAB. Line 1 “{header}”; line 2 "
+             "“period<TAB>YYYY-MM”; then one line per advance (sorted by contract number, then due date): "
+             "contract number<TAB>customer name<TAB>bank card (digits only)<TAB>due date YYYY-MM-DD"
+             "<TAB>amount (yuan, two decimals, no thousands separator); the last two lines "
+             "“count<TAB>number of advances” "
+             "and “sum<TAB>total amount”. The SHA-256 of that text (lower-case hex). A reviewer who runs "
+             "reconcile-bank again on their own copy gets the same digest.").format(header=DIGEST_HEADER)
 
 
 def _summary_rows(result: Any) -> list[dict[str, Any]]:
     t = result.rec.totals
     closes = t["expected"] == t["received"] - t["over_sum"] + t["advance_sum"]
     rows = [
-        ("本月应还", t["installment_count"], t["expected"], "在贷贷款本月到期的各期（银行月还金额优先，末期按还款明细）"),
-        ("已匹配实收", t["matched_count"], t["received"], "成功、本月、匹配到贷款的流水"),
-        ("足额", t["paid_count"], None, ""),
-        ("不足", t["short_count"], None, "差额进入垫款清单"),
-        ("未还", t["unpaid_count"], None, "应还全额进入垫款清单"),
-        ("多还", t["over_count"], t["over_sum"], "实收超过应还的部分"),
-        ("垫款", t["advance_count"], t["advance_sum"], "不足与未还的差额"),
-        ("核对：应还 = 实收 − 多还 + 垫款", None, t["received"] - t["over_sum"] + t["advance_sum"],
-         "平" if closes else "不平 – 请检查"),
-        ("流水合计", t["lines_count"], t["lines_amount"], "所有对账单的全部行"),
-        ("其中 未匹配", t["unmatched_count"], t["unmatched_sum"], "见 未匹配流水"),
-        ("其中 扣款失败", t["failed_count"], t["failed_sum"], "不计实收，见 重复与失败"),
-        ("其中 重复流水号", t["duplicate_count"], t["duplicate_sum"], "不计实收，见 重复与失败"),
-        ("其中 非本月", t["outside_month_count"], t["outside_month_sum"], "仅列示，见 重复与失败"),
+        (_("Due this month"), t["installment_count"], t["expected"],
+         _("installments of active loans due this month (the bank's monthly amount first, the final one "
+           "from the schedule)")),
+        (_("Matched receipts"), t["matched_count"], t["received"],
+         _("successful lines of this month matched to a loan")),
+        (_("Paid in full"), t["paid_count"], None, ""),
+        (_("Short"), t["short_count"], None, _("the difference goes on the advance list")),
+        (_("Unpaid"), t["unpaid_count"], None, _("the whole amount goes on the advance list")),
+        (_("Over"), t["over_count"], t["over_sum"], _("received beyond what was due")),
+        (_("Advances"), t["advance_count"], t["advance_sum"], _("the shortfall of short and unpaid")),
+        (_("Check: due = received − over + advances"), None, t["received"] - t["over_sum"] + t["advance_sum"],
+         _("balances") if closes else _("does not balance – check")),
+        (_("Statement lines"), t["lines_count"], t["lines_amount"], _("every line of every statement")),
+        (_("of which unmatched"), t["unmatched_count"], t["unmatched_sum"], _("see Unmatched lines")),
+        (_("of which failed deductions"), t["failed_count"], t["failed_sum"],
+         _("not counted as received, see Duplicates and failures")),
+        (_("of which duplicate bank references"), t["duplicate_count"], t["duplicate_sum"],
+         _("not counted as received, see Duplicates and failures")),
+        (_("of which other months"), t["outside_month_count"], t["outside_month_sum"],
+         _("listed only, see Duplicates and failures")),
     ]
     posting = result.posting
     if posting is not None:
-        rows.append(("本次记入还款记录：客户还款", posting.payments_added, None,
-                     f"已存在 {posting.payments_already} 笔，未重复记入"))
+        rows.append((_("Recorded now in 还款记录: customer payments"), posting.payments_added, None,
+                     _("{count} already there, not recorded twice").format(count=posting.payments_already)))
         if posting.advance_date:
-            rows.append(("本次记入还款记录：公司垫款", posting.advances_added, None,
-                         f"日期 {posting.advance_date.isoformat()}；已存在 {posting.advances_already} 笔"))
+            rows.append((_("Recorded now in 还款记录: company advances"), posting.advances_added, None,
+                         _("dated {day}; {count} already there").format(
+                             day=posting.advance_date.isoformat(), count=posting.advances_already)))
     return [{"item": a, "count": b, "amount": c, "note": d} for a, b, c, d in rows]
 
 
@@ -75,31 +93,35 @@ def _digest_block(result: Any, width: int, explain: bool) -> Any:
     经办 / 复核 / 审批, and (on 汇总) how to re-compute the digest."""
     rec = result.rec
 
-    def after(workbook: Any, worksheet: Any, formats: dict[str, Any], row: int) -> None:
+    def after(workbook: Any, worksheet: Any, formats: dict[str, Any], row: int) -> int:
         big = workbook.add_format({"bold": True, "font_size": 13, "font_name": "Consolas", "border": 2,
                                    "bg_color": "#FFF2CC", "valign": "vcenter", "text_wrap": True})
         plain = workbook.add_format({"font_size": 11, "font_name": "等线"})
         wrap = workbook.add_format({"font_size": 9, "font_name": "等线", "text_wrap": True, "valign": "top"})
         last = max(width - 1, 1)
         # the 64 hex digits on a line of their own, so a narrow sheet prints them whole
-        worksheet.merge_range(row, 0, row, last, f"垫款清单校验码 SHA-256：\n{rec.digest}", big)
+        worksheet.merge_range(row, 0, row, last, _("Advance list digest SHA-256:") + f"\n{rec.digest}", big)
         worksheet.set_row(row, 44)
-        worksheet.write_string(row + 1, 0, f"对账月份 {rec.period.label}    垫款 {rec.totals['advance_count']} 笔    "
-                               f"合计 {fen_to_display(rec.totals['advance_sum'])} 元", plain)
-        worksheet.write_string(row + 3, 0, SIGNATURES, plain)
+        totals = _("Month {period}    advances {count}    total {amount} yuan").format(
+            period=rec.period.label, count=rec.totals["advance_count"],
+            amount=fen_to_display(rec.totals["advance_sum"]))
+        worksheet.write_string(row + 1, 0, totals, plain)
+        worksheet.write_string(row + 3, 0, signatures(), plain)
         worksheet.set_row(row + 3, 30)
         if explain:
             worksheet.merge_range(row + 5, 0, row + 5, last, digest_explanation(), wrap)
-            worksheet.set_row(row + 5, 66)
+            worksheet.set_row(row + 5, 80)
+            return row + 5
+        return row + 3
 
     return after
 
 
 def _lines_frame(lines: pd.DataFrame) -> pd.DataFrame:
     return lines.assign(
-        category_label=lines["category"].map(CATEGORY_LABELS),
-        reason_label=lines["reason"].map(REASON_LABELS),
-        first=[f"{s} 第{int(r)}行" if isinstance(s, str) else "" for s, r in
+        category_label=[_(CATEGORY_LABELS[c]) if c in CATEGORY_LABELS else "" for c in lines["category"]],
+        reason_label=[_(REASON_LABELS[r]) if r in REASON_LABELS else "" for r in lines["reason"]],
+        first=[_("{file} row {row}").format(file=s, row=int(r)) if isinstance(s, str) else "" for s, r in
                zip(lines["first_source"], lines["first_row"].fillna(0), strict=True)],
     )
 
@@ -107,42 +129,51 @@ def _lines_frame(lines: pd.DataFrame) -> pd.DataFrame:
 def build_book(result: Any, company: str, as_of: Any) -> ReportBook:
     rec = result.rec
     period = rec.period.label
-    header = [f"对账月份：{period}    对账单：{'、'.join(p.name for p in result.statements)}    "
-              f"台账：{result.ledger_path.name}"]
-    rows = rec.installments.assign(status_label=rec.installments["status"].map(STATUS_LABELS),
-                                   difference=rec.installments["received"] - rec.installments["expected"])
+    header = [_("Month: {period}    statements: {files}    ledger: {ledger}").format(
+        period=period, files=list_separator().join(p.name for p in result.statements),
+        ledger=result.ledger_path.name)]
+    rows = rec.installments.assign(
+        status_label=[_(STATUS_LABELS[s]) if s in STATUS_LABELS else "" for s in rec.installments["status"]],
+        difference=rec.installments["received"] - rec.installments["expected"])
     differences = rows[rows["status"].isin(["short", "over"])]
     advances = rec.advances.assign(seq=range(1, len(rec.advances) + 1))
     lines = _lines_frame(rec.lines)
     installment_columns = [
-        Column("contract_no", "合同编号", "id"), Column("customer_name", "客户姓名"), Column("card_no", "银行卡号", "id"),
-        Column("due_date", "还款日", "date", 12), Column("expected", "应还", "yuan"), Column("received", "实收", "yuan"),
-        Column("difference", "差额(实收−应还)", "yuan"), Column("status_label", "状态"),
+        Column("contract_no", N_("Contract no."), "id"), Column("customer_name", N_("Customer")),
+        Column("card_no", N_("Bank card"), "id"), Column("due_date", N_("Due date"), "date", 12),
+        Column("expected", N_("Due"), "yuan"), Column("received", N_("Received"), "yuan"),
+        Column("difference", N_("Difference (received − due)"), "yuan"), Column("status_label", N_("Status")),
     ]
     money = {"expected", "received", "difference"}
+    unmatched = lines["category"].eq("unmatched")
     sheets = [
-        ReportSheet("汇总", f"银行对账汇总 {period}", [
-            Column("item", "项目", "text", 34), Column("count", "笔数", "int", 10), Column("amount", "金额", "yuan", 18),
-            Column("note", "说明", "text", 48)], _summary_rows(result), notes=header,
-            after=_digest_block(result, 4, explain=True)),
-        ReportSheet("垫款清单", f"垫款清单 {period}", [
-            Column("seq", "序号", "int", 6), Column("contract_no", "合同编号", "id"), Column("customer_name", "客户姓名"),
-            Column("card_no", "银行卡号", "id"), Column("due_date", "还款日", "date", 12),
-            Column("amount", "垫款金额", "yuan")], advances,
-            totals={"seq": "合计", "customer_name": f"{len(advances)} 笔", "amount": int(advances["amount"].sum())},
+        ReportSheet(_("Summary"), _("Bank reconciliation summary {period}").format(period=period), [
+            Column("item", N_("Item"), "text", 34), Column("count", N_("Count"), "int", 10),
+            Column("amount", N_("Amount"), "yuan", 18), Column("note", N_("Note"), "text", 48, wrap=True)],
+            _summary_rows(result), notes=header, after=_digest_block(result, 4, explain=True)),
+        ReportSheet(_("Advance list"), _("Advance list {period}").format(period=period), [
+            Column("seq", N_("No."), "int", 6), Column("contract_no", N_("Contract no."), "id"),
+            Column("customer_name", N_("Customer")), Column("card_no", N_("Bank card"), "id"),
+            Column("due_date", N_("Due date"), "date", 12), Column("amount", N_("Advance"), "yuan")],
+            advances,
+            totals={"seq": _("Total"), "customer_name": _("{count} loans").format(count=len(advances)),
+                    "amount": int(advances["amount"].sum())},
             notes=header, after=_digest_block(result, 6, explain=False)),
-        ReportSheet("差异", f"不足与多还 {period}", installment_columns, differences,
-                    totals={k: int(differences[k].sum()) for k in money}, notes=header,
+        ReportSheet(_("Differences"), _("Short and over {period}").format(period=period), installment_columns,
+                    differences, totals={k: int(differences[k].sum()) for k in money}, notes=header,
                     highlight=list(differences["status"].eq("short"))),
-        ReportSheet("未匹配流水", f"未匹配流水 {period}", [*LINE_COLUMNS, Column("reason_label", "原因")],
-                    lines[lines["category"].eq("unmatched")], notes=header,
-                    totals={"amount": int(lines.loc[lines["category"].eq("unmatched"), "amount"].sum())}),
-        ReportSheet("重复与失败", f"重复、扣款失败与非本月流水 {period}",
-                    [Column("category_label", "类别"), *LINE_COLUMNS, Column("contract_no", "合同编号", "id"),
-                     Column("first", "流水号首次出现")],
+        ReportSheet(_("Unmatched lines"), _("Unmatched lines {period}").format(period=period),
+                    [*LINE_COLUMNS, Column("reason_label", N_("Reason"))], lines[unmatched], notes=header,
+                    totals={"amount": int(lines.loc[unmatched, "amount"].sum())}),
+        ReportSheet(_("Duplicates and failures"),
+                    _("Duplicate, failed and other-month lines {period}").format(period=period),
+                    [Column("category_label", N_("Kind")), *LINE_COLUMNS,
+                     Column("contract_no", N_("Contract no."), "id"),
+                     Column("first", N_("Bank reference first seen"))],
                     lines[lines["category"].isin(["duplicate", "failed", "outside_month"])], notes=header),
     ]
-    return ReportBook(company=company, report=f"银行对账 {period}", as_of=as_of, sheets=sheets)
+    return ReportBook(company=company, report=_("Bank reconciliation {period}").format(period=period),
+                      as_of=as_of, sheets=sheets)
 
 
 def write_report(result: Any, path: Path, company: str, as_of: Any) -> Path:
@@ -150,21 +181,22 @@ def write_report(result: Any, path: Path, company: str, as_of: Any) -> Path:
 
 
 def render_console(result: Any, console: Any) -> None:
-    """The totals, the digest and where the report is."""
+    """The totals, the digest and where the report is; 80 columns wide without cutting an amount."""
     from rich.table import Table
 
     rec = result.rec
-    table = Table(title=f"银行对账 {rec.period.label}", show_header=True)
-    table.add_column("项目")
-    table.add_column("笔数", justify="right")
-    table.add_column("金额", justify="right")
-    table.add_column("说明")
+    table = Table(title=_("Bank reconciliation {period}").format(period=rec.period.label), show_header=True)
+    table.add_column(_("Item"))
+    table.add_column(_("Count"), justify="right", no_wrap=True)
+    table.add_column(_("Amount"), justify="right", no_wrap=True)
+    table.add_column(_("Note"))
     for row in _summary_rows(result):
         table.add_row(row["item"], "" if row["count"] is None else str(row["count"]),
                       "" if row["amount"] is None else fen_to_display(row["amount"]), row["note"])
     console.print(table)
-    console.print(f"垫款清单 {rec.totals['advance_count']} 笔，合计 {fen_to_display(rec.totals['advance_sum'])} 元",
-                  markup=False)
-    console.print(f"校验码 SHA-256: {rec.digest}", markup=False, style="bold")
+    console.print(_("Advance list: {count} loans, total {amount} yuan").format(
+        count=rec.totals["advance_count"], amount=fen_to_display(rec.totals["advance_sum"])), markup=False)
+    console.print(_("Digest SHA-256: {digest}").format(digest=rec.digest), markup=False, style="bold",
+                  soft_wrap=True)
     if result.report_path is not None:
-        console.print(f"Report: {result.report_path}", markup=False)
+        console.print(report_line(_("Report: {path}"), result.report_path), markup=False, soft_wrap=True)

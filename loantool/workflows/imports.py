@@ -35,6 +35,7 @@ from ..ledger.read import TableRead, load_ledger, read_table
 from ..ledger.transaction import ledger_transaction
 from ..ledger.xlsx_patch import SheetEdits
 from ..money import fen_to_decimal, fen_to_str, to_fen
+from ..reports.labels import report_name
 from ..schema import LOANS, SLIPS
 from ..values import text_or_none
 
@@ -347,4 +348,4 @@ def import_disbursements(settings: Settings, ledger_path: Path, slip_paths: Sequ
 def rejects_path(settings: Settings, out: Path | None, as_of: dt.date) -> Path:
     if out is not None:
         return out.with_name(f"{out.stem}_rejects.xlsx")
-    return settings.resolve(settings.morning.reports_dir) / f"放款单_rejects_{as_of:%Y%m%d}.xlsx"
+    return settings.resolve(settings.morning.reports_dir) / report_name("rejects", day=as_of)

@@ -11,6 +11,7 @@ from ..errors import InputError
 from ..ledger.read import load_ledger
 from ..ledger.transaction import ledger_transaction
 from ..ledger.xlsx_patch import SheetEdits
+from ..reports.labels import report_name
 from ..reports.schedule import write_combined, write_letters
 from ..schema import LOANS
 from .schedule import ScheduleResult, from_ledger
@@ -55,7 +56,7 @@ def mark_edits(ledger: Any, contracts: list[str]) -> tuple[list[SheetEdits], lis
 
 def issue_schedules(run: Any, *, contracts: list[str], pending: bool, out: Path | None, mark: bool) -> IssueResult:
     settings = run.settings
-    out_dir = out or settings.resolve(settings.morning.reports_dir) / f"还款明细_{run.as_of:%Y%m%d}"
+    out_dir = out or settings.resolve(settings.morning.reports_dir) / report_name("schedules", day=run.as_of)
     guard = (ledger_transaction(run.ledger_path, settings, command="compute-schedule",
                                 arguments=[*contracts, *(["--pending"] if pending else [])], inputs=[])
              if mark else nullcontext(None))
@@ -65,7 +66,7 @@ def issue_schedules(run: Any, *, contracts: list[str], pending: bool, out: Path 
         letters = write_letters(result, out_dir, settings.company.name, run.as_of)
         combined = None
         if len(result.loans):
-            combined = write_combined(result, out_dir / f"还款明细汇总_{run.as_of:%Y%m%d}.xlsx",
+            combined = write_combined(result, out_dir / report_name("schedules_combined", day=run.as_of),
                                       settings.company.name, run.as_of)
         marked: list[str] = []
         if tx is not None:

@@ -21,6 +21,7 @@ from typing import Any
 from ..errors import LoantoolError
 from ..ledger.transaction import JOURNAL, STATE_DIR, ledger_transaction, sha256_file
 from ..money import fen_to_str
+from ..reports.labels import report_name
 
 STEP_LABELS = {"import": "导入放款单 import slips", "reconcile": "银行对账 reconcile", "overdue": "逾期日报 overdue report"}
 JOURNALED_COMMANDS = {"import-disbursements", "reconcile-bank", "morning"}
@@ -186,7 +187,7 @@ def morning(run: Any, *, progress: Callable[[str], None] = lambda _name: None) -
     statements = new_files(settings.morning.statements_inbox)
 
     def do_import() -> dict[str, Any]:
-        report = settings.resolve(settings.morning.reports_dir) / f"放款单导入_{run.as_of:%Y%m%d}.xlsx"
+        report = settings.resolve(settings.morning.reports_dir) / report_name("import", day=run.as_of)
         imported = import_disbursements(settings, ledger_path, slips, as_of=run.as_of, out=report,
                                         arguments=["morning", *map(str, slips)])
         return {"matched": len(imported.matches), "updated": len(imported.updated_contracts),

@@ -24,6 +24,7 @@ from ..core.loans import active_on
 from ..errors import CellProblem, UsageError
 from ..ledger.read import Ledger, load_ledger
 from ..money import fen_to_str
+from ..reports.labels import report_name
 from ..values import iso_date, text_or_none
 from .schedule import schedules_for
 
@@ -257,7 +258,7 @@ def assess_ledger(ledger: Ledger, settings: Settings, as_of: dt.date) -> Overdue
 
 
 def default_report_path(settings: Settings, as_of: dt.date) -> Path:
-    return settings.resolve(settings.morning.reports_dir) / f"逾期催收日报_{as_of:%Y%m%d}.xlsx"
+    return settings.resolve(settings.morning.reports_dir) / report_name("overdue", day=as_of)
 
 
 def overdue_report(run: Any, *, out: Path | None) -> OverdueReport:

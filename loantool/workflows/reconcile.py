@@ -28,6 +28,7 @@ from ..core.reconcile import Period, Reconciliation, prepare_loans, reconcile
 from ..errors import InputError, UsageError
 from ..ledger.read import Ledger, load_ledger, read_table
 from ..money import fen_to_decimal, fen_to_str
+from ..reports.labels import report_name
 from ..schema import PAYMENT_TYPES, PAYMENTS, STATEMENT, label
 from ..values import iso_date, text_or_none
 from .schedule import schedules_for
@@ -267,7 +268,8 @@ def reconcile_bank(run: Any, *, statements: list[Path], period: Period, out: Pat
                       summary={"period": period.label, "digest": rec.digest, **posting.to_dict()})
     result = ReconcileResult(rec=rec, statements=list(statements), ledger_path=ledger.path, posting=posting,
                              warnings=list(ledger.loans.warnings))
-    target = out or settings.resolve(settings.morning.reports_dir) / f"银行对账_{period.label}.xlsx"
+    target = out or settings.resolve(settings.morning.reports_dir) / report_name(
+        "reconcile", period=period.label)
     result.report_path = write_report(result, target, settings.company.name, run.as_of)
     return result
 

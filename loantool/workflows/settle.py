@@ -28,6 +28,7 @@ from ..core.settlement import AMOUNT_COLUMNS, SettlementRules, quote_settlements
 from ..errors import CellProblem, InputError, LoantoolError, UsageError
 from ..ledger.read import Ledger, load_ledger, read_table
 from ..money import fen_to_decimal, fen_to_str
+from ..reports.labels import report_name
 from ..schema import LOAN_STATE_LABELS, SETTLEMENTS, STATUSES, Field, Table, label
 from ..values import as_date, text_or_none
 from .schedule import schedules_for
@@ -329,8 +330,8 @@ def settle_contract(run: Any, *, contract: str, out: Path | None, confirm: bool,
         _raise_for_requests(request_problems(ledger, requests))
         quote = compute_quotes(ledger, requests, settings)[0]
         result = SettleResult(quote, ledger.path, prepared_by=(prepared_by or "").strip() or None)
-    target = out or settings.resolve(settings.morning.reports_dir) / (
-        f"结清审批表_{_safe(contract)}_{run.as_of:%Y%m%d}.xlsx")
+    target = out or settings.resolve(settings.morning.reports_dir) / report_name(
+        "settle", subject=contract, day=run.as_of)
     try:
         result.report_path = write_quote(result, target, settings.company.name)
     except LoantoolError as exc:
@@ -376,7 +377,7 @@ def settle_batch(run: Any, *, batch: Path, out: Path | None) -> BatchSettleResul
                          cells, hint="Correct these rows and run again.")
     quotes = compute_quotes(ledger, requests, settings)
     result = BatchSettleResult(quotes, Path(batch), ledger.path)
-    target = out or settings.resolve(settings.morning.reports_dir) / (
-        f"结清审批表_{_safe(Path(batch).stem)}_{run.as_of:%Y%m%d}.xlsx")
+    target = out or settings.resolve(settings.morning.reports_dir) / report_name(
+        "settle", subject=Path(batch).stem, day=run.as_of)
     result.report_path = write_batch(result, target, settings.company.name, run.as_of)
     return result
