@@ -11,6 +11,7 @@ option we need; it only ever creates new files.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import math
 import os
 import tempfile
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LoantoolError
-from ..i18n import _, is_zh
+from ..i18n import N_, _, is_zh
 from ..ledger.grid import gc_paused
 from ..money import rate_to_str
 from ..values import as_date, is_missing
@@ -414,6 +415,22 @@ def report_line(template: str, path: Path) -> str:
     return line
 
 
+_OS_REASONS = {
+    errno.EACCES: N_("permission denied"), errno.EPERM: N_("permission denied"),
+    errno.ENOTDIR: N_("part of the path is a file, not a folder"),
+    errno.ENOENT: N_("the folder does not exist"),
+    errno.ENOSPC: N_("the disk is full"), errno.EROFS: N_("the disk is read-only"),
+    errno.EISDIR: N_("a folder of that name is in the way"),
+    errno.EEXIST: N_("a file of that name is in the way of the folder"),
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the system refused, in the reader's language (the system's own words for anything rarer)."""
+    reason = _OS_REASONS.get(exc.errno or 0)
+    return _(reason) if reason else str(exc.strerror or exc)
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -435,8 +452,9 @@ def write_book(path: Path, book: ReportBook) -> Path:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.tmp", dir=path.parent)
         os.close(fd)
     except OSError as exc:
-        raise LoantoolError(f"cannot write the report to {path.parent}: {exc.strerror}.",
-                            "Choose another --out folder you can write to.") from None
+        raise LoantoolError(_("Cannot write the report to {folder}: {reason}.").format(
+            folder=path.parent, reason=os_reason(exc)),
+            _("Choose another --out folder you can write to.")) from None
     tmp = Path(tmp_name)
     try:
         # XlsxWriter keeps a tuple per cell until close: without the pause, the collector walks them
@@ -453,8 +471,9 @@ def write_book(path: Path, book: ReportBook) -> Path:
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is an ordinary file
         os.replace(tmp, path)
     except OSError as exc:
-        raise LoantoolError(f"cannot write the report {path}: {exc.strerror or exc}.",
-                            "Close it if it is open in Excel/WPS, or choose another --out.") from None
+        raise LoantoolError(_("Cannot write the report {path}: {reason}.").format(path=path,
+                                                                                   reason=os_reason(exc)),
+                            _("Close it if it is open in Excel/WPS, or choose another --out.")) from None
     finally:
         if tmp.exists():
             tmp.unlink()
