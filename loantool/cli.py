@@ -72,12 +72,11 @@ class Run:
         emit_json(document)
 
     def warn(self, warnings: list[Any], *, limit: int = 10, rest: str = "") -> None:
-        """The first ``limit`` warnings (checks on entry …) on stderr, then how many more and where."""
-        for warning in warnings[:limit]:
-            self.err.print(_("Warning: {text}").format(text=warning.describe()), markup=False)
-        if len(warnings) > limit:
-            self.err.print(_("… and {count} more warnings{rest}.").format(count=len(warnings) - limit, rest=rest),
-                           markup=False)
+        """The first ``limit`` warnings (checks on entry …) on stderr, then how many more and where – in
+        full once per ledger state, then one line (reports/console.py)."""
+        from .reports.console import print_ledger_warnings
+
+        print_ledger_warnings(self.err, warnings, self.ledger_path, limit=limit, rest=rest)
 
 
 def emit_json(document: Any) -> None:

@@ -157,7 +157,7 @@ def test_the_console_says_when_a_report_kept_an_earlier_ones_name(desk, chinese)
     again = invoke("overdue-report", "--ledger", ledger, "--as-of", "2026-06-20")
     second = folder / "reports" / "逾期催收日报_20260620_2.xlsx"
     assert second.is_file() and (folder / "reports" / "逾期催收日报_20260620.xlsx").is_file()
-    assert f"报告：{second}（逾期催收日报_20260620.xlsx 已存在，已保留未覆盖）" in again.stdout
+    assert f"报告：{second}\n（逾期催收日报_20260620.xlsx 已存在，已保留未覆盖）" in again.stdout
 
 
 # ------------------------------------------------------------------------------------------ overdue report

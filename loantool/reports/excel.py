@@ -410,8 +410,8 @@ def report_line(template: str, path: Path) -> str:
     its name and this one took the next free name."""
     line = template.format(path=path)
     wanted = moved_from(path)
-    if wanted is not None:
-        line += _(" ({name} already exists and was kept)").format(name=wanted.name)
+    if wanted is not None:  # on a line of its own: the path line stays whole and short
+        line += "\n" + _("({name} already exists and was kept)").format(name=wanted.name)
     return line
 
 

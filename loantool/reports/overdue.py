@@ -337,7 +337,7 @@ def _tally_table(title: str, frame: pd.DataFrame, key: str, caption: str | None 
     from rich.table import Table
 
     table = Table(title=title, caption=caption)
-    table.add_column(key, no_wrap=True)
+    table.add_column(key, overflow="fold")
     for name in (N_("Loans"), N_("Remaining principal"), N_("Overdue amount")):
         table.add_column(_(name), justify="right", no_wrap=True)
     for r in frame.itertuples(index=False):
@@ -375,13 +375,19 @@ def render_console(report: Any, console: Any, *, top: int = 10) -> None:
             sms=len(report.sms), maturity=len(report.maturity), quarterly=len(report.quarterly_notices),
             inspections=len(report.inspections), limitation=len(report.limitation)), markup=False)
     if len(report.call_list):
+        from rich import box
+
+        # no vertical rules: seven columns, the identifiers and amounts whole, fit 80 columns (cron logs)
         calls = Table(title=_("Call list (first {shown} of {count})").format(
-            shown=min(top, len(report.call_list)), count=len(report.call_list)))
-        for name, fixed, right in ((N_("Contract no."), True, False), (N_("Customer"), False, False),
-                                   (N_("Mobile"), True, False), (N_("Days"), True, True),
-                                   (N_("Class"), True, False),
-                                   (N_("Overdue amount"), True, True), (N_("Action"), False, False)):
-            calls.add_column(_(name), justify="right" if right else "left", no_wrap=fixed, overflow="fold")
+            shown=min(top, len(report.call_list)), count=len(report.call_list)), box=box.SIMPLE_HEAD,
+                      pad_edge=False, collapse_padding=True)
+        for name, fixed, right, least in ((N_("Contract no."), True, False, None),
+                                          (N_("Customer"), False, False, 8),
+                                          (N_("Mobile"), True, False, None), (N_("Days"), True, True, None),
+                                          (N_("Class"), False, False, 11), (N_("Overdue"), True, True, None),
+                                          (N_("Action"), False, False, 8)):
+            calls.add_column(_(name), justify="right" if right else "left", no_wrap=fixed, overflow="fold",
+                             min_width=least, max_width=None if fixed else 12)
         for r in report.call_list.head(top).itertuples(index=False):
             actions = list_separator().join(_(SHORT_ACTIONS[a]) for a in r.actions.split(";")
                                             if a in SHORT_ACTIONS)

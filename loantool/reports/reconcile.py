@@ -186,10 +186,10 @@ def render_console(result: Any, console: Any) -> None:
 
     rec = result.rec
     table = Table(title=_("Bank reconciliation {period}").format(period=rec.period.label), show_header=True)
-    table.add_column(_("Item"))
+    table.add_column(_("Item"), overflow="fold")  # Chinese has no spaces to wrap at: fold, never cut
     table.add_column(_("Count"), justify="right", no_wrap=True)
     table.add_column(_("Amount"), justify="right", no_wrap=True)
-    table.add_column(_("Note"))
+    table.add_column(_("Note"), overflow="fold")
     for row in _summary_rows(result):
         table.add_row(row["item"], "" if row["count"] is None else str(row["count"]),
                       "" if row["amount"] is None else fen_to_display(row["amount"]), row["note"])

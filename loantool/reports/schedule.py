@@ -26,7 +26,7 @@ INSTALLMENT_COLUMNS = [
     Column("interest", N_("Interest"), "yuan", 12),
     Column("fee", N_("Fee"), "yuan", 12),
     Column("payment", N_("Payment"), "yuan", 14),
-    Column("balance", N_("Remaining principal"), "yuan", 14),
+    Column("balance", N_("Balance"), "yuan", 14),
 ]
 LETTER_ROWS_PER_PAGE = 40  # sheet rows a printed page holds with room to spare (A4 portrait, 10 pt)
 
@@ -146,7 +146,7 @@ def render_console(result: Any, console: Any, *, limit_loans: int = 3) -> None:
             elif column.key == "period":
                 total = _("Total")
             table.add_column(_(column.header), justify="right" if column.kind != "text" else "left",
-                             footer=total, no_wrap=column.kind in ("yuan", "date"))
+                             footer=total, no_wrap=column.kind in ("yuan", "date", "int"))
         for row in rows.itertuples(index=False):
             cells = []
             for column in columns:

@@ -352,7 +352,7 @@ def _quote_table(quote: Any) -> Any:
         contract=quote.contract_no, customer=text_or_blank(quote.customer_name), day=quote.as_of.isoformat())
     table = Table(title=title, caption=_("Basis: {basis}").format(basis=_(STYLE_LABELS[quote.style])),
                   show_footer=True)
-    table.add_column(_("Item"), footer=_("Settlement total"))
+    table.add_column(_("Item"), footer=_("Settlement total"), overflow="fold")
     table.add_column(_("Amount"), justify="right", footer=fen_to_display(a["total"]), no_wrap=True)
     table.add_column(_("To the bank"), justify="right", footer=fen_to_display(a["to_bank"]), no_wrap=True)
     table.add_column(_("To the company"), justify="right", footer=fen_to_display(a["to_company"]),
@@ -380,7 +380,8 @@ def render_batch_console(result: Any, console: Any) -> None:
                   show_footer=True)
     totals = result.totals()
     table.add_column(_("Contract no."), footer=_("Total"), no_wrap=True)
-    table.add_column(_("Customer"), footer=_("{count} loans").format(count=len(result.quotes)))
+    table.add_column(_("Customer"), footer=_("{count} loans").format(count=len(result.quotes)),
+                     overflow="fold")
     table.add_column(_("Settlement date"), no_wrap=True)
     for key, header in (("total", N_("Settlement total")), ("to_bank", N_("To the bank")),
                         ("to_company", N_("To the company"))):
