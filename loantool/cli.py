@@ -30,18 +30,71 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+# ----------------------------------------------------------------------------- help a clerk can read
+
+
+def _plain_argument_help() -> None:
+    """Show an argument in help as the clerk writes it – 放款单文件…, 合同编号, [文件夹] – not as a program
+    type (``<list[Path]>``) or Typer's ``{slips}...``: the metavar alone, … when several are taken,
+    [brackets] when it may be left out. Every argument declares its metavar."""
+    from typer.core import TyperArgument
+
+    typed = TyperArgument.display_type_rich
+
+    def usage_name(self: TyperArgument) -> str:
+        name = self.display_name_raw
+        if self.nargs != 1 and not name.endswith(("…", "...")):
+            name += "…"
+        return name if self.required else f"[{name}]"
+
+    def display_type_rich(self: TyperArgument, ctx: Any) -> str | None:
+        return None if self.metavar is not None else typed(self, ctx)
+
+    TyperArgument._usage_display_name = usage_name  # type: ignore[method-assign]
+    TyperArgument.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+    # the help's two columns line up when a Chinese metavar counts two columns per character, as the
+    # terminal shows it (click counts characters)
+    import importlib
+    import unicodedata
+
+    from typer import core
+
+    formatting = importlib.import_module(f"{getattr(core, '_click', None).__name__}.formatting"
+                                         if hasattr(core, "_click") else "click.formatting")
+    plain_len = formatting.term_len
+
+    def display_len(text: str) -> int:
+        length = plain_len(text)
+        if text.isascii():
+            return length
+        return length + sum(unicodedata.east_asian_width(ch) in ("W", "F") for ch in text)
+
+    formatting.term_len = display_len
+
+
+_plain_argument_help()
+
 # ----------------------------------------------------------------------------- shared options, defined once
 
-LedgerOpt = Annotated[
-    Path | None, typer.Option("--ledger", help="台账文件 Ledger workbook (default: loantool.toml's, else ./ledger.xlsx).")
-]
-ConfigOpt = Annotated[Path | None, typer.Option("--config", help="配置文件 loantool.toml (default: found upwards).")]
-AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="基准日 Date of the run, YYYY-MM-DD (default: today).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout, nothing else.")]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No console summary; errors still go to stderr.")]
-DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the traceback of unexpected errors.")]
+LedgerOpt = Annotated[Path | None, typer.Option(
+    "--ledger", metavar="台账文件",
+    help="台账文件（默认：loantool.toml 所指，否则 ./ledger.xlsx） Ledger workbook (default: "
+         "loantool.toml's, else ./ledger.xlsx).")]
+ConfigOpt = Annotated[Path | None, typer.Option(
+    "--config", metavar="配置文件",
+    help="配置文件（默认：当前及上级文件夹中的 loantool.toml） Settings file (default: loantool.toml "
+         "found here or above).")]
+AsOfOpt = Annotated[str | None, typer.Option(
+    "--as-of", metavar="YYYY-MM-DD", help="基准日（默认：今天） Date of the run (default: today).")]
+JsonOpt = Annotated[bool, typer.Option(
+    "--json", help="输出 JSON 文档 Print one JSON document on stdout, nothing else.")]
+QuietOpt = Annotated[bool, typer.Option(
+    "--quiet", "-q", help="安静模式，不显示汇总 No console summary; errors still go to stderr.")]
+DebugOpt = Annotated[bool, typer.Option(
+    "--debug", help="显示意外错误的详细信息 Show the traceback of unexpected errors.")]
 LangOpt = Annotated[str | None, typer.Option(
-    "--lang", metavar="zh|en", help="语言 Language of messages and reports: zh (default) or en.")]
+    "--lang", metavar="zh|en", help="语言：zh 中文（默认）或 en 英文 Language of messages and reports.")]
 
 
 @dataclass

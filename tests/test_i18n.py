@@ -182,3 +182,19 @@ def test_reports_speak_the_language_of_the_run(sample_dir, chinese):
     assert any(r[0] == "Total" for r in rows)
     texts = [c for r in rows for c in r if isinstance(c, str)]
     assert not [t for t in texts if re.search(r"[\u4e00-\u9fff]", t) and not t.startswith("杭州")]
+
+
+def test_help_speaks_to_a_clerk_not_a_programmer():
+    """Every command's help: Chinese first, and metavars a clerk understands (文件…, 合同编号, YYYY-MM-DD),
+    never a program type (<list[str]>, <path>, <int>) or {slips}..."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    for name in group.commands:
+        text = CliRunner().invoke(app, [name, "--help"], terminal_width=100).stdout
+        jargon = re.search(r"<(?:list\[\w+\]|str|path|int|float|bool)>|\{\w+\}\.\.\.", text, re.I)
+        assert jargon is None, (name, text)
+        options = text.split("Options:")[1]
+        assert re.search(r"--as-of YYYY-MM-DD|--lang zh\|en", options), name
+        description = text.split("Usage:")[1].splitlines()[2].strip()
+        assert re.match(r"[\u4e00-\u9fff]", description), (name, description)  # Chinese first

@@ -19,8 +19,12 @@ different values is reported and not applied. Running it again changes nothing."
 
 @command("sync-customers", HELP)
 def sync_customers(
-    cs_workbook: Annotated[Path, typer.Argument(help="客服信息表 The customer service workbook (.xlsx .xls .csv).", show_default=False)],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show every change (old → new); write nothing to the ledger.")] = False,
+    cs_workbook: Annotated[Path, typer.Argument(
+        metavar="客服信息表", help="客服信息表文件 The customer service workbook (.xlsx .xls .csv).",
+        show_default=False)],
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run",
+        help="试运行：列出每处改动（原值 → 新值），不写台账 Show every change; write nothing.")] = False,
     ledger: LedgerOpt = None, config: ConfigOpt = None, as_of: AsOfOpt = None,
     json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False, lang: LangOpt = None,
 ) -> None:

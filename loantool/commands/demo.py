@@ -11,7 +11,7 @@ import typer
 from ..cli import DebugOpt, LangOpt, JsonOpt, QuietOpt, command, make_run
 from ..errors import UsageError
 
-HELP = """演示 Copy the sample ledger, slips and statements into DIR (default: ./loantool-demo, which must
+HELP = """演示 Copy the sample ledger, slips and statements into 文件夹 (default: ./loantool-demo, which must
 not exist yet) with a loantool.toml that fixes the as-of date, then run `morning` there.
 
 The bundled samples themselves are never modified."""
@@ -22,7 +22,8 @@ SAMPLE_FOLDERS = ("inbox",)
 
 @command("demo", HELP)
 def demo(
-    directory: Annotated[Path, typer.Argument(help="New folder for the demo.", metavar="DIR")] = Path("loantool-demo"),
+    directory: Annotated[Path, typer.Argument(
+        help="演示用的新文件夹 New folder for the demo.", metavar="文件夹")] = Path("loantool-demo"),
     json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False, lang: LangOpt = None,
 ) -> None:
     from .morning import run_morning

@@ -22,11 +22,22 @@ write the bad ones to a rejects workbook beside --out (else in the reports folde
 
 @command("import-disbursements", HELP)
 def import_disbursements(
-    slips: Annotated[list[Path], typer.Argument(help="放款单 Slip files (.xlsx .xls .csv).", show_default=False)],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show every cell that would change (old → new); write nothing to the ledger.")] = False,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing different values (conflicts) with the slip's.")] = False,
-    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Import the good rows; bad rows go to a rejects workbook.")] = False,
-    out: Annotated[Path | None, typer.Option("--out", help="Excel report: matched, updated, unchanged, conflicts, unmatched, discrepancies.")] = None,
+    slips: Annotated[list[Path], typer.Argument(
+        metavar="放款单文件…", help="放款单文件 Slip files (.xlsx .xls .csv).", show_default=False)],
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run",
+        help="试运行：列出将改的单元格（原值 → 新值），不写台账 Show every cell that would change; "
+                          "write nothing.")] = False,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="覆盖冲突：以放款单的值替换台账中不同的值 Replace conflicting values with the "
+                            "slip's.")] = False,
+    skip_bad: Annotated[bool, typer.Option(
+        "--skip-bad",
+        help="跳过错误行：导入正确的行，错误行另存拒收表 Import the good rows; bad rows go to a "
+                           "rejects workbook.")] = False,
+    out: Annotated[Path | None, typer.Option(
+        "--out", metavar="文件", help="导入报告文件 Excel report: matched, updated, unchanged, conflicts, "
+                                      "unmatched, discrepancies.")] = None,
     ledger: LedgerOpt = None, config: ConfigOpt = None, as_of: AsOfOpt = None,
     json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False, lang: LangOpt = None,
 ) -> None:

@@ -11,14 +11,15 @@ import typer
 from ..cli import DebugOpt, LangOpt, QuietOpt, command
 from ..errors import UsageError
 
-HELP = """新建台账 Create a blank ledger (ledger.xlsx) and loantool.toml in DIR (default: here).
+HELP = """新建台账 Create a blank ledger (ledger.xlsx) and loantool.toml in 文件夹 (default: here).
 
 Existing files are never overwritten."""
 
 
 @command("init", HELP)
 def init(
-    directory: Annotated[Path, typer.Argument(help="Folder to set up (created if missing).", metavar="DIR")] = Path("."),
+    directory: Annotated[Path, typer.Argument(
+        help="文件夹（不存在则新建） Folder to set up (created if missing).", metavar="文件夹")] = Path("."),
     quiet: QuietOpt = False, debug: DebugOpt = False, lang: LangOpt = None,
 ) -> None:
     templates = resources.files("loantool.templates")

@@ -21,7 +21,9 @@ the exit code is the failing step's. --fail-on-diff: exit 4 when reconciliation 
 
 @command("morning", HELP)
 def morning(
-    fail_on_diff: Annotated[bool, typer.Option("--fail-on-diff", help="Exit 4 when reconciliation finds differences.")] = False,
+    fail_on_diff: Annotated[bool, typer.Option(
+        "--fail-on-diff",
+        help="对账有差异时以 4 退出 Exit 4 when reconciliation finds differences.")] = False,
     ledger: LedgerOpt = None, config: ConfigOpt = None, as_of: AsOfOpt = None,
     json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False, lang: LangOpt = None,
 ) -> None:

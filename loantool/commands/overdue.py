@@ -24,7 +24,8 @@ MAX_WARNINGS = 5
 @command("overdue-report", HELP)
 def overdue_report(
     out: Annotated[Path | None, typer.Option(
-        "--out", help="Report file (default: reports/逾期催收日报_YYYYMMDD.xlsx).")] = None,
+        "--out", metavar="文件",
+        help="报告文件（默认：reports/逾期催收日报_YYYYMMDD.xlsx） Report file.")] = None,
     ledger: LedgerOpt = None, config: ConfigOpt = None, as_of: AsOfOpt = None,
     json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False, lang: LangOpt = None,
 ) -> None:

@@ -22,26 +22,33 @@ from ..errors import FindingsExit
 
 HELP = """银行对账 Reconcile bank repayment statements for a month.
 
-Reads STATEMENT… (.xlsx, .xls or CSV; title rows, masked cards, 成功/失败 and 流水号 handled), matches
+Reads 流水文件… (.xlsx, .xls or CSV; title rows, masked cards, 成功/失败 and 流水号 handled), matches
 each line to a loan and compares with what was due in --period: paid / short / over / unpaid per
 installment, unmatched lines with the reason, duplicate 流水号, failed deductions and lines of other
 months. Writes the report (汇总 with the advance-list digest and signature lines, 垫款清单, 差异,
 未匹配流水, 重复与失败) to --out. Read-only by default: --post records the matched customer payments in
-还款记录 (客户还款, with the 流水号) and --post-advances DATE the advance list as 公司垫款 rows dated
-DATE; both are idempotent. --fail-on-diff exits 4 when there are short, over, unpaid or unmatched
+还款记录 (客户还款, with the 流水号) and --post-advances YYYY-MM-DD the advance list as 公司垫款 rows
+dated that day; both are idempotent. --fail-on-diff exits 4 when there are short, over, unpaid or unmatched
 items."""
 
 
 @command("reconcile-bank", HELP)
 def reconcile_bank(
-    statements: Annotated[list[Path], typer.Argument(help="银行扣款流水 Bank statement files.", show_default=False)],
-    period: Annotated[str, typer.Option("--period", help="对账月份 The month, YYYY-MM.", show_default=False)],
-    out: Annotated[Path | None, typer.Option("--out", help="Report file (default: reports/银行对账_YYYY-MM.xlsx).")] = None,
-    post: Annotated[bool, typer.Option("--post", help="Record matched customer payments in 还款记录.")] = False,
+    statements: Annotated[list[Path], typer.Argument(
+        metavar="流水文件…", help="银行扣款流水文件 Bank statement files.", show_default=False)],
+    period: Annotated[str, typer.Option(
+        "--period", metavar="YYYY-MM", help="对账月份 The month.", show_default=False)],
+    out: Annotated[Path | None, typer.Option(
+        "--out", metavar="文件", help="报告文件（默认：reports/银行对账_YYYY-MM.xlsx） Report file.")] = None,
+    post: Annotated[bool, typer.Option(
+        "--post",
+        help="把已匹配的客户还款记入还款记录 Record matched customer payments in 还款记录.")] = False,
     post_advances: Annotated[str | None, typer.Option(
-        "--post-advances", help="Record the advance list as 公司垫款 dated DATE (YYYY-MM-DD).")] = None,
+        "--post-advances", metavar="YYYY-MM-DD",
+        help="把垫款清单记为该日的公司垫款 Record the advance list as 公司垫款 on that day.")] = None,
     fail_on_diff: Annotated[bool, typer.Option(
-        "--fail-on-diff", help="Exit 4 when there are short, over, unpaid or unmatched items.")] = False,
+        "--fail-on-diff", help="有不足、多还、未还或未匹配时以 4 退出 Exit 4 when there are short, over, "
+                               "unpaid or unmatched items.")] = False,
     ledger: LedgerOpt = None, config: ConfigOpt = None, as_of: AsOfOpt = None,
     json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False, lang: LangOpt = None,
 ) -> None:

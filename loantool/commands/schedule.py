@@ -12,7 +12,7 @@ from ..errors import UsageError
 
 HELP = """计算还款明细 Compute repayment schedules.
 
-Ledger mode: CONTRACT… or --pending (loans whose 还款明细已出 is not 是) writes one print-ready workbook
+Ledger mode: 合同编号… or --pending (loans whose 还款明细已出 is not 是) writes one print-ready workbook
 per loan (<合同编号>_<客户姓名>.xlsx) and a combined workbook into --out, then marks 还款明细已出 = 是
 in the ledger (--no-mark to skip). Calculator mode: --principal --rate --term --method --pickup prints
 the schedule and writes nothing."""
@@ -20,17 +20,33 @@ the schedule and writes nothing."""
 
 @command("compute-schedule", HELP)
 def compute_schedule(
-    contracts: Annotated[list[str] | None, typer.Argument(help="合同编号 Contract numbers.", show_default=False, metavar="CONTRACT...")] = None,
-    pending: Annotated[bool, typer.Option("--pending", help="Every active loan whose 还款明细已出 is not 是.")] = False,
-    out: Annotated[Path | None, typer.Option("--out", help="Folder for the workbooks (default: reports/还款明细_DATE).")] = None,
-    no_mark: Annotated[bool, typer.Option("--no-mark", help="Do not set 还款明细已出 = 是 in the ledger.")] = False,
-    principal: Annotated[str | None, typer.Option("--principal", help="贷款金额 Loan amount in yuan (calculator).")] = None,
-    rate: Annotated[str | None, typer.Option("--rate", help="年利率/总费率 e.g. 4.75% (calculator).")] = None,
-    term: Annotated[int | None, typer.Option("--term", help="期数 Months (calculator).")] = None,
-    method: Annotated[str | None, typer.Option("--method", help="annuity | equal_principal | flat_fee (等额本息 等额本金 等本等费).")] = None,
-    pickup: Annotated[str | None, typer.Option("--pickup", help="提车日期 Pickup date (calculator).")] = None,
-    first_due: Annotated[str | None, typer.Option("--first-due", help="首期还款日 First due date (calculator).")] = None,
-    due_day: Annotated[int | None, typer.Option("--due-day", help="银行还款日 Due day 1–31 (calculator).")] = None,
+    contracts: Annotated[list[str] | None, typer.Argument(
+        help="合同编号 Contract numbers.", show_default=False, metavar="合同编号…")] = None,
+    pending: Annotated[bool, typer.Option(
+        "--pending", help="所有还款明细已出不为 是 的在贷贷款 Every active loan whose 还款明细已出 is not "
+                          "是.")] = False,
+    out: Annotated[Path | None, typer.Option(
+        "--out", metavar="文件夹",
+        help="存放工作簿的文件夹（默认：reports/还款明细_YYYYMMDD） Folder for the "
+                                        "workbooks.")] = None,
+    no_mark: Annotated[bool, typer.Option(
+        "--no-mark", help="不在台账中标记 还款明细已出 = 是 Do not mark the ledger.")] = False,
+    principal: Annotated[str | None, typer.Option(
+        "--principal", metavar="金额", help="贷款金额（元，试算） Loan amount in yuan (calculator).")] = None,
+    rate: Annotated[str | None, typer.Option(
+        "--rate", metavar="利率",
+        help="年利率/总费率，如 4.75%（试算） Annual or total fee rate (calculator).")] = None,
+    term: Annotated[int | None, typer.Option(
+        "--term", metavar="期数", help="期数（月，试算） Months (calculator).")] = None,
+    method: Annotated[str | None, typer.Option(
+        "--method", metavar="还款方式", help="等额本息 / 等额本金 / 等本等费 (annuity / equal_principal / "
+                                            "flat_fee), calculator.")] = None,
+    pickup: Annotated[str | None, typer.Option(
+        "--pickup", metavar="YYYY-MM-DD", help="提车日期（试算） Pickup date (calculator).")] = None,
+    first_due: Annotated[str | None, typer.Option(
+        "--first-due", metavar="YYYY-MM-DD", help="首期还款日（试算） First due date (calculator).")] = None,
+    due_day: Annotated[int | None, typer.Option(
+        "--due-day", metavar="日", help="银行还款日 1–31（试算） The bank's due day (calculator).")] = None,
     ledger: LedgerOpt = None, config: ConfigOpt = None, as_of: AsOfOpt = None,
     json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False, lang: LangOpt = None,
 ) -> None:

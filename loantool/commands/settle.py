@@ -12,28 +12,36 @@ from ..errors import UsageError
 
 HELP = """提前结清 Early settlement: quote, approval sheet, and (with --confirm) close the loan.
 
-Quotes CONTRACT as of --as-of: the amount due (every installment due on or before that day), penalty,
+Quotes 合同编号 as of --as-of: the amount due (every installment due on or before that day), penalty,
 remaining principal, the current period's charge (card style: the remaining fees; loan style: the current
 interest – full, accrued by days or none – plus the settlement fee), the fixed fees of loantool.toml and
 the total, split into what goes to the bank and to the company (unrecovered advances, penalty, company
-fees). Writes the print-ready 结清审批表 to --out; the ledger is not touched. --confirm --approved-by NAME
+fees). Writes the print-ready 结清审批表 to --out; the ledger is not touched. --confirm --approved-by 姓名
 records the settlement: a 结清记录 row with every component, and 状态 = 结清 and 结清日期 on the loan
-(refused, exit 2, for an unknown, inactive or already settled loan). --batch FILE quotes every
+(refused, exit 2, for an unknown, inactive or already settled loan). --batch 文件 quotes every
 合同编号 / 结清日期 row of a workbook or CSV (a blank date means --as-of) into one workbook."""
 
 
 @command("settle", HELP)
 def settle(
-    contract: Annotated[str | None, typer.Argument(help="合同编号 Contract number.", show_default=False)] = None,
+    contract: Annotated[str | None, typer.Argument(
+        metavar="合同编号", help="合同编号 Contract number.", show_default=False)] = None,
     batch: Annotated[Path | None, typer.Option(
-        "--batch", help="结清清单 Workbook or CSV of 合同编号 + 结清日期 rows: quotes only.")] = None,
+        "--batch", metavar="文件",
+        help="结清清单（合同编号 + 结清日期，只试算） Workbook or CSV of 合同编号 + "
+                                        "结清日期 rows: quotes only.")] = None,
     out: Annotated[Path | None, typer.Option(
-        "--out", help="Approval sheet file (default: reports/结清审批表_<合同编号>_<date>.xlsx).")] = None,
+        "--out", metavar="文件",
+        help="审批表文件（默认：reports/结清审批表_合同编号_YYYYMMDD.xlsx） Approval "
+                                      "sheet file.")] = None,
     confirm: Annotated[bool, typer.Option(
-        "--confirm", help="Record the settlement in the ledger (needs --approved-by).")] = False,
-    approved_by: Annotated[str | None, typer.Option("--approved-by", help="审批 Who approved it.")] = None,
+        "--confirm",
+        help="把结清记入台账（须同时给 --approved-by） Record the settlement in the ledger.")] = False,
+    approved_by: Annotated[str | None, typer.Option(
+        "--approved-by", metavar="姓名", help="审批人 Who approved it.")] = None,
     prepared_by: Annotated[str | None, typer.Option(
-        "--prepared-by", help="经办 Who prepared it (default: the login name).")] = None,
+        "--prepared-by", metavar="姓名", help="经办人（默认：登录名） Who prepared it (default: the login "
+                                              "name).")] = None,
     ledger: LedgerOpt = None, config: ConfigOpt = None, as_of: AsOfOpt = None,
     json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False, lang: LangOpt = None,
 ) -> None:
