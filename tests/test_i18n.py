@@ -198,3 +198,15 @@ def test_help_speaks_to_a_clerk_not_a_programmer():
         assert re.search(r"--as-of YYYY-MM-DD|--lang zh\|en", options), name
         description = text.split("Usage:")[1].splitlines()[2].strip()
         assert re.match(r"[\u4e00-\u9fff]", description), (name, description)  # Chinese first
+
+
+def test_the_readme_lists_every_error_code():
+    from pathlib import Path
+
+    from loantool.reference import render_errors, splice_errors
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    stale = "README is stale: run `python -m loantool.reference`"
+    assert splice_errors(readme, render_errors()) == readme, stale
+    for cls in ERROR_CLASSES:
+        assert f"| `{cls.code}` | {cls.exit_code} |" in readme
