@@ -83,9 +83,9 @@ def print_ledger_warnings(console: Any, warnings: Sequence[Any], ledger_path: Pa
     if key is not None and key in entries:
         console.print(ngettext(
             "{count} ledger warning is the same as last time (the ledger has not changed) and is not listed "
-            "again; the 数据提示 sheet of the daily arrears report lists it.",
+            "again; the Data warnings sheet of the daily arrears report lists it.",
             "{count} ledger warnings are the same as last time (the ledger has not changed) and are not "
-            "listed again; the 数据提示 sheet of the daily arrears report lists them all.",
+            "listed again; the Data warnings sheet of the daily arrears report lists them all.",
             len(warnings)).format(count=len(warnings)), markup=False)
         return False
     for warning in warnings[:limit]:
