@@ -42,7 +42,8 @@ def test_a_ledger_without_the_sheet_has_no_records(tmp_path):
 def test_records_are_read_with_codes_and_english_headers(tmp_path):
     header = ["contract_no", "contact_date", "channel", "party", "result", "promise_date", "promise_amount",
               "handled_by", "note"]
-    rows = [["HT001", dt.date(2026, 11, 20), "电话", "保证人", "答应还款", dt.date(2026, 11, 25), "1,060.00", "小王", ""],
+    rows = [["HT001", dt.date(2026, 11, 20), "电话", "保证人", "答应还款", dt.date(2026, 11, 25), "1,060.00",
+             "小王", ""],
             ["HT001", "2026-11-21", "函件", None, "已签收", None, None, None, "回执已收"]]
     ledger = load_ledger(write_ledger(tmp_path / "l.xlsx", rows, header), Settings())
     frame = ledger.collections.frame
@@ -53,13 +54,14 @@ def test_records_are_read_with_codes_and_english_headers(tmp_path):
 
 
 def test_bad_cells_of_the_sheet_are_all_listed(tmp_path):
+    day, promised, late = dt.date(2026, 11, 20), dt.date(2026, 11, 25), dt.date(2026, 11, 19)
     rows = [
-        ["HT001", dt.date(2026, 11, 20), "飞鸽传书", None, "?", None, None, None, None],          # unknown 方式
-        ["HT001", dt.date(2026, 11, 20), "电话", "邻居", "?", None, None, None, None],            # unknown 对象
-        ["HT001", dt.date(2026, 11, 20), "电话", None, "答应", dt.date(2026, 11, 19), 100, None, None],  # before
-        ["HT001", dt.date(2026, 11, 20), "电话", None, "答应", dt.date(2026, 11, 25), "一千", None, None],  # amount
-        ["HT001", dt.date(2026, 11, 20), "电话", None, "答应", dt.date(2026, 11, 25), None, None, None],  # no amount
-        ["HT001", None, "电话", None, "?", None, None, None, None],                               # no date
+        ["HT001", day, "飞鸽传书", None, "?", None, None, None, None],  # unknown 方式
+        ["HT001", day, "电话", "邻居", "?", None, None, None, None],  # unknown 对象
+        ["HT001", day, "电话", None, "答应", late, 100, None, None],  # promised before the call
+        ["HT001", day, "电话", None, "答应", promised, "一千", None, None],  # not an amount
+        ["HT001", day, "电话", None, "答应", promised, None, None, None],  # no amount
+        ["HT001", None, "电话", None, "?", None, None, None, None],  # no date
     ]
     path = write_ledger(tmp_path / "l.xlsx", rows)
     with pytest.raises(InputError) as caught:

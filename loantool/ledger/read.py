@@ -26,8 +26,8 @@ from .. import schema
 from ..config import Settings
 from ..errors import CellProblem, InputError, UsageError
 from . import checks
-from .collections import check_records
 from .coerce import CoerceError, Column, as_series, coerce_column, is_blank, is_total_label, to_date
+from .collections import check_records
 from .grid import Book, gc_paused, open_book, read_source
 
 HEADER_SEARCH_ROWS = 30
@@ -378,7 +378,8 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
     tables: dict[str, TableRead] = {}
     with gc_paused():  # the rows are dropped before the collector is back, so it never walks them
         try:
-            for table in (schema.LOANS, schema.RATES, schema.PAYMENTS, schema.SETTLEMENTS, schema.COLLECTIONS):
+            for table in (schema.LOANS, schema.RATES, schema.PAYMENTS, schema.SETTLEMENTS,
+                          schema.COLLECTIONS):
                 located = locate(book, table, settings, by_name_only=table is not schema.LOANS)
                 tables[table.key] = (_read_located(book, table, located, path, problems) if located
                                      else empty_table(table, path, label))
