@@ -205,7 +205,12 @@ def test_json_hand_worked(desk):
         "11160.00", "3813.31", "4240.00")
     assert {b["bucket"]: b["loans"] for b in s["by_bucket"] if b["loans"]} == {
         "M0": 4, "M1": 1, "M4": 1, "M7+": 1}
-    assert doc["call_list"] == ["HT008", "HT004", "HT003"]
+    assert [c["contract_no"] for c in doc["call_list"]] == ["HT008", "HT004", "HT003"]
+    assert doc["call_list"][2] == {
+        "contract_no": "HT003", "customer_name": "王五", "phone": "13800000003", "dpd": 15, "overdue_periods": 1,
+        "overdue_amount": "560.00", "oldest_unpaid_due": "2026-11-15", "last_contact_on": None,
+        "last_result": None, "promise_date": None, "promise_amount": None, "promise_status": None,
+        "waiting": False}
     assert [(m["contract_no"], m["period"], m["due_date"], m["amount"]) for m in doc["sms"]] == [
         ("HT007", 12, "2026-12-02", "1060.00")]
     assert doc["sms"][0]["message"].startswith(f"【{workflow.Settings().company.name}】尊敬的吴七，您本期应还1060.00元"
@@ -219,7 +224,7 @@ def test_json_hand_worked(desk):
         ("HT002", "cadence"), ("HT003", "arrears"), ("HT004", "arrears"), ("HT008", "arrears")]
     assert doc["limitation"] == [{"contract_no": "HT008", "final_due_date": "2023-12-15",
                                   "last_notice_signed": "2023-09-01", "expiry": "2026-12-15", "days_left": 15,
-                                  "status": "expiring"}]
+                                  "status": "expiring", "start": "2023-12-15", "basis": "final_due"}]
     assert [x["contract_no"] for x in doc["lian3lei6"]] == ["HT004"]
     assert doc["warnings"] == []
 
@@ -430,5 +435,5 @@ def test_samples(tmp_path, monkeypatch):
     report = tmp_path / "reports" / "逾期催收日报_20261130.xlsx"
     assert CalamineWorkbook.from_path(str(report)).sheet_names[:len(SHEETS)] == SHEETS
     header, body = sheet_rows(report, "催收名单")
-    assert column(header, body, "合同编号") == doc["call_list"]
+    assert column(header, body, "合同编号") == [c["contract_no"] for c in doc["call_list"]]
     assert sha(tmp_path / "ledger.xlsx") == before

@@ -44,6 +44,7 @@ import pandas as pd
 from .allocation import (
     CUSTOMER_PAYMENT_TYPES,
     NAT_DAY,
+    PaymentRows,
     add_months,
     day_number,
     day_numbers,
@@ -122,22 +123,30 @@ def _iso(day: int) -> str:
     return str(np.datetime64(int(day), "D"))
 
 
-def _customer_payments(payments: pd.DataFrame | None, as_of_day: int):
-    if payments is None or len(payments) == 0:
+def _customer_payments(payments, as_of_day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(contract, day, amount) of the customer payments dated ≤ D; ``payments`` is the 还款记录 frame or
+    its ``allocation.PaymentRows`` (the arrears code has them already)."""
+    if payments is None or len(getattr(payments, "day", payments)) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return np.zeros(0, dtype=object), empty, empty
-    rows = payment_rows(payments, as_of_day).of(*CUSTOMER_PAYMENT_TYPES)
-    return rows.contract_no, rows.day, rows.amount
+    rows = payments if isinstance(payments, PaymentRows) else payment_rows(payments, as_of_day)
+    rows = rows.of(*CUSTOMER_PAYMENT_TYPES)
+    keep = rows.day <= as_of_day
+    return rows.contract_no[keep], rows.day[keep], rows.amount[keep]
 
 
-def promise_status(records: pd.DataFrame, payments: pd.DataFrame | None, *, as_of,
-                   grace_days: int = 0) -> pd.DataFrame:
+def promise_status(records: pd.DataFrame, payments, *, as_of, grace_days: int = 0) -> pd.DataFrame:
     """Per record (same index): ``is_promise``, ``counts`` (dated ≤ D), ``promise_deadline`` (P + grace),
     ``promise_paid`` (S, fen) and ``promise_status`` (kept / broken / open; None for a record that is no
-    promise or is dated after D)."""
+    promise or is dated after D). ``payments``: the 还款记录 frame or its PaymentRows."""
     if grace_days < 0:
         raise ValueError("grace_days cannot be negative")
     today = day_number(as_of)
+    return _promise_status(records, _customer_payments(payments, today), today, grace_days)
+
+
+def _promise_status(records: pd.DataFrame, paid: tuple[np.ndarray, np.ndarray, np.ndarray], today: int,
+                    grace_days: int) -> pd.DataFrame:
     contacted = _days(records, "contacted_on")
     promised = _days(records, "promise_date")
     amount, has_amount = _amounts(records, "promise_amount")
@@ -145,10 +154,10 @@ def promise_status(records: pd.DataFrame, payments: pd.DataFrame | None, *, as_o
     is_promise = (promised != NAT_DAY) & has_amount & (amount > 0) & (promised >= contacted)
     deadline = np.where(promised != NAT_DAY, promised + grace_days, NAT_DAY)
 
-    pay_contract, pay_day, pay_amount = _customer_payments(payments, today)
-    names = pd.Index(pd.unique(np.concatenate([_column(records, "contract_no").to_numpy(dtype=object),
-                                               pay_contract])))
-    rec_code = names.get_indexer(_column(records, "contract_no").to_numpy(dtype=object)).astype(np.int64)
+    pay_contract, pay_day, pay_amount = paid
+    record_contracts = _column(records, "contract_no").to_numpy(dtype=object)
+    names = pd.Index(pd.unique(np.concatenate([record_contracts, pay_contract])))
+    rec_code = names.get_indexer(record_contracts).astype(np.int64)
     pay_code = names.get_indexer(pay_contract).astype(np.int64)
     pay_key = pay_code * _DAY_SPAN + pay_day + _DAY_OFFSET
     order = np.argsort(pay_key, kind="stable")
@@ -159,10 +168,10 @@ def promise_status(records: pd.DataFrame, payments: pd.DataFrame | None, *, as_o
     end = np.where(live, np.minimum(deadline, today), 0)
     lo = np.searchsorted(pay_key, rec_code * _DAY_SPAN + start + _DAY_OFFSET, side="left")
     hi = np.searchsorted(pay_key, rec_code * _DAY_SPAN + end + _DAY_OFFSET, side="right")
-    paid = np.where(live & (hi > lo), running[np.maximum(hi, lo)] - running[lo], 0)
+    paid_sum = np.where(live & (hi > lo), running[np.maximum(hi, lo)] - running[lo], 0)
 
     status = np.full(len(records), None, dtype=object)
-    kept = live & (paid >= amount)
+    kept = live & (paid_sum >= amount)
     status[kept] = "kept"
     status[live & ~kept & (today > deadline)] = "broken"
     status[live & ~kept & (today <= deadline)] = "open"
@@ -170,7 +179,7 @@ def promise_status(records: pd.DataFrame, payments: pd.DataFrame | None, *, as_o
         "is_promise": is_promise,
         "counts": counts,
         "promise_deadline": days_to_dates(deadline),
-        "promise_paid": paid.astype(np.int64),
+        "promise_paid": paid_sum.astype(np.int64),
         "promise_status": pd.Series(status, index=records.index, dtype=object),
     }, index=records.index)
 
@@ -187,7 +196,7 @@ def _last_per_loan(code: np.ndarray, day: np.ndarray, chosen: np.ndarray, n: int
     return out
 
 
-def contact_summary(records: pd.DataFrame | None, payments: pd.DataFrame | None, contracts, *, as_of,
+def contact_summary(records: pd.DataFrame | None, payments, contracts, *, as_of,
                     grace_days: int = 0) -> pd.DataFrame:
     """One row per contract of ``contracts`` (in that order): ``contacts`` (records dated ≤ D),
     ``last_contact_on``, ``last_channel``, ``last_party``, ``last_result``, ``last_handled_by``,
@@ -200,8 +209,11 @@ def contact_summary(records: pd.DataFrame | None, payments: pd.DataFrame | None,
     today = day_number(as_of)
     if records is None:
         records = pd.DataFrame({k: pd.Series(dtype=object) for k in RECORD_COLUMNS})
+    if grace_days < 0:
+        raise ValueError("grace_days cannot be negative")
     records = records.reset_index(drop=True)
-    status = promise_status(records, payments, as_of=as_of, grace_days=grace_days)
+    paid = _customer_payments(payments, today)
+    status = _promise_status(records, paid, today, grace_days)
     code = contracts.get_indexer(_column(records, "contract_no").to_numpy(dtype=object)).astype(np.int64)
     contacted = _days(records, "contacted_on")
     counts = status["counts"].to_numpy(dtype=bool)
@@ -225,7 +237,7 @@ def contact_summary(records: pd.DataFrame | None, payments: pd.DataFrame | None,
 
     promise_amount, _ = _amounts(records, "promise_amount")
     has_promise = promise >= 0
-    pay_contract, pay_day, pay_amount = _customer_payments(payments, today)
+    pay_contract, pay_day, pay_amount = paid
     pay_code = contracts.get_indexer(pay_contract)
     keep = (pay_code >= 0) & (pay_amount > 0)
     last_payment = np.full(n, NAT_DAY, dtype=np.int64)
