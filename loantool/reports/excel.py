@@ -49,6 +49,8 @@ class ReportSheet:
     # called as after(workbook, worksheet, {"formats", "header_row", "last_row"}, next_row)
     after: Callable[[Any, Any, dict[str, Any], int], None] | None = None
     repeat_header: bool = True  # print the table's header on every page (False: ``after`` sets its own)
+    # a sheet with a layout of its own: called as writer(workbook, formats, book, sheet) instead of write_sheet
+    writer: Callable[[Any, Any, ReportBook, ReportSheet], None] | None = None
 
 
 @dataclass
@@ -263,7 +265,7 @@ def write_book(path: Path, book: ReportBook) -> Path:
                                      "created": dt.datetime(2000, 1, 1)})
             formats = _Formats(workbook)
             for sheet in book.sheets:
-                write_sheet(workbook, formats, book, sheet)
+                (sheet.writer or write_sheet)(workbook, formats, book, sheet)
             workbook.close()
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is an ordinary file
         os.replace(tmp, path)

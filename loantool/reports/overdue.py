@@ -11,6 +11,8 @@ import pandas as pd
 from ..core.classify import CLASS_LABELS, INSPECTION_REASONS
 from ..money import fen_to_display
 from ..schema import GRADES, label
+from .call_sheet import call_sheet, contact_columns
+from .call_sheet import CONTACT_COLUMNS, DETAIL_NOTE, hide_detail
 from .excel import Column, ReportBook, ReportSheet, write_book
 
 YUAN_WIDTH = 14  # up to 9,999,999.99; a fixed width also spares the writer measuring every amount
@@ -58,7 +60,8 @@ def _count(frame: pd.DataFrame, unit: str = "户") -> str:
 
 
 def call_list_sheet(report: Any) -> ReportSheet:
-    rows = _label_columns(report.call_list).assign(seq=range(1, len(report.call_list) + 1), notes="")
+    rows = _label_columns(report.call_list).assign(seq=range(1, len(report.call_list) + 1))
+    rows = rows.assign(**contact_columns(rows))
     columns = [
         Column("seq", "序号", "int", 6), *CONTACT, Column("dealer", "经销商"),
         Column("missed_list", "逾期应还日", "text", 26), Column("overdue_periods", "逾期期数", "int", 8),
@@ -68,14 +71,15 @@ def call_list_sheet(report: Any) -> ReportSheet:
         Column("penalty", "罚息", "yuan", YUAN_WIDTH),
         Column("unrecovered_advances", "未收回垫款", "yuan", YUAN_WIDTH),
         Column("outstanding_principal", "剩余本金", "yuan", YUAN_WIDTH), *GUARANTOR,
-        Column("call_actions", "建议措施", "text", 34), Column("notes", "催收记录", "text", 30),
+        Column("call_actions", "建议措施", "text", 34), *CONTACT_COLUMNS,
     ]
     return ReportSheet(
-        "催收名单", "催收名单（逾期客户，按逾期天数从长到短）", columns, rows,
+        "催收名单", "催收名单（逾期客户：承诺违约的在前，其余按逾期天数从长到短，等待承诺日的在后）", columns, rows,
         totals={"customer_name": _count(rows),
                 **_sum(rows, "overdue_amount", "penalty", "unrecovered_advances", "outstanding_principal")},
         highlight=list(rows["action_escalate"]) if len(rows) else [],
-        notes=[ESCALATE_NOTE.format(days=report.arrears.rules.escalate_dpd)], landscape=True)
+        notes=[ESCALATE_NOTE.format(days=report.arrears.rules.escalate_dpd), DETAIL_NOTE], landscape=True,
+        after=hide_detail)
 
 
 def sms_sheet(report: Any) -> ReportSheet:
@@ -248,7 +252,7 @@ def _only_shown(sheet: ReportSheet) -> ReportSheet:
 
 
 def build_book(report: Any, company: str) -> ReportBook:
-    sheets = [call_list_sheet(report), sms_sheet(report), aging_sheet(report), lian_sheet(report),
+    sheets = [call_sheet(report), call_list_sheet(report), sms_sheet(report), aging_sheet(report), lian_sheet(report),
               maturity_sheet(report), quarterly_sheet(report), inspection_sheet(report),
               limitation_sheet(report)]
     sheets = [_only_shown(sheet) for sheet in sheets]
