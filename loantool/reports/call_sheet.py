@@ -73,6 +73,8 @@ def _history(row: Any, width: int) -> str:
     lines = []
     if not is_missing(row.last_contact_on):
         how = label(CHANNELS, row.last_channel) if row.last_channel in CHANNELS else ""
+        if row.last_party in PARTIES and row.last_party != "borrower":
+            how += f"·{label(PARTIES, row.last_party)}"
         lines.append(_clip(f"{_md(row.last_contact_on)} {how} {row.last_result or ''}".strip(), width))
     if isinstance(row.promise_status, str):
         lines.append(_clip(f"承诺{_md(row.promise_date)} {fen_to_display(row.promise_amount)} "
@@ -147,7 +149,7 @@ def _formats(workbook: Any) -> dict[str, Any]:
         "header": fmt(bold=True, bg_color="#DDEBF7", border=1, text_wrap=True, align="center"),
         "input_header": fmt(bold=True, bg_color="#FFF2CC", border=1, text_wrap=True, align="center"),
         "cell": cell,
-        "hot": {k: fmt(num_format=v, border=1, text_wrap=True, bold=True, bg_color="#FCE4D6")
+        "hot": {k: fmt(num_format=v, border=1, text_wrap=True, bg_color="#FCE4D6")
                 for k, v in numfmt.items()},
         "quiet": {k: fmt(num_format=v, border=1, text_wrap=True, font_color="#595959") for k, v in numfmt.items()},
         "input": {k: fmt(num_format=v, border=1, bg_color="#FFFBEA") for k, v in numfmt.items()},
@@ -217,7 +219,7 @@ def write_call_sheet(workbook: Any, _formats_unused: Any, book: Any, sheet: Repo
     ws.set_margins(left=0.3, right=0.3, top=0.55, bottom=0.55)
     ws.set_header(f"&L&9电话催收单  截至 {as_of.isoformat()}&R&9催收员：__________")
     ws.set_footer("&C&9第 &P 页 / 共 &N 页")
-    breaks = list(range(header + FIRST_PAGE_ROWS, total_row, PAGE_ROWS))  # a break follows each such row
+    breaks = list(range(header + 1 + FIRST_PAGE_ROWS, total_row, PAGE_ROWS))  # each starts a new page
     if breaks:
         ws.set_h_pagebreaks(breaks)
     ws.activate()
