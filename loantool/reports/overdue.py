@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from ..core.classify import CLASS_LABELS, INSPECTION_REASONS
+from ..i18n import _
 from ..money import fen_to_display
 from ..schema import GRADES, label
 from .call_sheet import call_sheet, contact_columns
@@ -265,7 +266,12 @@ def build_book(report: Any, company: str) -> ReportBook:
 
 
 def write_report(report: Any, path: Path, company: str) -> Path:
-    return write_book(path, build_book(report, company))
+    written = write_book(path, build_book(report, company))
+    if getattr(report, "notice_letters", False):  # the day's notices as letters, beside the report
+        from .notices import write_letters
+
+        report.letters_path = write_letters(report, written, company)
+    return written
 
 
 # ------------------------------------------------------------------------------------------------ console
@@ -321,3 +327,5 @@ def render_console(report: Any, console: Any, *, top: int = 10) -> None:
         console.print(calls)
     if report.report_path is not None:
         console.print(f"Report: {report.report_path}", markup=False)
+    if getattr(report, "letters_path", None) is not None:
+        console.print(_("Notice letters: {path}").format(path=report.letters_path), markup=False)
