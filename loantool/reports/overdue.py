@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from ..core.classify import CLASS_LABELS, INSPECTION_REASONS
+from ..core.collection import LIMITATION_BASIS_LABELS
 from ..i18n import _
 from ..money import fen_to_display
 from ..schema import GRADES, label
@@ -49,6 +50,8 @@ def _label_columns(frame: pd.DataFrame) -> pd.DataFrame:
         out["reason_label"] = out["inspection_reason"].map(INSPECTION_REASONS)
     if "limitation_status" in out:
         out["status_label"] = out["limitation_status"].map(LIMITATION_LABELS)
+    if "limitation_basis" in out:
+        out["basis_label"] = out["limitation_basis"].map(LIMITATION_BASIS_LABELS)
     return out
 
 
@@ -225,11 +228,12 @@ def limitation_sheet(report: Any) -> ReportSheet:
     rules = report.arrears.rules
     columns = [*CONTACT, *GUARANTOR, Column("final_due_date", "末期应还日", "date", 12),
                Column("last_notice_signed", "最近催收签收日期", "date", 14),
+               Column("limitation_start", "时效起算日", "date", 12), Column("basis_label", "起算依据", "text", 12),
                Column("limitation_expiry", "时效届满日", "date", 12), Column("days_left", "剩余天数", "int", 8),
                Column("status_label", "状态", "text", 8), Column("overdue_amount", "逾期金额", "yuan", YUAN_WIDTH),
                Column("outstanding_principal", "剩余本金", "yuan", YUAN_WIDTH)]
-    notes = [f"时效 {rules.limitation_years} 年，自末期应还日与最近催收签收日中较晚者起算；列出已届满及 "
-             f"{rules.limitation_warn_days} 天内届满的逾期贷款。请尽快取得签收或起诉。"]
+    notes = [f"时效 {rules.limitation_years} 年，自末期应还日、最近签收的催收通知、最近一次承诺还款、最近一次客户还款中"
+             f"最晚者起算（催收记录）；列出已届满及 {rules.limitation_warn_days} 天内届满的逾期贷款。请尽快取得签收或起诉。"]
     return ReportSheet("诉讼时效", "诉讼时效预警", columns, rows,
                        totals={"customer_name": _count(rows),
                                **_sum(rows, "overdue_amount", "outstanding_principal")},
