@@ -19,7 +19,9 @@ from loantool.reports import call_sheet
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 PDFTOTEXT = shutil.which("pdftotext")
-HEADERS = ["合同编号", "客户", "手机", "逾期\n天数", "逾期金额", "期数 /\n最早应还日", "上次联系 / 承诺", "措施", "催收结果"]
+WORD = r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+HEADERS = ["合同编号", "客户", "手机", "逾期\n天数", "逾期金额", "期数 /\n最早应还日", "上次联系 / 承诺",
+           "措施", "催收结果"]
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +29,8 @@ def report(tmp_path_factory) -> Path:
     """The overdue report of the samples (270 loans on the call list), written once for the module."""
     folder = tmp_path_factory.mktemp("desk")
     samples = Path(__file__).resolve().parents[1] / "samples"
-    shutil.copytree(samples, folder / "desk", ignore=shutil.ignore_patterns("*.py", "__pycache__", "README.md"))
+    ignore = shutil.ignore_patterns("*.py", "__pycache__", "README.md")
+    shutil.copytree(samples, folder / "desk", ignore=ignore)
     out = folder / "report.xlsx"
     result = CliRunner().invoke(app, ["overdue-report", "--config", str(folder / "desk" / "loantool.toml"),
                                       "--out", str(out), "--quiet"])
@@ -61,8 +64,8 @@ def test_print_setup_scale_fonts_area_and_titles(report):
 
 
 @pytest.mark.skipif(SOFFICE is None or PDFTOTEXT is None,
-                    reason="LibreOffice (soffice) or poppler's pdftotext is not installed: the page cannot be "
-                           "rendered here")
+                    reason="LibreOffice (soffice) or poppler's pdftotext is not installed: the page cannot "
+                           "be rendered here")
 def test_the_rendered_pdf_has_every_column_on_each_page_at_seven_points_or_more(report, tmp_path):
     subprocess.run([SOFFICE, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(report)],
                    check=True, capture_output=True, timeout=300)
@@ -74,8 +77,7 @@ def test_the_rendered_pdf_has_every_column_on_each_page_at_seven_points_or_more(
     expected = 1 + math.ceil((270 - call_sheet.FIRST_PAGE_ROWS) / call_sheet.PAGE_ROWS)
     assert len(call_pages) == expected  # the manual page breaks held: no row spilled onto a page of its own
     for page in call_pages:
-        words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
-                           page)
+        words = re.findall(WORD, page)
         texts = {w[4] for w in words}
         assert {"合同编号", "客户", "手机", "逾期金额", "措施", "催收结果"} <= texts  # the header, repeated
         width = float(re.match(r'width="([\d.]+)"', page).group(1))
@@ -84,4 +86,5 @@ def test_the_rendered_pdf_has_every_column_on_each_page_at_seven_points_or_more(
         assert contracts
         # a word's box is about 1.3 × the font size: 9.35 pt text gives ≈ 12 pt boxes
         assert min((float(w[3]) - float(w[1])) / 1.3 for w in contracts) >= 7
-    assert "连三累六" in bbox and not any("建议措施" in p for p in pages)  # the hidden 催收名单 is not printed
+    # the hidden 催收名单 is not printed, the other sheets are
+    assert "连三累六" in bbox and not any("建议措施" in p for p in pages)

@@ -51,7 +51,8 @@ def test_one_letter_per_addressee_each_with_a_receipt(letters):
     maturity = _letters(book["到期通知书"])
     assert [(x["title"], x["to"]) for x in maturity] == [
         ("提示归还到期贷款通知书", "吴七（借款人）："), ("督促履行保证责任通知书", "吴十（保证人）：")]
-    assert "最后一期应还日为 2026 年 12 月 2 日" in maturity[0]["text"] and "剩余本金 1,000.00 元" in maturity[0]["text"]
+    assert "最后一期应还日为 2026 年 12 月 2 日" in maturity[0]["text"]
+    assert "剩余本金 1,000.00 元" in maturity[0]["text"]
     assert "依照保证合同履行保证责任" in maturity[1]["text"]
     quarterly = _letters(book["催收通知书"])
     assert [x["to"] for x in quarterly] == ["郑八（借款人）：", "赵六（借款人）：", "周九（保证人）："]
@@ -59,8 +60,8 @@ def test_one_letter_per_addressee_each_with_a_receipt(letters):
     assert "已逾期 107 天，逾期 4 期，逾期金额 4,240.00 元，罚息 129.32 元" in ht004
     for letter in maturity + quarterly:
         assert "回　执" in letter["text"] and "签收人" in letter["text"] and "签收日期" in letter["text"]
-    assert quarterly[2]["hint"] == ("回执交回后登记：loantool record-call HT004 --method 函件 --result 已签收 "
-                                    "--party 保证人 --as-of 签收日期")
+    assert quarterly[2]["hint"] == ("回执交回后登记：loantool record-call HT004 --method 函件 "
+                                    "--result 已签收 --party 保证人 --as-of 签收日期")
     ws = book["催收通知书"]
     assert str(ws.print_area).endswith(f"$A$1:$F${ws.max_row}")  # the hint in column G is not printed
     assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "portrait"
@@ -77,7 +78,8 @@ def test_no_letters_when_the_setting_is_off_or_the_day_has_no_notices(tmp_path, 
 
 
 @pytest.mark.skipif(SOFFICE is None or PDFTOTEXT is None,
-                    reason="LibreOffice (soffice) or poppler's pdftotext is not installed: cannot render the letters")
+                    reason="LibreOffice (soffice) or poppler's pdftotext is not installed: cannot render "
+                           "the letters")
 def test_each_letter_prints_on_a_page_of_its_own(letters, tmp_path):
     subprocess.run([SOFFICE, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(letters)],
                    check=True, capture_output=True, timeout=300)

@@ -75,8 +75,8 @@ def libreoffice_save(path: Path, folder: Path) -> Path:
 
 
 ANSWERS = {
-    "HT004": {"催收结果": "保证人答应月底前代还", "承诺还款日": "2026-12-05", "承诺金额": 1060, "对象": "保证人",
-              "经办": "小王"},
+    "HT004": {"催收结果": "保证人答应月底前代还", "承诺还款日": "2026-12-05", "承诺金额": 1060,
+              "对象": "保证人", "经办": "小王"},
     "HT003": {"催收结果": "无人接听"},
 }
 
@@ -86,8 +86,8 @@ def records(ledger: Path) -> list[list]:
     return rows
 
 
-@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed: the call sheet cannot be "
-                                            "saved by a real spreadsheet program here")
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed: the call sheet "
+                                            "cannot be saved by a real spreadsheet program here")
 def test_a_call_sheet_saved_by_libreoffice_is_recorded_once(desk):
     folder, ledger, report = desk
     filled = libreoffice_save(fill(report, folder / "filled.xlsx", ANSWERS), folder / "lo")
@@ -97,7 +97,8 @@ def test_a_call_sheet_saved_by_libreoffice_is_recorded_once(desk):
     doc = json.loads(result.stdout)
     assert (doc["added"], doc["already_recorded"], doc["written"]) == (2, 0, True)
     rows = records(ledger)
-    assert rows[0] == ["合同编号", "催收日期", "方式", "对象", "结果", "承诺还款日", "承诺金额", "经办", "备注"]
+    assert rows[0] == ["合同编号", "催收日期", "方式", "对象", "结果", "承诺还款日", "承诺金额", "经办",
+                       "备注"]
     body = sorted(rows[1:])
     assert [r[:5] for r in body] == [["HT003", _day(AS_OF), "电话", "借款人", "无人接听"],
                                      ["HT004", _day(AS_OF), "电话", "保证人", "保证人答应月底前代还"]]
@@ -131,7 +132,8 @@ def test_the_overdue_report_shows_the_promise_then_puts_a_broken_one_first(desk)
                          "--out", folder / "a.xlsx").stdout)
     calls = {c["contract_no"]: c for c in doc["call_list"]}
     assert [c["contract_no"] for c in doc["call_list"]] == ["HT008", "HT003", "HT004"]  # waiting: last
-    assert calls["HT004"] == {**calls["HT004"], "last_contact_on": AS_OF, "last_result": "保证人答应月底前代还",
+    assert calls["HT004"] == {**calls["HT004"], "last_contact_on": AS_OF,
+                              "last_result": "保证人答应月底前代还",
                               "promise_date": "2026-12-05", "promise_amount": "1060.00",
                               "promise_status": "open", "waiting": True}
     assert calls["HT003"]["last_result"] == "无人接听" and calls["HT003"]["promise_status"] is None
@@ -141,7 +143,8 @@ def test_the_overdue_report_shows_the_promise_then_puts_a_broken_one_first(desk)
 
     later = json.loads(run("overdue-report", "--ledger", ledger, "--as-of", "2026-12-06", "--json",
                            "--out", folder / "b.xlsx").stdout)
-    assert [c["contract_no"] for c in later["call_list"]] == ["HT004", "HT008", "HT003", "HT007"]  # broken: first
+    # the broken promise first
+    assert [c["contract_no"] for c in later["call_list"]] == ["HT004", "HT008", "HT003", "HT007"]
     assert later["call_list"][0]["promise_status"] == "broken" and not later["call_list"][0]["waiting"]
 
     keep = folder / "loantool.toml"
@@ -174,7 +177,8 @@ def test_a_signed_notice_moves_the_loan_off_the_expiring_list(desk):
 def test_bad_cells_are_all_listed_and_nothing_is_written(desk):
     folder, ledger, report = desk
     answers = {
-        "HT004": {"催收结果": "答应", "承诺还款日": "2026-11-29", "承诺金额": 1060},  # promised before the call
+        # promised before the call
+        "HT004": {"催收结果": "答应", "承诺还款日": "2026-11-29", "承诺金额": 1060},
         "HT003": {"催收结果": "答应", "承诺还款日": "2026-12-05", "承诺金额": "一千元"},  # not an amount
         "HT008": {"合同编号": "HT999", "催收结果": "空号", "对象": "邻居"},  # unknown contract, unknown 对象
     }
@@ -184,7 +188,8 @@ def test_bad_cells_are_all_listed_and_nothing_is_written(desk):
     assert result.exit_code == 2
     problems = json.loads(result.stdout)["error"]["problems"]
     found = {(p["column"], p["value"]) for p in problems}
-    assert found == {("承诺还款日", "2026-11-29"), ("承诺金额", "一千元"), ("合同编号", "HT999"), ("对象", "邻居")}
+    assert found == {("承诺还款日", "2026-11-29"), ("承诺金额", "一千元"), ("合同编号", "HT999"),
+                     ("对象", "邻居")}
     assert all(p["sheet"] == "电话催收单" and p["row"] for p in problems)
     assert sha(ledger) == before and not (folder / ".loantool" / "journal.jsonl").exists()
 

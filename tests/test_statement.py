@@ -1,5 +1,6 @@
-"""statement (客户对账单): hand-worked on test_overdue_cli's ledger, the payment shares against core.allocation,
-and – for every sample loan on one date – the same figures as overdue-report and settle, to the fen."""
+"""statement (客户对账单): hand-worked on test_overdue_cli's ledger, the payment shares against
+core.allocation, and – for every sample loan on one date – the same figures as overdue-report and
+settle, to the fen."""
 
 from __future__ import annotations
 
@@ -40,22 +41,27 @@ def desk(tmp_path, monkeypatch):
 
 def test_hand_worked_partial_payment(desk):
     folder, ledger = desk
-    result = run("statement", "HT003", "--ledger", ledger, "--as-of", AS_OF, "--json", "--out", folder / "s.xlsx")
+    result = run("statement", "HT003", "--ledger", ledger, "--as-of", AS_OF, "--json",
+                 "--out", folder / "s.xlsx")
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
-    assert (doc["contract_no"], doc["customer_name"], doc["as_of"], doc["status"]) == ("HT003", "王五", AS_OF, "active")
+    assert (doc["contract_no"], doc["customer_name"], doc["as_of"], doc["status"]) == (
+        "HT003", "王五", AS_OF, "active")
     tenth = doc["installments"][9]
-    assert (tenth["due_date"], tenth["payment"], tenth["paid_charge"], tenth["paid_principal"], tenth["unpaid"],
-            tenth["penalty_days"], tenth["penalty"], tenth["overdue"]) == (
+    assert (tenth["due_date"], tenth["payment"], tenth["paid_charge"], tenth["paid_principal"],
+            tenth["unpaid"], tenth["penalty_days"], tenth["penalty"], tenth["overdue"]) == (
         "2026-11-15", "1060.00", "60.00", "440.00", "560.00", 15, "4.20", True)
     last = doc["payments"][-1]
     assert (last["date"], last["amount"], last["type"], last["allocations"], last["credit"]) == (
-        "2026-11-15", "500.00", "customer_paid", [{"period": 10, "charge": "60.00", "principal": "440.00"}], "0.00")
+        "2026-11-15", "500.00", "customer_paid", [{"period": 10, "charge": "60.00", "principal": "440.00"}],
+        "0.00")
     assert doc["payments"][0]["allocations"] == [{"period": 1, "charge": "60.00", "principal": "1000.00"}]
     t = doc["totals"]
-    assert (t["customer_paid"], t["paid"], t["overdue_amount"], t["due_unpaid"], t["penalty"], t["not_yet_due"],
-            t["outstanding_principal"]) == ("10040.00", "10040.00", "560.00", "560.00", "4.20", "2120.00", "2560.00")
-    s = doc["settlement"]  # card style: 560.00 due + 4.20 penalty + 2,000.00 principal + 120.00 remaining fees
+    assert (t["customer_paid"], t["paid"], t["overdue_amount"], t["due_unpaid"], t["penalty"],
+            t["not_yet_due"], t["outstanding_principal"]) == (
+        "10040.00", "10040.00", "560.00", "560.00", "4.20", "2120.00", "2560.00")
+    # card style: 560.00 due + 4.20 penalty + 2,000.00 principal + 120.00 remaining fees
+    s = doc["settlement"]
     assert (s["due_amount"], s["penalty"], s["remaining_principal"], s["current_interest"], s["total"]) == (
         "560.00", "4.20", "2000.00", "120.00", "2684.20")
     sheets = CalamineWorkbook.from_path(str(folder / "s.xlsx")).sheet_names
@@ -78,8 +84,10 @@ def test_advances_and_their_repayment(desk):
 def test_bad_requests_exit_2_and_write_nothing(desk):
     folder, ledger = desk
     for args, text in ((["HT999"], "HT999"), (["HT003", "--out", folder / "s.pdf"], "xlsx"),
-                       (["HT003", "--out", ledger], "ledger"), (["HT003", "--as-of", "2025-01-01"], "pickup")):
-        result = run("statement", *args, "--ledger", ledger, *([] if "--as-of" in args else ["--as-of", AS_OF]))
+                       (["HT003", "--out", ledger], "ledger"),
+                       (["HT003", "--as-of", "2025-01-01"], "pickup")):
+        day = [] if "--as-of" in args else ["--as-of", AS_OF]
+        result = run("statement", *args, "--ledger", ledger, *day)
         assert result.exit_code == 2, args
         assert text in result.stderr, (args, result.stderr)
     assert not (folder / "reports").exists()
@@ -111,7 +119,8 @@ def test_payment_shares_add_up_to_the_allocation(schedule, amounts):
     alloc = allocate(installments.drop(columns="charge"), payments, as_of="2026-12-31").installments
     by_period = shares.groupby("period")[["charge", "principal"]].sum()
     for r in alloc.itertuples(index=False):
-        got = by_period.loc[r.period] if r.period in by_period.index else pd.Series({"charge": 0, "principal": 0})
+        none = pd.Series({"charge": 0, "principal": 0})
+        got = by_period.loc[r.period] if r.period in by_period.index else none
         assert (int(got["charge"]), int(got["principal"])) == (int(r.paid_charge), int(r.paid_principal))
     per_payment = shares.groupby("payment")[["charge", "principal"]].sum().sum(axis=1)
     for i, amount in enumerate(amounts):
@@ -130,13 +139,14 @@ def test_every_sample_loan_agrees_with_overdue_report_and_settle(tmp_path, monke
     statements = {s.contract_no: s for s in build_statements(ledger, settings, contracts, as_of)}
     assert len(statements) == len(contracts) > 300
 
-    arrears = {item["contract_no"]: item for item in assess_ledger(ledger, settings, as_of).to_dict()["loans"]}
+    report = assess_ledger(ledger, settings, as_of).to_dict()
+    arrears = {item["contract_no"]: item for item in report["loans"]}
     assert arrears and set(arrears) <= set(statements)
     for contract, item in arrears.items():
         t = statements[contract].to_dict()["totals"]
         assert (t["overdue_amount"], t["penalty"], t["outstanding_principal"], t["unrecovered_advances"]) == (
-            item["overdue_amount"], item["penalty"], item["outstanding_principal"], item["unrecovered_advances"]
-        ), contract
+            item["overdue_amount"], item["penalty"], item["outstanding_principal"],
+            item["unrecovered_advances"]), contract
 
     batch = tmp_path / "batch.csv"
     with batch.open("w", newline="", encoding="utf-8") as handle:

@@ -7,8 +7,18 @@ from typing import Annotated
 
 import typer
 
-from ..cli import AsOfOpt, ConfigOpt, DebugOpt, JsonOpt, LangOpt, LedgerOpt, QuietOpt, command, make_run
-from ..cli import parse_date_option
+from ..cli import (
+    AsOfOpt,
+    ConfigOpt,
+    DebugOpt,
+    JsonOpt,
+    LangOpt,
+    LedgerOpt,
+    QuietOpt,
+    command,
+    make_run,
+    parse_date_option,
+)
 
 CALLS_HELP = """录入催收结果 Record the day's calls from the filled 电话催收单 into 催收记录.
 
@@ -45,7 +55,8 @@ def record_calls(
     from ..workflows.collection import record_calls as run_record
 
     run = make_run(ledger, config, as_of, json_, quiet, debug, lang)
-    result = run_record(run.settings, run.ledger_path, run.as_of, call_sheets=call_sheets, dry_run=dry_run, by=by)
+    result = run_record(run.settings, run.ledger_path, run.as_of, call_sheets=call_sheets, dry_run=dry_run,
+                        by=by)
     if run.json:
         run.emit_json(result.to_dict())
     elif not run.quiet:
@@ -54,7 +65,8 @@ def record_calls(
 
 @command("record-call", CALL_HELP)
 def record_call(
-    contract: Annotated[str, typer.Argument(help="合同编号 Contract number.", metavar="合同编号", show_default=False)],
+    contract: Annotated[str, typer.Argument(
+        help="合同编号 Contract number.", metavar="合同编号", show_default=False)],
     result: Annotated[str, typer.Option("--result", metavar="文字", help="结果 What the contact found.")],
     promise_date: Annotated[str | None, typer.Option(
         "--promise-date", metavar="YYYY-MM-DD", help="承诺还款日 Day the customer promised to pay.")] = None,
@@ -64,7 +76,8 @@ def record_call(
         "--method", metavar="电话|短信|上门|函件", help="方式 How (default 电话).")] = None,
     party: Annotated[str | None, typer.Option(
         "--party", metavar="借款人|保证人|经销商", help="对象 Whom (default 借款人).")] = None,
-    by: Annotated[str | None, typer.Option("--by", metavar="姓名", help="经办 Who (default the login name).")] = None,
+    by: Annotated[str | None, typer.Option(
+        "--by", metavar="姓名", help="经办 Who (default the login name).")] = None,
     note: Annotated[str | None, typer.Option("--note", metavar="文字", help="备注 Note.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="试运行 Check and show, write nothing.")] = False,
     ledger: LedgerOpt = None, config: ConfigOpt = None, as_of: AsOfOpt = None,

@@ -21,9 +21,11 @@ reports/客户对账单_<合同编号>_YYYYMMDD.xlsx); the ledger is never writt
 
 @command("statement", HELP)
 def statement(
-    contract: Annotated[str, typer.Argument(help="合同编号 Contract number.", metavar="合同编号", show_default=False)],
+    contract: Annotated[str, typer.Argument(
+        help="合同编号 Contract number.", metavar="合同编号", show_default=False)],
     out: Annotated[Path | None, typer.Option(
-        "--out", metavar="文件", help="Statement file (default: reports/客户对账单_<合同编号>_YYYYMMDD.xlsx).")] = None,
+        "--out", metavar="文件",
+        help="Statement file (default: reports/客户对账单_<合同编号>_YYYYMMDD.xlsx).")] = None,
     ledger: LedgerOpt = None, config: ConfigOpt = None, as_of: AsOfOpt = None,
     json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False, lang: LangOpt = None,
 ) -> None:

@@ -61,7 +61,8 @@ def _label(text: Any) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split()).rstrip(":：") if isinstance(text, str) else ""
 
 
-def _call_date(path: Path, sheet: str | None, header_row: int | None) -> tuple[dt.date | None, CellProblem | None]:
+def _call_date(path: Path, sheet: str | None, header_row: int | None
+               ) -> tuple[dt.date | None, CellProblem | None]:
     """The date beside the 催收日期 label above the table (the first non-empty cell to its right)."""
     data, label, base = read_source(path)
     book = open_book(data, label, base)
@@ -76,14 +77,16 @@ def _call_date(path: Path, sheet: str | None, header_row: int | None) -> tuple[d
             value = next((v for v in row[c + 1:] if v not in (None, "")), None)
             where = (label, sheet, r + 1, DATE_LABEL)
             if value is None:
-                return None, CellProblem(*where, None, _("the 催收日期 beside it is empty: write the day of the calls"))
+                return None, CellProblem(*where, None,
+                                         _("the 催收日期 beside it is empty: write the day of the calls"))
             try:
                 return to_date(value), None
             except CoerceError as exc:
                 return None, CellProblem(*where, value, str(exc))
     return None, CellProblem(label, sheet, None, DATE_LABEL, None,
-                             _("no 催收日期 above the table: write 催收日期 and the day of the calls in the rows "
-                               "above the header (the overdue report's 电话催收单 has it)"), "missing-column")
+                             _("no 催收日期 above the table: write 催收日期 and the day of the calls in the "
+                               "rows above the header (the overdue report's 电话催收单 has it)"),
+                             "missing-column")
 
 
 def read_call_sheet(path: Path, settings: Settings | None = None) -> CallSheet:

@@ -48,7 +48,8 @@ INPUTS = [
     Column("party", "对象", "text", 9), Column("channel", "方式", "text", 9),
     Column("handled_by", "经办", "text", 10), Column("note", "备注", "text", 30),
 ]
-INPUT_NOTE = ("右侧为录入列（不打印）：有承诺还款的填写 承诺还款日 和 承诺金额；对象、方式 不填即为 借款人、电话；"
+INPUT_NOTE = ("右侧为录入列（不打印）：有承诺还款的填写 承诺还款日 和 承诺金额；"
+              "对象、方式 不填即为 借款人、电话；"
               "经办 不填用 --by。录完后运行 loantool record-calls 本文件。")
 
 
@@ -97,7 +98,8 @@ def call_rows(call_list: pd.DataFrame) -> list[dict[str, Any]]:
     rows = []
     for r in call_list.itertuples(index=False):
         rows.append({
-            "contract_no": r.contract_no, "customer_name": r.customer_name, "phone": r.phone, "dpd": int(r.dpd),
+            "contract_no": r.contract_no, "customer_name": r.customer_name, "phone": r.phone,
+            "dpd": int(r.dpd),
             "overdue_amount": int(r.overdue_amount),
             "periods": f"{int(r.overdue_periods)} 期\n{as_date(r.oldest_unpaid_due).isoformat()}",
             "history": _history(r, width), "measure": _measure(r), "result": "",
@@ -106,9 +108,11 @@ def call_rows(call_list: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-CONTACT_COLUMNS = [Column("last_contact_text", "上次联系", "text", 26), Column("promise_text", "最近承诺", "text", 22),
+CONTACT_COLUMNS = [Column("last_contact_text", "上次联系", "text", 26),
+                   Column("promise_text", "最近承诺", "text", 22),
                    Column("promise_label", "承诺状态", "text", 12)]
-DETAIL_NOTE = "明细表，供屏幕查看和筛选，不打印（隐藏工作表：右键工作表标签 → 取消隐藏）；打印请用 电话催收单。"
+DETAIL_NOTE = ("明细表，供屏幕查看和筛选，不打印（隐藏工作表：右键工作表标签 → 取消隐藏）；"
+               "打印请用 电话催收单。")
 
 
 def hide_detail(_workbook: Any, ws: Any, _info: dict[str, Any], _row: int) -> None:
@@ -125,14 +129,16 @@ def contact_columns(calls: pd.DataFrame) -> dict[str, list[str]]:
         last.append(f"{as_date(r.last_contact_on).isoformat()} {how} {r.last_result or ''}".strip()
                     if not is_missing(r.last_contact_on) else "")
         has = isinstance(r.promise_status, str)
-        promise.append(f"{as_date(r.promise_date).isoformat()} {fen_to_display(r.promise_amount)}" if has else "")
+        promise.append(f"{as_date(r.promise_date).isoformat()} {fen_to_display(r.promise_amount)}"
+                       if has else "")
         status.append(("等待承诺日" if r.waiting else PROMISE_LABELS[r.promise_status]) if has else "")
     return {"last_contact_text": last, "promise_text": promise, "promise_label": status}
 
 
 def call_sheet(report: Any) -> ReportSheet:
     rows = call_rows(report.call_list)
-    return ReportSheet(SHEET_NAME, "电话催收单", [*PRINTED, *INPUTS], rows, landscape=True, writer=write_call_sheet)
+    return ReportSheet(SHEET_NAME, "电话催收单", [*PRINTED, *INPUTS], rows, landscape=True,
+                       writer=write_call_sheet)
 
 
 def _formats(workbook: Any) -> dict[str, Any]:
@@ -151,7 +157,8 @@ def _formats(workbook: Any) -> dict[str, Any]:
         "cell": cell,
         "hot": {k: fmt(num_format=v, border=1, text_wrap=True, bg_color="#FCE4D6")
                 for k, v in numfmt.items()},
-        "quiet": {k: fmt(num_format=v, border=1, text_wrap=True, font_color="#595959") for k, v in numfmt.items()},
+        "quiet": {k: fmt(num_format=v, border=1, text_wrap=True, font_color="#595959")
+                  for k, v in numfmt.items()},
         "input": {k: fmt(num_format=v, border=1, bg_color="#FFFBEA") for k, v in numfmt.items()},
         "total": fmt(bold=True, top=2, num_format="#,##0.00"),
         "total_text": fmt(bold=True, top=2),
@@ -176,8 +183,8 @@ def write_call_sheet(workbook: Any, _formats_unused: Any, book: Any, sheet: Repo
     ws.set_row(1, 20)
     header = 2
     ws.write_string(1, len(PRINTED), INPUT_NOTE, f["note"])
-    ws.write_string(header + len(rows) + 3, 0, "明细（账龄、五级分类、罚息、垫款、保证人等）见隐藏工作表 催收名单。",
-                    f["note"])
+    ws.write_string(header + len(rows) + 3, 0,
+                    "明细（账龄、五级分类、罚息、垫款、保证人等）见隐藏工作表 催收名单。", f["note"])
     for col, column in enumerate(PRINTED):
         ws.write_string(header, col, column.header, f["header"])
     for col, column in enumerate(INPUTS, start=len(PRINTED)):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..i18n import _, ngettext
+from ..i18n import ngettext
 from ..money import fen_to_display
 from ..schema import CHANNELS, PARTIES, label
 
@@ -15,9 +15,9 @@ def render_recorded(result: Any, console: Any) -> None:
 
     added, known = len(result.records), len(result.already_recorded)
     if result.dry_run:
-        head = ngettext("Dry run: {count} collection record would be added to {ledger}; nothing was written.",
-                        "Dry run: {count} collection records would be added to {ledger}; nothing was written.",
-                        added)
+        head = ngettext(
+            "Dry run: {count} collection record would be added to {ledger}; nothing was written.",
+            "Dry run: {count} collection records would be added to {ledger}; nothing was written.", added)
     else:
         head = ngettext("{count} collection record added to {ledger} (sheet 催收记录).",
                         "{count} collection records added to {ledger} (sheet 催收记录).", added)
@@ -29,9 +29,11 @@ def render_recorded(result: Any, console: Any) -> None:
     if not added:
         return
     table = Table()
-    for name, fixed in (("合同编号", True), ("催收日期", True), ("方式", True), ("对象", True), ("结果", False),
-                        ("承诺还款日", True), ("承诺金额", True), ("经办", False)):
-        table.add_column(name, no_wrap=fixed, overflow="fold", justify="right" if name == "承诺金额" else "left")
+    columns = (("合同编号", True), ("催收日期", True), ("方式", True), ("对象", True), ("结果", False),
+               ("承诺还款日", True), ("承诺金额", True), ("经办", False))
+    for name, fixed in columns:
+        table.add_column(name, no_wrap=fixed, overflow="fold",
+                         justify="right" if name == "承诺金额" else "left")
     for r in result.records:
         amount = r.get("promise_amount")
         table.add_row(str(r["contract_no"]), r["contacted_on"].isoformat(), label(CHANNELS, r["channel"]),

@@ -49,7 +49,7 @@ class ReportSheet:
     # called as after(workbook, worksheet, {"formats", "header_row", "last_row"}, next_row)
     after: Callable[[Any, Any, dict[str, Any], int], None] | None = None
     repeat_header: bool = True  # print the table's header on every page (False: ``after`` sets its own)
-    # a sheet with a layout of its own: called as writer(workbook, formats, book, sheet) instead of write_sheet
+    # a sheet laid out by its own writer(workbook, formats, book, sheet), called instead of write_sheet
     writer: Callable[[Any, Any, ReportBook, ReportSheet], None] | None = None
 
 

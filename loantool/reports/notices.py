@@ -31,6 +31,7 @@ COLUMN_WIDTH = 13.5  # 81 character units across the letter
 CHARS_PER_LINE = 32  # wide characters per line at BODY_SIZE in Excel's narrowest case (for row heights)
 BODY_SIZE = 12
 LINE_HEIGHT = 19  # points per line of body text
+CUT_LINE = "- - - - - - - - - - - - - - - -  ✂  沿此线剪下，签字后交回  - - - - - - - - - - - - - - - -"
 TITLES = {("maturity", BORROWER): "提示归还到期贷款通知书", ("maturity", GUARANTOR): "督促履行保证责任通知书",
           ("quarterly", BORROWER): "催收通知书", ("quarterly", GUARANTOR): "催收通知书"}
 
@@ -50,7 +51,8 @@ def _text(value: Any) -> str:
 
 def _maturity_body(r: Any, company: str, as_of: dt.date) -> list[str]:
     overdue = f"，其中已逾期 {_yuan(r.overdue_amount)}" if int(r.overdue_amount) else ""
-    loan = (f"与{company}签订的汽车贷款合同（合同编号 {r.contract_no}）最后一期应还日为 {_day(r.final_due_date)}。"
+    loan = (f"与{company}签订的汽车贷款合同（合同编号 {r.contract_no}）最后一期应还日为 "
+            f"{_day(r.final_due_date)}。"
             f"截至 {_day(as_of)}，尚有 {int(r.open_installments)} 期未还清，剩余本金 "
             f"{_yuan(r.outstanding_principal)}{overdue}。")
     if r.recipient == BORROWER:
@@ -62,8 +64,9 @@ def _maturity_body(r: Any, company: str, as_of: dt.date) -> list[str]:
 
 
 def _quarterly_body(r: Any, company: str, as_of: dt.date) -> list[str]:
-    debt = (f"与{company}签订的汽车贷款合同（合同编号 {r.contract_no}），截至 {_day(as_of)} 已逾期 {int(r.dpd)} 天，"
-            f"逾期 {int(r.overdue_periods)} 期，逾期金额 {_yuan(r.overdue_amount)}，罚息 {_yuan(r.penalty)}。")
+    debt = (f"与{company}签订的汽车贷款合同（合同编号 {r.contract_no}），截至 {_day(as_of)} "
+            f"已逾期 {int(r.dpd)} 天，逾期 {int(r.overdue_periods)} 期，逾期金额 {_yuan(r.overdue_amount)}，"
+            f"罚息 {_yuan(r.penalty)}。")
     if r.recipient == BORROWER:
         return [f"　　您{debt}请您于收到本通知之日起七日内归还上述欠款。逾期不还的，我公司将依法追收。",
                 "　　请在下方回执上签字并交回，作为本通知的送达凭证。"]
@@ -90,8 +93,8 @@ def letters(frame: pd.DataFrame, kind: str, company: str, as_of: dt.date) -> lis
             "to": f"{_text(r.recipient_name) or '________'}（{r.recipient}）：",
             "body": body, "receipt": _receipt(r, kind, company, as_of),
             "signer": f"签收人（{r.recipient}）：________________    身份证号：______________________",
-            "record": (f"回执交回后登记：loantool record-call {r.contract_no} --method 函件 --result 已签收{party} "
-                       "--as-of 签收日期"),
+            "record": (f"回执交回后登记：loantool record-call {r.contract_no} --method 函件 "
+                       f"--result 已签收{party} --as-of 签收日期"),
             "contract_no": r.contract_no, "recipient": r.recipient,
         })
     return out
@@ -144,7 +147,7 @@ def write_letters_sheet(workbook: Any, _formats: Any, book: ReportBook, sheet: R
         line(book.company, right, 22)
         line(_day(book.as_of), right, 22)
         gap(48)
-        line("- - - - - - - - - - - - - - - -  ✂  沿此线剪下，签字后交回  - - - - - - - - - - - - - - - -", cut, 20)
+        line(CUT_LINE, cut, 20)
         gap(8)
         line("回　执", receipt_title, 30)
         line(letter["receipt"], body, _lines(letter["receipt"]) * LINE_HEIGHT + 6)

@@ -13,8 +13,7 @@ from ..core.collection import LIMITATION_BASIS_LABELS
 from ..i18n import _
 from ..money import fen_to_display
 from ..schema import GRADES, label
-from .call_sheet import call_sheet, contact_columns
-from .call_sheet import CONTACT_COLUMNS, DETAIL_NOTE, hide_detail
+from .call_sheet import CONTACT_COLUMNS, DETAIL_NOTE, call_sheet, contact_columns, hide_detail
 from .excel import Column, ReportBook, ReportSheet, write_book
 
 YUAN_WIDTH = 14  # up to 9,999,999.99; a fixed width also spares the writer measuring every amount
@@ -78,7 +77,8 @@ def call_list_sheet(report: Any) -> ReportSheet:
         Column("call_actions", "建议措施", "text", 34), *CONTACT_COLUMNS,
     ]
     return ReportSheet(
-        "催收名单", "催收名单（逾期客户：承诺违约的在前，其余按逾期天数从长到短，等待承诺日的在后）", columns, rows,
+        "催收名单", "催收名单（逾期客户：承诺违约的在前，其余按逾期天数从长到短，等待承诺日的在后）",
+        columns, rows,
         totals={"customer_name": _count(rows),
                 **_sum(rows, "overdue_amount", "penalty", "unrecovered_advances", "outstanding_principal")},
         highlight=list(rows["action_escalate"]) if len(rows) else [],
@@ -228,12 +228,14 @@ def limitation_sheet(report: Any) -> ReportSheet:
     rules = report.arrears.rules
     columns = [*CONTACT, *GUARANTOR, Column("final_due_date", "末期应还日", "date", 12),
                Column("last_notice_signed", "最近催收签收日期", "date", 14),
-               Column("limitation_start", "时效起算日", "date", 12), Column("basis_label", "起算依据", "text", 12),
+               Column("limitation_start", "时效起算日", "date", 12),
+               Column("basis_label", "起算依据", "text", 12),
                Column("limitation_expiry", "时效届满日", "date", 12), Column("days_left", "剩余天数", "int", 8),
                Column("status_label", "状态", "text", 8), Column("overdue_amount", "逾期金额", "yuan", YUAN_WIDTH),
                Column("outstanding_principal", "剩余本金", "yuan", YUAN_WIDTH)]
-    notes = [f"时效 {rules.limitation_years} 年，自末期应还日、最近签收的催收通知、最近一次承诺还款、最近一次客户还款中"
-             f"最晚者起算（催收记录）；列出已届满及 {rules.limitation_warn_days} 天内届满的逾期贷款。请尽快取得签收或起诉。"]
+    notes = [f"时效 {rules.limitation_years} 年，自末期应还日、最近签收的催收通知、最近一次承诺还款、"
+             f"最近一次客户还款中最晚者起算（催收记录）；列出已届满及 {rules.limitation_warn_days} 天内届满的"
+             "逾期贷款。请尽快取得签收或起诉。"]
     return ReportSheet("诉讼时效", "诉讼时效预警", columns, rows,
                        totals={"customer_name": _count(rows),
                                **_sum(rows, "overdue_amount", "outstanding_principal")},
@@ -257,7 +259,8 @@ def _only_shown(sheet: ReportSheet) -> ReportSheet:
 
 
 def build_book(report: Any, company: str) -> ReportBook:
-    sheets = [call_sheet(report), call_list_sheet(report), sms_sheet(report), aging_sheet(report), lian_sheet(report),
+    sheets = [call_sheet(report), call_list_sheet(report),
+              sms_sheet(report), aging_sheet(report), lian_sheet(report),
               maturity_sheet(report), quarterly_sheet(report), inspection_sheet(report),
               limitation_sheet(report)]
     sheets = [_only_shown(sheet) for sheet in sheets]

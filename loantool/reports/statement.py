@@ -45,7 +45,8 @@ def _customer_lines(statement: Any) -> list[str]:
     method = label(METHODS, quote.method) if quote.method in METHODS else quote.method
     pickup = as_date(loan.get("pickup_date"))
     lines = [
-        f"合同编号 {statement.contract_no}    客户 {quote.customer_name or ''}    身份证号 {loan.get('id_no') or ''}"
+        f"合同编号 {statement.contract_no}    客户 {quote.customer_name or ''}    "
+        f"身份证号 {loan.get('id_no') or ''}"
         f"    手机 {loan.get('phone') or ''}",
         f"贷款金额 {_yuan(int(loan['principal']))}    期数 {int(loan['term'])}    {method}    "
         f"{'总费率' if quote.method == 'flat_fee' else '年利率'} {_percent(quote.rate)}    "
@@ -59,8 +60,9 @@ def _customer_lines(statement: Any) -> list[str]:
 def _summary_lines(statement: Any) -> list[str]:
     t, q = statement.totals, statement.quote.amounts
     return [
-        f"客户已还 {_yuan(t['customer_paid'])}（计入还款计划 {_yuan(t['paid'])}，超出计划 {_yuan(t['credit'])}）；"
-        f"到期未还 {_yuan(t['due_unpaid'])}，其中逾期 {_yuan(t['overdue_amount'])}，罚息 {_yuan(t['penalty'])}；"
+        f"客户已还 {_yuan(t['customer_paid'])}（计入还款计划 {_yuan(t['paid'])}，"
+        f"超出计划 {_yuan(t['credit'])}）；到期未还 {_yuan(t['due_unpaid'])}，"
+        f"其中逾期 {_yuan(t['overdue_amount'])}，罚息 {_yuan(t['penalty'])}；"
         f"未到期 {_yuan(t['not_yet_due'])}；剩余本金 {_yuan(t['outstanding_principal'])}。",
         f"公司垫款 {_yuan(t['advances'])}，客户已还垫款 {_yuan(t['advances_repaid'])}，未收回垫款 "
         f"{_yuan(t['unrecovered_advances'])}。",
@@ -84,7 +86,8 @@ def installments_sheet(statement: Any) -> ReportSheet:
     rows = _installment_rows(statement)
     columns = [Column("period", "期次", "int", 6), Column("due_date", "应还日", "date", 12),
                Column("principal", "本金", "yuan", YUAN), Column("charge", "利息/费用", "yuan", YUAN),
-               Column("amount_due", "应还合计", "yuan", YUAN), Column("paid_charge", "已还利息/费用", "yuan", YUAN),
+               Column("amount_due", "应还合计", "yuan", YUAN),
+               Column("paid_charge", "已还利息/费用", "yuan", YUAN),
                Column("paid_principal", "已还本金", "yuan", YUAN), Column("paid", "已还合计", "yuan", YUAN),
                Column("unpaid", "未还", "yuan", YUAN), Column("paid_on", "还清日期", "date", 12),
                Column("status", "状态", "text", 12), Column("penalty_days", "罚息天数", "int", 8),
@@ -100,14 +103,16 @@ def allocation_sheet(statement: Any) -> ReportSheet:
     rows: list[dict[str, Any]] = []
     for p in statement.payments:
         kind = label(PAYMENT_TYPES, p["type"]) if p["type"] in PAYMENT_TYPES else p["type"]
-        base = {"date": p["date"], "amount": p["amount"], "type": kind, "bank_ref": p["bank_ref"], "note": p["note"]}
+        base = {"date": p["date"], "amount": p["amount"], "type": kind, "bank_ref": p["bank_ref"],
+                "note": p["note"]}
         if not p["counts"]:
             rows.append({**base, "use": "垫付银行，客户仍欠"})
             continue
         if not p["allocations"]:
             rows.append({**base, "use": "超出还款计划" if p["credit"] else ""})
         for i, (period, charge, principal) in enumerate(p["allocations"]):
-            rows.append({**(base if i == 0 else {}), "period": period, "charge": charge, "principal": principal})
+            rows.append({**(base if i == 0 else {}), "period": period, "charge": charge,
+                         "principal": principal})
         if p["credit"] and p["allocations"]:
             rows.append({"use": "超出还款计划", "credit": p["credit"]})
         elif p["credit"]:
@@ -122,7 +127,8 @@ def allocation_sheet(statement: Any) -> ReportSheet:
               "charge": sum(c for p in customer for _, c, _ in p["allocations"]),
               "principal": sum(q for p in customer for _, _, q in p["allocations"]),
               "credit": sum(p["credit"] for p in customer), "type": "客户还款合计"}
-    notes = ["客户还款与客户还垫款按交易日期先后，依次归还最早未还的一期：先利息/费用，后本金（同日按台账行序）。"
+    notes = ["客户还款与客户还垫款按交易日期先后，依次归还最早未还的一期：先利息/费用，后本金"
+             "（同日按台账行序）。"
              "公司垫款替客户付给银行，不减少客户所欠。"]
     return ReportSheet("还款分配", "还款分配明细", columns, rows, totals=totals, notes=notes, landscape=True)
 
@@ -138,7 +144,8 @@ def quote_sheet(statement: Any) -> ReportSheet:
 
 def build_book(statement: Any, company: str) -> ReportBook:
     return ReportBook(company=company, report="客户对账单", as_of=statement.as_of,
-                      sheets=[installments_sheet(statement), allocation_sheet(statement), quote_sheet(statement)])
+                      sheets=[installments_sheet(statement), allocation_sheet(statement),
+                              quote_sheet(statement)])
 
 
 def write_statement(statement: Any, path: Path, company: str) -> Path:
@@ -158,7 +165,8 @@ def render_console(statement: Any, console: Any) -> None:
         for name in ("期次", "应还日", "应还", "已还", "未还", "状态", "罚息天数", "罚息"):
             table.add_column(name, justify="left" if name in ("应还日", "状态") else "right", no_wrap=True)
         for r in open_rows:
-            table.add_row(str(r["period"]), as_date(r["due_date"]).isoformat(), fen_to_display(r["amount_due"]),
+            table.add_row(str(r["period"]), as_date(r["due_date"]).isoformat(),
+                          fen_to_display(r["amount_due"]),
                           fen_to_display(r["paid"]), fen_to_display(r["unpaid"]), r["status"],
                           str(r["penalty_days"] or ""), fen_to_display(r["penalty"]))
         console.print(table)

@@ -1,8 +1,9 @@
 """record-calls and record-call: what the calls found, into the ledger's 催收记录 (collection records).
 
-``record_calls`` reads the filled 电话催收单 sheets (ledger/call_sheet.py) and appends one 催收记录 row per
-filled row: 合同编号, 催收日期 = the sheet's 催收日期, 方式 (default 电话), 对象 (default 借款人), 结果 = 催收结果,
-承诺还款日, 承诺金额, 经办 (the row's, else ``--by``, else the login name) and 备注. ``record_call`` records one
+``record_calls`` reads the filled 电话催收单 sheets (ledger/call_sheet.py) and appends one 催收记录 row
+per filled row: 合同编号, 催收日期 = the sheet's 催收日期, 方式 (default 电话), 对象 (default 借款人),
+结果 = 催收结果, 承诺还款日, 承诺金额, 经办 (the row's, else ``--by``, else the login name) and 备注.
+``record_call`` records one
 contact given on the command line (a call, a visit, or a signed notice: 方式 函件, 结果 已签收), dated
 --as-of.
 
@@ -38,6 +39,10 @@ from ..values import as_date, iso_date, text_or_none
 DEFAULT_CHANNEL, DEFAULT_PARTY = "phone", "borrower"
 
 
+def no_ledger_hint() -> str:
+    return _("Give it with --ledger, set [ledger] path in loantool.toml, or run `loantool init`.")
+
+
 @dataclass
 class RecordResult:
     """What record-calls / record-call added (or, with --dry-run, would add) to 催收记录."""
@@ -62,7 +67,8 @@ def _json_record(record: dict[str, Any]) -> dict[str, Any]:
             "channel": record["channel"], "party": record["party"], "result": record.get("result"),
             "promise_date": iso_date(record.get("promise_date")),
             "promise_amount": None if amount is None else fen_to_str(amount),
-            "handled_by": record.get("handled_by"), "note": record.get("note"), "source": record.get("source")}
+            "handled_by": record.get("handled_by"), "note": record.get("note"),
+            "source": record.get("source")}
 
 
 # ------------------------------------------------------------------------------------------- the key
@@ -151,8 +157,8 @@ def check_sheets(sheets: list[CallSheet], ledger: Ledger, as_of: dt.date, by: st
         for i in _unknown_contracts(ledger, [r["contract_no"] or "" for r in candidates]):
             if candidates[i]["contract_no"] is None:
                 continue  # an empty 合同编号 is already a bad cell
-            found.append(sheet.read.problem(labels[i], "contract_no", candidates[i]["contract_no"],
-                                            _("no loan in {ledger} has this 合同编号").format(ledger=ledger_name),
+            reason = _("no loan in {ledger} has this 合同编号").format(ledger=ledger_name)
+            found.append(sheet.read.problem(labels[i], "contract_no", candidates[i]["contract_no"], reason,
                                             "unknown-contract"))
         for i, key, value, reason in _rule_problems(candidates):
             row = int(sheet.read.frame.loc[labels[i], "excel_row"])
@@ -213,8 +219,7 @@ def _record(settings: Settings, ledger_path: Path, as_of: dt.date, *, command: s
     """Load the ledger (under the lock unless a dry run), collect and check the records, write the new."""
     ledger_path = Path(ledger_path)
     if not ledger_path.is_file():
-        raise UsageError(_("ledger {path} not found.").format(path=ledger_path),
-                         _("Give it with --ledger, set [ledger] path in loantool.toml, or run `loantool init`."))
+        raise UsageError(_("ledger {path} not found.").format(path=ledger_path), no_ledger_hint())
     sources = [str(p) for p in inputs]
     if dry_run:
         ledger = load_ledger(ledger_path, settings, as_of=as_of)

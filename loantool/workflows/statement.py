@@ -28,6 +28,7 @@ from ..i18n import _
 from ..ledger.read import Ledger, load_ledger
 from ..money import fen_to_str
 from ..values import as_date, iso_date, text_or_none
+from .collection import no_ledger_hint
 from .settle import SettlementQuote, compute_quotes, request_problems
 
 TOTAL_KEYS = ("scheduled", "paid", "due_unpaid", "overdue_amount", "penalty", "not_yet_due", "customer_paid",
@@ -63,10 +64,12 @@ class Statement:
             "as_of": self.as_of.isoformat(),
             "status": self.quote.status,
             "installments": [
-                {"period": int(r.period), "due_date": iso_date(r.due_date), "principal": fen_to_str(r.principal),
-                 "charge": fen_to_str(r.charge), "payment": fen_to_str(r.amount_due), "paid": fen_to_str(r.paid),
+                {"period": int(r.period), "due_date": iso_date(r.due_date),
+                 "principal": fen_to_str(r.principal), "charge": fen_to_str(r.charge),
+                 "payment": fen_to_str(r.amount_due), "paid": fen_to_str(r.paid),
                  "paid_charge": fen_to_str(r.paid_charge), "paid_principal": fen_to_str(r.paid_principal),
-                 "unpaid": fen_to_str(r.unpaid), "paid_on": iso_date(r.fully_paid_on), "overdue": bool(r.overdue),
+                 "unpaid": fen_to_str(r.unpaid), "paid_on": iso_date(r.fully_paid_on),
+                 "overdue": bool(r.overdue),
                  "penalty": fen_to_str(r.penalty), "penalty_days": int(r.penalty_days)}
                 for r in self.installments.itertuples(index=False)],
             "payments": [
@@ -83,7 +86,8 @@ class Statement:
         }
 
 
-def _payments(ledger: Ledger, contract: str, as_of: dt.date, quote_rows: pd.DataFrame) -> list[dict[str, Any]]:
+def _payments(ledger: Ledger, contract: str, as_of: dt.date, quote_rows: pd.DataFrame
+              ) -> list[dict[str, Any]]:
     """The contract's 还款记录 rows dated ≤ D in allocation order, with each customer payment's shares."""
     frame = ledger.payments.frame
     mine = frame[(frame["contract_no"] == contract) & (day_numbers(frame["paid_on"]) <= _day(as_of))]
@@ -136,9 +140,11 @@ def _totals(quote: SettlementQuote, rows: pd.DataFrame, payments: list[dict[str,
     return {k: totals[k] for k in TOTAL_KEYS}
 
 
-def build_statements(ledger: Ledger, settings: Settings, contracts: list[str], as_of: dt.date) -> list[Statement]:
+def build_statements(ledger: Ledger, settings: Settings, contracts: list[str], as_of: dt.date
+                     ) -> list[Statement]:
     """Statements of ``contracts`` as of ``as_of`` from one read ledger (quotes computed together)."""
-    requests = pd.DataFrame({"contract_no": [c.strip() for c in contracts], "settle_on": [as_of] * len(contracts)})
+    requests = pd.DataFrame({"contract_no": [c.strip() for c in contracts],
+                             "settle_on": [as_of] * len(contracts)})
     problems = request_problems(ledger, requests)
     if problems:
         reason = problems[0][3]
@@ -158,7 +164,8 @@ def _safe(text: str) -> str:
 
 
 def default_statement_path(settings: Settings, contract: str, as_of: dt.date) -> Path:
-    return settings.resolve(settings.morning.reports_dir) / f"客户对账单_{_safe(contract)}_{as_of:%Y%m%d}.xlsx"
+    name = f"客户对账单_{_safe(contract)}_{as_of:%Y%m%d}.xlsx"
+    return settings.resolve(settings.morning.reports_dir) / name
 
 
 def statement(settings: Settings, ledger_path: Path, as_of: dt.date, *, contract: str,
@@ -174,8 +181,7 @@ def statement(settings: Settings, ledger_path: Path, as_of: dt.date, *, contract
     if target.suffix.lower() != ".xlsx":
         raise UsageError(_("--out {path} must name an .xlsx file.").format(path=target))
     if not ledger_path.is_file():
-        raise UsageError(_("ledger {path} not found.").format(path=ledger_path),
-                         _("Give it with --ledger, set [ledger] path in loantool.toml, or run `loantool init`."))
+        raise UsageError(_("ledger {path} not found.").format(path=ledger_path), no_ledger_hint())
     if target.resolve() == ledger_path.resolve():
         raise UsageError(_("--out {path} is the ledger itself; statement never writes the ledger.").format(
             path=target))
