@@ -40,7 +40,7 @@ def _letters(ws) -> list[dict]:
     out = []
     for start, end in zip(starts, [*starts[1:], ws.max_row], strict=True):
         cells = [ws.cell(r, 1).value for r in range(start + 1, end + 1) if ws.cell(r, 1).value]
-        hint = ws.cell(start + 1, 7).value
+        hint = ws.cell(start + 1, 2).value
         out.append({"title": cells[0], "to": cells[1], "text": "\n".join(cells), "hint": hint})
     return out
 
@@ -63,8 +63,9 @@ def test_one_letter_per_addressee_each_with_a_receipt(letters):
     assert quarterly[2]["hint"] == ("回执交回后登记：loantool record-call HT004 --method 函件 "
                                     "--result 已签收 --party 保证人 --as-of 签收日期")
     ws = book["催收通知书"]
-    assert str(ws.print_area).endswith(f"$A$1:$F${ws.max_row}")  # the hint in column G is not printed
+    assert str(ws.print_area).endswith(f"$A$1:$A${ws.max_row}")  # the hint in column B is not printed
     assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "portrait"
+    assert ws.page_setup.scale >= 80 and not ws.sheet_properties.pageSetUpPr.fitToPage
 
 
 def test_no_letters_when_the_setting_is_off_or_the_day_has_no_notices(tmp_path, monkeypatch):
@@ -90,3 +91,8 @@ def test_each_letter_prints_on_a_page_of_its_own(letters, tmp_path):
     for page, who in zip(pages, ["吴七", "吴十", "郑八", "赵六", "周九"], strict=True):
         assert who in page and re.search(r"回\s*执", page) and "签收人" in page
         assert "record-call" not in page
+    bbox = subprocess.run([PDFTOTEXT, "-bbox", str(tmp_path / (letters.stem + ".pdf")), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    for page in bbox.split("<page ")[1:]:
+        width = float(re.match(r'width="([\d.]+)"', page).group(1))
+        assert max(float(x) for x in re.findall(r'xMax="([\d.]+)"', page)) <= width  # no line cut off

@@ -154,6 +154,13 @@ def _promise_status(records: pd.DataFrame, paid: tuple[np.ndarray, np.ndarray, n
     is_promise = (promised != NAT_DAY) & has_amount & (amount > 0) & (promised >= contacted)
     deadline = np.where(promised != NAT_DAY, promised + grace_days, NAT_DAY)
 
+    live = is_promise & counts
+    status = np.full(len(records), None, dtype=object)
+    if not live.any():  # no promise to test: the payments need not be looked at
+        return pd.DataFrame({
+            "is_promise": is_promise, "counts": counts, "promise_deadline": days_to_dates(deadline),
+            "promise_paid": np.zeros(len(records), dtype=np.int64),
+            "promise_status": pd.Series(status, index=records.index, dtype=object)}, index=records.index)
     pay_contract, pay_day, pay_amount = paid
     record_contracts = _column(records, "contract_no").to_numpy(dtype=object)
     names = pd.Index(pd.unique(np.concatenate([record_contracts, pay_contract])))
@@ -163,14 +170,12 @@ def _promise_status(records: pd.DataFrame, paid: tuple[np.ndarray, np.ndarray, n
     order = np.argsort(pay_key, kind="stable")
     pay_key = pay_key[order]
     running = np.concatenate(([0], np.cumsum(pay_amount[order])))
-    live = is_promise & counts
     start = np.where(live, contacted, 0)
     end = np.where(live, np.minimum(deadline, today), 0)
     lo = np.searchsorted(pay_key, rec_code * _DAY_SPAN + start + _DAY_OFFSET, side="left")
     hi = np.searchsorted(pay_key, rec_code * _DAY_SPAN + end + _DAY_OFFSET, side="right")
     paid_sum = np.where(live & (hi > lo), running[np.maximum(hi, lo)] - running[lo], 0)
 
-    status = np.full(len(records), None, dtype=object)
     kept = live & (paid_sum >= amount)
     status[kept] = "kept"
     status[live & ~kept & (today > deadline)] = "broken"

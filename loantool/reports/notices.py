@@ -9,7 +9,7 @@ as a receipt. A signed receipt restarts the statute of limitations: the desk rec
 right of each letter, outside the print area, says exactly that).
 
 Written by overdue-report beside its report when the day has notices (setting actions.notice_letters).
-Sheets 到期通知书 and 催收通知书; A4 portrait, the width fitted to the page, a page break after each letter.
+Sheets 到期通知书 and 催收通知书; A4 portrait at 90 %, a page break after each letter.
 """
 
 from __future__ import annotations
@@ -26,9 +26,12 @@ from ..values import as_date, is_missing
 from .excel import ReportBook, ReportSheet, display_width, write_book
 
 BORROWER, GUARANTOR = "借款人", "保证人"
-COLUMNS = 6
-COLUMN_WIDTH = 13.5  # 81 character units across the letter
-CHARS_PER_LINE = 32  # wide characters per line at BODY_SIZE in Excel's narrowest case (for row heights)
+# The letter is one wide column (no merged cells: thousands of letters a day must stay quick to write),
+# printed at a fixed scale: 68 character units fit A4 portrait at 90 % even where LibreOffice measures
+# with a font wider than Calibri ("fit to width" is not applied to a single column there)
+LETTER_WIDTH = 68
+PRINT_SCALE = 90
+CHARS_PER_LINE = 27  # wide characters per line at BODY_SIZE in Excel's narrowest case (for row heights)
 BODY_SIZE = 12
 LINE_HEIGHT = 19  # points per line of body text
 CUT_LINE = "- - - - - - - - - - - - - - - -  ✂  沿此线剪下，签字后交回  - - - - - - - - - - - - - - - -"
@@ -118,14 +121,13 @@ def write_letters_sheet(workbook: Any, _formats: Any, book: ReportBook, sheet: R
     right = fmt(align="right")
     cut = fmt(align="center", font_size=9, font_color="#595959")
     note = fmt(font_name="等线", font_size=10, font_color="#595959")
-    ws.set_column(0, COLUMNS - 1, COLUMN_WIDTH)
-    ws.set_column(COLUMNS, COLUMNS, 80)
+    ws.set_column(0, 0, LETTER_WIDTH)
+    ws.set_column(1, 1, 80)
     row, breaks = 0, []
-    last_col = COLUMNS - 1
 
     def line(text: str, cell_format: Any, height: float) -> None:
         nonlocal row
-        ws.merge_range(row, 0, row, last_col, text, cell_format)
+        ws.write_string(row, 0, text, cell_format)
         ws.set_row(row, height)
         row += 1
 
@@ -137,7 +139,7 @@ def write_letters_sheet(workbook: Any, _formats: Any, book: ReportBook, sheet: R
     for letter in sheet.rows:
         if row:
             breaks.append(row)
-        ws.write_string(row, COLUMNS, letter["record"], note)  # right of the print area: not printed
+        ws.write_string(row, 1, letter["record"], note)  # right of the print area: not printed
         line(letter["title"], title, 40)
         gap(10)
         line(letter["to"], bold, 24)
@@ -154,10 +156,10 @@ def write_letters_sheet(workbook: Any, _formats: Any, book: ReportBook, sheet: R
         gap(14)
         line(letter["signer"], body, 28)
         line("签收日期：______年____月____日", body, 28)
-    ws.print_area(0, 0, max(row - 1, 0), last_col)
+    ws.print_area(0, 0, max(row - 1, 0), 0)
     ws.set_paper(9)
     ws.set_portrait()
-    ws.fit_to_pages(1, 0)
+    ws.set_print_scale(PRINT_SCALE)
     ws.set_margins(left=0.8, right=0.8, top=0.8, bottom=0.7)
     ws.set_footer("&C&9第 &P 页 / 共 &N 页")
     if breaks:
