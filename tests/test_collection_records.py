@@ -73,6 +73,16 @@ def test_bad_cells_of_the_sheet_are_all_listed(tmp_path):
     assert before.value == "2026-11-19" and "2026-11-20" in before.reason
 
 
+def test_a_record_of_an_unknown_contract_is_a_warning_in_the_overdue_report(tmp_path):
+    from loantool.workflows.overdue import assess_ledger
+
+    rows = [["HT404", dt.date(2026, 11, 20), "电话", None, "空号", None, None, None, None]]
+    ledger = load_ledger(write_ledger(tmp_path / "l.xlsx", rows), Settings())
+    report = assess_ledger(ledger, Settings(), dt.date(2024, 1, 1))  # before the loan's pickup: none active
+    found = [w for w in report.warnings if w.code == "unknown-contract"]
+    assert [(w.sheet, w.row, w.value) for w in found] == [("催收记录", 2, "HT404")]
+
+
 def test_the_promise_reason_reads_chinese_by_default(tmp_path, chinese):
     rows = [["HT001", dt.date(2026, 11, 20), "电话", None, "答应", dt.date(2026, 11, 19), 100, None, None]]
     with pytest.raises(InputError) as caught:

@@ -94,6 +94,20 @@ def _existing_keys(ledger: Ledger) -> set[tuple]:
 # ------------------------------------------------------------------------------------------ checking
 
 
+def unknown_record_warnings(ledger: Ledger) -> list[CellProblem]:
+    """催收记录 rows whose 合同编号 is in no loan: they count for no one (a warning, like such payments)."""
+    read = ledger.collections
+    frame = read.frame
+    if not len(frame):
+        return []
+    known = set(ledger.loans.frame["contract_no"].astype(str).str.strip())
+    unknown = ~frame["contract_no"].astype(str).str.strip().isin(known)
+    reason = _("no loan in the ledger has this 合同编号, so the collection record counts for no one; correct "
+               "the 合同编号")
+    return [read.problem(label, "contract_no", frame.loc[label, "contract_no"], reason, "unknown-contract")
+            for label in frame.index[unknown.to_numpy(dtype=bool)]]
+
+
 def _unknown_contracts(ledger: Ledger, contracts: list[str]) -> list[int]:
     known = set(ledger.loans.frame["contract_no"].astype(str).str.strip())
     return [i for i, c in enumerate(contracts) if str(c).strip() not in known]

@@ -25,6 +25,7 @@ from ..errors import CellProblem, UsageError
 from ..ledger.read import Ledger, load_ledger
 from ..money import fen_to_str
 from ..values import iso_date, text_or_none
+from .collection import unknown_record_warnings
 from .schedule import schedules_for
 
 CONTACT_FIELDS = ("phone", "card_no", "dealer", "guarantor", "guarantor_phone", "excel_row")
@@ -152,7 +153,8 @@ def call_items(calls: pd.DataFrame) -> list[dict[str, Any]]:
     return [
         {"contract_no": r.contract_no, "customer_name": text_or_none(r.customer_name),
          "phone": text_or_none(r.phone), "dpd": int(r.dpd), "overdue_periods": int(r.overdue_periods),
-         "overdue_amount": fen_to_str(r.overdue_amount), "oldest_unpaid_due": iso_date(r.oldest_unpaid_due),
+         "overdue_amount": fen_to_str(r.overdue_amount),
+         "oldest_unpaid_due": iso_date(r.oldest_unpaid_due),
          "last_contact_on": iso_date(r.last_contact_on), "last_result": text_or_none(r.last_result),
          "promise_date": iso_date(r.promise_date),
          "promise_amount": fen_to_str(r.promise_amount) if iso_date(r.promise_date) else None,
@@ -273,7 +275,8 @@ def assess_ledger(ledger: Ledger, settings: Settings, as_of: dt.date) -> Overdue
         limitation=limitation,
         ledger_path=ledger.path,
         ledger_sha256=ledger.sha256,
-        warnings=[*ledger.loans.warnings, *_unknown_payment_warnings(result, ledger)],
+        warnings=[*ledger.loans.warnings, *_unknown_payment_warnings(result, ledger),
+                  *unknown_record_warnings(ledger)],
         notice_letters=bool(settings.actions.notice_letters),
     )
 
