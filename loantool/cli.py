@@ -221,7 +221,8 @@ def command(name: str, help_text: str) -> Callable[[F], F]:
     return decorate
 
 
-COMMAND_MODULES = ("init", "schedule", "imports", "customers", "overdue", "reconcile", "settle", "morning", "demo")
+COMMAND_MODULES = ("init", "schedule", "imports", "customers", "overdue", "reconcile", "settle", "morning", "demo",
+                   "collection", "statement")
 
 
 def _register() -> None:

@@ -70,6 +70,11 @@ class ActionSettings:
     escalate_dpd: int = 90
     limitation_years: int = 3
     limitation_warn_days: int = 90
+    # a loan with an open promise to pay (催收记录) is marked 等待承诺日 on the call list until the promised
+    # day; true: keep calling it daily all the same
+    call_during_promise: bool = False
+    # overdue-report also writes the day's notices as letters (催收通知书_YYYYMMDD.xlsx beside the report)
+    notice_letters: bool = True
     # months between post-loan inspections by risk grade; 0 means "now"
     inspection_months: dict[str, int] = field(default_factory=lambda: {"good": 3, "fair": 1, "poor": 0})
     sms_template: str = (

@@ -41,6 +41,8 @@ KINDS = {
     "grade": "good / fair / poor",
     "payment_type": "customer_paid / company_advance / advance_repaid",
     "deduction_status": "ok / failed",
+    "channel": "phone / sms / visit / letter (how a collection contact was made)",
+    "party": "borrower / guarantor / dealer (whom a collection contact reached)",
 }
 
 
@@ -152,6 +154,24 @@ SETTLEMENTS = Table(
     header_keys=("contract_no", "settled_on"),
 )
 
+# 催收记录: one row per collection contact (call, SMS, visit, letter); DOMAIN.md "Collection record".
+COLLECTIONS = Table(
+    key="collections",
+    sheet_aliases=("催收记录", "collections", "collection_records"),
+    fields=(
+        F("contract_no", ("合同编号", "合同号", "contract_no", "contract"), "contract", True),
+        F("contacted_on", ("催收日期", "联系日期", "contacted_on", "contact_date", "date"), "date", True),
+        F("channel", ("方式", "催收方式", "联系方式", "channel", "method"), "channel", True),
+        F("party", ("对象", "催收对象", "联系对象", "party"), "party"),
+        F("result", ("结果", "催收结果", "result"), "text"),
+        F("promise_date", ("承诺还款日", "承诺日期", "promise_date"), "date"),
+        F("promise_amount", ("承诺金额", "承诺还款金额", "promise_amount"), "amount"),
+        F("handled_by", ("经办", "经办人", "催收员", "handled_by", "by"), "text"),
+        F("note", ("备注", "note"), "text"),
+    ),
+    header_keys=("contract_no", "contacted_on", "channel"),
+)
+
 # What the bank sends (inputs only, never written).
 SLIPS = Table(
     key="slips",
@@ -197,7 +217,7 @@ CUSTOMERS = Table(
     header_keys=("contract_no", "customer_name"),
 )
 
-TABLES = {t.key: t for t in (LOANS, RATES, PAYMENTS, SETTLEMENTS, SLIPS, STATEMENT, CUSTOMERS)}
+TABLES = {t.key: t for t in (LOANS, RATES, PAYMENTS, SETTLEMENTS, SLIPS, STATEMENT, CUSTOMERS, COLLECTIONS)}
 
 # Canonical codes and the words that mean them (Chinese first: what the tool writes).
 METHODS = {
@@ -217,6 +237,18 @@ PAYMENT_TYPES = {
     "customer_paid": ("客户还款", "customer_paid"),
     "company_advance": ("公司垫款", "company_advance", "垫款"),
     "advance_repaid": ("客户还垫款", "advance_repaid", "还垫款"),
+}
+# 催收记录 方式 and 对象
+CHANNELS = {
+    "phone": ("电话", "phone", "call", "电话催收"),
+    "sms": ("短信", "sms", "短信催收"),
+    "visit": ("上门", "visit", "上门催收", "外访"),
+    "letter": ("函件", "letter", "催收函", "书面", "信函"),
+}
+PARTIES = {
+    "borrower": ("借款人", "borrower", "客户", "本人"),
+    "guarantor": ("保证人", "guarantor", "担保人"),
+    "dealer": ("经销商", "dealer"),
 }
 YES = ("是", "yes", "y", "true", "1", "已出", "√")
 NO = ("否", "no", "n", "false", "0", "未出", "")

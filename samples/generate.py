@@ -27,7 +27,7 @@ import random  # noqa: E402
 from typing import Any  # noqa: E402
 
 from loantool import schema  # noqa: E402
-from loantool.reports.ledger_layout import write_ledger_workbook  # noqa: E402
+from loantool.reports.ledger_layout import LEDGER_TABLES, write_ledger_workbook  # noqa: E402
 
 from .bankfiles import (  # noqa: E402
     slip_rows,
@@ -53,6 +53,7 @@ TIMESTAMP = dt.datetime(2026, 11, 30, 8, 0, 0)  # created/modified of every work
 COMPANY = "杭州安程汽车金融服务有限公司"
 HERE = Path(__file__).resolve().parent
 TEMPLATE = HERE.parent / "templates" / "ledger.xlsx"  # repository and installed package alike
+TEMPLATE_TABLES = (*LEDGER_TABLES, schema.COLLECTIONS)  # the blank ledger `loantool init` copies
 
 CONFIG_TEXT = f"""\
 # 样例配置 Sample settings for the bundled samples (see templates/loantool.toml for every setting).
@@ -75,9 +76,10 @@ __all__ = ["COMPANY", "HISTORY_END", "SAMPLE_AS_OF", "SEED", "TIMESTAMP", "gener
 
 
 def write_template(path: Path) -> Path:
-    """templates/ledger.xlsx: the ledger layout with headers only."""
+    """templates/ledger.xlsx: the ledger layout with headers only, 催收记录 included (the samples' ledger
+    gets that sheet on its first recorded call)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_ledger_workbook(path, None, timestamp=TIMESTAMP)
+    write_ledger_workbook(path, None, tables=TEMPLATE_TABLES, timestamp=TIMESTAMP)
     return path
 
 

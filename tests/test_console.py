@@ -52,7 +52,7 @@ def test_overdue_and_reconcile_fit_80_columns(sample_dir, lang):
     text, _ = run("overdue-report", "--config", config, lang=lang)
     assert_fits(text, [str(sample_dir)])
     loans = {loan["contract_no"]: loan for loan in doc["loans"]}
-    for contract in doc["call_list"][:10]:
+    for contract in [entry["contract_no"] for entry in doc["call_list"][:10]]:
         assert contract in text and amounts(loans[contract]["overdue_amount"])[0] in text
     assert amounts(doc["summary"]["overdue_amount"])[0] in text
 

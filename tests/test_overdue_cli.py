@@ -46,7 +46,7 @@ from loantool.workflows import overdue as workflow
 
 AS_OF = "2026-11-30"
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
-SHEETS = ["催收名单", "短信提醒", "账龄与五级分类", "连三累六", "到期提示", "季度催收通知", "贷后检查计划", "诉讼时效"]
+SHEETS = ["电话催收单", "催收名单", "短信提醒", "账龄与五级分类", "连三累六", "到期提示", "季度催收通知", "贷后检查计划", "诉讼时效"]
 LOAN_HEADER = ["合同编号", "客户姓名", "手机号", "银行卡号", "经销商", "贷款金额", "期数", "年利率", "还款方式", "提车日期",
                "银行还款日", "状态", "结清日期", "风险等级", "上次检查日期", "最近催收签收日期", "保证人", "保证人电话"]
 PAYMENT_HEADER = ["合同编号", "交易日期", "金额", "类型", "流水号", "备注"]
@@ -205,7 +205,12 @@ def test_json_hand_worked(desk):
         "11160.00", "3813.31", "4240.00")
     assert {b["bucket"]: b["loans"] for b in s["by_bucket"] if b["loans"]} == {
         "M0": 4, "M1": 1, "M4": 1, "M7+": 1}
-    assert doc["call_list"] == ["HT008", "HT004", "HT003"]
+    assert [c["contract_no"] for c in doc["call_list"]] == ["HT008", "HT004", "HT003"]
+    assert doc["call_list"][2] == {
+        "contract_no": "HT003", "customer_name": "王五", "phone": "13800000003", "dpd": 15, "overdue_periods": 1,
+        "overdue_amount": "560.00", "oldest_unpaid_due": "2026-11-15", "last_contact_on": None,
+        "last_result": None, "promise_date": None, "promise_amount": None, "promise_status": None,
+        "waiting": False}
     assert [(m["contract_no"], m["period"], m["due_date"], m["amount"]) for m in doc["sms"]] == [
         ("HT007", 12, "2026-12-02", "1060.00")]
     assert doc["sms"][0]["message"].startswith(f"【{workflow.Settings().company.name}】尊敬的吴七，您本期应还1060.00元"
@@ -219,7 +224,7 @@ def test_json_hand_worked(desk):
         ("HT002", "cadence"), ("HT003", "arrears"), ("HT004", "arrears"), ("HT008", "arrears")]
     assert doc["limitation"] == [{"contract_no": "HT008", "final_due_date": "2023-12-15",
                                   "last_notice_signed": "2023-09-01", "expiry": "2026-12-15", "days_left": 15,
-                                  "status": "expiring"}]
+                                  "status": "expiring", "start": "2023-12-15", "basis": "final_due"}]
     assert [x["contract_no"] for x in doc["lian3lei6"]] == ["HT004"]
     assert doc["warnings"] == []
 
@@ -234,8 +239,9 @@ def test_json_equals_the_report_object(desk):
     assert direct.report_path == folder / "r_2.xlsx"  # r.xlsx is kept: a report is never overwritten
     document = json.loads(result.stdout)
     assert document.pop("report") == str(out)
+    assert Path(document.pop("letters")).name == "催收通知书_20261130.xlsx"  # the second run's is _2
     assert document == {k: v for k, v in json.loads(json.dumps(direct.to_dict(), ensure_ascii=False)).items()
-                        if k != "report"}
+                        if k not in ("report", "letters")}
 
 
 def test_workbook_sheets_and_key_cells(desk, chinese):
@@ -256,8 +262,8 @@ def test_workbook_sheets_and_key_cells(desk, chinese):
     assert ht004["逾期应还日"] == "2026-08-15、2026-09-15、2026-10-15、2026-11-15"
     assert (ht004["手机号"], ht004["经销商"], ht004["保证人"], ht004["保证人电话"]) == (
         "13800000004", "乙车行", "周九", "13900000009")
-    assert ht004["建议措施"] == "每日电话；本季度书面通知；升级（经销商/保险/法务）" and ht004["催收记录"] == ""
-    assert header[-1] == "催收记录"
+    assert ht004["建议措施"] == "每日电话；本季度书面通知；升级（经销商/保险/法务）"
+    assert header[-3:] == ["上次联系", "最近承诺", "承诺状态"] and ht004["上次联系"] == ""
 
     header, body = sheet_rows(report, "短信提醒")
     assert column(header, body, "合同编号") == ["HT007"]
@@ -306,7 +312,7 @@ def test_rerun_on_a_copy_gives_the_same_document(desk, tmp_path):
     second = json.loads(invoke("--ledger", copied, "--as-of", AS_OF, "--json", "--out",
                                copy / "r.xlsx").stdout)
     for doc in (first, second):
-        doc.pop("report"), doc.pop("ledger")
+        doc.pop("report"), doc.pop("ledger"), doc.pop("letters")
     assert first == second
 
 
@@ -434,5 +440,5 @@ def test_samples(tmp_path, monkeypatch, chinese):
     report = tmp_path / "reports" / "逾期催收日报_20261130.xlsx"
     assert CalamineWorkbook.from_path(str(report)).sheet_names[:len(SHEETS)] == SHEETS
     header, body = sheet_rows(report, "催收名单")
-    assert column(header, body, "合同编号") == doc["call_list"]
+    assert column(header, body, "合同编号") == [c["contract_no"] for c in doc["call_list"]]
     assert sha(tmp_path / "ledger.xlsx") == before

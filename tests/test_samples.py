@@ -266,7 +266,7 @@ def test_customer_service_table_differs_in_the_planted_places(ledger):
 
 def test_template_has_every_sheet_header_and_format():
     wb = load_workbook(TEMPLATE)
-    tables = (schema.LOANS, schema.RATES, schema.PAYMENTS, schema.SETTLEMENTS)
+    tables = (schema.LOANS, schema.RATES, schema.PAYMENTS, schema.SETTLEMENTS, schema.COLLECTIONS)
     assert wb.sheetnames == [t.sheet_name for t in tables]
     for table in tables:
         ws = wb[table.sheet_name]

@@ -12,11 +12,17 @@ from ..cli import AsOfOpt, ConfigOpt, DebugOpt, LangOpt, JsonOpt, LedgerOpt, Qui
 HELP = """逾期催收日报 Arrears, 五级分类 and the post-loan calendar as of --as-of.
 
 Reads the ledger (read-only: it is never written) and writes one print-ready workbook to --out
-(default: reports/逾期催收日报_YYYYMMDD.xlsx): 催收名单 (every loan in arrears, worst first, with the
-suggested action and a column for the caller's notes), 短信提醒 (installments due within the reminder
+(default: reports/逾期催收日报_YYYYMMDD.xlsx): 电话催收单 (the caller's printed page: every loan in arrears
+with its last contact and latest promise from 催收记录 – broken promises first, loans waiting for a
+promised day last and marked 等待承诺日 – and an empty 催收结果 column; the input columns right of the page
+are read back by `loantool record-calls`), 催收名单 (the full list, a hidden detail sheet), 短信提醒
+(installments due within the reminder
 window and unpaid, message text from the template), 账龄与五级分类 (with the NPL ratio and charts),
-连三累六, 到期提示 and 季度催收通知 (borrower and guarantor), 贷后检查计划 and 诉讼时效. --json lists
-every active loan. Arrears are findings, not errors: the exit code is 0."""
+连三累六, 到期提示 and 季度催收通知 (borrower and guarantor), 贷后检查计划 and 诉讼时效 (from the latest of
+final due date, signed notice, promise and customer payment). When the day has notices, the letters –
+提示归还到期贷款通知书, 督促履行保证责任通知书, 催收通知书, one per addressee and page with a 回执 – go to
+催收通知书_YYYYMMDD.xlsx beside the report (setting actions.notice_letters). --json lists every active
+loan. Arrears are findings, not errors: the exit code is 0."""
 
 MAX_WARNINGS = 5
 

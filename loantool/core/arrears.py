@@ -31,7 +31,7 @@ import pandas as pd
 
 from ..config import ActionSettings, ArrearsSettings
 from ..money import RATE_SCALE, div_round_half_up_array
-from . import classify
+from . import classify, collection
 from .loans import active_on
 from .allocation import (
     NAT_DAY,
@@ -46,6 +46,10 @@ from .allocation import (
 )
 
 LOAN_STATUSES = ("active", "settled", "written_off")
+# per-loan columns from the 催收记录 (core.collection.contact_summary)
+COLLECTION_COLUMNS = ("contacts", "last_contact_on", "last_channel", "last_party", "last_result",
+                      "last_handled_by", "promise_made_on", "promise_date", "promise_amount", "promise_paid",
+                      "promise_status", "last_promise_on", "last_customer_payment")
 _NEVER = np.iinfo(np.int64).max
 
 
@@ -70,6 +74,7 @@ class Rules:
     limitation_years: int = _ACTIONS.limitation_years
     limitation_warn_days: int = _ACTIONS.limitation_warn_days
     inspection_months: dict[str, int] = field(default_factory=lambda: dict(_ACTIONS.inspection_months))
+    call_during_promise: bool = _ACTIONS.call_during_promise
 
     def __post_init__(self) -> None:
         for name in ("grace_days", "tolerance_fen", "lookback_months", "penalty_rate_units",
@@ -93,6 +98,7 @@ class Rules:
             escalate_dpd=actions.escalate_dpd, limitation_years=actions.limitation_years,
             limitation_warn_days=actions.limitation_warn_days,
             inspection_months=dict(actions.inspection_months),
+            call_during_promise=bool(actions.call_during_promise),
         )
 
 
@@ -107,12 +113,16 @@ class ArrearsResult:
     final_due_date, open_installments, action_<code> (one bool per ``classify.ACTIONS``), actions
     (codes, ';'), action_labels (Chinese, '、'), suggested_action (the call list's text), risk_grade,
     last_inspection, next_inspection, inspection_due, inspection_reason (``classify.INSPECTION_REASONS``),
-    last_notice_signed, notice_this_quarter, limitation_expiry, limitation_status ("", "expiring",
-    "expired"). Money in fen (int64), dates datetime64 (NaT when none).
+    last_notice_signed (the later of 最近催收签收日期 and a signed 函件 in 催收记录), notice_this_quarter,
+    limitation_expiry, limitation_status ("", "expiring", "expired"), limitation_start and
+    limitation_basis (the event the 3 years run from: final_due / notice / promise / payment, see
+    core.collection) and the ``COLLECTION_COLUMNS`` (last contact, latest promise and its status, last
+    customer payment). Money in fen (int64), dates datetime64 (NaT when none).
 
     ``installments``: the allocation detail (see ``allocation.Allocation``) plus ``overdue``, ``late``,
     ``in_window`` (inside the look-back window), ``penalty`` and ``sms_due``. The lists are filtered
-    views of ``loans``, sorted for the desk: ``call_list`` (in arrears, worst first), ``lian3lei6`` (plus
+    views of ``loans``, sorted for the desk: ``call_list`` (in arrears, worst first; then broken promises
+    first and loans waiting for an open promise last, with ``waiting``: core.collection), ``lian3lei6`` (plus
     ``late_due_dates``), ``maturity``, ``quarterly_notices``, ``inspections``, ``limitation``; ``sms``
     is installment rows. ``unknown_payments``: 还款记录 rows whose contract is in no loan at all.
     """
@@ -183,8 +193,10 @@ def _joined_dates(days: np.ndarray, loan_pos: np.ndarray, n_loans: int) -> np.nd
 
 
 def assess_portfolio(loans: pd.DataFrame, installments: pd.DataFrame, payments: pd.DataFrame, *,
-                     as_of, rules: Rules | None = None) -> ArrearsResult:
-    """The overdue-report's numbers for every active loan as of ``as_of`` (see the module docstring)."""
+                     as_of, rules: Rules | None = None,
+                     collections: pd.DataFrame | None = None) -> ArrearsResult:
+    """The overdue-report's numbers for every active loan as of ``as_of`` (see the module docstring).
+    ``collections``: the 催收记录 frame (core.collection), if the ledger keeps one."""
     rules = rules or Rules()
     today = day_number(as_of)
     active = _active_loans(loans, as_of)
@@ -241,7 +253,11 @@ def assess_portfolio(loans: pd.DataFrame, installments: pd.DataFrame, payments: 
 
     principal = active["principal"].to_numpy(dtype=np.int64)
     principal_paid = alloc.totals["principal_paid"].to_numpy(dtype=np.int64)
-    last_notice = _loan_dates(active, "last_notice_signed")
+    contacts = collection.contact_summary(collections, rows, contracts, as_of=as_of,
+                                          grace_days=rules.grace_days)
+    # a signed notice in 催收记录 counts like the ledger's 最近催收签收日期 (the later of the two)
+    last_notice = np.maximum(_loan_dates(active, "last_notice_signed"),
+                             day_numbers(contacts["last_signed_notice"]))
     last_inspection = _loan_dates(active, "last_inspection")
     grade = (active["risk_grade"].to_numpy(dtype=object) if "risk_grade" in active
              else np.full(n, None, dtype=object))
@@ -279,8 +295,12 @@ def assess_portfolio(loans: pd.DataFrame, installments: pd.DataFrame, payments: 
     inspection = classify.inspection_plan(
         risk_grade=grade, last_inspection_day=last_inspection, in_arrears=in_arrears,
         as_of_day=today, inspection_months=rules.inspection_months)
+    # 诉讼时效 restarts with a signed notice, a promise to pay and a customer payment (core.collection)
+    restart, basis = collection.limitation_start(
+        final_due_day=final_due, notice_day=last_notice, promise_day=day_numbers(contacts["last_promise_on"]),
+        payment_day=day_numbers(contacts["last_customer_payment"]), as_of_day=today)
     limitation = classify.limitation_plan(
-        final_due_day=final_due, last_notice_day=last_notice, in_arrears=in_arrears, as_of_day=today,
+        final_due_day=final_due, last_notice_day=restart, in_arrears=in_arrears, as_of_day=today,
         years=rules.limitation_years, warn_days=rules.limitation_warn_days)
     out = pd.concat([out, actions], axis=1)
     out["risk_grade"] = grade
@@ -292,6 +312,10 @@ def assess_portfolio(loans: pd.DataFrame, installments: pd.DataFrame, payments: 
     out["notice_this_quarter"] = classify.notice_this_quarter(last_notice, today)
     out["limitation_expiry"] = days_to_dates(limitation["limitation_expiry_day"].to_numpy())
     out["limitation_status"] = limitation["limitation_status"].to_numpy()
+    out["limitation_start"] = days_to_dates(restart)
+    out["limitation_basis"] = pd.Series(basis, dtype=object).to_numpy(dtype=object)
+    for column in COLLECTION_COLUMNS:
+        out[column] = contacts[column].to_numpy()
     return _result(out, inst, pos, payments, loans, pd.Timestamp(as_of).normalize(), rules)
 
 
@@ -309,7 +333,7 @@ def _result(out: pd.DataFrame, inst: pd.DataFrame, loan_pos: np.ndarray, payment
     return ArrearsResult(
         as_of=as_of, rules=rules, loans=out, installments=inst,
         summary=classify.portfolio_summary(out),
-        call_list=arrears.reset_index(drop=True),
+        call_list=collection.order_call_list(arrears, keep_calling=rules.call_during_promise),
         sms=sms.reset_index(drop=True),
         lian3lei6=lian.reset_index(drop=True),
         maturity=out[out["action_maturity_notice"]].sort_values(["final_due_date", "contract_no"],

@@ -27,6 +27,7 @@ from ..config import Settings
 from ..errors import CellProblem, InputError, UsageError
 from . import checks
 from .coerce import CoerceError, Column, as_series, coerce_column, is_blank, is_total_label, to_date
+from .collections import check_records
 from .grid import Book, gc_paused, open_book, read_source
 
 HEADER_SEARCH_ROWS = 30
@@ -68,6 +69,7 @@ class Ledger:
     rates: TableRead
     payments: TableRead
     settlements: TableRead
+    collections: TableRead  # 催收记录 (optional sheet; empty frame when absent)
 
 
 # --------------------------------------------------------------------------------------------- headers
@@ -361,14 +363,14 @@ def read_table_with_problems(source: Path | BinaryIO, table: schema.Table, *,
 
 
 def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) -> Ledger:
-    """The ledger workbook: 贷款台账 (required; any sheet with its header will do), 利率表, 还款记录 and
-    结清记录 (optional, found by sheet name; empty frames when absent). Checks on entry become
+    """The ledger workbook: 贷款台账 (required; any sheet with its header will do), 利率表, 还款记录,
+    结清记录 and 催收记录 (optional, found by sheet name; empty frames when absent). Checks on entry become
     ``loans.warnings``; a contract number used twice is an error like a bad cell."""
     path = Path(path)
     data, label, base = read_source(path)
     digest = hashlib.sha256(data).hexdigest()
     book = open_book(data, label, base)
-    optional = (schema.PAYMENTS, schema.RATES, schema.SETTLEMENTS)
+    optional = (schema.PAYMENTS, schema.RATES, schema.SETTLEMENTS, schema.COLLECTIONS)
     # 还款记录 is the big sheet: it is parsed in the background while 贷款台账 is read here
     book.prefetch([name for table in optional for name in _sheet_order(book, table, None, True)
                    if name is not None])
@@ -376,7 +378,8 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
     tables: dict[str, TableRead] = {}
     with gc_paused():  # the rows are dropped before the collector is back, so it never walks them
         try:
-            for table in (schema.LOANS, schema.RATES, schema.PAYMENTS, schema.SETTLEMENTS):
+            for table in (schema.LOANS, schema.RATES, schema.PAYMENTS, schema.SETTLEMENTS,
+                          schema.COLLECTIONS):
                 located = locate(book, table, settings, by_name_only=table is not schema.LOANS)
                 tables[table.key] = (_read_located(book, table, located, path, problems) if located
                                      else empty_table(table, path, label))
@@ -384,6 +387,7 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
             book.discard()
     loans = tables["loans"]
     problems += checks.duplicate_contracts(loans.frame, loans.problem)
+    problems += check_records(tables["collections"])
     _raise_problems(label, problems)
     try:
         today = as_of or (to_date(settings.as_of) if settings.as_of else None) or date.today()
@@ -391,4 +395,5 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
         raise UsageError(f"as_of {settings.as_of!r} in loantool.toml is not a date.",
                          "Write it as YYYY-MM-DD.") from None
     loans.warnings = checks.check_loans(loans.frame, loans.problem, today)
-    return Ledger(path, digest, loans, tables["rates"], tables["payments"], tables["settlements"])
+    return Ledger(path, digest, loans, tables["rates"], tables["payments"], tables["settlements"],
+                  tables["collections"])

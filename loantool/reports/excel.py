@@ -62,6 +62,8 @@ class ReportSheet:
     page_header: str | None = None  # printed at the top of every page (who and which contract)
     # a manual page break every this many sheet rows, the totals and footer kept with the last rows
     rows_per_page: int | None = None
+    # a sheet laid out by its own writer(workbook, formats, book, sheet), called instead of write_sheet
+    writer: Callable[[Any, Any, ReportBook, ReportSheet], None] | None = None
 
 
 @dataclass
@@ -466,7 +468,7 @@ def write_book(path: Path, book: ReportBook) -> Path:
                                      "created": dt.datetime(2000, 1, 1)})
             formats = _Formats(workbook)
             for sheet in book.sheets:
-                write_sheet(workbook, formats, book, sheet)
+                (sheet.writer or write_sheet)(workbook, formats, book, sheet)
             workbook.close()
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is an ordinary file
         os.replace(tmp, path)

@@ -52,6 +52,8 @@ _CODE_WORDS = {
     "status": schema.STATUSES,
     "grade": schema.GRADES,
     "payment_type": schema.PAYMENT_TYPES,
+    "channel": schema.CHANNELS,
+    "party": schema.PARTIES,
 }
 _MIN_WIDTH, _MAX_WIDTH = 6, 42
 # widths (characters) a column of this kind needs for typical values, so a blank template is usable too

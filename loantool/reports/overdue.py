@@ -8,8 +8,10 @@ from typing import Any
 
 import pandas as pd
 
+from ..core.collection import LIMITATION_BASIS_LABELS
 from ..i18n import N_, _, ngettext
 from ..money import fen_to_display
+from .call_sheet import CONTACT_COLUMNS, DETAIL_NOTE, call_sheet, contact_columns, hide_detail
 from .excel import Column, ReportBook, ReportSheet, list_separator, report_line, write_book
 from .labels import CLASS_NAMES, GRADE_NAMES, word
 
@@ -62,6 +64,8 @@ def _label_columns(frame: pd.DataFrame) -> pd.DataFrame:
     if "limitation_status" in out:
         out["status_label"] = [_(LIMITATION_LABELS[s]) if s in LIMITATION_LABELS else ""
                                for s in out["limitation_status"]]
+    if "limitation_basis" in out:
+        out["basis_label"] = out["limitation_basis"].map(LIMITATION_BASIS_LABELS)
     return out
 
 
@@ -82,7 +86,8 @@ def _notices(frame: pd.DataFrame) -> str:
 
 
 def call_list_sheet(report: Any) -> ReportSheet:
-    rows = _label_columns(report.call_list).assign(seq=range(1, len(report.call_list) + 1), notes="")
+    rows = _label_columns(report.call_list).assign(seq=range(1, len(report.call_list) + 1))
+    rows = rows.assign(**contact_columns(rows))
     columns = [
         Column("seq", N_("No."), "int", 6), *CONTACT, Column("dealer", N_("Dealer")),
         Column("missed_list", N_("Overdue due dates"), "text", 26),
@@ -95,15 +100,16 @@ def call_list_sheet(report: Any) -> ReportSheet:
         Column("penalty", N_("Penalty"), "yuan", YUAN_WIDTH),
         Column("unrecovered_advances", N_("Unrecovered advances"), "yuan", YUAN_WIDTH),
         Column("outstanding_principal", N_("Remaining principal"), "yuan", YUAN_WIDTH), *GUARANTOR,
-        Column("call_actions", N_("Suggested action"), "text", 34),
-        Column("notes", N_("Collection notes"), "text", 30),
+        Column("call_actions", N_("Suggested action"), "text", 34), *CONTACT_COLUMNS,
     ]
     return ReportSheet(
-        _("Call list"), _("Call list (loans in arrears, longest overdue first)"), columns, rows,
+        _("Call list"), _("Call list (loans in arrears: broken promises first, then longest overdue first, "
+                          "loans waiting for a promised day last)"), columns, rows,
         totals={"customer_name": _customers(rows),
                 **_sum(rows, "overdue_amount", "penalty", "unrecovered_advances", "outstanding_principal")},
         highlight=list(rows["action_escalate"]) if len(rows) else [],
-        notes=[_(ESCALATE_NOTE).format(days=report.arrears.rules.escalate_dpd)], landscape=True)
+        notes=[_(ESCALATE_NOTE).format(days=report.arrears.rules.escalate_dpd), DETAIL_NOTE], landscape=True,
+        after=hide_detail)
 
 
 def sms_sheet(report: Any) -> ReportSheet:
@@ -278,14 +284,17 @@ def limitation_sheet(report: Any) -> ReportSheet:
     rules = report.arrears.rules
     columns = [*CONTACT, *GUARANTOR, Column("final_due_date", N_("Final due date"), "date", 12),
                Column("last_notice_signed", N_("Last notice signed"), "date", 14),
+               Column("limitation_start", N_("Limitation runs from"), "date", 12),
+               Column("basis_label", N_("Runs from"), "text", 12),
                Column("limitation_expiry", N_("Limitation expires"), "date", 12),
                Column("days_left", N_("Days left"), "int", 8),
                Column("status_label", N_("Status"), "text", 8),
                Column("overdue_amount", N_("Overdue amount"), "yuan", YUAN_WIDTH),
                Column("outstanding_principal", N_("Remaining principal"), "yuan", YUAN_WIDTH)]
-    notes = [_("Limitation period {years} years from the later of the final due date and the last signed "
-               "notice; lists loans in arrears expired or expiring within {days} days. Obtain a signed "
-               "notice or sue soon.").format(years=rules.limitation_years, days=rules.limitation_warn_days)]
+    notes = [_("Limitation period {years} years from the latest of the final due date, the last signed notice, "
+               "the last promise to pay and the last customer payment (催收记录); lists loans in arrears expired "
+               "or expiring within {days} days. Obtain a signed notice or sue soon.").format(
+                   years=rules.limitation_years, days=rules.limitation_warn_days)]
     return ReportSheet(_("Limitation"), _("Limitation period warnings"), columns, rows,
                        totals={"customer_name": _customers(rows),
                                **_sum(rows, "overdue_amount", "outstanding_principal")},
@@ -311,7 +320,8 @@ def _only_shown(sheet: ReportSheet) -> ReportSheet:
 
 
 def build_book(report: Any, company: str) -> ReportBook:
-    sheets = [call_list_sheet(report), sms_sheet(report), aging_sheet(report), lian_sheet(report),
+    sheets = [call_sheet(report), call_list_sheet(report),
+              sms_sheet(report), aging_sheet(report), lian_sheet(report),
               maturity_sheet(report), quarterly_sheet(report), inspection_sheet(report),
               limitation_sheet(report)]
     sheets = [_only_shown(sheet) for sheet in sheets]
@@ -324,7 +334,12 @@ def build_book(report: Any, company: str) -> ReportBook:
 
 
 def write_report(report: Any, path: Path, company: str) -> Path:
-    return write_book(path, build_book(report, company))
+    written = write_book(path, build_book(report, company))
+    if getattr(report, "notice_letters", False):  # the day's notices as letters, beside the report
+        from .notices import write_letters
+
+        report.letters_path = write_letters(report, written, company)
+    return written
 
 
 # ------------------------------------------------------------------------------------------------ console
@@ -396,3 +411,5 @@ def render_console(report: Any, console: Any, *, top: int = 10) -> None:
         console.print(calls)
     if report.report_path is not None:
         console.print(report_line(_("Report: {path}"), report.report_path), markup=False, soft_wrap=True)
+    if getattr(report, "letters_path", None) is not None:
+        console.print(report_line(_("Notice letters: {path}"), report.letters_path), markup=False, soft_wrap=True)

@@ -26,6 +26,7 @@ from ..ledger.read import Ledger, load_ledger
 from ..money import fen_to_str
 from ..reports.labels import report_name
 from ..values import iso_date, text_or_none
+from .collection import unknown_record_warnings
 from .schedule import schedules_for
 
 CONTACT_FIELDS = ("phone", "card_no", "dealer", "guarantor", "guarantor_phone", "excel_row")
@@ -57,6 +58,8 @@ class OverdueReport:
     ledger_sha256: str
     warnings: list[CellProblem] = field(default_factory=list)
     report_path: Path | None = None
+    notice_letters: bool = False  # also write the notices as letters (催收通知书_YYYYMMDD.xlsx)
+    letters_path: Path | None = None
 
     @property
     def as_of(self) -> dt.date:
@@ -73,9 +76,10 @@ class OverdueReport:
             "ledger": str(self.ledger_path),
             "ledger_sha256": self.ledger_sha256,
             "report": str(self.report_path) if self.report_path else None,
+            "letters": str(self.letters_path) if self.letters_path else None,
             "loans": _loan_items(self.arrears.loans),
             "summary": self.summary.to_dict(),
-            "call_list": self.call_list["contract_no"].tolist(),
+            "call_list": call_items(self.call_list),
             "sms": [
                 {"contract_no": r.contract_no, "customer_name": text_or_none(r.customer_name),
                  "phone": text_or_none(r.phone),
@@ -96,7 +100,8 @@ class OverdueReport:
             "limitation": [
                 {"contract_no": r.contract_no, "final_due_date": iso_date(r.final_due_date),
                  "last_notice_signed": iso_date(r.last_notice_signed), "expiry": iso_date(r.limitation_expiry),
-                 "days_left": int(r.days_left), "status": r.limitation_status}
+                 "days_left": int(r.days_left), "status": r.limitation_status,
+                 "start": iso_date(r.limitation_start), "basis": r.limitation_basis}
                 for r in self.limitation.itertuples(index=False)],
             "warnings": [w.as_dict() for w in self.warnings],
         }
@@ -140,6 +145,23 @@ def _loan_items(loans: pd.DataFrame) -> list[dict[str, Any]]:
     }
     keys = list(columns)
     return [dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+
+
+def call_items(calls: pd.DataFrame) -> list[dict[str, Any]]:
+    """The call list for --json (DESIGN.md): who to call, worst first with broken promises ahead, and per
+    loan the last contact and the latest promise with its status (催收记录); ``waiting``: an open promise,
+    marked 等待承诺日 until its day."""
+    return [
+        {"contract_no": r.contract_no, "customer_name": text_or_none(r.customer_name),
+         "phone": text_or_none(r.phone), "dpd": int(r.dpd), "overdue_periods": int(r.overdue_periods),
+         "overdue_amount": fen_to_str(r.overdue_amount),
+         "oldest_unpaid_due": iso_date(r.oldest_unpaid_due),
+         "last_contact_on": iso_date(r.last_contact_on), "last_result": text_or_none(r.last_result),
+         "promise_date": iso_date(r.promise_date),
+         "promise_amount": fen_to_str(r.promise_amount) if iso_date(r.promise_date) else None,
+         "promise_status": r.promise_status if isinstance(r.promise_status, str) else None,
+         "waiting": bool(r.waiting)}
+        for r in calls.itertuples(index=False)]
 
 
 def _notices(frame: pd.DataFrame, date_column: str) -> list[dict[str, Any]]:
@@ -237,7 +259,8 @@ def assess_ledger(ledger: Ledger, settings: Settings, as_of: dt.date) -> Overdue
     schedules = schedules_for(ledger, active, settings)
     rules = Rules.from_settings(settings.arrears, settings.actions)
     payments = ledger.payments.frame
-    result = assess_portfolio(loans, schedules.installments, payments, as_of=as_of, rules=rules)
+    result = assess_portfolio(loans, schedules.installments, payments, as_of=as_of, rules=rules,
+                              collections=ledger.collections.frame)
     contacts = _contacts(active)
     limitation = _with_contacts(result.limitation, contacts)
     limitation["days_left"] = (limitation["limitation_expiry"] - pd.Timestamp(as_of)).dt.days
@@ -253,7 +276,9 @@ def assess_ledger(ledger: Ledger, settings: Settings, as_of: dt.date) -> Overdue
         limitation=limitation,
         ledger_path=ledger.path,
         ledger_sha256=ledger.sha256,
-        warnings=[*ledger.loans.warnings, *_unknown_payment_warnings(result, ledger)],
+        warnings=[*ledger.loans.warnings, *_unknown_payment_warnings(result, ledger),
+                  *unknown_record_warnings(ledger)],
+        notice_letters=bool(settings.actions.notice_letters),
     )
 
 
