@@ -128,10 +128,11 @@ def group_table(snap: Snapshots, day, key: str, *, start=None) -> pd.DataFrame:
         lian3lei6_balance=("lian_balance", "sum"),
         **{f"balance_{c}": (f"balance_{c}", "sum") for c in CLASSES})
     table = sums.reset_index().astype({c: np.int64 for c in sums.columns})
-    table["npl_ratio"] = [ratio(n, b) for n, b in zip(table["npl_balance"], table["balance"], strict=True)]
+    table["npl_ratio"] = _objects([ratio(n, b) for n, b in zip(table["npl_balance"], table["balance"],
+                                                                strict=True)], table.index)
     if start is not None:
         before = group_table(snap, start, key).set_index(key)["npl_ratio"]
-        table["npl_ratio_start"] = [before.get(k) for k in table[key]]
+        table["npl_ratio_start"] = _objects([before.get(k) for k in table[key]], table.index)
     return table.sort_values(["balance", key], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
@@ -207,9 +208,20 @@ def flows_of(moves: pd.DataFrame) -> pd.DataFrame:
         start = moves[moves["from_bucket"] == source]
         start_balance = int(start["start_balance"].sum())
         end_balance = int(start.loc[start["to_bucket"] == target, "end_balance"].sum())
-        rows.append({"from": source, "to": target, "start_balance": start_balance, "end_balance": end_balance,
-                     "rate": ratio(end_balance, start_balance)})
-    return pd.DataFrame(rows)
+        rows.append({"from": source, "to": target, "start_balance": start_balance,
+                     "end_balance": end_balance})
+    table = pd.DataFrame(rows)
+    table["rate"] = _objects([ratio(r["end_balance"], r["start_balance"]) for r in rows], table.index)
+    return table
+
+
+def _objects(values: list, index: pd.Index) -> pd.Series:
+    """Fractions and None as they are (pandas would turn None into NaN beside numbers)."""
+    series = pd.Series(index=index, dtype=object)
+    series[:] = None
+    for i, value in enumerate(values):
+        series.iloc[i] = value
+    return series
 
 
 @dataclass

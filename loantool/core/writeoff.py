@@ -155,13 +155,15 @@ def _class_since(loans: pd.DataFrame, installments: pd.DataFrame, payments: pd.D
     today = day_number(day)
     customer = payments[payments["payment_type"].isin(CUSTOMER_PAYMENT_TYPES)]
     paid_day = day_numbers(customer["paid_on"])
-    by_loan = pd.Series(paid_day[paid_day <= today]).groupby(
-        customer["contract_no"].to_numpy(dtype=object)[paid_day <= today])
+    by_loan: dict[str, set[int]] = {}
+    for contract, paid in zip(customer["contract_no"].tolist(), paid_day.tolist(), strict=True):
+        if paid <= today:
+            by_loan.setdefault(contract, set()).add(paid)
     starts = _start_days(chosen)
     bounds = class_bounds(rules)
     out: dict[str, dt.date] = {}
     for pos, contract in enumerate(chosen["contract_no"]):
-        days = sorted(set(by_loan.get_group(contract).tolist())) if contract in by_loan.groups else []
+        days = sorted(by_loan.get(contract, ()))
         first = int(starts[pos]) if starts[pos] != NAT_DAY else min([*days, today])
         # span k begins on begins[k] (span 0: before any payment) and ends on ends[k]; its oldest unpaid
         # due date is the one after the payments dated up to its beginning
