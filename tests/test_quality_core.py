@@ -5,17 +5,17 @@ installment is 1,000.00 of principal; picked up on the 10th, due on the 15th fro
 S = 2026-09-30 (the previous month end), E = 2026-10-31 (the month end); 2023 classes (关注 1–90, 次级
 91–270, 可疑 271–360, 损失 > 360 days); buckets M1 1–30 … M7+ > 180.
 
-  loan picked up  paid (1,000.00 on each due date)  at S: oldest unpaid, DPD  at E  S bal  E bal
-  L1  2025-12-10 Jan–Oct 2026; 结清 2026-11-05  – 0 正常 M0  0 正常 M0  27,000  26,000
-  L2  2025-12-10 Jan–Sep  – 0 正常 M0  16 关注 M1  27,000  27,000
-  L3  2025-12-10 Jan–Sep; 结清 2026-10-20  – 0 正常 M0  结清  27,000  0
-  L4  2025-12-10 Jan–Jun  07-15 77 关注 M3  108 次级 M4  30,000  30,000
-  L5  2025-12-10 Jan–Aug, Sep on 10-10, Oct on 10-15  09-15 15 关注 M1  0 正常 M0  28,000  26,000
-  L6  2025-12-10 nothing  2026-01-15 258 次级 M7+  289 可疑 M7+  36,000  36,000
-  L7  2024-11-10 Dec 2024 – Sep 2025 (10)  2025-10-15 350 可疑  381 损失  26,000  26,000
-  L8  2024-06-10 Jul, Aug 2024; 核销 2026-10-20  2024-09-15 745 损失  核销  34,000  0
-  L9  2024-06-10 Jul–Sep 2024  2024-10-15 715 损失  746 损失  33,000  33,000
-  L10  2026-10-05 – (new in October: not in the cohort) not yet on the books  0 正常 M0  –  36,000
+  loan picked up  paid (1,000.00 on each due date) at S: oldest unpaid, DPD at E        S bal  E bal
+  L1   2025-12-10 Jan–Oct 2026; 结清 2026-11-05      – 0 正常 M0                0 正常 M0    27,000 26,000
+  L2   2025-12-10 Jan–Sep                          – 0 正常 M0                16 关注 M1   27,000 27,000
+  L3   2025-12-10 Jan–Sep; 结清 2026-10-20           – 0 正常 M0                结清         27,000      0
+  L4   2025-12-10 Jan–Jun                          07-15 77 关注 M3           108 次级 M4  30,000 30,000
+  L5   2025-12-10 Jan–Aug, Sep 10-10, Oct 10-15    09-15 15 关注 M1           0 正常 M0    28,000 26,000
+  L6   2025-12-10 nothing                          2026-01-15 258 次级 M7+    289 可疑 M7+ 36,000 36,000
+  L7   2024-11-10 Dec 2024 – Sep 2025 (10)         2025-10-15 350 可疑        381 损失     26,000 26,000
+  L8   2024-06-10 Jul, Aug 2024; 核销 2026-10-20     2024-09-15 745 损失        核销         34,000      0
+  L9   2024-06-10 Jul–Sep 2024                     2024-10-15 715 损失        746 损失     33,000 33,000
+  L10  2026-10-05 – (new in October)               not yet on the books     0 正常 M0         – 36,000
 
 Migration rates (DOMAIN): numerator = E-balance of start-X loans now worse; denominator = Σ S-balance −
 Σ reductions (reduction = S − E; the whole S-balance when settled or written off).
