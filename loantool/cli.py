@@ -169,7 +169,8 @@ def command(name: str, help_text: str) -> Callable[[F], F]:
     return decorate
 
 
-COMMAND_MODULES = ("init", "schedule", "imports", "customers", "overdue", "reconcile", "settle", "morning", "demo")
+COMMAND_MODULES = ("init", "schedule", "imports", "customers", "overdue", "reconcile", "settle", "morning", "demo",
+                   "quality", "writeoff")
 
 
 def _register() -> None:
