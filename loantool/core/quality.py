@@ -346,6 +346,12 @@ def month_ends_between(after: dt.date, end: dt.date) -> list[dt.date]:
     return out[::-1]
 
 
+def _in_order(table: pd.DataFrame, key: str, loans: pd.DataFrame) -> pd.DataFrame:
+    """The groups in the order they first appear among the loans (branches: the order of the ledgers)."""
+    order = {name: i for i, name in enumerate(pd.unique(loans[key]))}
+    return table.sort_values(key, key=lambda names: names.map(order), kind="stable").reset_index(drop=True)
+
+
 def month_end_quality(snap: Snapshots, *, end: dt.date, since: dt.date, year_start_day: dt.date,
                       history_days: list[dt.date], recoveries: pd.DataFrame) -> MonthEndQuality:
     """The month's figures from snapshots holding at least ``end``, ``since``, ``year_start_day`` and
@@ -380,7 +386,8 @@ def month_end_quality(snap: Snapshots, *, end: dt.date, since: dt.date, year_sta
         recoveries=recoveries.reset_index(drop=True),
         recoveries_by_month=recoveries_by_month(recoveries, months),
         by_dealer=group_table(snap, end, "dealer", start=since),
-        by_branch=group_table(snap, end, "branch", start=since) if "branch" in snap.loans else pd.DataFrame(),
+        by_branch=_in_order(group_table(snap, end, "branch", start=since), "branch", snap.loans)
+        if "branch" in snap.loans else pd.DataFrame(),
         detail=_detail(snap, since_view, end),
         history=pd.DataFrame(history_rows),
         flow_history=pd.DataFrame(flow_rows))

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from ..core.classify import CLASS_LABELS, INSPECTION_REASONS
+from ..i18n import _
 from ..money import fen_to_display
 from ..schema import GRADES, label
 from .excel import Column, ReportBook, ReportSheet, write_book
@@ -109,7 +110,7 @@ def aging_sheet(report: Any) -> ReportSheet:
                Column("loans", "笔数", "int", 10), Column("outstanding_principal", "剩余本金", "yuan", 18),
                Column("overdue_amount", "逾期金额", "yuan", 18), Column("share", "本金占比", "ratio", 10)]
     notes = [f"在贷 {summary.active_loans} 笔，逾期 {summary.loans_in_arrears} 笔；不良贷款率（次级+可疑+损失的"
-             f"剩余本金 / 全部剩余本金）{summary.npl_ratio_display}"]
+             f"剩余本金 / 全部剩余本金）{summary.npl_ratio_display}", *_recovery_lines(report)]
     return ReportSheet(
         "账龄与五级分类", "账龄与五级分类", columns, by_bucket,
         totals={"loans": summary.active_loans, "outstanding_principal": summary.outstanding_principal,
@@ -117,6 +118,16 @@ def aging_sheet(report: Any) -> ReportSheet:
                 "share": 1.0 if summary.outstanding_principal else 0.0},
         highlight=[b != "M0" for b in by_bucket["bucket"]], notes=notes,
         after=_class_table_and_charts(report, by_class, len(by_bucket)))
+
+
+def _recovery_lines(report: Any) -> list[str]:
+    """核销后收回 (customer payments after a write-off), by month: shown only when there are any."""
+    table = getattr(report, "recoveries", None)
+    if table is None or not len(table):
+        return []
+    months = _("、").join(f"{r.month} {fen_to_display(r.amount)}" for r in table.itertuples(index=False))
+    return [_("Recovered after write-off (核销后收回): {total} yuan in all; by month: {months}.").format(
+        total=fen_to_display(int(table["amount"].sum())), months=months)]
 
 
 def _class_table_and_charts(report: Any, by_class: pd.DataFrame, n_buckets: int) -> Any:
@@ -304,6 +315,8 @@ def render_console(report: Any, console: Any, *, top: int = 10) -> None:
         f"短信提醒 {len(report.sms)} 条  到期提示 {len(report.maturity)} 份  季度催收通知 "
         f"{len(report.quarterly_notices)} 份  贷后检查 {len(report.inspections)} 户  诉讼时效预警 "
         f"{len(report.limitation)} 户", markup=False)
+    for line in _recovery_lines(report):
+        console.print(line, markup=False)
     if len(report.call_list):
         calls = Table(title=f"催收名单（前 {min(top, len(report.call_list))} / {len(report.call_list)} 户）")
         for name, fixed in (("合同编号", True), ("客户姓名", False), ("手机号", True), ("天数", True),

@@ -281,11 +281,7 @@ def _summary_after(report: Any) -> Any:
 
 def _history_page(workbook: Any, ws: Any, fmt: Any, row: int, report: Any) -> None:
     """The last months' class balances and NPL ratio, and a chart of them (page 2)."""
-    history = (
-        report.figures.history.iloc[-report.history_months :]
-        if report.history_months
-        else report.figures.history
-    )
+    history = report.shown_history()
     headers = [
         ("月末", "text"),
         *((CLASS_LABELS[c], "yuan") for c in CLASSES),

@@ -21,6 +21,7 @@ import pandas as pd
 from ..config import Settings
 from ..core.arrears import ArrearsResult, Rules, assess_portfolio
 from ..core.loans import active_on
+from ..core.writeoff import recoveries, recoveries_summary
 from ..errors import CellProblem, UsageError
 from ..ledger.read import Ledger, load_ledger
 from ..money import fen_to_str
@@ -56,6 +57,8 @@ class OverdueReport:
     ledger_sha256: str
     warnings: list[CellProblem] = field(default_factory=list)
     report_path: Path | None = None
+    # 核销后收回: customer payments after a loan's write-off, by month (core.writeoff.recoveries_summary)
+    recoveries: pd.DataFrame | None = None
 
     @property
     def as_of(self) -> dt.date:
@@ -73,7 +76,7 @@ class OverdueReport:
             "ledger_sha256": self.ledger_sha256,
             "report": str(self.report_path) if self.report_path else None,
             "loans": _loan_items(self.arrears.loans),
-            "summary": self.summary.to_dict(),
+            "summary": {**self.summary.to_dict(), "recoveries": recoveries_document(self.recoveries)},
             "call_list": self.call_list["contract_no"].tolist(),
             "sms": [
                 {"contract_no": r.contract_no, "customer_name": text_or_none(r.customer_name),
@@ -99,6 +102,14 @@ class OverdueReport:
                 for r in self.limitation.itertuples(index=False)],
             "warnings": [w.as_dict() for w in self.warnings],
         }
+
+
+def recoveries_document(table: pd.DataFrame | None) -> dict[str, Any]:
+    """核销后收回 in the summary: the total to date and by month."""
+    rows = [] if table is None else table.to_dict("records")
+    return {"total": fen_to_str(sum(int(r["amount"]) for r in rows)),
+            "by_month": [{"month": r["month"], "loans": int(r["loans"]), "amount": fen_to_str(r["amount"])}
+                         for r in rows]}
 
 
 def _dates(joined: str) -> list[str]:
@@ -253,6 +264,7 @@ def assess_ledger(ledger: Ledger, settings: Settings, as_of: dt.date) -> Overdue
         ledger_path=ledger.path,
         ledger_sha256=ledger.sha256,
         warnings=[*ledger.loans.warnings, *_unknown_payment_warnings(result, ledger)],
+        recoveries=recoveries_summary(recoveries(loans, payments, until=as_of)),
     )
 
 

@@ -76,6 +76,12 @@ class QualityReport:
     def year_start(self) -> dt.date:
         return self.figures.year_start
 
+    def shown_history(self) -> pd.DataFrame:
+        """The history's last ``history_months`` month ends (the one before them only feeds the first
+        month's flow rates)."""
+        history = self.figures.history
+        return history.iloc[-self.history_months :] if self.history_months else history.iloc[0:0]
+
     def to_dict(self) -> dict[str, Any]:
         f = self.figures
         end, since, year = f.end, f.since, f.year_start
@@ -134,7 +140,7 @@ class QualityReport:
                     "npl_ratio": quality.percent_text(r["npl_ratio"]),
                     "classes": {c: fen_to_str(r[f"balance_{c}"]) for c in CLASSES},
                 }
-                for r in f.history.to_dict("records")
+                for r in self.shown_history().to_dict("records")
             ],
             "flow_history": [
                 {
