@@ -24,6 +24,7 @@ Pure: frames in, arrays out; money int64 fen; days are int64 day numbers (core.a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -185,28 +186,39 @@ class Snapshots:
     rules: Rules
     lian_days: frozenset = field(default_factory=frozenset)
 
-    @property
+    # the derived matrices are computed once (the arrays above are not changed after construction)
+    @cached_property
     def active(self) -> np.ndarray:
         return self.state == "active"
 
-    @property
+    @cached_property
     def balance(self) -> np.ndarray:
         """Outstanding principal where active, else 0 (a settled or written-off loan holds none)."""
         return np.where(self.active, self.outstanding, 0)
 
-    @property
-    def classification(self) -> np.ndarray:
-        flat = classify.classify_dpd(self.dpd.ravel(), self.rules.class_bounds).reshape(self.dpd.shape)
-        return np.where(self.active, flat, None)
+    @cached_property
+    def class_index(self) -> np.ndarray:
+        """Position of the class in classify.CLASSES (int8), −1 where the loan is not active."""
+        edges = np.concatenate(([0], self.rules.class_bounds))
+        return np.where(self.active, np.searchsorted(edges, self.dpd, side="left"), -1).astype(np.int8)
 
-    @property
+    @cached_property
+    def bucket_index(self) -> np.ndarray:
+        """Position of the bucket in classify.BUCKETS (int8), −1 where the loan is not active."""
+        edges = np.concatenate(([0], self.rules.bucket_bounds))
+        return np.where(self.active, np.searchsorted(edges, self.dpd, side="left"), -1).astype(np.int8)
+
+    @cached_property
+    def classification(self) -> np.ndarray:
+        return np.append(np.asarray(classify.CLASSES, dtype=object), None)[self.class_index]
+
+    @cached_property
     def status(self) -> np.ndarray:
         return np.where(self.active, self.classification, self.state)
 
-    @property
+    @cached_property
     def bucket(self) -> np.ndarray:
-        flat = classify.bucket_of(self.dpd.ravel(), self.rules.bucket_bounds).reshape(self.dpd.shape)
-        return np.where(self.active, flat, None)
+        return np.append(np.asarray(classify.BUCKETS, dtype=object), None)[self.bucket_index]
 
     def column(self, day) -> int:
         at = self.days.get_indexer([pd.Timestamp(day).normalize()])[0]
@@ -218,17 +230,15 @@ class Snapshots:
         """One row per loan at ``day``: the loan columns plus state, status, classification, bucket,
         dpd, outstanding, balance, lian3lei6."""
         j = self.column(day)
-        active = self.state[:, j] == "active"
-        dpd = self.dpd[:, j]
-        classes = classify.classify_dpd(dpd, self.rules.class_bounds)
+        active = self.active[:, j]
         out = self.loans.copy()
         out["state"] = self.state[:, j]
-        out["classification"] = np.where(active, classes, None)
-        out["status"] = np.where(active, classes, self.state[:, j])
-        out["bucket"] = np.where(active, classify.bucket_of(dpd, self.rules.bucket_bounds), None)
-        out["dpd"] = np.where(active, dpd, 0)
+        out["classification"] = self.classification[:, j]
+        out["status"] = self.status[:, j]
+        out["bucket"] = self.bucket[:, j]
+        out["dpd"] = np.where(active, self.dpd[:, j], 0)
         out["outstanding"] = self.outstanding[:, j]
-        out["balance"] = np.where(active, self.outstanding[:, j], 0)
+        out["balance"] = self.balance[:, j]
         out["lian3lei6"] = self.lian3lei6[:, j] & active
         return out
 
@@ -269,18 +279,25 @@ def on_books_any(loans: pd.DataFrame, days) -> np.ndarray:
         len(loans), dtype=bool)
 
 
+def sorted_days(days) -> pd.DatetimeIndex:
+    """The days as snapshots keeps them: normalised, unique, in order (the columns of ``states_at``)."""
+    return _days(days)
+
+
 def snapshots(loans: pd.DataFrame, installments: pd.DataFrame, payments: pd.DataFrame, days, *,
-              rules: Rules | None = None, lian_days=()) -> Snapshots:
+              rules: Rules | None = None, lian_days=(), states: np.ndarray | None = None) -> Snapshots:
     """Every loan active on at least one of ``days``, at each of them (see the module docstring).
 
     ``installments`` must hold those loans' schedules (build_schedules output; others are ignored).
     ``lian_days``: the days 连三累六 is wanted for (each costs one pass over the installments).
+    ``states``: ``states_at(loans, days)`` when the caller has it already.
     """
     rules = rules or Rules()
     days = _days(days)
     if not len(days):
         raise ValueError("snapshots need at least one day")
-    states = states_at(loans, days) if len(loans) else np.empty((0, len(days)), dtype=object)
+    if states is None:
+        states = states_at(loans, days) if len(loans) else np.empty((0, len(days)), dtype=object)
     keep = (states == "active").any(axis=1)
     chosen = loans[keep].reset_index(drop=True)
     states = states[keep]

@@ -93,15 +93,20 @@ def ratio(numerator: int, denominator: int) -> Fraction | None:
 # ------------------------------------------------------------------------------------------ one day
 
 
+def _tally(index: np.ndarray, values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Counts and int64 sums of ``values`` by ``index`` (0..size-1; −1 is left out)."""
+    keep = index >= 0
+    counts = np.bincount(index[keep], minlength=size).astype(np.int64)
+    sums = np.zeros(size, dtype=np.int64)
+    np.add.at(sums, index[keep].astype(np.int64), values[keep])
+    return counts, sums
+
+
 def class_table(snap: Snapshots, day) -> pd.DataFrame:
     """The five classes at ``day``: classification, loans, balance (zeros included, CLASSES order)."""
-    at = snap.at(day)
-    active = at[at["state"] == "active"]
-    grouped = active.groupby("classification", sort=False)["balance"].agg(["size", "sum"])
-    grouped = grouped.reindex(list(CLASSES), fill_value=0)
-    return pd.DataFrame({"classification": list(CLASSES),
-                         "loans": grouped["size"].to_numpy(dtype=np.int64),
-                         "balance": grouped["sum"].to_numpy(dtype=np.int64)})
+    j = snap.column(day)
+    loans, balance = _tally(snap.class_index[:, j], snap.balance[:, j], len(CLASSES))
+    return pd.DataFrame({"classification": list(CLASSES), "loans": loans, "balance": balance})
 
 
 def npl_ratio(table: pd.DataFrame) -> Fraction | None:
@@ -198,20 +203,15 @@ def migration_rates(matrix: pd.DataFrame) -> dict[str, Fraction | None]:
 def flow_rates(snap: Snapshots, start, end) -> pd.DataFrame:
     """Bucket flow rates M0→M1 … M6→M7+: ``from``, ``to``, ``start_balance`` (Σ S-balance of start-Mk
     loans), ``end_balance`` (Σ E-balance of those now in Mk+1) and ``rate`` (Fraction or None)."""
-    return flows_of(cohort(snap, start, end))
-
-
-def flows_of(moves: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for k in range(len(BUCKETS) - 1):
-        source, target = BUCKETS[k], BUCKETS[k + 1]
-        start = moves[moves["from_bucket"] == source]
-        start_balance = int(start["start_balance"].sum())
-        end_balance = int(start.loc[start["to_bucket"] == target, "end_balance"].sum())
-        rows.append({"from": source, "to": target, "start_balance": start_balance,
-                     "end_balance": end_balance})
-    table = pd.DataFrame(rows)
-    table["rate"] = _objects([ratio(r["end_balance"], r["start_balance"]) for r in rows], table.index)
+    s, e = snap.column(start), snap.column(end)
+    source, target = snap.bucket_index[:, s], snap.bucket_index[:, e]
+    _, start_balance = _tally(source, snap.balance[:, s], len(BUCKETS))
+    onward = np.where(target == source + 1, source, -1)
+    _, end_balance = _tally(onward, snap.balance[:, e], len(BUCKETS))
+    table = pd.DataFrame({"from": list(BUCKETS[:-1]), "to": list(BUCKETS[1:]),
+                          "start_balance": start_balance[:-1], "end_balance": end_balance[:-1]})
+    table["rate"] = _objects([ratio(n, d) for n, d in zip(end_balance[:-1], start_balance[:-1], strict=True)],
+                             table.index)
     return table
 
 
@@ -240,7 +240,7 @@ def compare(snap: Snapshots, start, end) -> Comparison:
     moves = cohort(snap, start, end)
     matrix = matrix_of(moves)
     return Comparison(pd.Timestamp(start).date(), pd.Timestamp(end).date(), moves, matrix,
-                      migration_rates(matrix), flows_of(moves))
+                      migration_rates(matrix), flow_rates(snap, start, end))
 
 
 # ----------------------------------------------------------------------------------- the month's report
@@ -291,9 +291,9 @@ class MonthEndQuality:
 
 
 def _lian(snap: Snapshots, day) -> tuple[int, int]:
-    at = snap.at(day)
-    flagged = at[at["lian3lei6"]]
-    return len(flagged), int(flagged["balance"].sum())
+    j = snap.column(day)
+    flagged = snap.lian3lei6[:, j] & snap.active[:, j]
+    return int(flagged.sum()), int(snap.balance[flagged, j].sum())
 
 
 def _written_off(snap: Snapshots, after, end) -> tuple[int, int]:

@@ -621,13 +621,7 @@ def detail_sheet(report: Any) -> ReportSheet:
             "start_balance": detail["start_balance"].to_numpy(),
             "to_label": detail["to"].map(STATUS_LABELS).to_numpy(dtype=object),
             "end_balance": detail["end_balance"].to_numpy(),
-            "reduction": detail["reduction"]
-            .astype(object)
-            .where(detail["reduction"].notna(), None)
-            .to_numpy(),
             "end_dpd": detail["end_dpd"].to_numpy(),
-            "to_bucket": detail["to_bucket"].to_numpy(dtype=object),
-            "lian": detail["end_lian3lei6"].map({True: "是", False: ""}).to_numpy(dtype=object),
         }
     )
     columns = [
@@ -639,10 +633,7 @@ def detail_sheet(report: Any) -> ReportSheet:
         Column("start_balance", "期初余额", "yuan", YUAN_WIDTH),
         Column("to_label", "期末分类", "text", 9),
         Column("end_balance", "期末余额", "yuan", YUAN_WIDTH),
-        Column("reduction", "减少额", "yuan", YUAN_WIDTH),
         Column("end_dpd", "期末逾期天数", "int", 10),
-        Column("to_bucket", "期末账龄", "text", 8),
-        Column("lian", "连三累六", "text", 8),
     ]
     rank = {c: i for i, c in enumerate(CLASSES)}
     worse = [
@@ -652,7 +643,7 @@ def detail_sheet(report: Any) -> ReportSheet:
     lines = notes(
         _(
             "{start} → {end}: every loan on the books at the start, then the loans new since. "
-            "Highlighted: moved to a worse class."
+            "Highlighted: moved to a worse class. Reduction = start balance − end balance."
         ).format(start=f.since.isoformat(), end=f.end.isoformat()),
         _ledger_note(report),
     )

@@ -28,7 +28,7 @@ from ..config import Settings, find_config, load_settings
 from ..core import quality
 from ..core.arrears import Rules
 from ..core.classify import CLASSES
-from ..core.history import Snapshots, on_books_any, snapshots
+from ..core.history import Snapshots, snapshots, sorted_days, states_at
 from ..core.writeoff import recoveries
 from ..errors import CellProblem, UsageError
 from ..i18n import _
@@ -325,12 +325,15 @@ def _snapshot_branch(
     ledger = load_ledger(branch.path, branch.settings, as_of=end)
     branch.sha256 = ledger.sha256
     loans = ledger.loans.frame.assign(branch=branch.name)
-    chosen = loans[on_books_any(loans, days)]
+    states = states_at(loans, sorted_days(days))
+    on_books = (states == "active").any(axis=1)
+    chosen = loans[on_books]
     branch.loans = len(chosen)
     scheduled = schedules_for(ledger, chosen, branch.settings)
     warnings += scheduled.warnings
     payments = ledger.payments.frame
-    snap = snapshots(chosen, scheduled.installments, payments, days, rules=rules, lian_days=lian_days)
+    snap = snapshots(chosen, scheduled.installments, payments, days, rules=rules, lian_days=lian_days,
+                     states=states[on_books])
     rows = recoveries(loans, payments, until=end).assign(branch=branch.name)
     rows["loan_key"] = branch.name + "\x1f" + rows["contract_no"].astype(str)
     return snap, rows
