@@ -60,6 +60,7 @@ def quality_report(
         list[Path] | None,
         typer.Option(
             "--ledger",
+            metavar="PATH",
             help="台账文件 Ledger workbook; repeat it for several branches (default: loantool.toml's).",
         ),
     ] = None,

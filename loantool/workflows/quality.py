@@ -316,13 +316,14 @@ def resolve_branches(paths: list[Path], settings: Settings) -> list[Branch]:
 
 def _snapshot_branch(
     branch: Branch,
+    as_of: dt.date,
     rules: Rules,
     days: list[dt.date],
     lian_days: list[dt.date],
     end: dt.date,
     warnings: list[CellProblem],
 ) -> tuple[Snapshots, pd.DataFrame]:
-    ledger = load_ledger(branch.path, branch.settings, as_of=end)
+    ledger = load_ledger(branch.path, branch.settings, as_of=as_of)
     branch.sha256 = ledger.sha256
     loans = ledger.loans.frame.assign(branch=branch.name)
     states = states_at(loans, sorted_days(days))
@@ -378,7 +379,7 @@ def quality_report(
     warnings: list[CellProblem] = []
     parts, rows = [], []
     for branch in branches:
-        snap, recovered = _snapshot_branch(branch, rules, days, [end, start, year], end, warnings)
+        snap, recovered = _snapshot_branch(branch, as_of, rules, days, [end, start, year], end, warnings)
         parts.append(snap)
         rows.append(recovered)
     snap = parts[0] if len(parts) == 1 else Snapshots.concat(parts)
