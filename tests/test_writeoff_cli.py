@@ -357,3 +357,43 @@ def test_messages_are_chinese_by_default(desk, chinese):
     assert "为次级类（逾期 258 天）；只有损失类贷款可以核销" in result.stderr
     quote = invoke("write-off", "W1", "--as-of", D)
     assert quote.exit_code == 0 and "审批表：" in quote.stdout
+
+
+def test_missing_columns_are_added_to_both_sheets(tmp_path, monkeypatch):
+    """A 贷款台账 without 状态 (and 核销日期), and a 核销记录 that has only some of its columns: the
+    columns are added after each sheet's last one; nothing else moves."""
+    monkeypatch.chdir(tmp_path)
+    ledger = _ledger(tmp_path / "ledger.xlsx")
+    wb = openpyxl.load_workbook(ledger)
+    ws = wb["贷款台账"]
+    ws.delete_cols(LOAN_HEADER.index("状态") + 1)
+    for row in ws.iter_rows(min_row=2):
+        if row[0].value in ("W3", "W4"):  # without 状态 their status would read as active
+            row[0].value = f"X{row[0].value}"
+    records = wb.create_sheet("核销记录")
+    records.append(["合同编号", "核销日期", "核销本金", "说明"])
+    records.append(["OLD1", dt.date(2025, 12, 31), 5000, "以前的核销"])
+    wb.save(ledger)
+    result = invoke("write-off", "W1", "--as-of", D, "--confirm", "--approved-by", "陈建国")
+    assert result.exit_code == 0, result.stderr
+    book = openpyxl.load_workbook(ledger)
+    header = [c.value for c in book["贷款台账"][1]]
+    assert header[-3:] == ["备注", "状态", "核销日期"]
+    w1 = dict(zip(header, [c.value for c in book["贷款台账"][2]], strict=True))
+    assert (w1["状态"], w1["核销日期"].date(), w1["备注"]) == ("核销", dt.date(2026, 5, 31), "备注不动")
+    rows = list(book["核销记录"].iter_rows(values_only=True))
+    assert rows[0][:4] == ("合同编号", "核销日期", "核销本金", "说明")
+    assert rows[0][4:] == (
+        "五级分类",
+        "逾期天数",
+        "核销利息",
+        "核销罚息",
+        "核销总额",
+        "未收回垫款",
+        "经办",
+        "复核",
+        "审批",
+    )
+    assert rows[1][:4] == ("OLD1", dt.datetime(2025, 12, 31), 5000, "以前的核销")
+    new = dict(zip(rows[0], rows[2], strict=True))
+    assert (new["合同编号"], new["核销本金"], new["核销总额"], new["说明"]) == ("W1", 9620, 12293.58, None)
