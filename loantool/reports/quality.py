@@ -704,7 +704,8 @@ def render_console(report: Any, console: Any) -> None:
     for day, name in ((f.end, "月末"), (f.since, "期初"), (f.year_start, "年初")):
         classes = f.classes[day]
         table.add_column(f"{name}笔数", justify="right", footer=str(int(classes["loans"].sum())))
-        table.add_column(f"{name}余额", justify="right", footer=fen_to_display(int(classes["balance"].sum())))
+        table.add_column(f"{name}余额", justify="right", no_wrap=True,
+                         footer=fen_to_display(int(classes["balance"].sum())))
     tables = [f.classes[d].set_index("classification") for d in (f.end, f.since, f.year_start)]
     for code in CLASSES:
         cells = []
