@@ -432,3 +432,25 @@ def test_console_summary_in_chinese(ten, chinese):
     assert "资产质量 2026-10：月末 2026-10-31" in result.stdout
     assert "不良贷款率 52.08%" in result.stdout
     assert "报表：" in result.stdout
+
+
+def test_an_empty_ledger_gives_zeros_and_no_rates(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    template = Path(__file__).resolve().parents[1] / "templates" / "ledger.xlsx"
+    (tmp_path / "ledger.xlsx").write_bytes(template.read_bytes())
+    doc = _json(
+        invoke(
+            "quality-report",
+            "--period",
+            "2026-10",
+            "--as-of",
+            "2026-11-30",
+            "--json",
+            "--out",
+            tmp_path / "q.xlsx",
+        )
+    )
+    assert all(c["loans"] == 0 and c["balance"] == "0.00" for c in doc["classes"])
+    assert doc["npl_ratio"] is None and set(doc["migration_rates"].values()) == {None}
+    assert all(f["rate"] is None for f in doc["flow_rates"])
+    assert openpyxl.load_workbook(tmp_path / "q.xlsx").sheetnames[0] == "资产质量"
