@@ -222,7 +222,7 @@ def command(name: str, help_text: str) -> Callable[[F], F]:
 
 
 COMMAND_MODULES = ("init", "schedule", "imports", "customers", "overdue", "reconcile", "settle", "morning", "demo",
-                   "collection", "statement")
+                   "collection", "statement", "quality", "writeoff")
 
 
 def _register() -> None:

@@ -20,6 +20,8 @@ CONFIG_NAME = "loantool.toml"
 @dataclass
 class CompanySettings:
     name: str = "XX汽车金融服务有限公司"
+    # this ledger's branch (分支机构) in a several-ledger quality-report; empty: the ledger's file name
+    branch: str = ""
 
 
 @dataclass
@@ -96,6 +98,12 @@ class SettlementSettings:
 
 
 @dataclass
+class WriteOffSettings:
+    # write-off (核销) is for loans classified loss (损失) at the write-off day; true also allows doubtful
+    allow_doubtful: bool = False
+
+
+@dataclass
 class ImportSettings:
     monthly_amount_tolerance: str = "0.00"  # yuan; bank vs our schedule
 
@@ -119,6 +127,7 @@ class Settings:
     settlement: SettlementSettings = field(default_factory=SettlementSettings)
     imports: ImportSettings = field(default_factory=ImportSettings)
     morning: MorningSettings = field(default_factory=MorningSettings)
+    writeoff: WriteOffSettings = field(default_factory=WriteOffSettings)
     # extra header aliases: {"loans": {"phone": ["客户电话"]}}
     aliases: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     # a fixed "today" for every date-dependent result (demo folders, audits); empty = the real today

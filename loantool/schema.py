@@ -172,6 +172,27 @@ COLLECTIONS = Table(
     header_keys=("contract_no", "contacted_on", "channel"),
 )
 
+# 核销记录: one row per loan written off (write-off --confirm appends it; DOMAIN.md "Write-off").
+WRITEOFFS = Table(
+    key="writeoffs",
+    sheet_aliases=("核销记录", "writeoffs"),
+    fields=(
+        F("contract_no", ("合同编号", "contract_no"), "contract", True),
+        F("written_off_on", ("核销日期", "written_off_on"), "date", True),
+        F("classification", ("五级分类", "classification"), "text"),
+        F("dpd", ("逾期天数", "dpd"), "int"),
+        F("principal", ("核销本金", "principal"), "amount"),
+        F("interest", ("核销利息", "interest"), "amount"),
+        F("penalty", ("核销罚息", "penalty"), "amount"),
+        F("total", ("核销总额", "total"), "amount"),
+        F("unrecovered_advances", ("未收回垫款", "unrecovered_advances"), "amount"),
+        F("prepared_by", ("经办", "prepared_by"), "text"),
+        F("reviewed_by", ("复核", "reviewed_by"), "text"),
+        F("approved_by", ("审批", "approved_by"), "text"),
+    ),
+    header_keys=("contract_no", "written_off_on"),
+)
+
 # What the bank sends (inputs only, never written).
 SLIPS = Table(
     key="slips",
@@ -217,7 +238,8 @@ CUSTOMERS = Table(
     header_keys=("contract_no", "customer_name"),
 )
 
-TABLES = {t.key: t for t in (LOANS, RATES, PAYMENTS, SETTLEMENTS, SLIPS, STATEMENT, CUSTOMERS, COLLECTIONS)}
+TABLES = {t.key: t for t in (LOANS, RATES, PAYMENTS, SETTLEMENTS, SLIPS, STATEMENT, CUSTOMERS, COLLECTIONS,
+                             WRITEOFFS)}
 
 # Canonical codes and the words that mean them (Chinese first: what the tool writes).
 METHODS = {

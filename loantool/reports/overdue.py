@@ -153,7 +153,7 @@ def aging_sheet(report: Any) -> ReportSheet:
     notes = [_("{active} active loans, {arrears} in arrears; NPL ratio (remaining principal of substandard + "
                "doubtful + loss / all remaining principal) {ratio}").format(
                    active=summary.active_loans, arrears=summary.loans_in_arrears,
-                   ratio=summary.npl_ratio_display)]
+                   ratio=summary.npl_ratio_display), *_recovery_lines(report)]
     return ReportSheet(
         _("Aging and classes"), _("Aging and loan classification"), AGING_COLUMNS, by_bucket,
         totals={"loans": summary.active_loans, "outstanding_principal": summary.outstanding_principal,
@@ -161,6 +161,16 @@ def aging_sheet(report: Any) -> ReportSheet:
                 "share": 1.0 if summary.outstanding_principal else 0.0},
         highlight=[b != "M0" for b in by_bucket["bucket"]], notes=notes,
         after=_class_table_and_charts(report, by_class, len(by_bucket)))
+
+
+def _recovery_lines(report: Any) -> list[str]:
+    """核销后收回 (customer payments after a write-off), by month: shown only when there are any."""
+    table = getattr(report, "recoveries", None)
+    if table is None or not len(table):
+        return []
+    months = _("、").join(f"{r.month} {fen_to_display(r.amount)}" for r in table.itertuples(index=False))
+    return [_("Recovered after write-off (核销后收回): {total} yuan in all; by month: {months}.").format(
+        total=fen_to_display(int(table["amount"].sum())), months=months)]
 
 
 def _class_table_and_charts(report: Any, by_class: pd.DataFrame, n_buckets: int) -> Any:
@@ -389,6 +399,8 @@ def render_console(report: Any, console: Any, *, top: int = 10) -> None:
           "{inspections}  limitation warnings {limitation}").format(
             sms=len(report.sms), maturity=len(report.maturity), quarterly=len(report.quarterly_notices),
             inspections=len(report.inspections), limitation=len(report.limitation)), markup=False)
+    for line in _recovery_lines(report):
+        console.print(line, markup=False)
     if len(report.call_list):
         from rich import box
 

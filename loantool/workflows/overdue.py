@@ -21,6 +21,7 @@ import pandas as pd
 from ..config import Settings
 from ..core.arrears import ArrearsResult, Rules, assess_portfolio
 from ..core.loans import active_on
+from ..core.writeoff import recoveries, recoveries_summary
 from ..errors import CellProblem, UsageError
 from ..ledger.read import Ledger, load_ledger
 from ..money import fen_to_str
@@ -60,6 +61,8 @@ class OverdueReport:
     report_path: Path | None = None
     notice_letters: bool = False  # also write the notices as letters (催收通知书_YYYYMMDD.xlsx)
     letters_path: Path | None = None
+    # 核销后收回: customer payments after a loan's write-off, by month (core.writeoff.recoveries_summary)
+    recoveries: pd.DataFrame | None = None
 
     @property
     def as_of(self) -> dt.date:
@@ -78,7 +81,7 @@ class OverdueReport:
             "report": str(self.report_path) if self.report_path else None,
             "letters": str(self.letters_path) if self.letters_path else None,
             "loans": _loan_items(self.arrears.loans),
-            "summary": self.summary.to_dict(),
+            "summary": {**self.summary.to_dict(), "recoveries": recoveries_document(self.recoveries)},
             "call_list": call_items(self.call_list),
             "sms": [
                 {"contract_no": r.contract_no, "customer_name": text_or_none(r.customer_name),
@@ -105,6 +108,14 @@ class OverdueReport:
                 for r in self.limitation.itertuples(index=False)],
             "warnings": [w.as_dict() for w in self.warnings],
         }
+
+
+def recoveries_document(table: pd.DataFrame | None) -> dict[str, Any]:
+    """核销后收回 in the summary: the total to date and by month."""
+    rows = [] if table is None else table.to_dict("records")
+    return {"total": fen_to_str(sum(int(r["amount"]) for r in rows)),
+            "by_month": [{"month": r["month"], "loans": int(r["loans"]), "amount": fen_to_str(r["amount"])}
+                         for r in rows]}
 
 
 def _dates(joined: str) -> list[str]:
@@ -279,6 +290,7 @@ def assess_ledger(ledger: Ledger, settings: Settings, as_of: dt.date) -> Overdue
         warnings=[*ledger.loans.warnings, *_unknown_payment_warnings(result, ledger),
                   *unknown_record_warnings(ledger)],
         notice_letters=bool(settings.actions.notice_letters),
+        recoveries=recoveries_summary(recoveries(loans, payments, until=as_of)),
     )
 
 
