@@ -13,6 +13,7 @@ from typing import Any
 
 from .errors import UsageError
 from .money import MoneyError, parse_rate, to_fen
+from .schema import built_in_deduction_status, status_word
 
 CONFIG_NAME = "loantool.toml"
 
@@ -96,6 +97,14 @@ class ImportSettings:
 
 
 @dataclass
+class BankSettings:
+    # statement statuses beyond the built-in words (schema.DEDUCTION_STATUSES): a deduction with a paid
+    # status pays, one with an unpaid status pays nothing; any other unknown status is a bad cell
+    paid_statuses: list[str] = field(default_factory=list)
+    unpaid_statuses: list[str] = field(default_factory=list)
+
+
+@dataclass
 class MorningSettings:
     slips_inbox: str = "inbox/slips"
     statements_inbox: str = "inbox/statements"
@@ -113,6 +122,7 @@ class Settings:
     actions: ActionSettings = field(default_factory=ActionSettings)
     settlement: SettlementSettings = field(default_factory=SettlementSettings)
     imports: ImportSettings = field(default_factory=ImportSettings)
+    bank: BankSettings = field(default_factory=BankSettings)
     morning: MorningSettings = field(default_factory=MorningSettings)
     # extra header aliases: {"loans": {"phone": ["客户电话"]}}
     aliases: dict[str, dict[str, list[str]]] = field(default_factory=dict)
@@ -233,6 +243,17 @@ def _validate(settings: Settings, path: Path) -> None:
             to_fen(value)
         except MoneyError as exc:
             raise bad(key, f"is not an amount ({exc})") from None
+    words: dict[str, set[str]] = {}
+    for key in ("paid_statuses", "unpaid_statuses"):
+        value = getattr(settings.bank, key)
+        if not isinstance(value, list) or not all(isinstance(w, str) and w.strip() for w in value):
+            raise bad(f"bank.{key}", "must be a list of status words, e.g. [\"已入账\"]")
+        words[key] = {status_word(w) for w in value}
+    for word in sorted(words["paid_statuses"] & words["unpaid_statuses"]):
+        raise bad("bank.paid_statuses", f"and bank.unpaid_statuses both list {word!r}")
+    for word in sorted(words["paid_statuses"]):
+        if built_in_deduction_status(word) == "failed":
+            raise bad("bank.paid_statuses", f"lists {word!r}, a status that says the deduction did not succeed")
     for key, value in (
         ("arrears.penalty_rate_daily", settings.arrears.penalty_rate_daily),
         ("settlement.fee_rate", settings.settlement.fee_rate),

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema
+from ..i18n import _
 from ..money import MoneyError, parse_rate, yuan_to_fen_exact
 
 
@@ -460,12 +461,61 @@ def to_yesno(value: Any) -> bool:
         raise CoerceError("not yes or no; write 是 or 否") from None
 
 
-def to_deduction_status(value: Any) -> str:
-    """A bank statement's 摘要/状态: anything saying 失败 (failed) is a failed deduction."""
-    if value is None:
-        return "ok"
-    text = unicodedata.normalize("NFKC", _text_of(value)).lower()
-    return "failed" if ("失败" in text or "fail" in text) else "ok"
+def status_key(value: Any) -> str:
+    """A status as compared (schema.status_word), a ``="…"`` wrapper removed."""
+    return schema.status_word(_unwrap(unicodedata.normalize("NFKC", _text_of(value)).strip()))
+
+
+@dataclass(frozen=True)
+class StatusWords:
+    """What a bank statement's 状态 says (DOMAIN.md "Bank files"): ``ok`` only when the deduction
+    succeeded, ``failed`` for every status that pays nothing; any other word is not guessed.
+
+    Order: the configured unpaid words, the configured paid words, a status holding a not-paid marker
+    (失败, 余额不足, 撤销 …), the known words of schema.DEDUCTION_STATUSES; else unknown."""
+
+    paid: frozenset[str] = frozenset()
+    unpaid: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, paid: Sequence[str] = (), unpaid: Sequence[str] = ()) -> StatusWords:
+        return cls(frozenset(map(status_key, paid)) - {""}, frozenset(map(status_key, unpaid)) - {""})
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> StatusWords:
+        bank = getattr(settings, "bank", None)
+        return cls.of(getattr(bank, "paid_statuses", ()), getattr(bank, "unpaid_statuses", ()))
+
+    def classify(self, value: Any) -> str | None:
+        """``ok``, ``failed``, or None for a status the tool does not know (and for an empty one)."""
+        key = status_key(value)
+        if not key:
+            return None
+        if key in self.unpaid:
+            return "failed"
+        if key in self.paid:
+            return "ok"
+        return schema.built_in_deduction_status(key)
+
+    def read(self, value: Any) -> str | None:
+        """The coercer of a status cell: an unknown status is a bad cell, never a guess."""
+        if value is None or not status_key(value):
+            return None
+        code = self.classify(value)
+        if code is None:
+            raise CoerceError(_("not a status the tool knows; if it means the deduction succeeded, list it "
+                                "under [bank] paid_statuses in loantool.toml, otherwise under [bank] "
+                                "unpaid_statuses"))
+        return code
+
+
+BUILT_IN_STATUSES = StatusWords()
+
+
+def to_deduction_status(value: Any) -> str | None:
+    """A bank statement's 状态 by the built-in words (:class:`StatusWords`; the reader adds the
+    configured ones): ``ok``, ``failed``; an unknown status raises :class:`CoerceError`."""
+    return BUILT_IN_STATUSES.read(value)
 
 
 # ------------------------------------------------------------------------------------------ dispatcher
@@ -506,12 +556,16 @@ def coerce_value(kind: str, value: Any) -> Any:
     return SCALARS[kind](value)
 
 
-def coerce_column(kind: str, column: Column, *, required: bool = False) -> tuple[Any, list[Problem]]:
+def coerce_column(kind: str, column: Column, *, required: bool = False,
+                  scalar: Callable[[Any], Any] | None = None, empty_reason: str | None = None
+                  ) -> tuple[Any, list[Problem]]:
     """A column of cells → a typed array (object ``str``/None, ``datetime64[ns]``, ``Int64`` or
     ``boolean``) and every bad cell as ``(position, value, reason)``.
 
     Plain values (numbers of yuan, identifiers without spaces, clean text) are taken in bulk with
-    numpy; the rest go one distinct value at a time through the scalar coercer of their kind.
+    numpy; the rest go one distinct value at a time through the scalar coercer of their kind (or
+    ``scalar``, for a coercer that depends on the settings). ``empty_reason`` replaces the generic
+    reason of an empty cell in a required column.
     """
     uniques = column.uniques
     results = np.empty(len(uniques), dtype=object)  # None: the cell is empty
@@ -520,13 +574,13 @@ def coerce_column(kind: str, column: Column, *, required: bool = False) -> tuple
     if fast is not None and todo.any():
         todo &= ~fast(kind, uniques, column.types(), todo, results)
     reasons: dict[int, str] = {}
-    scalar = SCALARS[kind]
+    scalar = scalar or SCALARS[kind]
     for i in np.flatnonzero(todo).tolist():
         try:
             results[i] = scalar(uniques[i])
         except CoerceError as exc:
             reasons[i] = str(exc)
-    return _assemble(kind, column, results), _problems(column, results, reasons, required)
+    return _assemble(kind, column, results), _problems(column, results, reasons, required, empty_reason)
 
 
 def _fast_amount(kind: str, uniques: np.ndarray, types: np.ndarray, todo: np.ndarray,
@@ -592,7 +646,8 @@ _FAST = {
 }
 
 
-def _problems(column: Column, results: np.ndarray, reasons: dict[int, str], required: bool) -> list[Problem]:
+def _problems(column: Column, results: np.ndarray, reasons: dict[int, str], required: bool,
+              empty_reason: str | None = None) -> list[Problem]:
     bad_unique = np.zeros(len(results), dtype=bool)
     bad_unique[list(reasons)] = True
     problems: list[Problem] = []
@@ -604,7 +659,7 @@ def _problems(column: Column, results: np.ndarray, reasons: dict[int, str], requ
         for position in np.flatnonzero(column.per_row(empty_unique, True)).tolist():
             value = column.value(position)
             shown = None if is_blank(value) else value
-            problems.append((position, shown, "empty, but this column is required"))
+            problems.append((position, shown, empty_reason or _("empty, but this column is required")))
         problems.sort(key=lambda p: p[0])
     return problems
 
@@ -624,8 +679,9 @@ def _assemble(kind: str, column: Column, results: np.ndarray) -> Any:
         values = results.astype(bool)  # empty (None) is 否
         return pd.arrays.BooleanArray(column.per_row(values, False), np.zeros(len(column), dtype=bool))
     if kind == "deduction_status":
-        results = np.where(empty, "ok", results).astype(object)
-        return column.per_row(results, "ok")
+        # an empty or unknown status (a bad cell, kept only by read_table_with_problems) never pays
+        results = np.where(empty, "failed", results).astype(object)
+        return column.per_row(results, "failed")
     return column.per_row(results, None)
 
 

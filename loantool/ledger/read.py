@@ -25,8 +25,18 @@ import pandas as pd
 from .. import schema
 from ..config import Settings
 from ..errors import CellProblem, InputError, UsageError
+from ..i18n import _
 from . import checks
-from .coerce import CoerceError, Column, as_series, coerce_column, is_blank, is_total_label, to_date
+from .coerce import (
+    CoerceError,
+    Column,
+    StatusWords,
+    as_series,
+    coerce_column,
+    is_blank,
+    is_total_label,
+    to_date,
+)
 from .grid import Book, gc_paused, open_book, read_source
 
 HEADER_SEARCH_ROWS = 30
@@ -222,28 +232,33 @@ def _total_rows(body: list[list[Any]], kept: np.ndarray, suspect: np.ndarray) ->
 
 
 def _read_located(book: Book, table: schema.Table, located: _Located, path: Path | None,
-                  problems: list[CellProblem]) -> TableRead:
+                  problems: list[CellProblem], settings: Settings | None = None) -> TableRead:
     """Coerce every column of a located table; its problems go to ``problems`` in row, column order."""
     found: list[CellProblem] = []
-    read = _coerce_located(book, table, located, path, found)
+    read = _coerce_located(book, table, located, path, found, settings)
     order = {header: col for col, header in enumerate(read.headers.values())}
     problems += sorted(found, key=lambda p: (p.row or 0, order.get(p.column, -1)))
     return read
 
 
 def _coerce_located(book: Book, table: schema.Table, located: _Located, path: Path | None,
-                    problems: list[CellProblem]) -> TableRead:
+                    problems: list[CellProblem], settings: Settings | None = None) -> TableRead:
     sheet = located.sheet
-    headers = {key: str(located.header_cells[col]).strip() for key, col in located.found.items()}
+    found_at = dict(located.found)
+    body, first_row = _data_rows(book, located)
+    grid = _object_grid(body, max(found_at.values()) + 1)
+    columns = {key: Column.of(grid[:, col]) for key, col in found_at.items()}
+    statuses = StatusWords.from_settings(settings)
+    if _summary_is_status(table, columns, statuses):
+        found_at["deduction_status"] = found_at["summary"]
+        columns["deduction_status"] = columns["summary"]
+    headers = {key: str(located.header_cells[col]).strip() for key, col in found_at.items()}
     read = TableRead(pd.DataFrame(), path, sheet, located.header_index + 1,
-                     {key: col + 1 for key, col in located.found.items()}, headers, [], book.label, table)
+                     {key: col + 1 for key, col in found_at.items()}, headers, [], book.label, table)
     for f in table.fields:
-        if f.required and not _satisfied(table, f.key, located.found):
+        if f.required and not _satisfied(table, f.key, found_at):
             problems.append(CellProblem(book.label, sheet, located.header_index + 1, None, None,
                                         f"no column {_expected(table, f.key, None)}", "missing-column"))
-    body, first_row = _data_rows(book, located)
-    grid = _object_grid(body, max(located.found.values()) + 1)
-    columns = {key: Column.of(grid[:, col]) for key, col in located.found.items()}
     blank = np.ones(len(body), dtype=bool)
     for column in columns.values():
         blank &= column.blank()
@@ -251,24 +266,33 @@ def _coerce_located(book: Book, table: schema.Table, located: _Located, path: Pa
     values: dict[str, Any] = {}
     bad: dict[str, list[tuple[int, Any, str]]] = {}
     for f in table.fields:
-        if f.key in columns:
+        if f.key not in columns:
+            continue
+        if f.kind == "deduction_status":
+            # a status column says for every line whether it paid: an empty or unknown one is a bad cell
+            values[f.key], bad[f.key] = coerce_column(
+                f.kind, columns[f.key].take(kept), required=True, scalar=statuses.read,
+                empty_reason=_("no status: the line does not say whether the deduction succeeded"))
+            # the status as the bank wrote it, for the failed-lines list
+            values["status_text"], _unused = coerce_column("text", columns[f.key].take(kept))
+        else:
             values[f.key], bad[f.key] = coerce_column(f.kind, columns[f.key].take(kept), required=f.required)
     # A total row leaves its key cells empty or unreadable, or puts its label in the first column: only
     # such rows are inspected whole, so a big sheet costs nothing here.
     suspect = np.zeros(len(kept), dtype=bool)
     for cells in bad.values():
-        suspect[[position for position, _, _ in cells]] = True
+        suspect[[cell[0] for cell in cells]] = True
     keys = {f.key for f in table.fields if f.required} | set(table.header_keys)
     for key in keys & set(columns):
         suspect |= columns[key].take(kept).blank()
-    first = min(located.found, key=located.found.__getitem__)
+    first = min(found_at, key=found_at.__getitem__)
     suspect |= columns[first].take(kept).total_label()
     rows = ~_total_rows(body, kept, suspect)
     excel_rows = kept + first_row
     row_numbers = excel_rows[rows]
     data: dict[str, Any] = {}
     for key, array in values.items():
-        for position, value, reason in bad[key]:
+        for position, value, reason in bad.get(key, ()):
             if rows[position]:
                 problems.append(CellProblem(book.label, sheet, int(excel_rows[position]), headers[key], value,
                                             reason))
@@ -286,6 +310,19 @@ def _coerce_located(book: Book, table: schema.Table, located: _Located, path: Pa
     if "term_years" in frame:
         _term_from_years(read, problems)
     return read
+
+
+def _summary_is_status(table: schema.Table, columns: dict[str, Column], statuses: StatusWords) -> bool:
+    """摘要 stands for the status only in a file without a status column, and only when some of its
+    cells are status words (扣款成功, 余额不足 …): a bank's 摘要 is often a description (代扣还款, 消费),
+    and a file without a status column lists successful deductions only (DOMAIN.md "Bank files")."""
+    if "deduction_status" not in {f.key for f in table.fields} or "deduction_status" in columns:
+        return False
+    summary = columns.get("summary")
+    if summary is None:
+        return False
+    words = summary.uniques[~summary.blank_unique()].tolist()
+    return any(statuses.classify(word) is not None for word in words)
 
 
 def _term_from_years(read: TableRead, problems: list[CellProblem]) -> None:
@@ -309,7 +346,7 @@ def empty_table(table: schema.Table, path: Path | None, label: str) -> TableRead
     """A table with every field column and no rows (a missing optional sheet)."""
     data = {}
     for f in table.fields:
-        values, _ = coerce_column(f.kind, Column.of([]))
+        values, _none = coerce_column(f.kind, Column.of([]))
         data[f.key] = as_series(values)
     frame = pd.DataFrame(data, index=pd.RangeIndex(0))
     frame["excel_row"] = np.zeros(0, dtype=np.int64)
@@ -355,7 +392,7 @@ def read_table_with_problems(source: Path | BinaryIO, table: schema.Table, *,
         try:
             located = locate(book, table, settings, sheet)
             assert located is not None  # locate raises unless asked for named sheets only
-            return _read_located(book, table, located, path, problems), problems
+            return _read_located(book, table, located, path, problems, settings), problems
         finally:
             book.discard()
 
@@ -378,7 +415,7 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
         try:
             for table in (schema.LOANS, schema.RATES, schema.PAYMENTS, schema.SETTLEMENTS):
                 located = locate(book, table, settings, by_name_only=table is not schema.LOANS)
-                tables[table.key] = (_read_located(book, table, located, path, problems) if located
+                tables[table.key] = (_read_located(book, table, located, path, problems, settings) if located
                                      else empty_table(table, path, label))
         finally:
             book.discard()

@@ -138,8 +138,8 @@ def build_book(result: Any, company: str, as_of: Any) -> ReportBook:
                     lines[lines["category"].eq("unmatched")], notes=header,
                     totals={"amount": int(lines.loc[lines["category"].eq("unmatched"), "amount"].sum())}),
         ReportSheet("重复与失败", f"重复、扣款失败与非本月流水 {period}",
-                    [Column("category_label", "类别"), *LINE_COLUMNS, Column("contract_no", "合同编号", "id"),
-                     Column("first", "流水号首次出现")],
+                    [Column("category_label", "类别"), *LINE_COLUMNS, Column("status_text", "银行状态"),
+                     Column("contract_no", "合同编号", "id"), Column("first", "流水号首次出现")],
                     lines[lines["category"].isin(["duplicate", "failed", "outside_month"])], notes=header),
     ]
     return ReportBook(company=company, report=f"银行对账 {period}", as_of=as_of, sheets=sheets)

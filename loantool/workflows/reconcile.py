@@ -83,7 +83,7 @@ class ReconcileResult:
                 for r in rec.installments.itertuples(index=False)],
             "unmatched_lines": _lines(lines[lines["category"] == "unmatched"], "reason"),
             "duplicate_lines": _lines(lines[lines["category"] == "duplicate"], "first"),
-            "failed_lines": _lines(lines[lines["category"] == "failed"]),
+            "failed_lines": _lines(lines[lines["category"] == "failed"], "status"),
             "outside_month_lines": _lines(lines[lines["category"] == "outside_month"]),
             "advances": [
                 {"contract_no": r.contract_no, "customer_name": text_or_none(r.customer_name),
@@ -105,6 +105,8 @@ def _lines(frame: pd.DataFrame, extra: str | None = None) -> list[dict[str, Any]
                 "contract_no": text_or_none(r.contract_no)}
         if extra == "reason":
             item["reason"] = r.reason
+        elif extra == "status":
+            item["status"] = text_or_none(getattr(r, "status_text", None))
         elif extra == "first":
             item["first_file"], item["first_row"] = r.first_source, int(r.first_row)
         out.append(item)
@@ -125,7 +127,7 @@ def read_statements(paths: list[Path], settings: Any) -> pd.DataFrame:
         read = read_table(Path(path), STATEMENT, settings=settings)
         frame = read.frame.assign(source=Path(path).name)
         frames.append(frame)
-    columns = [*LINE_FIELDS, "deduction_status"]
+    columns = [*LINE_FIELDS, "deduction_status", "status_text"]
     lines = pd.concat([f.reindex(columns=columns) for f in frames], ignore_index=True)
     lines["amount"] = pd.array(lines["amount"], dtype="Int64")
     lines["paid_on"] = pd.to_datetime(lines["paid_on"])
