@@ -26,6 +26,9 @@ class CompanySettings:
 @dataclass
 class LedgerSettings:
     path: str = "ledger.xlsx"
+    # the sheet of the loans (贷款台账) when the workbook has no sheet of that name and several sheets
+    # hold a loans table (a settled archive beside the live loans, say); empty: found by name
+    loans_sheet: str = ""
     backups_keep: int = 30
     lock_timeout_seconds: float = 30.0
 

@@ -25,7 +25,7 @@ import pandas as pd
 from .. import schema
 from ..config import Settings
 from ..errors import CellProblem, InputError, UsageError
-from ..i18n import _
+from ..i18n import _, ngettext
 from . import checks
 from .coerce import (
     CoerceError,
@@ -135,7 +135,9 @@ def is_header(table: schema.Table, found: dict[str, int]) -> bool:
 def _expected(table: schema.Table, key: str, settings: Settings | None) -> str:
     keys = (key, *table.alternatives.get(key, ()))
     names = [a for k in keys for a in (*table.field(k).aliases, *_configured(table, k, settings))]
-    return f"{names[0]} (or {', '.join(names[1:])})" if len(names) > 1 else names[0]
+    if len(names) == 1:
+        return names[0]
+    return _("{name} (or {others})").format(name=names[0], others=_(", ").join(names[1:]))
 
 
 @dataclass
@@ -146,11 +148,15 @@ class _Located:
     header_cells: list[Any]
 
 
-def _sheet_order(book: Book, table: schema.Table, sheet: str | None, by_name_only: bool) -> list[str | None]:
+def _sheet_order(book: Book, table: schema.Table, sheet: str | None, by_name_only: bool,
+                 setting: str | None = None) -> list[str | None]:
     if sheet is not None and book.sheet_names != [None]:
         if sheet not in book.sheet_names:
-            raise InputError(f"{book.label}: has no sheet {sheet}.",
-                             hint=f"Its sheets are: {', '.join(str(s) for s in book.sheet_names)}.")
+            message = (_("{file}: has no sheet {sheet} (the sheet {setting} in loantool.toml names).")
+                       if setting else _("{file}: has no sheet {sheet}."))
+            raise InputError(message.format(file=book.label, sheet=sheet, setting=setting),
+                             hint=_("Its sheets are: {sheets}.").format(
+                                 sheets=_(", ").join(str(s) for s in book.sheet_names)))
         return [sheet]
     wanted = [normalize_header(a) for a in table.sheet_aliases]
     named = sorted((s for s in book.sheet_names if s is not None and normalize_header(s) in wanted),
@@ -161,34 +167,61 @@ def _sheet_order(book: Book, table: schema.Table, sheet: str | None, by_name_onl
 
 
 def locate(book: Book, table: schema.Table, settings: Settings | None, sheet: str | None = None,
-           by_name_only: bool = False) -> _Located | None:
-    """The sheet and header row of ``table``; None only when ``by_name_only`` finds no sheet by name."""
+           by_name_only: bool = False, choose_with: str | None = None) -> _Located | None:
+    """The sheet and header row of ``table``; None only when ``by_name_only`` finds no sheet by name.
+
+    A sheet named by ``table.sheet_aliases`` is taken first. Without one, any sheet holding the header
+    will do – unless ``choose_with`` (the setting that names the sheet) is given: then several such
+    sheets are an error listing them, never a guess (a ledger workbook often keeps a settled archive
+    beside the live loans)."""
     aliases = alias_map(table, settings)
-    order = _sheet_order(book, table, sheet, by_name_only)
+    order = _sheet_order(book, table, sheet, by_name_only, choose_with)
     if not order:
         return None
+    by_name = set(_sheet_order(book, table, None, True)) if sheet is None else {sheet}
     best: tuple[tuple[int, int], str | None, int, dict[str, int]] | None = None
+    candidates: list[_Located] = []
     for name in order:
         for index, row in enumerate(book.head(name, HEADER_SEARCH_ROWS)):
             found = match_header(row, aliases)
             if is_header(table, found):
-                return _Located(name, index, found, list(row))
+                hit = _Located(name, index, found, list(row))
+                if choose_with is None or name in by_name or name is None:
+                    return hit
+                candidates.append(hit)
+                break
             score = (sum(_satisfied(table, k, found) for k in table.header_keys), len(found))
             if best is None or score > best[0]:
                 best = (score, name, index, found)
-    where = "the file" if order == [None] else (("sheet " if len(order) == 1 else "sheets ")
-                                                 + ", ".join(str(s) for s in order))
+    if len(candidates) == 1:
+        return candidates[0]
+    if candidates:
+        names = _(", ").join(str(c.sheet) for c in candidates)
+        raise InputError(
+            _("{file}: no sheet is named {name}, and {count} sheets hold a {name} table: {sheets}; the tool "
+              "does not guess which one is the live one.").format(
+                file=book.label, name=table.sheet_name, count=len(candidates), sheets=names),
+            [CellProblem(book.label, c.sheet, c.header_index + 1, None, None,
+                         _("a candidate {name} sheet").format(name=table.sheet_name), "ambiguous-sheet")
+             for c in candidates],
+            hint=_("Name the sheet in loantool.toml ({setting} = \"{sheet}\"), or rename it {name}.").format(
+                setting=choose_with, sheet=candidates[0].sheet, name=table.sheet_name))
+    if order == [None]:
+        where = _("the file")
+    else:
+        where = ngettext("sheet {sheets}", "sheets {sheets}", len(order)).format(
+            sheets=_(", ").join(str(s) for s in order))
     missing = [k for k in table.header_keys if best is None or not _satisfied(table, k, best[3])]
     problems = [
         CellProblem(book.label, best[1] if best else None, None, None, None,
-                    f"no column {_expected(table, key, settings)}", "missing-column")
+                    _("no column {names}").format(names=_expected(table, key, settings)), "missing-column")
         for key in missing
     ]
     raise InputError(
-        f"{book.label}: no header row of the {table.sheet_name} table in the first {HEADER_SEARCH_ROWS} rows "
-        f"of {where}.", problems,
-        hint="The header row must name these columns (Chinese or English); check the file and the "
-             "[aliases] in loantool.toml.",
+        _("{file}: no header row of the {table} table in the first {rows} rows of {where}.").format(
+            file=book.label, table=table.sheet_name, rows=HEADER_SEARCH_ROWS, where=where), problems,
+        hint=_("The header row must name these columns (Chinese or English); check the file and the "
+               "[aliases] in loantool.toml."),
     )
 
 
@@ -414,7 +447,11 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
     with gc_paused():  # the rows are dropped before the collector is back, so it never walks them
         try:
             for table in (schema.LOANS, schema.RATES, schema.PAYMENTS, schema.SETTLEMENTS):
-                located = locate(book, table, settings, by_name_only=table is not schema.LOANS)
+                if table is schema.LOANS:
+                    located = locate(book, table, settings, sheet=settings.ledger.loans_sheet or None,
+                                     choose_with="[ledger] loans_sheet")
+                else:
+                    located = locate(book, table, settings, by_name_only=True)
                 tables[table.key] = (_read_located(book, table, located, path, problems, settings) if located
                                      else empty_table(table, path, label))
         finally:
