@@ -38,6 +38,10 @@ class ScheduleSettings:
     # where the rounding residue of principal (and of fees, for flat_fee) goes: "last" or "first"
     residue: str = "last"
     default_method: str = "annuity"
+    # the highest plausible rates: an annual rate (annuity, equal principal) or a flat-fee total fee rate
+    # above them is a bad cell, never computed with
+    max_annual_rate: str = "36%"
+    max_total_fee_rate: str = "100%"
 
 
 @dataclass
@@ -258,6 +262,8 @@ def _validate(settings: Settings, path: Path) -> None:
         if built_in_deduction_status(word) == "failed":
             raise bad("bank.paid_statuses", f"lists {word!r}, a status that says the deduction did not succeed")
     for key, value in (
+        ("schedule.max_annual_rate", settings.schedule.max_annual_rate),
+        ("schedule.max_total_fee_rate", settings.schedule.max_total_fee_rate),
         ("arrears.penalty_rate_daily", settings.arrears.penalty_rate_daily),
         ("settlement.fee_rate", settings.settlement.fee_rate),
     ):

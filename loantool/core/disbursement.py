@@ -28,6 +28,7 @@ import pandas as pd
 from ..values import is_missing
 from .loans import schedule_inputs
 from .matching import SlipMatch
+from .rates import RateLimits
 from .schedule import ScheduleInputError, build_schedules
 
 # slip field → ledger field it is written to (the same keys in schema.SLIPS and schema.LOANS)
@@ -139,8 +140,8 @@ def loan_outcomes(matches: list[SlipMatch], changes: list[CellChange]) -> dict[H
 
 
 def cross_check(slips: pd.DataFrame, loans: pd.DataFrame, rates: pd.DataFrame | None,
-                matches: list[SlipMatch], *, tolerance_fen: int, default_method: str, residue: str
-                ) -> tuple[list[Discrepancy], list[NotChecked]]:
+                matches: list[SlipMatch], *, tolerance_fen: int, default_method: str, residue: str,
+                limits: RateLimits | None = None) -> tuple[list[Discrepancy], list[NotChecked]]:
     """Compare each matched slip's 月还金额, 放款金额 and 期数 with the ledger and our own schedule."""
     found: list[Discrepancy] = []
     for match in matches:
@@ -158,7 +159,7 @@ def cross_check(slips: pd.DataFrame, loans: pd.DataFrame, rates: pd.DataFrame | 
     not_checked: list[NotChecked] = []
     if not checked:
         return found, not_checked
-    terms = _terms_with_bank_dates(slips, loans, rates, checked, default_method, not_checked)
+    terms = _terms_with_bank_dates(slips, loans, rates, checked, default_method, not_checked, limits)
     installments = _build(terms, residue, checked, not_checked)
     first = installments[installments["period"] == 1].set_index("contract_no")["payment"]
     skipped = {n.loan for n in not_checked}
@@ -174,8 +175,8 @@ def cross_check(slips: pd.DataFrame, loans: pd.DataFrame, rates: pd.DataFrame | 
 
 
 def _terms_with_bank_dates(slips: pd.DataFrame, loans: pd.DataFrame, rates: pd.DataFrame | None,
-                           checked: list[SlipMatch], default_method: str, not_checked: list[NotChecked]
-                           ) -> pd.DataFrame:
+                           checked: list[SlipMatch], default_method: str, not_checked: list[NotChecked],
+                           limits: RateLimits | None = None) -> pd.DataFrame:
     """Schedule inputs of the checked loans, with the slip's due day and first due date where given."""
     subset = loans.loc[[m.loan for m in checked]].copy()
     for field in ("bank_due_day", "first_due_date"):
@@ -188,7 +189,7 @@ def _terms_with_bank_dates(slips: pd.DataFrame, loans: pd.DataFrame, rates: pd.D
             value = slips.at[match.slip, field]
             if value_of(field, value) is not None:
                 subset.at[match.loan, field] = value
-    terms, problems = schedule_inputs(subset, rates, default_method=default_method)
+    terms, problems = schedule_inputs(subset, rates, default_method=default_method, limits=limits)
     bad = {}
     for label, _key, _value, reason in problems:
         bad.setdefault(label, reason)

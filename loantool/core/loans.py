@@ -23,7 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .rates import resolve_rates
+from ..money import rate_to_str
+
+from .rates import RateLimits, rate_limit_problems, resolve_rates
 
 LOAN_STATES = ("not_yet", "active", "settled", "written_off")
 
@@ -87,12 +89,13 @@ SCHEDULE_INPUT_COLUMNS = [
 Problem = tuple[Any, str, Any, str]
 
 
-def schedule_inputs(loans: pd.DataFrame, rates: pd.DataFrame | None, *, default_method: str
-                    ) -> tuple[pd.DataFrame, list[Problem]]:
+def schedule_inputs(loans: pd.DataFrame, rates: pd.DataFrame | None, *, default_method: str,
+                    limits: RateLimits | None = None) -> tuple[pd.DataFrame, list[Problem]]:
     """Terms for :func:`core.schedule.build_schedules`, one row per loan (same index as ``loans``).
 
     The method is the loan's own 还款方式, else the rate table's for its model/product and term, else
-    the configured default. The rate is the loan's own 年利率, else the 利率表's (see core.rates).
+    the configured default. The rate is the loan's own 年利率, else the 利率表's (see core.rates); a
+    rate above the limit of the loan's method (``limits``, default RateLimits()) is a problem.
     """
     problems: list[Problem] = []
     frame = loans.copy()
@@ -115,6 +118,11 @@ def schedule_inputs(loans: pd.DataFrame, rates: pd.DataFrame | None, *, default_
     rate, rate_problems = resolve_rates(frame, rates if rates is not None else pd.DataFrame())
     for label, reason in rate_problems:
         problems.append((label, "annual_rate", None, reason))
+    own = (frame["annual_rate"].notna() if "annual_rate" in frame
+           else pd.Series(False, index=frame.index))
+    for label, reason in rate_limit_problems(rate, frame["method"], own, limits or RateLimits()):
+        shown = rate_to_str(int(rate[label])) if bool(own[label]) else None
+        problems.append((label, "annual_rate", shown, reason))
 
     out = pd.DataFrame(index=frame.index)
     out["contract_no"] = frame["contract_no"]

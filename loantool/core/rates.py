@@ -10,14 +10,64 @@ Rows that disagree there are ambiguous and reported, never guessed between.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..money import rate_to_str
+from ..i18n import _
+from ..money import RATE_SCALE, parse_rate, rate_to_str
 
 _KEYS = ("car_model", "product")
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """The highest rate a loan may carry (DOMAIN.md "Rates", both settable): an annual rate above
+    ``annual`` (default 36 %) or a flat-fee total rate above ``total_fee`` (default 100 %) is a bad
+    cell, never computed with – a typed 0.75 or 1.5 (shown as 150.00 %) is a slip of the keyboard, not
+    someone's loan. Rate units (money.RATE_SCALE)."""
+
+    annual: int = 36 * RATE_SCALE // 100
+    total_fee: int = RATE_SCALE
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> RateLimits:
+        schedule = settings.schedule
+        return cls(parse_rate(schedule.max_annual_rate), parse_rate(schedule.max_total_fee_rate))
+
+    def problem(self, method: Any, rate: int) -> str | None:
+        """Why ``rate`` cannot be the rate of a loan repaid by ``method``; None when it can."""
+        if method == "flat_fee":
+            if rate <= self.total_fee:
+                return None
+            return _("a total fee rate of {rate} is above {limit} ([schedule] max_total_fee_rate in "
+                     "loantool.toml); check the cell: a fee rate is written like 12% or 0.12").format(
+                rate=rate_to_str(rate), limit=rate_to_str(self.total_fee))
+        if rate <= self.annual:
+            return None
+        return _("an annual rate of {rate} is above {limit} ([schedule] max_annual_rate in loantool.toml); "
+                 "check the cell: a rate is written like 4.75%, 0.0475 or 4.75").format(
+            rate=rate_to_str(rate), limit=rate_to_str(self.annual))
+
+
+def rate_limit_problems(rate: pd.Series, method: pd.Series, own: pd.Series, limits: RateLimits
+                        ) -> list[tuple[Any, str]]:
+    """``(label, reason)`` for each loan whose rate is above the limit of its method; ``own`` says
+    which rates are the loan's own 年利率 (else they came from the 利率表)."""
+    found: list[tuple[Any, str]] = []
+    known = rate.notna().to_numpy(dtype=bool)
+    flat = method.eq("flat_fee").fillna(False).to_numpy(dtype=bool)
+    values = rate.fillna(0).to_numpy(dtype=np.int64)
+    over = known & np.where(flat, values > limits.total_fee, values > limits.annual)
+    for position in np.flatnonzero(over).tolist():
+        label = rate.index[position]
+        reason = limits.problem(method.iloc[position], int(values[position])) or ""
+        if not bool(own.iloc[position]):
+            reason = _("the 利率表 rate for this loan: {reason}").format(reason=reason)
+        found.append((label, reason))
+    return found
 
 
 def _norm(values: pd.Series) -> pd.Series:

@@ -241,6 +241,14 @@ def _text_of(value: Any) -> str:
     return str(value)
 
 
+def shown(value: Any) -> str | None:
+    """A cell as the user sees it, for messages: ``-4290000.0`` → ``"-4290000"``, a date as
+    ``2024-03-22``, text as written; None for an empty cell."""
+    if value is None or (type(value) is float and value != value):
+        return None
+    return value if type(value) is str else _text_of(value)
+
+
 def _unwrap(text: str) -> str:
     """Strip the ways spreadsheets force text: ``="…"`` and a leading apostrophe."""
     if text.startswith('="') and text.endswith('"') and len(text) >= 3:
@@ -320,7 +328,7 @@ def to_amount(value: Any) -> int | None:
         try:
             return yuan_to_fen_exact(text)
         except MoneyError as exc:
-            raise CoerceError("not an amount" if str(exc) == "not a number" else str(exc)) from None
+            raise CoerceError(str(exc)) from None
     if value is True or value is False:
         raise CoerceError("a TRUE/FALSE value, not an amount")
     raise CoerceError(f"a {_what(value)}, not an amount")
@@ -340,8 +348,7 @@ def to_rate(value: Any) -> int | None:
     try:
         return parse_rate(value)
     except MoneyError as exc:
-        reason = str(exc) if str(exc).startswith(("not a", "a rate")) else f"not a rate: {exc}"
-        raise CoerceError(reason) from None
+        raise CoerceError(str(exc)) from None
 
 
 def to_whole(value: Any) -> int | None:

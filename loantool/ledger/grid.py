@@ -140,6 +140,15 @@ class Book:
         finally:
             executor.shutdown(wait=False)  # the thread ends when its queue is done
 
+    def percent_cells(self, sheet: str | None, columns: Sequence[int]) -> set[tuple[int, int]]:
+        """(row, column), 1-based, of the cells in ``columns`` (1-based) that show a percentage. Only an
+        .xlsx tells (see :mod:`xlsx_formats`); other formats give none."""
+        if self.fmt != sniff.ZIP or self._data is None or sheet is None or not columns:
+            return set()
+        from .xlsx_formats import percent_cells
+
+        return percent_cells(self._data, sheet, columns, self.label)
+
     def discard(self) -> None:
         """Cancel the background parses that have not started and drop a workbook's parsed sheets and
         rows (read again if asked for) – once its tables are made, or after an error. The rows of a

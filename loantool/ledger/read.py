@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from .. import schema
 from ..config import Settings
 from ..errors import CellProblem, InputError, UsageError
 from ..i18n import _, ngettext
+from ..money import percent_text
 from . import checks
 from .coerce import (
     CoerceError,
@@ -35,6 +37,7 @@ from .coerce import (
     coerce_column,
     is_blank,
     is_total_label,
+    shown,
     to_date,
 )
 from .grid import Book, gc_paused, open_book, read_source
@@ -280,6 +283,7 @@ def _coerce_located(book: Book, table: schema.Table, located: _Located, path: Pa
     found_at = dict(located.found)
     body, first_row = _data_rows(book, located)
     grid = _object_grid(body, max(found_at.values()) + 1)
+    _read_percent_formats(book, table, located, found_at, grid, first_row)
     columns = {key: Column.of(grid[:, col]) for key, col in found_at.items()}
     statuses = StatusWords.from_settings(settings)
     if _summary_is_status(table, columns, statuses):
@@ -327,8 +331,8 @@ def _coerce_located(book: Book, table: schema.Table, located: _Located, path: Pa
     for key, array in values.items():
         for position, value, reason in bad.get(key, ()):
             if rows[position]:
-                problems.append(CellProblem(book.label, sheet, int(excel_rows[position]), headers[key], value,
-                                            reason))
+                problems.append(CellProblem(book.label, sheet, int(excel_rows[position]), headers[key],
+                                            shown(value), reason))
         array = array[rows]
         if key in _RANGES:
             low, high, reason = _RANGES[key]
@@ -343,6 +347,21 @@ def _coerce_located(book: Book, table: schema.Table, located: _Located, path: Pa
     if "term_years" in frame:
         _term_from_years(read, problems)
     return read
+
+
+def _read_percent_formats(book: Book, table: schema.Table, located: _Located, found_at: dict[str, int],
+                          grid: np.ndarray, first_row: int) -> None:
+    """A number in a rate column shown with a percentage format means the percentage shown (1.5 shown
+    as 150.00 % is 150 %, not 1.5 %): such cells become the text "150%" before they are coerced."""
+    rate_columns = {found_at[f.key] for f in table.fields if f.kind == "rate" and f.key in found_at}
+    if not rate_columns or not len(grid):
+        return
+    for row, col in book.percent_cells(located.sheet, sorted(c + 1 for c in rate_columns)):
+        position = row - first_row
+        if 0 <= position < len(grid):
+            value = grid[position, col - 1]
+            if type(value) in (int, float) and math.isfinite(value):
+                grid[position, col - 1] = percent_text(value)
 
 
 def _summary_is_status(table: schema.Table, columns: dict[str, Column], statuses: StatusWords) -> bool:

@@ -30,6 +30,7 @@ from ..core.disbursement import (
     slip_problems,
 )
 from ..core.matching import KEY_LABELS, match_slips
+from ..core.rates import RateLimits
 from ..errors import CellProblem, InputError
 from ..ledger.read import TableRead, load_ledger, read_table
 from ..ledger.transaction import ledger_transaction
@@ -267,7 +268,8 @@ def plan_import(batch: SlipBatch, ledger: Any, settings: Settings, *, overwrite:
     found, not_checked = cross_check(
         slips, loans, ledger.rates.frame if ledger.rates is not None else None, matching.matches,
         tolerance_fen=to_fen(settings.imports.monthly_amount_tolerance),
-        default_method=settings.schedule.default_method, residue=settings.schedule.residue)
+        default_method=settings.schedule.default_method, residue=settings.schedule.residue,
+        limits=RateLimits.from_settings(settings))
     for diff in found:
         result.discrepancies.append({
             "contract_no": diff.contract_no, "customer_name": name_of[diff.loan], "field": diff.field,
