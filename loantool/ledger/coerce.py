@@ -225,6 +225,23 @@ def is_total_label(value: Any) -> bool:
     return _WS.sub("", text).startswith(TOTAL_WORDS)
 
 
+# the words that open a footer under a table (DOMAIN.md "Bank files"): notes and sign-off lines, with
+# their colon (备注：…, 制表人：张三, 审核：), or a total label (合计 …, is_total_label)
+_FOOTER = re.compile(
+    r"(?:备注|附注|注|说明|注意|特别说明|制表人?|制表日期|填表人?|填报人?|填报日期|审核人?|复核人?|审批人?|批准人?|"
+    r"经办人?|负责人|主管|会计|出纳|记账|签字|签章|盖章|打印人|打印时间|打印日期|导出时间|导出日期|日期|"
+    r"notes?|remarks?|preparedby|checkedby|reviewedby|approvedby|printedon|printedby|date)[:：]",
+    re.IGNORECASE)
+
+
+def is_footer_label(value: Any) -> bool:
+    """Whether a cell opens a footer: 备注：…, 制表人：…, 审核：…, 合计 … (text only)."""
+    if type(value) is not str:
+        return False
+    text = _WS.sub("", unicodedata.normalize("NFKC", value))
+    return bool(_FOOTER.match(text)) or is_total_label(text) or text.lower() in ("total", "total:")
+
+
 # --------------------------------------------------------------------------------------------- scalars
 
 

@@ -36,6 +36,7 @@ from .coerce import (
     as_series,
     coerce_column,
     is_blank,
+    is_footer_label,
     is_total_label,
     shown,
     to_date,
@@ -61,6 +62,11 @@ class TableRead:
     warnings: list[CellProblem] = field(default_factory=list)
     file: str = ""  # the name used in messages
     table: schema.Table | None = None
+    # 1-based Excel row of the last data row (the header row when there is none; 0 for a missing sheet)
+    # and of the first row of a footer under the table (None when there is none): rows appended to the
+    # table go between the two (the writer moves the footer down)
+    last_data_row: int = 0
+    footer_row: int | None = None
 
     def problem(self, label: Any, key: str, value: Any, reason: str, code: str = "bad-cell") -> CellProblem:
         """A problem about the cell of frame row ``label`` and field ``key`` (for callers' own checks)."""
@@ -259,12 +265,17 @@ def is_total_row(row: list[Any]) -> bool:
     return any(isinstance(cell, str) and _TOTAL_LABEL.fullmatch(re.sub(r"\s+", "", cell)) for cell in row)
 
 
-def _total_rows(body: list[list[Any]], kept: np.ndarray, suspect: np.ndarray) -> np.ndarray:
-    """Which of the kept rows are totals; only the suspect ones are looked at cell by cell."""
+def _total_rows(body: list[list[Any]], kept: np.ndarray, suspect: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Which of the kept rows are totals, and which are notes (备注：…, is_footer_label) between data
+    rows; only the suspect ones are looked at cell by cell."""
     totals = np.zeros(len(kept), dtype=bool)
+    notes = np.zeros(len(kept), dtype=bool)
     for position in np.flatnonzero(suspect).tolist():
-        totals[position] = is_total_row(body[kept[position]])
-    return totals
+        row = body[kept[position]]
+        totals[position] = is_total_row(row)
+        notes[position] = not totals[position] and is_footer_label(_first_cell(row))
+    return totals, notes
 
 
 def _read_located(book: Book, table: schema.Table, located: _Located, path: Path | None,
@@ -285,20 +296,26 @@ def _coerce_located(book: Book, table: schema.Table, located: _Located, path: Pa
     grid = _object_grid(body, max(found_at.values()) + 1)
     _read_percent_formats(book, table, located, found_at, grid, first_row)
     columns = {key: Column.of(grid[:, col]) for key, col in found_at.items()}
+    blank = np.ones(len(body), dtype=bool)
+    for column in columns.values():
+        blank &= column.blank()
+    headers = {key: str(located.header_cells[col]).strip() for key, col in found_at.items()}
+    end, footer = _footer(table, body, columns, blank)
+    if end < len(body):  # the footer and everything under it is not the table's
+        columns = {key: column.take(np.arange(end)) for key, column in columns.items()}
+        blank = blank[:end]
     statuses = StatusWords.from_settings(settings)
     if _summary_is_status(table, columns, statuses):
         found_at["deduction_status"] = found_at["summary"]
         columns["deduction_status"] = columns["summary"]
-    headers = {key: str(located.header_cells[col]).strip() for key, col in found_at.items()}
+        headers["deduction_status"] = headers["summary"]
     read = TableRead(pd.DataFrame(), path, sheet, located.header_index + 1,
                      {key: col + 1 for key, col in found_at.items()}, headers, [], book.label, table)
     for f in table.fields:
         if f.required and not _satisfied(table, f.key, found_at):
             problems.append(CellProblem(book.label, sheet, located.header_index + 1, None, None,
-                                        f"no column {_expected(table, f.key, None)}", "missing-column"))
-    blank = np.ones(len(body), dtype=bool)
-    for column in columns.values():
-        blank &= column.blank()
+                                        _("no column {names}").format(names=_expected(table, f.key, None)),
+                                        "missing-column"))
     kept = np.flatnonzero(~blank)
     values: dict[str, Any] = {}
     bad: dict[str, list[tuple[int, Any, str]]] = {}
@@ -324,8 +341,13 @@ def _coerce_located(book: Book, table: schema.Table, located: _Located, path: Pa
         suspect |= columns[key].take(kept).blank()
     first = min(found_at, key=found_at.__getitem__)
     suspect |= columns[first].take(kept).total_label()
-    rows = ~_total_rows(body, kept, suspect)
+    totals, notes = _total_rows(body, kept, suspect)
+    rows = ~(totals | notes)
     excel_rows = kept + first_row
+    for position in np.flatnonzero(notes).tolist():
+        read.warnings.append(CellProblem(
+            book.label, sheet, int(excel_rows[position]), None, shown(_first_cell(body[kept[position]])),
+            _("a note between the table's rows (备注, 制表人 …): skipped, not read as data"), "note-skipped"))
     row_numbers = excel_rows[rows]
     data: dict[str, Any] = {}
     for key, array in values.items():
@@ -344,9 +366,84 @@ def _coerce_located(book: Book, table: schema.Table, located: _Located, path: Pa
     frame = pd.DataFrame(data, index=pd.RangeIndex(int(rows.sum())))
     frame["excel_row"] = row_numbers.astype(np.int64)
     read.frame = frame
+    read.last_data_row = int(row_numbers[-1]) if len(row_numbers) else located.header_index + 1
+    if footer is not None:
+        read.footer_row = first_row + footer.start
+        read.warnings.append(CellProblem(
+            book.label, sheet, read.footer_row, None, shown(footer.label),
+            (_("a footer under the table (备注, 制表人, 审核, 合计 …): row {first} skipped, not read as data")
+             if footer.rows == 1 else
+             _("a footer under the table (备注, 制表人, 审核, 合计 …): rows {first}–{last} skipped, not read "
+               "as data")).format(
+                first=read.footer_row, last=first_row + footer.last), "footer-skipped"))
+        for position in footer.data_like:
+            problems.append(CellProblem(
+                book.label, sheet, first_row + position, None, shown(footer.first_cell(position)),
+                _("this row holds data but lies under the footer that starts on row {row}; move it above "
+                  "the footer (or delete it)").format(row=read.footer_row), "under-footer"))
     if "term_years" in frame:
         _term_from_years(read, problems)
     return read
+
+
+@dataclass
+class _Footer:
+    """Rows under a table that are not data: from ``start`` (a body index) to ``last``."""
+
+    start: int
+    last: int
+    label: Any  # the first cell of the first footer row
+    body: list[list[Any]]
+    data_like: list[int]  # rows inside the footer that look like data (an error, never skipped)
+
+    @property
+    def rows(self) -> int:
+        return self.last - self.start + 1
+
+    def first_cell(self, position: int) -> Any:
+        return next((cell for cell in self.body[position] if not is_blank(cell)), None)
+
+
+def _first_cell(row: list[Any]) -> Any:
+    return next((cell for cell in row if not is_blank(cell)), None)
+
+
+def _footer(table: schema.Table, body: list[list[Any]], columns: dict[str, Column], blank: np.ndarray
+            ) -> tuple[int, _Footer | None]:
+    """Where the table ends: (the body index after its last row, the footer under it or None).
+
+    A footer (DOMAIN.md "Bank files") is the block that starts with a row whose first non-empty cell is
+    a footer label (备注：…, 制表人：…, 审核：…, 合计 …, is_footer_label) below the last complete data row
+    (one holding every header column: 合同编号, 客户姓名 and 贷款金额 for the loans); every row from
+    there down is the footer's, except a row that looks like data (two or more cells of the table's
+    columns, not a label row): that one is an error, so nothing that may be a loan is silently
+    dropped. Only the rows below the last complete row are looked at one by one."""
+    keys = [key for key in table.header_keys if key in columns]
+    complete = ~blank.copy()
+    for key in keys:
+        complete &= ~columns[key].blank()
+    candidates = np.flatnonzero(complete)
+    # the last complete row that is not itself a label row (合计 with its amounts, say)
+    last_complete = -1
+    for position in candidates[::-1].tolist():
+        if not is_footer_label(_first_cell(body[position])):
+            last_complete = position
+            break
+    start = None
+    for position in range(last_complete + 1, len(body)):
+        first = _first_cell(body[position])
+        if first is not None and is_footer_label(first):
+            start = position
+            break
+    if start is None:
+        return len(body), None
+    found = np.zeros(len(body), dtype=int)
+    for column in columns.values():
+        found += ~column.blank()
+    data_like = [position for position in range(start + 1, len(body))
+                 if found[position] >= 2 and not is_footer_label(_first_cell(body[position]))]
+    last = max((p for p in range(start, len(body)) if _first_cell(body[p]) is not None), default=start)
+    return start, _Footer(start, last, _first_cell(body[start]), body, data_like)
 
 
 def _read_percent_formats(book: Book, table: schema.Table, located: _Located, found_at: dict[str, int],
@@ -483,5 +580,7 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
     except CoerceError:
         raise UsageError(f"as_of {settings.as_of!r} in loantool.toml is not a date.",
                          "Write it as YYYY-MM-DD.") from None
-    loans.warnings = checks.check_loans(loans.frame, loans.problem, today)
+    # the footers skipped under any sheet, then the checks on entry of the loans
+    footers = [w for table in tables.values() if table is not loans for w in table.warnings]
+    loans.warnings = [*loans.warnings, *footers, *checks.check_loans(loans.frame, loans.problem, today)]
     return Ledger(path, digest, loans, tables["rates"], tables["payments"], tables["settlements"])

@@ -116,8 +116,9 @@ def _lines(frame: pd.DataFrame, extra: str | None = None) -> list[dict[str, Any]
 # ------------------------------------------------------------------------------------------------ reading
 
 
-def read_statements(paths: list[Path], settings: Any) -> pd.DataFrame:
-    """Every line of every statement, files in the order given, rows in file order (read-only)."""
+def read_statements(paths: list[Path], settings: Any, warnings: list[Any] | None = None) -> pd.DataFrame:
+    """Every line of every statement, files in the order given, rows in file order (read-only).
+    ``warnings`` receives what the reader skipped (a footer under a statement's lines)."""
     if not paths:
         raise UsageError("name at least one bank statement file.")
     frames = []
@@ -125,6 +126,8 @@ def read_statements(paths: list[Path], settings: Any) -> pd.DataFrame:
         if not Path(path).is_file():
             raise UsageError(f"statement {path} not found.", "Check the file name and folder.")
         read = read_table(Path(path), STATEMENT, settings=settings)
+        if warnings is not None:
+            warnings += read.warnings
         frame = read.frame.assign(source=Path(path).name)
         frames.append(frame)
     columns = [*LINE_FIELDS, "deduction_status", "status_text"]
@@ -253,8 +256,9 @@ def reconcile_bank(run: Any, *, statements: list[Path], period: Period, out: Pat
     from ..reports.reconcile import write_report
 
     settings = run.settings
+    skipped: list[Any] = []
     if lines is None:
-        lines = read_statements(statements, settings)
+        lines = read_statements(statements, settings, skipped)
     writing = post_payments or post_advances is not None
     arguments = [*map(str, statements), "--period", period.label, *(["--post"] if post_payments else []),
                  *(["--post-advances", post_advances.isoformat()] if post_advances else [])]
@@ -268,7 +272,7 @@ def reconcile_bank(run: Any, *, statements: list[Path], period: Period, out: Pat
             tx.commit(edits, rows_added=posting.payments_added + posting.advances_added, cells_changed=0,
                       summary={"period": period.label, "digest": rec.digest, **posting.to_dict()})
     result = ReconcileResult(rec=rec, statements=list(statements), ledger_path=ledger.path, posting=posting,
-                             warnings=list(ledger.loans.warnings))
+                             warnings=[*skipped, *ledger.loans.warnings])
     target = out or settings.resolve(settings.morning.reports_dir) / f"银行对账_{period.label}.xlsx"
     result.report_path = write_report(result, target, settings.company.name, run.as_of)
     return result
