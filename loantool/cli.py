@@ -106,9 +106,16 @@ def make_run(ledger: Path | None, config: Path | None, as_of: str | None, json_:
     settings = load_settings(config)
     chosen = set_language(choose(lang, getattr(settings, "lang", None)))
     day = parse_date_option(as_of, "--as-of") or parse_date_option(settings.as_of, _("as_of in loantool.toml"))
+    ledger_path = ledger if ledger is not None else settings.ledger_path
+    if Path(ledger_path).expanduser().is_dir():
+        where = "--ledger" if ledger is not None else _("[ledger] path in loantool.toml")
+        raise UsageError(_("{option} {path} is a folder, not a ledger workbook.").format(option=where,
+                                                                                        path=ledger_path),
+                         _("Name the workbook itself, e.g. {example}.").format(
+                             example=Path(ledger_path) / "ledger.xlsx"))
     return Run(
         settings=settings,
-        ledger_path=ledger if ledger is not None else settings.ledger_path,
+        ledger_path=ledger_path,
         as_of=day or dt.date.today(),
         json=json_,
         quiet=quiet or json_,

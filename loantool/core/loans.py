@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..money import rate_to_str
-
+from ..i18n import _
+from ..money import fen_to_str, rate_to_str
 from .rates import RateLimits, rate_limit_problems, resolve_rates
 
 LOAN_STATES = ("not_yet", "active", "settled", "written_off")
@@ -107,13 +107,16 @@ def schedule_inputs(loans: pd.DataFrame, rates: pd.DataFrame | None, *, default_
 
     term = frame["term"] if "term" in frame else pd.Series(pd.NA, index=frame.index, dtype="Int64")
     for label in frame.index[term.isna()]:
-        problems.append((label, "term", None, "期数 is empty: enter the term in months (or 贷款年限 in years)"))
+        problems.append((label, "term", None,
+                         _("期数 is empty: enter the term in months (or 贷款年限 in years)")))
     bad_term = term.notna() & ((term < 1) | (term > 120))
     for label in frame.index[bad_term.fillna(False)]:
-        problems.append((label, "term", term[label], "期数 must be 1–120 months"))
-    bad_principal = frame["principal"].isna() | (frame["principal"] <= 0)
+        problems.append((label, "term", int(term[label]), _("期数 must be 1–120 months")))
+    principal = frame["principal"]
+    bad_principal = principal.isna() | (principal <= 0)
     for label in frame.index[bad_principal.fillna(True)]:
-        problems.append((label, "principal", frame.at[label, "principal"], "贷款金额 must be more than 0"))
+        shown = None if pd.isna(principal[label]) else fen_to_str(int(principal[label]))  # yuan, as written
+        problems.append((label, "principal", shown, _("贷款金额 must be more than 0")))
 
     rate, rate_problems = resolve_rates(frame, rates if rates is not None else pd.DataFrame())
     for label, reason in rate_problems:
@@ -132,7 +135,8 @@ def schedule_inputs(loans: pd.DataFrame, rates: pd.DataFrame | None, *, default_
     out["rate"] = rate
     out["pickup_date"] = frame["pickup_date"]
     out["first_due_date"] = frame["first_due_date"] if "first_due_date" in frame else pd.NaT
-    out["due_day"] = frame["bank_due_day"] if "bank_due_day" in frame else pd.array([pd.NA] * len(frame), "Int64")
+    out["due_day"] = (frame["bank_due_day"] if "bank_due_day" in frame
+                      else pd.array([pd.NA] * len(frame), "Int64"))
     return out, problems
 
 
@@ -147,7 +151,7 @@ def _rate_table_method(loans: pd.DataFrame, rates: pd.DataFrame | None) -> pd.Se
         if key not in known or key not in loans:
             continue
         table = (known.dropna(subset=[key]).groupby([key, "term"])["method"]
-                 .agg(lambda s: s.iloc[0] if s.nunique() == 1 else None))
+                 .agg(lambda s: s.iloc[0] if (s == s.iloc[0]).all() else None))
         if table.empty:
             continue
         keys = pd.MultiIndex.from_arrays([loans[key], loans["term"]])

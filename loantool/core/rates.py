@@ -150,32 +150,29 @@ def resolve_rates(loans: pd.DataFrame, rates: pd.DataFrame) -> tuple[pd.Series, 
     for loan in np.setdiff1d(need, positions).tolist():
         row = detail.loc[loan]
         method = row["method"]
-        what, what_cn = _describe(row)
+        what = _describe(row)
         if what is None:
-            reason = ("no 年利率, and no 车型 or 产品 to look it up in 利率表"
-                      " (没有年利率，也没有车型或产品可查利率表)")
+            reason = _("no 年利率, and no 车型 or 产品 to look it up in 利率表")
         elif pd.isna(row["term"]):
-            reason = f"no 年利率 and no 期数 to look up {what} in 利率表 (没有年利率，也没有期数可查利率表)"
+            reason = _("no 年利率 and no 期数 to look up {what} in 利率表").format(what=what)
         elif loan not in found:
-            reason = (f"no rate in 利率表 for {what}, 期数 {row['term']}"
-                      f" (利率表中没有{what_cn}、期数 {row['term']} 的利率)")
+            reason = _("no rate in 利率表 for {what}, 期数 {term}").format(what=what, term=row["term"])
         elif loan in values.index:
-            shown = ", ".join(rate_to_str(int(v)) for v in sorted(values[loan]))
-            reason = (f"利率表 has different rates for {what}, 期数 {row['term']}: {shown}"
-                      f" (利率表中{what_cn}、期数 {row['term']} 有多个不同的利率)")
+            shown = _(", ").join(rate_to_str(int(v)) for v in sorted(values[loan]))
+            reason = _("利率表 has different rates for {what}, 期数 {term}: {rates}").format(
+                what=what, term=row["term"], rates=shown)
         else:
             column = "总费率" if method == "flat_fee" else "年利率"
-            reason = (f"the 利率表 row for {what}, 期数 {row['term']} has no {column}"
-                      f" (利率表中{what_cn}、期数 {row['term']} 的{column}为空)")
+            reason = _("the 利率表 row for {what}, 期数 {term} has no {column}").format(
+                what=what, term=row["term"], column=column)
         problems.append((loans.index[loan], reason))
     return result, problems
 
 
-def _describe(row: pd.Series) -> tuple[str | None, str]:
+def _describe(row: pd.Series) -> str | None:
+    """"车型 朗逸 or 产品 新车贷" (in the user's language), None when the loan names neither."""
     labels = zip(_KEYS, ("车型", "产品"), strict=True)
     parts = [(label, str(row[f"{key}_text"]).strip()) for key, label in labels if pd.notna(row[key])]
     if not parts:
-        return None, ""
-    english = " or ".join(f"{label} {value}" for label, value in parts)
-    chinese = "或".join(f"{label} {value}" for label, value in parts)
-    return english, chinese
+        return None
+    return _(" or ").join(f"{label} {value}" for label, value in parts)

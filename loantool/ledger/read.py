@@ -26,7 +26,7 @@ import pandas as pd
 from .. import schema
 from ..config import Settings
 from ..errors import CellProblem, InputError, UsageError
-from ..i18n import _, ngettext
+from ..i18n import N_, _, ngettext
 from ..money import percent_text
 from . import checks
 from .coerce import (
@@ -46,7 +46,7 @@ from .grid import Book, gc_paused, open_book, read_source
 HEADER_SEARCH_ROWS = 30
 _UNIT = re.compile(r"\((?:元|万元|人民币元|人民币|rmb|cny|yuan|%|月|个月|期|年|天|日|次)\)$", re.IGNORECASE)
 _TOTAL_LABEL = re.compile(r"(?:人民币)?(?:合计|总计|小计)[:：]?")
-_RANGES = {"bank_due_day": (1, 31, "a due day must be 1–31")}
+_RANGES = {"bank_due_day": (1, 31, N_("a due day must be 1–31"))}
 
 
 @dataclass
@@ -358,6 +358,7 @@ def _coerce_located(book: Book, table: schema.Table, located: _Located, path: Pa
         array = array[rows]
         if key in _RANGES:
             low, high, reason = _RANGES[key]
+            reason = _(reason)
             outside = ((array < low) | (array > high)).fillna(False).to_numpy(dtype=bool)
             for position in np.flatnonzero(outside).tolist():
                 problems.append(CellProblem(book.label, sheet, int(row_numbers[position]), headers[key],
@@ -486,8 +487,9 @@ def _term_from_years(read: TableRead, problems: list[CellProblem]) -> None:
     for label in frame.index[disagree]:
         problems.append(read.problem(
             label, "term_years", int(frame.loc[label, "term_years"]),
-            f"{int(frame.loc[label, 'term_years'])} years is {int(months[label])} months, but "
-            f"{read.headers.get('term', '期数')} says {int(term[label])}"))
+            _("{years} years is {months} months, but {column} says {term}").format(
+                years=int(frame.loc[label, "term_years"]), months=int(months[label]),
+                column=read.headers.get("term", "期数"), term=int(term[label]))))
     frame["term"] = term.fillna(months)
 
 
@@ -504,11 +506,11 @@ def empty_table(table: schema.Table, path: Path | None, label: str) -> TableRead
 
 def _raise_problems(label: str, problems: list[CellProblem]) -> None:
     if problems:
-        cells = sum(p.code == "bad-cell" for p in problems)
-        what = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
         raise InputError(
-            f"{label}: {what} ({cells} bad cell{'s' if cells != 1 else ''}); nothing was read.", problems,
-            hint="Correct each listed cell in the file and run again.")
+            ngettext("{file}: {count} problem; nothing was read.",
+                     "{file}: {count} problems; nothing was read.", len(problems)).format(
+                file=label, count=len(problems)), problems,
+            hint=_("Correct each listed cell in the file and run again."))
 
 
 # ------------------------------------------------------------------------------------------- entry points
@@ -573,14 +575,51 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
         finally:
             book.discard()
     loans = tables["loans"]
-    problems += checks.duplicate_contracts(loans.frame, loans.problem)
-    _raise_problems(label, problems)
     try:
         today = as_of or (to_date(settings.as_of) if settings.as_of else None) or date.today()
     except CoerceError:
-        raise UsageError(f"as_of {settings.as_of!r} in loantool.toml is not a date.",
-                         "Write it as YYYY-MM-DD.") from None
+        raise UsageError(_("as_of {value} in loantool.toml is not a date.").format(
+            value=repr(settings.as_of)), _("Write it as YYYY-MM-DD.")) from None
+    problems += checks.duplicate_contracts(loans.frame, loans.problem)
+    if problems:  # the file is refused: say at once what else the commands would refuse in it
+        problems += _schedule_problems(loans, tables["rates"], settings, today, problems)
+    _raise_problems(label, problems)
     # the footers skipped under any sheet, then the checks on entry of the loans
     footers = [w for table in tables.values() if table is not loans for w in table.warnings]
     loans.warnings = [*loans.warnings, *footers, *checks.check_loans(loans.frame, loans.problem, today)]
     return Ledger(path, digest, loans, tables["rates"], tables["payments"], tables["settlements"])
+
+
+def _schedule_problems(loans: TableRead, rates: TableRead, settings: Settings, today: date,
+                       known: list[CellProblem]) -> list[CellProblem]:
+    """The cells of loans not yet settled or written off that hold a value their schedule would refuse
+    (期数 outside 1–120, 贷款金额 ≤ 0, a 年利率 above its limit – core.loans.schedule_inputs), not
+    already reported: with the reading's own problems they make every bad cell of the ledger one list,
+    not one fix at a time. What is merely missing (a rate to look up, say) is left to the commands
+    that need it."""
+    from ..core.loans import loan_states, schedule_inputs
+    from ..core.rates import RateLimits
+    from ..money import MoneyError
+
+    frame = loans.frame
+    if frame.empty or "contract_no" not in frame:
+        return []
+    states = loan_states(frame, today)
+    current = frame[~states["settled"] & ~states["written_off"]]
+    try:
+        limits = RateLimits.from_settings(settings)
+    except MoneyError:
+        limits = RateLimits()
+    _terms, found = schedule_inputs(current, rates.frame, default_method=settings.schedule.default_method,
+                                    limits=limits)
+    taken = {(p.sheet, p.row, p.column) for p in known}
+    extra = []
+    for label, key, value, reason in found:
+        if value is None:
+            continue
+        problem = loans.problem(label, key, value, reason, "schedule-input")
+        if (problem.sheet, problem.row, problem.column) not in taken:
+            taken.add((problem.sheet, problem.row, problem.column))
+            extra.append(problem)
+    order = {header: col for header, col in ((loans.headers.get(k), c) for k, c in loans.columns.items())}
+    return sorted(extra, key=lambda p: (p.row or 0, order.get(p.column, 0)))
