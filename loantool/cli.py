@@ -86,16 +86,19 @@ def emit_json(document: Any) -> None:
 
 
 def parse_date_option(value: str | None, option: str) -> dt.date | None:
+    """A date option, read as a date cell is (dayparse.parse_day: 2026-03-31, 2026/3/31, 2026年3月31日 …)."""
+    from .dayparse import DateError, parse_day
+
     if value is None or value == "":
         return None
-    text = value.strip().replace("/", "-").replace(".", "-")
     try:
-        if len(text) == 8 and text.isdigit():
-            return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
-        return dt.date.fromisoformat(text)
-    except ValueError:
+        day = parse_day(value)
+    except DateError:
+        day = None
+    if day is None:
         raise UsageError(_("{option} '{value}' is not a date.").format(option=option, value=value),
-                         _("Write it as YYYY-MM-DD, e.g. 2026-03-31.")) from None
+                         _("Write it as YYYY-MM-DD, e.g. 2026-03-31."))
+    return day
 
 
 def make_run(ledger: Path | None, config: Path | None, as_of: str | None, json_: bool, quiet: bool,

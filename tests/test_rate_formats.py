@@ -179,8 +179,9 @@ def test_the_limits_are_settings(tmp_path: Path) -> None:
 def test_bad_limit_settings_are_refused(tmp_path: Path, body: str) -> None:
     config = tmp_path / "loantool.toml"
     config.write_text(f"[schedule]\n{body}\n", encoding="utf-8")
-    with pytest.raises(UsageError, match="schedule.max_"):
+    with pytest.raises(UsageError) as caught:
         load_settings(config)
+    assert "schedule.max_" in caught.value.render()
 
 
 def test_a_rate_table_rate_above_the_limit_names_the_table(tmp_path: Path) -> None:

@@ -69,16 +69,17 @@ def test_loantool_toml_lists_the_bank_s_own_words(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("body", "why"), [
     ('paid_statuses = ["扣款失败"]', "did not succeed"),
-    ('paid_statuses = ["已入账"]\nunpaid_statuses = ["已入账"]', "both list"),
-    ('paid_statuses = "已入账"', "list of status words"),
+    ('paid_statuses = ["已入账"]\nunpaid_statuses = ["已入账"]', "lists it too"),
+    ('paid_statuses = "已入账"', "must be a list"),
     ('unpaid_statuses = [1, 2]', "list of status words"),
     ('paid_statuses = [""]', "list of status words"),
 ])
 def test_bad_status_settings_are_refused(tmp_path: Path, body: str, why: str) -> None:
     config = tmp_path / "loantool.toml"
     config.write_text(f"[bank]\n{body}\n", encoding="utf-8")
-    with pytest.raises(UsageError, match=why):
+    with pytest.raises(UsageError) as caught:
         load_settings(config)
+    assert why in caught.value.render()
 
 
 def test_a_file_without_a_status_column_lists_successful_deductions() -> None:

@@ -27,10 +27,10 @@ import numpy as np
 import pandas as pd
 
 from ..money import RATE_SCALE, div_round_half_up, div_round_half_up_array
+from ..settings import RESIDUES
 from .dates import due_date_table, first_due_month, resolve_due_day
 
 METHODS = ("annuity", "equal_principal", "flat_fee")
-RESIDUES = ("last", "first")
 MAX_TERM = 120
 INPUT_COLUMNS = (
     "contract_no", "principal", "term", "method", "rate", "pickup_date", "first_due_date", "due_day",

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema
+from ..dayparse import BLANK_WORDS, DateError, parse_day
 from ..i18n import _
 from ..money import MoneyError, parse_rate, yuan_to_fen_exact
 
@@ -33,22 +34,13 @@ class CoerceError(ValueError):
 
 
 STORED_AS_NUMBER = "stored as a number, its last digits may be lost; format the column as text and re-enter"
-# what a spreadsheet shows for "no amount" / "no date"
-BLANK_WORDS = frozenset({"-", "--", "—", "——", "/", "n/a", "N/A", "无"})
 TOTAL_WORDS = ("人民币合计", "合计", "总计", "小计")
 
-_EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 (serials above 60 skip Excel's fake 1900-02-29)
-_MAX_SERIAL = 2958465  # 9999-12-31
 _FLOAT_EXACT = 1e15  # at and above this a spreadsheet number may have lost digits
 _WS = re.compile(r"\s+")
 _PLAIN_ID = re.compile(r"[0-9A-Za-z_\-/.*#]+")
 _SCIENTIFIC = re.compile(r"[+-]?\d+(\.\d+)?[eE][+-]\d+")  # Excel writes 6.22202E+18
 _PLAIN_AMOUNT = re.compile(r"(-?)(\d{1,13})(?:\.(\d{1,2}))?")
-_DATE = re.compile(
-    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-    r"(?:(?:\s+|T)\d{1,2}[:：]\d{2}(?:[:：]\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
-)
-_DATE_DIGITS = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _WHOLE = re.compile(r"(?:每月)?([+-]?\d+)(?:\.0+)?(?:期|个月|月|日|号|天|年)?")
 
 
@@ -388,49 +380,14 @@ def to_whole(value: Any) -> int | None:
 
 
 def to_date(value: Any) -> date | None:
-    """Excel serials, dates and datetimes, ``2024-03-22``, ``2024/3/22``, ``2024.3.22``, ``2024年3月22日``,
-    ``20240322`` and ``2025/12/03  14:06:51`` (the date part)."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return _in_range(value.date())
-    if isinstance(value, date):
-        return _in_range(value)
-    if type(value) is str:
-        text = _blank_word(value)
-        if text is None:
-            return None
-        text = _unwrap(text).strip()
-        match = _DATE.fullmatch(text) or _DATE_DIGITS.fullmatch(text)
-        if not match:
-            raise CoerceError("not a date (write it as 2024-03-22)")
-        return _calendar_date(*(int(g) for g in match.groups()[:3]))
-    if value is True or value is False or not isinstance(value, (int, float)):
-        raise CoerceError(f"a {_what(value)}, not a date")
-    if not math.isfinite(value):
-        raise CoerceError("not a date")
-    if float(value).is_integer() and 19000101 <= value <= 29991231:
-        digits = int(value)
-        return _calendar_date(digits // 10000, digits // 100 % 100, digits % 100)
-    if 1 <= value <= _MAX_SERIAL:
-        days = int(value)
-        return _in_range(_EXCEL_EPOCH + timedelta(days=days if days > 60 else days + 1))
-    raise CoerceError("a number that is not a date")
-
-
-def _calendar_date(year: int, month: int, day: int) -> date:
+    """A date cell, read as every date is (:func:`dayparse.parse_day`): Excel serials, dates and
+    datetimes, ``2024-03-22``, ``2024/3/22``, ``2024年3月22日``, ``20240322`` …"""
+    if value is True or value is False or not isinstance(value, (str, date, int, float, type(None))):
+        raise CoerceError(_("a {what}, not a date").format(what=_what(value)))  # TRUE, a time of day …
     try:
-        day_ = date(year, month, day)
-    except ValueError:
-        raise CoerceError(f"{year}-{month:02d}-{day:02d} is not a calendar date") from None
-    return _in_range(day_)
-
-
-def _in_range(day: date) -> date:
-    # frames hold datetime64[ns] (years 1678–2261); a loan date outside 1900–2199 is a typing error
-    if not 1900 <= day.year <= 2199:
-        raise CoerceError(f"{day.isoformat()} is outside the years 1900–2199")
-    return day
+        return parse_day(value)
+    except DateError as exc:
+        raise CoerceError(str(exc)) from None
 
 
 def _what(value: Any) -> str:

@@ -577,7 +577,7 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
     loans = tables["loans"]
     try:
         today = as_of or (to_date(settings.as_of) if settings.as_of else None) or date.today()
-    except CoerceError:
+    except CoerceError:  # load_settings refuses it; a Settings made in code may still hold it
         raise UsageError(_("as_of {value} in loantool.toml is not a date.").format(
             value=repr(settings.as_of)), _("Write it as YYYY-MM-DD.")) from None
     problems += checks.duplicate_contracts(loans.frame, loans.problem)
