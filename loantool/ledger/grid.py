@@ -12,13 +12,11 @@ is ``read.py``.
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from html.parser import HTMLParser
@@ -27,6 +25,7 @@ from typing import Any, BinaryIO
 
 from ..errors import InputError
 from ..i18n import N_, _
+from ..runtime import gc_paused
 from . import sniff
 
 Rows = list[list[Any]]
@@ -37,23 +36,6 @@ _SAVE_AS = N_("Open it in Excel or WPS and save it as .xlsx (or CSV), then try a
 # Book.prefetch parses sheets in a background thread; False parses every sheet in the caller's thread
 # (benchmarks/bench_overdue.py switches it off to show the single-threaded figure)
 BACKGROUND_PARSE = True
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside the block.
-
-    Converting a sheet makes one list per row; with the collector on, each 700 new lists start a
-    collection that walks the young lists, and the older generations are walked again and again as the
-    rows pile up – half of ``to_python``'s time on a 400,000-row sheet. Rows hold no cycles, so nothing
-    is lost by collecting once afterwards (the collector runs on its own when re-enabled)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def read_source(source: Path | str | BinaryIO | bytes, name: str | None = None

@@ -28,6 +28,7 @@ from ..config import Settings
 from ..errors import CellProblem, InputError, UsageError
 from ..i18n import N_, _, ngettext
 from ..money import percent_text
+from ..runtime import gc_paused
 from . import checks
 from .coerce import (
     CoerceError,
@@ -41,7 +42,7 @@ from .coerce import (
     shown,
     to_date,
 )
-from .grid import Book, gc_paused, open_book, read_source
+from .grid import Book, open_book, read_source
 
 HEADER_SEARCH_ROWS = 30
 _UNIT = re.compile(r"\((?:元|万元|人民币元|人民币|rmb|cny|yuan|%|月|个月|期|年|天|日|次)\)$", re.IGNORECASE)

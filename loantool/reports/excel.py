@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LoantoolError
-from ..ledger.grid import gc_paused
+from ..runtime import gc_paused
 from ..values import as_date, is_missing
 
 # kinds: text, id (identifier, always text), yuan (integer fen), date, int, rate (1e-8 units), ratio
