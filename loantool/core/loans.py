@@ -95,7 +95,8 @@ def schedule_inputs(loans: pd.DataFrame, rates: pd.DataFrame | None, *, default_
 
     The method is the loan's own 还款方式, else the rate table's for its model/product and term, else
     the configured default. The rate is the loan's own 年利率, else the 利率表's (see core.rates); a
-    rate above the limit of the loan's method (``limits``, default RateLimits()) is a problem.
+    rate above the limit of the loan's method (``limits``, default RateLimits()) is a problem, and so is
+    a 首期还款日 before the 提车日期 (DOMAIN.md "Checks on entry").
     """
     problems: list[Problem] = []
     frame = loans.copy()
@@ -118,6 +119,13 @@ def schedule_inputs(loans: pd.DataFrame, rates: pd.DataFrame | None, *, default_
         shown = None if pd.isna(principal[label]) else fen_to_str(int(principal[label]))  # yuan, as written
         problems.append((label, "principal", shown, _("贷款金额 must be more than 0")))
 
+    if "first_due_date" in frame and "pickup_date" in frame:
+        first_due, pickup = pd.to_datetime(frame["first_due_date"]), pd.to_datetime(frame["pickup_date"])
+        for label in frame.index[(first_due < pickup).to_numpy(dtype=bool)]:
+            problems.append((label, "first_due_date", first_due[label].date().isoformat(),
+                             _("首期还款日 is before the pickup date (提车日期 {day}): the schedule cannot "
+                               "start before the car is picked up").format(
+                                 day=pickup[label].date().isoformat())))
     rate, rate_problems = resolve_rates(frame, rates if rates is not None else pd.DataFrame())
     for label, reason in rate_problems:
         problems.append((label, "annual_rate", None, reason))

@@ -125,6 +125,13 @@ class Book:
         finally:
             executor.shutdown(wait=False)  # the thread ends when its queue is done
 
+    def merged_ranges(self, sheet: str | None) -> list[tuple[int, int, int, int]]:
+        """The merged cells of a workbook sheet as (first row, first col, last row, last col), 0-based
+        like the rows (python-calamine reads them from .xlsx and .xls); none for text and HTML."""
+        calamine_sheet = self._calamine_sheet(sheet)
+        ranges = getattr(calamine_sheet, "merged_cell_ranges", None) if calamine_sheet is not None else None
+        return [(r1, c1, r2, c2) for (r1, c1), (r2, c2) in (ranges or [])]
+
     def percent_cells(self, sheet: str | None, columns: Sequence[int]) -> set[tuple[int, int]]:
         """(row, column), 1-based, of the cells in ``columns`` (1-based) that show a percentage. Only an
         .xlsx tells (see :mod:`xlsx_formats`); other formats give none."""

@@ -296,6 +296,7 @@ def _coerce_located(book: Book, table: schema.Table, located: _Located, path: Pa
     body, first_row = _data_rows(book, located)
     grid = _object_grid(body, max(found_at.values()) + 1)
     _read_percent_formats(book, table, located, found_at, grid, first_row)
+    _fill_merged(book, table, located, found_at, grid)
     columns = {key: Column.of(grid[:, col]) for key, col in found_at.items()}
     blank = np.ones(len(body), dtype=bool)
     for column in columns.values():
@@ -446,6 +447,31 @@ def _footer(table: schema.Table, body: list[list[Any]], columns: dict[str, Colum
                  if found[position] >= 2 and not is_footer_label(_first_cell(body[position]))]
     last = max((p for p in range(start, len(body)) if _first_cell(body[p]) is not None), default=start)
     return start, _Footer(start, last, _first_cell(body[start]), body, data_like)
+
+
+# kinds whose merged cell speaks for every row it spans (a 放款日期 merged over a batch of slip rows); an
+# amount, a rate or an identifier merged over rows is never copied: that would invent money or a loan
+MERGE_FILLS = frozenset(schema.KINDS) - {"amount", "rate", "contract", "id_no", "card", "phone"}
+
+
+def _fill_merged(book: Book, table: schema.Table, located: _Located, found_at: dict[str, int],
+                 grid: np.ndarray) -> None:
+    """A cell merged down over several rows is read for every one of them (the sheet shows it beside
+    each), not left blank below its first row; only in the columns of :data:`MERGE_FILLS` kinds."""
+    fill = {col for key, col in found_at.items() if table.field(key).kind in MERGE_FILLS}
+    if not fill or not len(grid):
+        return
+    offset = located.header_index + 1  # sheet row (0-based) of the grid's first row
+    for r1, c1, r2, _c2 in book.merged_ranges(located.sheet):
+        if c1 not in fill or r2 <= r1 or r1 < offset:
+            continue
+        top = r1 - offset
+        if top >= len(grid):
+            continue
+        value = grid[top, c1]
+        for position in range(top + 1, min(r2 - offset, len(grid) - 1) + 1):
+            if is_blank(grid[position, c1]):
+                grid[position, c1] = value
 
 
 def _read_percent_formats(book: Book, table: schema.Table, located: _Located, found_at: dict[str, int],
