@@ -25,7 +25,7 @@ import pandas as pd
 
 from .. import schema
 from ..dayparse import BLANK_WORDS, DateError, parse_day
-from ..i18n import _
+from ..i18n import N_, _
 from ..money import MoneyError, parse_rate, yuan_to_fen_exact
 
 
@@ -33,7 +33,8 @@ class CoerceError(ValueError):
     """A cell that is not a value of its kind; the message is the reason shown to the user."""
 
 
-STORED_AS_NUMBER = "stored as a number, its last digits may be lost; format the column as text and re-enter"
+STORED_AS_NUMBER = N_("stored as a number, its last digits may be lost; format the column as text and "
+                      "re-enter")
 TOTAL_WORDS = ("人民币合计", "合计", "总计", "小计")
 
 _FLOAT_EXACT = 1e15  # at and above this a spreadsheet number may have lost digits
@@ -275,7 +276,7 @@ def to_text(value: Any) -> str | None:
             text = text[2:-1].strip()
         return text or None
     if isinstance(value, float) and not math.isfinite(value):
-        raise CoerceError("not a finite number")
+        raise CoerceError(_("not a finite number"))
     return _text_of(value).strip() or None
 
 
@@ -288,20 +289,21 @@ def to_identifier(value: Any, kind: str = "contract") -> str | None:
         if not _PLAIN_ID.fullmatch(text):
             text = _unwrap(_WS.sub("", unicodedata.normalize("NFKC", text)))
             if _SCIENTIFIC.fullmatch(text):
-                raise CoerceError(f"shown in scientific notation: {STORED_AS_NUMBER}")
+                raise CoerceError(_("shown in scientific notation: {reason}").format(
+                    reason=_(STORED_AS_NUMBER)))
         if kind == "id_no":
             text = text.upper()
         return text or None
     if value is True or value is False:
-        raise CoerceError("a TRUE/FALSE value, not a number or code")
+        raise CoerceError(_("a TRUE/FALSE value, not a number or code"))
     if isinstance(value, (int, float)):
         if not math.isfinite(value) or abs(value) >= _FLOAT_EXACT:
-            raise CoerceError(STORED_AS_NUMBER)
+            raise CoerceError(_(STORED_AS_NUMBER))
         if isinstance(value, float) and not value.is_integer():
-            raise CoerceError("a number with decimals, not a number or code; format the column as text")
+            raise CoerceError(_("a number with decimals, not a number or code; format the column as text"))
         return str(int(value))
     if isinstance(value, (date, time, timedelta)):
-        raise CoerceError("a date or time, not a number or code")
+        raise CoerceError(_("a date or time, not a number or code"))
     return to_text(value)
 
 
@@ -318,10 +320,10 @@ def to_amount(value: Any) -> int | None:
     kind = type(value)
     if kind is float:
         if not math.isfinite(value) or abs(value) >= 1e13:
-            raise CoerceError("not a usable amount")
+            raise CoerceError(_("not a usable amount"))
         fen = round(value * 100)
         if fen / 100 != value:  # the nearest double to fen/100 is value only if value has ≤ 2 decimals
-            raise CoerceError("has more than two decimals (fractions of a fen)")
+            raise CoerceError(_("has more than two decimals (fractions of a fen)"))
         return int(fen)
     if kind is int:
         return value * 100
@@ -339,8 +341,8 @@ def to_amount(value: Any) -> int | None:
         except MoneyError as exc:
             raise CoerceError(str(exc)) from None
     if value is True or value is False:
-        raise CoerceError("a TRUE/FALSE value, not an amount")
-    raise CoerceError(f"a {_what(value)}, not an amount")
+        raise CoerceError(_("a TRUE/FALSE value, not an amount"))
+    raise CoerceError(_("a {what}, not an amount").format(what=_what(value)))
 
 
 def to_rate(value: Any) -> int | None:
@@ -353,7 +355,7 @@ def to_rate(value: Any) -> int | None:
             return None
         value = _unwrap(text)
     elif value is True or value is False or not isinstance(value, (int, float)):
-        raise CoerceError(f"a {_what(value)}, not a rate")
+        raise CoerceError(_("a {what}, not a rate").format(what=_what(value)))
     try:
         return parse_rate(value)
     except MoneyError as exc:
@@ -370,12 +372,12 @@ def to_whole(value: Any) -> int | None:
             return None
         match = _WHOLE.fullmatch(_WS.sub("", _unwrap(text)))
         if not match:
-            raise CoerceError("not a whole number")
+            raise CoerceError(_("not a whole number"))
         return int(match.group(1))
     if value is True or value is False or not isinstance(value, (int, float)):
-        raise CoerceError(f"a {_what(value)}, not a whole number")
+        raise CoerceError(_("a {what}, not a whole number").format(what=_what(value)))
     if isinstance(value, float) and not value.is_integer():
-        raise CoerceError("not a whole number")
+        raise CoerceError(_("not a whole number"))
     return int(value)
 
 
@@ -392,15 +394,15 @@ def to_date(value: Any) -> date | None:
 
 def _what(value: Any) -> str:
     if isinstance(value, datetime | date):
-        return "date"
+        return _("date")
     if isinstance(value, time):
-        return "time of day"
+        return _("time of day")
     if isinstance(value, timedelta):
-        return "duration"
+        return _("duration")
     if value is True or value is False:
-        return "TRUE/FALSE value"
+        return _("TRUE/FALSE value")
     if isinstance(value, (int, float)):
-        return "number"
+        return _("number")
     return type(value).__name__
 
 
@@ -419,7 +421,8 @@ def code_reader(codes: dict[str, tuple[str, ...]], what: str) -> Callable[[Any],
         try:
             return lookup[text]
         except KeyError:
-            raise CoerceError(f"not a known {what}; use one of {choices}") from None
+            raise CoerceError(_("not a known {what}; use one of {choices}").format(
+                what=_(what), choices=choices)) from None
 
     return read
 
@@ -439,7 +442,7 @@ def to_yesno(value: Any) -> bool:
     try:
         return _YESNO[text]
     except KeyError:
-        raise CoerceError("not yes or no; write 是 or 否") from None
+        raise CoerceError(_("not yes or no; write 是 or 否")) from None
 
 
 def status_key(value: Any) -> str:
@@ -519,11 +522,11 @@ SCALARS: dict[str, Callable[[Any], Any]] = {
     "rate": to_rate,
     "int": to_whole,
     "term_years": to_whole,
-    "method": code_reader(schema.METHODS, "repayment method"),
-    "status": code_reader(schema.STATUSES, "loan status"),
+    "method": code_reader(schema.METHODS, N_("repayment method")),
+    "status": code_reader(schema.STATUSES, N_("loan status")),
     "yesno": to_yesno,
-    "grade": code_reader(schema.GRADES, "risk grade"),
-    "payment_type": code_reader(schema.PAYMENT_TYPES, "payment type"),
+    "grade": code_reader(schema.GRADES, N_("risk grade")),
+    "payment_type": code_reader(schema.PAYMENT_TYPES, N_("payment type")),
     "deduction_status": to_deduction_status,
 }
 _INTEGER_KINDS = {"amount", "rate", "int", "term_years"}
