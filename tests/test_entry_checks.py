@@ -175,3 +175,11 @@ def pd_na(value: object) -> bool:
     import pandas as pd
 
     return bool(pd.isna(value))
+
+
+def test_a_first_due_date_before_the_pickup_in_chinese(tmp_path: Path, chinese) -> None:
+    path = ledger(tmp_path / "l.xlsx", [loan("HT2", dt.date(2024, 1, 10), dt.date(2024, 1, 9))])
+    result = CliRunner().invoke(app, ["overdue-report", "--ledger", str(path), "--as-of", "2024-06-30",
+                                      "--out", str(tmp_path / "r.xlsx")])
+    assert result.exit_code == 2
+    assert "首期还款日早于提车日期（2024-01-10）" in "".join(result.stderr.split())

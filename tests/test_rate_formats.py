@@ -247,3 +247,12 @@ def test_calculator_inputs_that_are_no_loan_are_usage_errors(options: tuple[str,
 def test_calculator_takes_a_high_flat_fee_within_its_limit() -> None:
     result = _calc("--rate", "75%", "--method", "flat_fee", "--term", "60")
     assert result.exit_code == 0, result.output
+
+
+def test_a_rate_above_its_limit_in_chinese(tmp_path: Path, chinese) -> None:
+    path = ledger(tmp_path / "l.xlsx", [("A1", 1.5, "等额本息")], percent={"A1"})
+    result = CliRunner().invoke(app, ["overdue-report", "--ledger", str(path), "--as-of", "2024-06-30",
+                                      "--out", str(tmp_path / "r.xlsx")])
+    assert result.exit_code == 2
+    text = "".join(result.stderr.split())
+    assert "年利率150%超过上限36%" in text and "max_annual_rate" in text

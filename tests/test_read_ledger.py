@@ -260,3 +260,11 @@ def test_several_loans_sheets_stop_every_command(tmp_path: Path, monkeypatch) ->
     assert result.exit_code == 0, result.stderr
     assert [loan["contract_no"] for loan in json.loads(result.stdout)["loans"]] == ["HT001"]
     assert path.read_bytes() == before
+
+
+def test_several_loans_sheets_in_chinese(tmp_path: Path, chinese) -> None:
+    path = _archive_and_live(tmp_path)
+    with pytest.raises(InputError) as caught:
+        load_ledger(path, Settings(), as_of=dt.date(2024, 6, 30))
+    text = caught.value.render()
+    assert "没有名为 贷款台账 的工作表" in text and "[ledger] loans_sheet" in text
