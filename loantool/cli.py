@@ -138,16 +138,19 @@ def emit_json(document: Any) -> None:
 
 
 def parse_date_option(value: str | None, option: str) -> dt.date | None:
+    """A date option, read as a date cell is (dayparse.parse_day: 2026-03-31, 2026/3/31, 2026年3月31日 …)."""
+    from .dayparse import DateError, parse_day
+
     if value is None or value == "":
         return None
-    text = value.strip().replace("/", "-").replace(".", "-")
     try:
-        if len(text) == 8 and text.isdigit():
-            return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
-        return dt.date.fromisoformat(text)
-    except ValueError:
+        day = parse_day(value)
+    except DateError:
+        day = None
+    if day is None:
         raise UsageError(_("{option} '{value}' is not a date.").format(option=option, value=value),
-                         _("Write it as YYYY-MM-DD, e.g. 2026-03-31.")) from None
+                         _("Write it as YYYY-MM-DD, e.g. 2026-03-31."))
+    return day
 
 
 def make_run(ledger: Path | None, config: Path | None, as_of: str | None, json_: bool, quiet: bool,
@@ -158,9 +161,16 @@ def make_run(ledger: Path | None, config: Path | None, as_of: str | None, json_:
     settings = load_settings(config)
     chosen = set_language(choose(lang, getattr(settings, "lang", None)))
     day = parse_date_option(as_of, "--as-of") or parse_date_option(settings.as_of, _("as_of in loantool.toml"))
+    ledger_path = ledger if ledger is not None else settings.ledger_path
+    if Path(ledger_path).expanduser().is_dir():
+        where = "--ledger" if ledger is not None else _("[ledger] path in loantool.toml")
+        raise UsageError(_("{option} {path} is a folder, not a ledger workbook.").format(option=where,
+                                                                                        path=ledger_path),
+                         _("Name the workbook itself, e.g. {example}.").format(
+                             example=Path(ledger_path) / "ledger.xlsx"))
     return Run(
         settings=settings,
-        ledger_path=ledger if ledger is not None else settings.ledger_path,
+        ledger_path=ledger_path,
         as_of=day or dt.date.today(),
         json=json_,
         quiet=quiet or json_,

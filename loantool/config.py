@@ -1,4 +1,6 @@
-"""loantool.toml → typed settings. Every default from DOMAIN.md lives here, once.
+"""loantool.toml → :class:`Settings` (读取配置文件). The settings themselves, with every default from
+DOMAIN.md, are the dataclasses of ``settings.py``; this module finds the file, reads it and checks it –
+the one place settings are validated. Every unknown key and every bad value is reported at once.
 
 The file is looked for in the current folder and its parents (or given with ``--config``). Paths in it
 are relative to the folder that holds it. ``templates/loantool.toml`` lists every setting with a comment.
@@ -7,148 +9,47 @@ are relative to the folder that holds it. ``templates/loantool.toml`` lists ever
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError
+from .dayparse import DateError, parse_day
+from .errors import CellProblem, UsageError
+from .i18n import _
 from .money import MoneyError, parse_rate, to_fen
+from .schema import METHODS, TABLES, built_in_deduction_status, status_word
+from .settings import (
+    CLASSIFICATION_PRESETS,
+    CURRENT_PERIOD_SETTINGS,
+    FEE_RECIPIENTS,
+    RESIDUES,
+    RISK_GRADES,
+    SETTLEMENT_STYLES,
+    ActionSettings,
+    ArrearsSettings,
+    BankSettings,
+    CompanySettings,
+    ImportSettings,
+    LedgerSettings,
+    MorningSettings,
+    ScheduleSettings,
+    Settings,
+    SettlementSettings,
+)
+
+__all__ = [
+    "CLASSIFICATION_PRESETS", "CONFIG_NAME", "ActionSettings", "ArrearsSettings", "BankSettings",
+    "CompanySettings", "ImportSettings", "LedgerSettings", "MorningSettings", "ScheduleSettings", "Settings",
+    "SettlementSettings", "find_config", "load_settings", "validate",
+]
 
 CONFIG_NAME = "loantool.toml"
-
-
-@dataclass
-class CompanySettings:
-    name: str = "XX汽车金融服务有限公司"
-    # this ledger's branch (分支机构) in a several-ledger quality-report; empty: the ledger's file name
-    branch: str = ""
-
-
-@dataclass
-class LedgerSettings:
-    path: str = "ledger.xlsx"
-    backups_keep: int = 30
-    lock_timeout_seconds: float = 30.0
-
-
-@dataclass
-class ScheduleSettings:
-    # where the rounding residue of principal (and of fees, for flat_fee) goes: "last" or "first"
-    residue: str = "last"
-    default_method: str = "annuity"
-
-
-@dataclass
-class ArrearsSettings:
-    grace_days: int = 0
-    tolerance: str = "0.00"  # yuan; shortfalls up to this much are forgiven
-    lookback_months: int = 24
-    # upper DPD bound of M1..M6; above the last bound is M7+
-    bucket_bounds: list[int] = field(default_factory=lambda: [30, 60, 90, 120, 150, 180])
-    classification: str = "2023"  # "2023" (1/90/270/360) or "legacy" (1/90/180/360)
-    penalty_rate_daily: str = "0.0005"  # 0.05 % a day
-
-    @property
-    def tolerance_fen(self) -> int:
-        return to_fen(self.tolerance)
-
-    @property
-    def penalty_rate_units(self) -> int:
-        return parse_rate(self.penalty_rate_daily)
-
-    @property
-    def class_bounds(self) -> tuple[int, int, int]:
-        """Upper DPD bounds of 关注, 次级, 可疑; above the last is 损失."""
-        return CLASSIFICATION_PRESETS[self.classification]
-
-
-CLASSIFICATION_PRESETS = {"2023": (90, 270, 360), "legacy": (90, 180, 360)}
-
-
-@dataclass
-class ActionSettings:
-    sms_days_before: int = 3
-    maturity_notice_days: int = 30
-    escalate_dpd: int = 90
-    limitation_years: int = 3
-    limitation_warn_days: int = 90
-    # a loan with an open promise to pay (催收记录) is marked 等待承诺日 on the call list until the promised
-    # day; true: keep calling it daily all the same
-    call_during_promise: bool = False
-    # overdue-report also writes the day's notices as letters (催收通知书_YYYYMMDD.xlsx beside the report)
-    notice_letters: bool = True
-    # months between post-loan inspections by risk grade; 0 means "now"
-    inspection_months: dict[str, int] = field(default_factory=lambda: {"good": 3, "fair": 1, "poor": 0})
-    sms_template: str = (
-        "【{company}】尊敬的{name}，您本期应还{amount}元将于{due_date}从尾号{card_last4}的银行卡扣款，"
-        "请提前存足。如已还款请忽略。"
-    )
-
-
-@dataclass
-class SettlementSettings:
-    # style per method: "card" (fees of the remaining periods) or "loan" (current interest + fee rate)
-    style: dict[str, str] = field(
-        default_factory=lambda: {"flat_fee": "card", "annuity": "loan", "equal_principal": "loan"}
-    )
-    current_period: str = "full"  # loan style: "full", "accrued" (by days), or "none"
-    fee_rate: str = "0"  # settlement fee = round(rate × remaining principal), loan style
-    fee_to: str = "company"  # who receives the settlement fee: "company" or "bank"
-    fixed_fees: dict[str, str] = field(default_factory=dict)  # name → yuan, e.g. {"手续费" = "200.00"}
-
-
-@dataclass
-class WriteOffSettings:
-    # write-off (核销) is for loans classified loss (损失) at the write-off day; true also allows doubtful
-    allow_doubtful: bool = False
-
-
-@dataclass
-class ImportSettings:
-    monthly_amount_tolerance: str = "0.00"  # yuan; bank vs our schedule
-
-
-@dataclass
-class MorningSettings:
-    slips_inbox: str = "inbox/slips"
-    statements_inbox: str = "inbox/statements"
-    reports_dir: str = "reports"
-    post_payments: bool = True
-    archive_dir: str = ""  # empty: processed files stay where they are
-
-
-@dataclass
-class Settings:
-    company: CompanySettings = field(default_factory=CompanySettings)
-    ledger: LedgerSettings = field(default_factory=LedgerSettings)
-    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
-    arrears: ArrearsSettings = field(default_factory=ArrearsSettings)
-    actions: ActionSettings = field(default_factory=ActionSettings)
-    settlement: SettlementSettings = field(default_factory=SettlementSettings)
-    imports: ImportSettings = field(default_factory=ImportSettings)
-    morning: MorningSettings = field(default_factory=MorningSettings)
-    writeoff: WriteOffSettings = field(default_factory=WriteOffSettings)
-    # extra header aliases: {"loans": {"phone": ["客户电话"]}}
-    aliases: dict[str, dict[str, list[str]]] = field(default_factory=dict)
-    # a fixed "today" for every date-dependent result (demo folders, audits); empty = the real today
-    as_of: str = ""
-    # language of messages and reports: "zh" (default) or "en"; --lang and LOANTOOL_LANG win over it
-    lang: str = ""
-    source: Path | None = None  # the file these came from, if any
-    base_dir: Path = field(default_factory=Path.cwd)
-
-    def resolve(self, relative: str | Path) -> Path:
-        """A path from the config, relative to the config's folder."""
-        path = Path(relative).expanduser()
-        return path if path.is_absolute() else self.base_dir / path
-
-    @property
-    def ledger_path(self) -> Path:
-        return self.resolve(self.ledger.path)
-
-
 # TOML table name → Settings attribute, where they differ
 _SECTIONS = {"import": "imports"}
+_NOT_SECTIONS = ("source", "base_dir")
+_HINT = "See templates/loantool.toml for the allowed values."
+
+Problem = tuple[str, Any, str]  # (setting, its value, why it is refused)
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -164,7 +65,8 @@ def load_settings(config_path: Path | None = None, start: Path | None = None) ->
     """Settings from ``config_path``, else from loantool.toml found upwards, else all defaults."""
     if config_path is not None:
         if not config_path.is_file():
-            raise UsageError(f"config file {config_path} not found.", "Check --config, or run `loantool init`.")
+            raise UsageError(_("config file {path} not found.").format(path=config_path),
+                             _("Check --config, or run `loantool init`."))
         path: Path | None = config_path
     else:
         path = find_config(start)
@@ -175,20 +77,47 @@ def load_settings(config_path: Path | None = None, start: Path | None = None) ->
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path} is not valid TOML: {exc}.", "Fix the file (see templates/loantool.toml).") from None
-    _apply(settings, data, path)
+        raise UsageError(_("{path} is not valid TOML: {detail}.").format(path=path, detail=exc),
+                         _("Fix the file (see templates/loantool.toml).")) from None
+    problems = apply(settings, data)
     settings.source = path
     settings.base_dir = path.resolve().parent
-    _validate(settings, path)
+    problems += validate(settings)
+    if problems:
+        raise settings_error(path, problems)
     return settings
 
 
-def _apply(settings: Settings, data: dict[str, Any], path: Path) -> None:
-    known = {f.name for f in fields(settings)} - {"source", "base_dir"}
+def settings_error(path: Path, problems: list[Problem]) -> UsageError:
+    """One error listing every bad setting of the file."""
+    error = UsageError(
+        _("{path}: {count} setting(s) cannot be used; nothing was run.").format(
+            path=path, count=len(problems)),
+        _(_HINT))
+    error.problems = [CellProblem(str(path), None, None, None, None if value is None else _shown(value),
+                                  f"{key}: {why}", "bad-setting") for key, value, why in problems]
+    return error
+
+
+def _shown(value: Any) -> str:
+    return str(value)
+
+
+# --------------------------------------------------------------------------------------------- reading
+
+
+def apply(settings: Settings, data: dict[str, Any]) -> list[Problem]:
+    """Put the file's values into ``settings``; the unknown keys and the values of the wrong type are
+    returned (and left at their defaults)."""
+    problems: list[Problem] = []
+    known = {f.name for f in fields(settings)} - set(_NOT_SECTIONS)
     for section, values in data.items():
         attr = _SECTIONS.get(section, section)
         if attr not in known:
-            raise UsageError(f"{path}: unknown section [{section}].", f"Known: {', '.join(sorted(known))}.")
+            shown = sorted({next((t for t, a in _SECTIONS.items() if a == k), k) for k in known})
+            problems.append((f"[{section}]", None, _("unknown section; known: {names}").format(
+                names=", ".join(shown))))
+            continue
         target = getattr(settings, attr)
         if not is_dataclass(target):
             if attr in ("as_of", "lang"):
@@ -196,62 +125,180 @@ def _apply(settings: Settings, data: dict[str, Any], path: Path) -> None:
             setattr(settings, attr, values)
             continue
         if not isinstance(values, dict):
-            raise UsageError(f"{path}: [{section}] must be a table.")
-        names = {f.name: f for f in fields(target)}
+            problems.append((section, values, _("must be a table ([{section}])").format(section=section)))
+            continue
+        names = {f.name for f in fields(target)}
         for key, value in values.items():
+            where = f"{section}.{key}"
             if key not in names:
-                raise UsageError(
-                    f"{path}: unknown setting {section}.{key}.", f"Known: {', '.join(sorted(names))}."
-                )
-            default = getattr(target, key)
-            if isinstance(default, bool) and not isinstance(value, bool):
-                raise UsageError(f"{path}: {section}.{key} must be true or false, not {value!r}.")
-            if isinstance(default, (int, float)) and not isinstance(default, bool):
-                if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    raise UsageError(f"{path}: {section}.{key} must be a number, not {value!r}.")
-            if isinstance(default, dict):
-                if not isinstance(value, dict):
-                    raise UsageError(f"{path}: {section}.{key} must be a table.")
-                value = {**default, **value}  # a partial table keeps the other defaults
-            if isinstance(default, str) and isinstance(value, (int, float)) and not isinstance(value, bool):
-                value = repr(value) if isinstance(value, float) else str(value)
+                problems.append((where, None, _("unknown setting; known in [{section}]: {names}").format(
+                    section=section, names=", ".join(sorted(names)))))
+                continue
+            why, value = _typed(getattr(target, key), value)
+            if why:
+                problems.append((where, value, why))
+                continue
             setattr(target, key, value)
+    return problems
 
 
-def _validate(settings: Settings, path: Path) -> None:
-    def bad(key: str, why: str) -> UsageError:
-        return UsageError(f"{path}: setting {key} {why}.", "See templates/loantool.toml for the allowed values.")
+def _typed(default: Any, value: Any) -> tuple[str | None, Any]:
+    """(why the value has the wrong type, or None; the value as the setting holds it)."""
+    if isinstance(default, bool):
+        return (None, value) if isinstance(value, bool) else (_("must be true or false"), value)
+    if isinstance(default, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return _("must be a number"), value
+        if isinstance(default, int) and isinstance(value, float) and not value.is_integer():
+            return _("must be a whole number"), value
+        return None, type(default)(value)
+    if isinstance(default, dict):
+        if not isinstance(value, dict):
+            return _("must be a table"), value
+        return None, {**default, **value}  # a partial table keeps the other defaults
+    if isinstance(default, list):
+        return (None, value) if isinstance(value, list) else (_("must be a list"), value)
+    if isinstance(default, str):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return None, repr(value) if isinstance(value, float) else str(value)
+        return (None, value) if isinstance(value, str) else (_("must be text"), value)
+    return None, value
 
-    if settings.lang and settings.lang.strip().lower() not in ("zh", "en", "zh_cn", "en_us"):
-        raise bad("lang", "must be \"zh\" or \"en\"")
-    if settings.schedule.residue not in ("last", "first"):
-        raise bad("schedule.residue", "must be \"last\" or \"first\"")
-    if settings.arrears.classification not in CLASSIFICATION_PRESETS:
-        raise bad("arrears.classification", f"must be one of {', '.join(CLASSIFICATION_PRESETS)}")
-    if settings.settlement.current_period not in ("full", "accrued", "none"):
-        raise bad("settlement.current_period", "must be \"full\", \"accrued\" or \"none\"")
-    if settings.settlement.fee_to not in ("company", "bank"):
-        raise bad("settlement.fee_to", "must be \"company\" or \"bank\"")
-    for method, style in settings.settlement.style.items():
-        if style not in ("card", "loan"):
-            raise bad(f"settlement.style.{method}", "must be \"card\" or \"loan\"")
-    bounds = settings.arrears.bucket_bounds
-    if len(bounds) != 6 or any(b <= a for a, b in zip([0, *bounds], bounds, strict=False)):
-        raise bad("arrears.bucket_bounds", "must be 6 increasing day counts (upper bounds of M1..M6)")
-    for key, value in (
-        ("arrears.tolerance", settings.arrears.tolerance),
-        ("imports.monthly_amount_tolerance", settings.imports.monthly_amount_tolerance),
-        *((f"settlement.fixed_fees.{k}", v) for k, v in settings.settlement.fixed_fees.items()),
-    ):
+
+# ------------------------------------------------------------------------------------------ validation
+
+
+def validate(settings: Settings) -> list[Problem]:
+    """Every value that cannot be used, as (setting, value, why). The one place settings are checked:
+    the core's rule objects trust what comes from here."""
+    problems: list[Problem] = []
+
+    def check(key: str, value: Any, ok: bool, why: str) -> None:
+        if not ok:
+            problems.append((key, value, why))
+
+    def one_of(key: str, value: Any, allowed: tuple[str, ...]) -> None:
+        check(key, value, value in allowed, _("must be one of {values}").format(
+            values=", ".join(f'"{a}"' for a in allowed)))
+
+    def not_negative(key: str, value: Any) -> None:
+        check(key, value, isinstance(value, (int, float)) and value >= 0, _("cannot be negative"))
+
+    def amount(key: str, value: Any) -> None:
         try:
-            to_fen(value)
+            fen = to_fen(value)
         except MoneyError as exc:
-            raise bad(key, f"is not an amount ({exc})") from None
-    for key, value in (
-        ("arrears.penalty_rate_daily", settings.arrears.penalty_rate_daily),
-        ("settlement.fee_rate", settings.settlement.fee_rate),
-    ):
+            problems.append((key, value, _("is not an amount ({reason})").format(reason=exc)))
+            return
+        check(key, value, fen >= 0, _("cannot be negative"))
+
+    def rate(key: str, value: Any, positive: bool = False) -> None:
         try:
-            parse_rate(value)
+            units = parse_rate(value)
         except MoneyError as exc:
-            raise bad(key, f"is not a rate ({exc})") from None
+            problems.append((key, value, _("is not a rate ({reason})").format(reason=exc)))
+            return
+        check(key, value, units > 0 or not positive, _("must be more than 0"))
+
+    if settings.lang:
+        check("lang", settings.lang, settings.lang.strip().lower() in ("zh", "en", "zh_cn", "en_us"),
+              _('must be "zh" or "en"'))
+    if settings.as_of:
+        _check_date("as_of", settings.as_of, problems)
+    ledger = settings.ledger
+    check("ledger.path", ledger.path, bool(str(ledger.path).strip()), _("cannot be empty"))
+    not_negative("ledger.backups_keep", ledger.backups_keep)
+    not_negative("ledger.lock_timeout_seconds", ledger.lock_timeout_seconds)
+    schedule = settings.schedule
+    one_of("schedule.residue", schedule.residue, RESIDUES)
+    one_of("schedule.default_method", schedule.default_method, tuple(METHODS))
+    rate("schedule.max_annual_rate", schedule.max_annual_rate, positive=True)
+    rate("schedule.max_total_fee_rate", schedule.max_total_fee_rate, positive=True)
+    arrears = settings.arrears
+    for key in ("grace_days", "lookback_months"):
+        not_negative(f"arrears.{key}", getattr(arrears, key))
+    amount("arrears.tolerance", arrears.tolerance)
+    one_of("arrears.classification", arrears.classification, tuple(CLASSIFICATION_PRESETS))
+    rate("arrears.penalty_rate_daily", arrears.penalty_rate_daily)
+    bounds = arrears.bucket_bounds
+    check("arrears.bucket_bounds", bounds,
+          isinstance(bounds, list) and len(bounds) == 6 and all(isinstance(b, int) for b in bounds)
+          and all(b > a for a, b in zip([0, *bounds], bounds, strict=False)),
+          _("must be 6 increasing day counts (upper bounds of M1..M6)"))
+    actions = settings.actions
+    for key in ("sms_days_before", "maturity_notice_days", "escalate_dpd", "limitation_years",
+                "limitation_warn_days"):
+        not_negative(f"actions.{key}", getattr(actions, key))
+    for grade, months in actions.inspection_months.items():
+        key = f"actions.inspection_months.{grade}"
+        if grade not in RISK_GRADES:
+            problems.append((key, None, _('unknown risk grade; use "good", "fair" or "poor"')))
+        check(key, months, isinstance(months, int) and not isinstance(months, bool) and months >= 0,
+              _("must be a whole number of months, 0 or more"))
+    settlement = settings.settlement
+    one_of("settlement.current_period", settlement.current_period, CURRENT_PERIOD_SETTINGS)
+    one_of("settlement.fee_to", settlement.fee_to, FEE_RECIPIENTS)
+    rate("settlement.fee_rate", settlement.fee_rate)
+    for method, style in settlement.style.items():
+        if method not in METHODS:
+            problems.append((f"settlement.style.{method}", None, _("unknown repayment method; use {values}")
+                             .format(values=", ".join(METHODS))))
+        one_of(f"settlement.style.{method}", style, SETTLEMENT_STYLES)
+    for name, fee in settlement.fixed_fees.items():
+        amount(f"settlement.fixed_fees.{name}", fee)
+    amount("import.monthly_amount_tolerance", settings.imports.monthly_amount_tolerance)
+    _check_statuses(settings.bank, problems)
+    _check_aliases(settings.aliases, problems)
+    return problems
+
+
+def _check_date(key: str, value: str, problems: list[Problem]) -> None:
+    try:
+        day = parse_day(value)
+    except DateError as exc:
+        problems.append((key, value,
+                         _("is not a date ({reason}); write it as YYYY-MM-DD").format(reason=exc)))
+        return
+    if day is None:
+        problems.append((key, value, _("is not a date; write it as YYYY-MM-DD")))
+
+
+def _check_statuses(bank: BankSettings, problems: list[Problem]) -> None:
+    words: dict[str, set[str]] = {}
+    for key in ("paid_statuses", "unpaid_statuses"):
+        value = getattr(bank, key)
+        if not isinstance(value, list) or not all(isinstance(w, str) and w.strip() for w in value):
+            problems.append((f"bank.{key}", value, _('must be a list of status words, e.g. ["已入账"]')))
+            words[key] = set()
+            continue
+        words[key] = {status_word(w) for w in value}
+    for word in sorted(words["paid_statuses"] & words["unpaid_statuses"]):
+        problems.append(("bank.paid_statuses", word, _("bank.unpaid_statuses lists it too")))
+    for word in sorted(words["paid_statuses"]):
+        if built_in_deduction_status(word) == "failed":
+            problems.append(("bank.paid_statuses", word,
+                             _("a status that says the deduction did not succeed")))
+
+
+def _check_aliases(aliases: Any, problems: list[Problem]) -> None:
+    if not isinstance(aliases, dict):
+        problems.append(("aliases", aliases, _("must be a table")))
+        return
+    for table_key, extra in aliases.items():
+        table = TABLES.get(table_key)
+        if table is None:
+            problems.append((f"aliases.{table_key}", None, _("unknown table; known: {names}").format(
+                names=", ".join(TABLES))))
+            continue
+        if not isinstance(extra, dict):
+            problems.append((f"aliases.{table_key}", extra, _("must be a table of column names")))
+            continue
+        known = {f.key for f in table.fields}
+        for key, names in extra.items():
+            where = f"aliases.{table_key}.{key}"
+            if key not in known:
+                problems.append((where, None, _("unknown column; known: {names}").format(
+                    names=", ".join(f.key for f in table.fields))))
+            elif not (isinstance(names, str) or (isinstance(names, list)
+                                                 and all(isinstance(n, str) for n in names))):
+                problems.append((where, names, _("must be a header text or a list of them")))

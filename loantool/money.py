@@ -13,11 +13,14 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from .i18n import _
+
 if TYPE_CHECKING:  # numpy stays out of start-up
     import numpy as np
 
 FEN = Decimal("0.01")
 RATE_SCALE = 10**8  # a rate is held to 8 decimal places of a fraction (0.000001 %)
+MAX_AMOUNT_FEN = 10**15  # 10 trillion yuan: no amount in a loan's books comes near it
 RATE_QUANTUM = Decimal(1) / RATE_SCALE
 
 
@@ -47,14 +50,14 @@ def to_decimal(value: Any) -> Decimal:
     1234.4999999999998 never happens for values typed by a person, but 0.0388 stays 0.0388).
     """
     if isinstance(value, bool):
-        raise MoneyError("a true/false value is not an amount")
+        raise MoneyError(_("a TRUE/FALSE value, not an amount"))
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, float):
         if not math.isfinite(value):
-            raise MoneyError("not a finite number")
+            raise MoneyError(_("not a finite number"))
         result = Decimal(repr(value))
     elif isinstance(value, str):
         text = _clean_text(value)
@@ -62,31 +65,37 @@ def to_decimal(value: Any) -> Decimal:
         if negative:
             text = text[1:-1]
         if not text:
-            raise MoneyError("empty")
+            raise MoneyError(_("empty"))
         try:
             result = Decimal(text)
         except InvalidOperation:
-            raise MoneyError("not a number") from None
+            raise MoneyError(_("not an amount")) from None
         if negative:
             result = -result
     else:
-        raise MoneyError(f"not an amount ({type(value).__name__})")
+        raise MoneyError(_("not an amount"))
     if not result.is_finite():
-        raise MoneyError("not a finite number")
+        raise MoneyError(_("not a finite number"))
     return result
+
+
+def _bounded(amount: Decimal) -> Decimal:
+    if abs(amount) * 100 >= MAX_AMOUNT_FEN:
+        raise MoneyError(_("far above any amount"))
+    return amount
 
 
 def to_fen(value: Any) -> int:
     """Yuan (number or text such as ``¥1,234.50``) → integer fen, rounding half up at the fen."""
-    return int(to_decimal(value).quantize(FEN, rounding=ROUND_HALF_UP) * 100)
+    return int(_bounded(to_decimal(value)).quantize(FEN, rounding=ROUND_HALF_UP) * 100)
 
 
 def yuan_to_fen_exact(value: Any) -> int:
     """Like :func:`to_fen` but refuses an amount with fractions of a fen (input checking)."""
-    amount = to_decimal(value)
+    amount = _bounded(to_decimal(value))
     fen = amount * 100
     if fen != fen.to_integral_value():
-        raise MoneyError("has more than two decimals (fractions of a fen)")
+        raise MoneyError(_("has more than two decimals (fractions of a fen)"))
     return int(fen)
 
 
@@ -130,43 +139,60 @@ def round_fraction(value: Fraction) -> int:
 # ------------------------------------------------------------------------------------------------ rates
 
 
+MAX_RATE = Decimal(10)  # 1000 %: no rate of any kind is above it (the settable limits are far below)
+
+
 def parse_rate(value: Any) -> int:
     """A rate as integer units of 1e-8: ``0.0475``, ``"4.75%"`` and a bare ``4.75`` all mean 4.75 %.
 
-    A bare number above 1 is a percentage. The rate is exact in decimal (a binary float is read through
-    its shortest repr) and held to 8 decimal places; more places than that are refused rather than
-    silently rounded.
+    A bare number above 1 is a percentage; a bare 1 is refused (1 % or 100 %? – write it with %). The
+    rate is exact in decimal (a binary float is read through its shortest repr) and held to 8 decimal
+    places; more places than that are refused rather than silently rounded. Whether a rate is
+    plausible for its loan is decided where the method is known (core.rates.RateLimits).
     """
     if isinstance(value, str):
         text = unicodedata.normalize("NFKC", value).strip().replace(" ", "")
         percent = text.endswith("%")
         text = text.rstrip("%")
         if not text:
-            raise MoneyError("empty")
+            raise MoneyError(_("empty"))
         try:
             rate = Decimal(text)
         except InvalidOperation:
-            raise MoneyError("not a rate") from None
-        if percent:
-            rate /= 100
-        elif rate > 1:
-            rate /= 100
+            raise MoneyError(_("not a rate")) from None
     else:
+        percent = False
         try:
             rate = to_decimal(value)
         except MoneyError:
-            raise MoneyError("not a rate") from None
+            raise MoneyError(_("not a rate")) from None
+    if not rate.is_finite():
+        raise MoneyError(_("not a rate"))
+    if rate < 0:
+        raise MoneyError(_("a rate cannot be negative"))
+    if not percent:
+        if rate == 1:
+            raise MoneyError(_("a bare 1 may mean 1 % or 100 %; write 1% (or 100%)"))
         if rate > 1:
             rate /= 100
-    if not rate.is_finite() or rate < 0:
-        raise MoneyError("a rate cannot be negative")
+    else:
+        rate /= 100
+    if rate > MAX_RATE:
+        raise MoneyError(_("far above any rate"))
     scaled = rate * RATE_SCALE
     if scaled != scaled.to_integral_value():
         # Excel arithmetic such as =5%/12*12 leaves noise in the 17th digit; a person never types 9+ places.
         if abs(scaled - scaled.to_integral_value(rounding=ROUND_HALF_UP)) > Decimal("0.0001"):
-            raise MoneyError("has more than 8 decimal places")
+            raise MoneyError(_("has more than 8 decimal places"))
         scaled = scaled.to_integral_value(rounding=ROUND_HALF_UP)
     return int(scaled)
+
+
+def percent_text(value: float | int) -> str:
+    """A number shown with a percentage format as the percentage it shows: 0.0475 → ``"4.75%"``,
+    1.5 → ``"150%"`` (exact in decimal, through the float's shortest repr)."""
+    percent = (to_decimal(value) * 100).normalize()
+    return f"{format(percent, 'f')}%"
 
 
 def rate_to_str(rate_units: int) -> str:

@@ -8,6 +8,8 @@ English field keys; workbooks and reports use the Chinese header (the first alia
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 
@@ -40,7 +42,7 @@ KINDS = {
     "yesno": "True / False",
     "grade": "good / fair / poor",
     "payment_type": "customer_paid / company_advance / advance_repaid",
-    "deduction_status": "ok / failed",
+    "deduction_status": "ok / failed (DEDUCTION_STATUSES; an unknown status is a bad cell)",
     "channel": "phone / sms / visit / letter (how a collection contact was made)",
     "party": "borrower / guarantor / dealer (whom a collection contact reached)",
 }
@@ -53,7 +55,8 @@ class Table:
     fields: tuple[Field, ...]
     # one of these groups of fields must all be present for a row to be a header row
     header_keys: tuple[str, ...] = ()
-    alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict)  # key -> fields that may stand for it
+    # key -> fields that may stand for it
+    alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def sheet_name(self) -> str:
@@ -222,7 +225,11 @@ STATEMENT = Table(
         F("paid_on", ("交易日期", "扣款日期", "日期", "paid_on", "date"), "date", True),
         F("amount", ("金额", "扣款金额", "交易金额", "amount"), "amount", True),
         F("bank_ref", ("流水号", "交易流水号", "bank_ref", "reference"), "contract"),
-        F("deduction_status", ("状态", "摘要", "交易状态", "扣款状态", "status"), "deduction_status"),
+        F("deduction_status", ("状态", "交易状态", "扣款状态", "处理状态", "扣款结果", "交易结果", "status"),
+          "deduction_status"),
+        # 摘要 is often a description (代扣还款, 消费 …); it stands for the status only when the file has no
+        # status column and its cells are status words (ledger/read.py)
+        F("summary", ("摘要", "summary", "description"), "text"),
     ),
     header_keys=("card_no", "amount"),
 )
@@ -272,6 +279,41 @@ PARTIES = {
     "guarantor": ("保证人", "guarantor", "担保人"),
     "dealer": ("经销商", "dealer"),
 }
+# A bank statement's 状态 (DOMAIN.md "Bank files"): only a deduction that says it succeeded pays. Words are
+# compared without spaces, NFKC, lower case. loantool.toml's [bank] paid_statuses / unpaid_statuses add more.
+DEDUCTION_STATUSES = {
+    "ok": ("成功", "交易成功", "扣款成功", "代扣成功", "支付成功", "处理成功", "已扣款", "已扣",
+           "扣款完成", "success", "successful", "succeeded", "paid"),
+    "failed": ("失败", "扣款失败", "交易失败", "代扣失败", "余额不足", "扣款不成功", "不成功", "未成功",
+               "退回", "已退回", "退票", "交易撤销", "撤销", "已撤销", "冲正", "已冲正", "处理中", "待处理",
+               "未扣款", "交易关闭", "failed", "fail", "failure", "insufficientfunds", "insufficientbalance",
+               "returned", "reversed", "reversal", "cancelled", "canceled", "revoked", "pending",
+               "processing", "rejected", "declined", "unpaid"),
+}
+# a status holding any of these pays nothing, whatever else it says (扣款失败：余额不足, 退回成功 …)
+NOT_PAID_MARKERS = ("失败", "不足", "不成功", "未成功", "退回", "退票", "撤销", "冲正", "处理中", "待处理",
+                    "未扣", "拒绝", "关闭", "fail", "insufficient", "return", "revers", "cancel", "revok",
+                    "pending", "processing", "reject", "declin", "unpaid")
+
+
+def status_word(text: str) -> str:
+    """A statement status as compared: NFKC, no spaces, lower case."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+
+
+_PAID_WORDS = frozenset(map(status_word, DEDUCTION_STATUSES["ok"]))
+_UNPAID_WORDS = frozenset(map(status_word, DEDUCTION_STATUSES["failed"]))
+_NOT_PAID_MARKERS = tuple(map(status_word, NOT_PAID_MARKERS))
+
+
+def built_in_deduction_status(word: str) -> str | None:
+    """``failed`` for a known unpaid word or one holding a not-paid marker, ``ok`` for a known paid
+    word, else None (``word`` as :func:`status_word` gives it)."""
+    if word in _UNPAID_WORDS or any(marker in word for marker in _NOT_PAID_MARKERS):
+        return "failed"
+    return "ok" if word in _PAID_WORDS else None
+
+
 YES = ("是", "yes", "y", "true", "1", "已出", "√")
 NO = ("否", "no", "n", "false", "0", "未出", "")
 

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from loantool import schema
 from loantool.ledger.coerce import (
     STORED_AS_NUMBER,
     CoerceError,
@@ -282,10 +283,41 @@ def test_yesno_refuses_other_words() -> None:
         coerce_value("yesno", "也许")
 
 
-@pytest.mark.parametrize(("cell", "status"), [("扣款失败", "failed"), ("余额不足，扣款失败", "failed"),
-                                              ("FAILED", "failed"), ("成功", "ok"), ("", "ok"), (None, "ok")])
-def test_deduction_status(cell: object, status: str) -> None:
+@pytest.mark.parametrize(("cell", "status"), [
+    ("扣款失败", "failed"), ("余额不足，扣款失败", "failed"), ("FAILED", "failed"), ("成功", "ok"),
+    ("交易成功", "ok"), ("扣款成功", "ok"), ("已扣款", "ok"), (" Success ", "ok"), ("ＳＵＣＣＥＳＳ", "ok"),
+    ("余额不足", "failed"), ("扣款不成功", "failed"), ("未成功", "failed"), ("退回", "failed"),
+    ("交易撤销", "failed"), ("撤销", "failed"), ("冲正", "failed"), ("处理中", "failed"),
+    ("pending", "failed"),
+    ("Insufficient funds", "failed"), ("Reversed", "failed"), ("returned", "failed"), ("退回成功", "failed"),
+    ("交易已撤销", "failed"), ('="成功"', "ok"), ("", None), (None, None)])
+def test_deduction_status(cell: object, status: str | None) -> None:
+    """Only a status saying the deduction succeeded pays; an empty cell is empty (the reader refuses
+    it in a status column)."""
     assert coerce_value("deduction_status", cell) == status
+
+
+@pytest.mark.parametrize("cell", ["已受理", "部分成功", "成功277笔", "代扣还款", "ok?", 1, 0.5, "正常"])
+def test_an_unknown_deduction_status_is_refused(cell: object) -> None:
+    with pytest.raises(CoerceError, match="paid_statuses"):
+        coerce_value("deduction_status", cell)
+
+
+def test_configured_statuses_come_first() -> None:
+    from loantool.ledger.coerce import StatusWords
+
+    words = StatusWords.of(paid=["已 入账"], unpaid=["已受理", "成功"])
+    assert words.read("已入账") == "ok"
+    assert words.read("已受理") == "failed"
+    assert words.read("成功") == "failed"  # the desk's own word wins, towards paying nothing
+    assert words.read("扣款失败") == "failed"
+    with pytest.raises(CoerceError):
+        words.read("部分成功")
+
+
+def test_no_built_in_paid_word_holds_a_not_paid_marker() -> None:
+    for word in schema.DEDUCTION_STATUSES["ok"]:
+        assert schema.built_in_deduction_status(schema.status_word(word)) == "ok", word
 
 
 def test_text_is_stripped_and_numbers_read_as_shown() -> None:

@@ -23,8 +23,9 @@ from loantool.config import Settings
 from loantool.errors import InputError
 from loantool.ledger import grid
 from loantool.ledger.coerce import CoerceError, Column, coerce_column, coerce_value
-from loantool.ledger.grid import gc_paused, open_book
+from loantool.ledger.grid import open_book
 from loantool.ledger.read import _object_grid, load_ledger
+from loantool.runtime import gc_paused
 
 LONG = 20_000  # the length from which a column may be taken cell by cell
 

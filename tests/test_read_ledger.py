@@ -183,3 +183,88 @@ def test_ledger_is_read_from_bytes_once(tmp_path: Path) -> None:
     ledger = load_ledger(path, Settings(), as_of=dt.date(2024, 6, 30))
     assert path.read_bytes() == before
     assert ledger.sha256 == hashlib.sha256(io.BytesIO(before).getvalue()).hexdigest()
+
+
+# ------------------------------------------------------------------------------ which sheet holds the loans
+
+
+def _archive_and_live(tmp_path: Path) -> Path:
+    settled = [*GOOD_LOAN[:1], *GOOD_LOAN[1:]]
+    settled[0] = "HT-OLD"
+    return write_ledger(tmp_path / "ledger.xlsx", {
+        "2023年结清归档": [["已结清贷款（归档）"], LOAN_HEADER, settled],
+        "在贷": [LOAN_HEADER, GOOD_LOAN],
+        "说明": [["本工作簿由财务部维护"]],
+    })
+
+
+def test_several_loans_sheets_and_none_named_is_an_error_listing_them(tmp_path: Path) -> None:
+    """No silent guess (issue 11.6): the first candidate is often a settled archive."""
+    path = _archive_and_live(tmp_path)
+    with pytest.raises(InputError) as caught:
+        load_ledger(path, Settings(), as_of=dt.date(2024, 6, 30))
+    error = caught.value
+    assert error.exit_code == 2
+    assert "2023年结清归档" in error.message and "在贷" in error.message
+    assert "[ledger] loans_sheet" in error.hint
+    assert [(p.sheet, p.row, p.code) for p in error.problems] == [
+        ("2023年结清归档", 2, "ambiguous-sheet"), ("在贷", 1, "ambiguous-sheet")]
+
+
+def test_the_loans_sheet_setting_chooses(tmp_path: Path) -> None:
+    path = _archive_and_live(tmp_path)
+    settings = Settings()
+    settings.ledger.loans_sheet = "在贷"
+    ledger = load_ledger(path, settings, as_of=dt.date(2024, 6, 30))
+    assert ledger.loans.sheet == "在贷" and ledger.loans.frame["contract_no"].tolist() == ["HT001"]
+
+
+def test_a_loans_sheet_setting_naming_no_sheet_is_an_error(tmp_path: Path) -> None:
+    path = _archive_and_live(tmp_path)
+    settings = Settings()
+    settings.ledger.loans_sheet = "贷款"
+    with pytest.raises(InputError, match="has no sheet 贷款 .*loans_sheet") as caught:
+        load_ledger(path, settings)
+    assert "在贷" in caught.value.hint
+
+
+def test_a_sheet_named_as_the_loans_wins_over_other_candidates(tmp_path: Path) -> None:
+    path = write_ledger(tmp_path / "ledger.xlsx", {
+        "归档": [LOAN_HEADER, [*GOOD_LOAN[:1], *GOOD_LOAN[1:]]], "贷款台账": [LOAN_HEADER, GOOD_LOAN]})
+    assert load_ledger(path, Settings(), as_of=dt.date(2024, 6, 30)).loans.sheet == "贷款台账"
+
+
+def test_one_candidate_sheet_is_taken_whatever_its_name(tmp_path: Path) -> None:
+    path = write_ledger(tmp_path / "ledger.xlsx", {"说明": [["随便"]], "Sheet2": [LOAN_HEADER, GOOD_LOAN]})
+    assert load_ledger(path, Settings(), as_of=dt.date(2024, 6, 30)).loans.sheet == "Sheet2"
+
+
+def test_several_loans_sheets_stop_every_command(tmp_path: Path, monkeypatch) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from loantool.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    header = [*LOAN_HEADER, "年利率"]
+    path = write_ledger(tmp_path / "ledger.xlsx", {
+        "2023年结清归档": [header, ["HT-OLD", *GOOD_LOAN[1:], "4%"]], "在贷": [header, [*GOOD_LOAN, "4%"]]})
+    before = path.read_bytes()
+    command = ["overdue-report", "--ledger", str(path), "--as-of", "2024-06-30", "--json"]
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 2
+    assert "loans_sheet" in json.loads(result.stdout)["error"]["message"]
+    (tmp_path / "loantool.toml").write_text('[ledger]\nloans_sheet = "在贷"\n', encoding="utf-8")
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 0, result.stderr
+    assert [loan["contract_no"] for loan in json.loads(result.stdout)["loans"]] == ["HT001"]
+    assert path.read_bytes() == before
+
+
+def test_several_loans_sheets_in_chinese(tmp_path: Path, chinese) -> None:
+    path = _archive_and_live(tmp_path)
+    with pytest.raises(InputError) as caught:
+        load_ledger(path, Settings(), as_of=dt.date(2024, 6, 30))
+    text = caught.value.render()
+    assert "没有名为 贷款台账 的工作表" in text and "[ledger] loans_sheet" in text

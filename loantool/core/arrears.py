@@ -29,10 +29,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..config import ActionSettings, ArrearsSettings
 from ..money import RATE_SCALE, div_round_half_up_array
+from ..settings import ActionSettings, ArrearsSettings
 from . import classify, collection
-from .loans import active_on
 from .allocation import (
     NAT_DAY,
     add_months,
@@ -44,6 +43,7 @@ from .allocation import (
     segment_reduce,
     segment_sum,
 )
+from .loans import active_on
 
 LOAN_STATUSES = ("active", "settled", "written_off")
 # per-loan columns from the 催收记录 (core.collection.contact_summary)
@@ -59,7 +59,8 @@ _ARREARS, _ACTIONS = ArrearsSettings(), ActionSettings()
 @dataclass(frozen=True)
 class Rules:
     """The settable rules of DOMAIN.md with their defaults (money in fen, the daily penalty rate in
-    1e-8 units: 0.05 % = 50_000). Build from loantool.toml with :meth:`from_settings`."""
+    1e-8 units: 0.05 % = 50_000). Build from loantool.toml with :meth:`from_settings`; the values are
+    checked where the settings are read (config.validate), not here."""
 
     # the defaults are config.py's (DOMAIN.md's), never restated here
     grace_days: int = _ARREARS.grace_days
@@ -75,15 +76,6 @@ class Rules:
     limitation_warn_days: int = _ACTIONS.limitation_warn_days
     inspection_months: dict[str, int] = field(default_factory=lambda: dict(_ACTIONS.inspection_months))
     call_during_promise: bool = _ACTIONS.call_during_promise
-
-    def __post_init__(self) -> None:
-        for name in ("grace_days", "tolerance_fen", "lookback_months", "penalty_rate_units",
-                     "sms_days_before", "maturity_notice_days", "escalate_dpd", "limitation_years",
-                     "limitation_warn_days"):
-            if int(getattr(self, name)) < 0:
-                raise ValueError(f"{name} cannot be negative")
-        classify.bucket_of(np.zeros(0, dtype=np.int64), self.bucket_bounds)  # validates the bounds
-        classify.classify_dpd(np.zeros(0, dtype=np.int64), self.class_bounds)
 
     @classmethod
     def from_settings(cls, arrears: ArrearsSettings | None = None,

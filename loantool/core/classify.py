@@ -15,8 +15,8 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from ..config import CLASSIFICATION_PRESETS, ArrearsSettings
 from ..money import fen_to_str, round_fraction
+from ..settings import CLASSIFICATION_PRESETS, ArrearsSettings
 from .allocation import NAT_DAY, add_months
 
 DEFAULT_BUCKET_BOUNDS = tuple(ArrearsSettings().bucket_bounds)  # config.py holds the default

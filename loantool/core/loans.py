@@ -23,7 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .rates import resolve_rates
+from ..i18n import _
+from ..money import fen_to_str, rate_to_str
+from .rates import RateLimits, rate_limit_problems, resolve_rates
 
 LOAN_STATES = ("not_yet", "active", "settled", "written_off")
 
@@ -87,12 +89,14 @@ SCHEDULE_INPUT_COLUMNS = [
 Problem = tuple[Any, str, Any, str]
 
 
-def schedule_inputs(loans: pd.DataFrame, rates: pd.DataFrame | None, *, default_method: str
-                    ) -> tuple[pd.DataFrame, list[Problem]]:
+def schedule_inputs(loans: pd.DataFrame, rates: pd.DataFrame | None, *, default_method: str,
+                    limits: RateLimits | None = None) -> tuple[pd.DataFrame, list[Problem]]:
     """Terms for :func:`core.schedule.build_schedules`, one row per loan (same index as ``loans``).
 
     The method is the loan's own 还款方式, else the rate table's for its model/product and term, else
-    the configured default. The rate is the loan's own 年利率, else the 利率表's (see core.rates).
+    the configured default. The rate is the loan's own 年利率, else the 利率表's (see core.rates); a
+    rate above the limit of the loan's method (``limits``, default RateLimits()) is a problem, and so is
+    a 首期还款日 before the 提车日期 (DOMAIN.md "Checks on entry").
     """
     problems: list[Problem] = []
     frame = loans.copy()
@@ -104,17 +108,32 @@ def schedule_inputs(loans: pd.DataFrame, rates: pd.DataFrame | None, *, default_
 
     term = frame["term"] if "term" in frame else pd.Series(pd.NA, index=frame.index, dtype="Int64")
     for label in frame.index[term.isna()]:
-        problems.append((label, "term", None, "期数 is empty: enter the term in months (or 贷款年限 in years)"))
+        problems.append((label, "term", None,
+                         _("期数 is empty: enter the term in months (or 贷款年限 in years)")))
     bad_term = term.notna() & ((term < 1) | (term > 120))
     for label in frame.index[bad_term.fillna(False)]:
-        problems.append((label, "term", term[label], "期数 must be 1–120 months"))
-    bad_principal = frame["principal"].isna() | (frame["principal"] <= 0)
+        problems.append((label, "term", int(term[label]), _("期数 must be 1–120 months")))
+    principal = frame["principal"]
+    bad_principal = principal.isna() | (principal <= 0)
     for label in frame.index[bad_principal.fillna(True)]:
-        problems.append((label, "principal", frame.at[label, "principal"], "贷款金额 must be more than 0"))
+        shown = None if pd.isna(principal[label]) else fen_to_str(int(principal[label]))  # yuan, as written
+        problems.append((label, "principal", shown, _("贷款金额 must be more than 0")))
 
+    if "first_due_date" in frame and "pickup_date" in frame:
+        first_due, pickup = pd.to_datetime(frame["first_due_date"]), pd.to_datetime(frame["pickup_date"])
+        for label in frame.index[(first_due < pickup).to_numpy(dtype=bool)]:
+            problems.append((label, "first_due_date", first_due[label].date().isoformat(),
+                             _("首期还款日 is before the pickup date (提车日期 {day}): the schedule cannot "
+                               "start before the car is picked up").format(
+                                 day=pickup[label].date().isoformat())))
     rate, rate_problems = resolve_rates(frame, rates if rates is not None else pd.DataFrame())
     for label, reason in rate_problems:
         problems.append((label, "annual_rate", None, reason))
+    own = (frame["annual_rate"].notna() if "annual_rate" in frame
+           else pd.Series(False, index=frame.index))
+    for label, reason in rate_limit_problems(rate, frame["method"], own, limits or RateLimits()):
+        shown = rate_to_str(int(rate[label])) if bool(own[label]) else None
+        problems.append((label, "annual_rate", shown, reason))
 
     out = pd.DataFrame(index=frame.index)
     out["contract_no"] = frame["contract_no"]
@@ -124,7 +143,8 @@ def schedule_inputs(loans: pd.DataFrame, rates: pd.DataFrame | None, *, default_
     out["rate"] = rate
     out["pickup_date"] = frame["pickup_date"]
     out["first_due_date"] = frame["first_due_date"] if "first_due_date" in frame else pd.NaT
-    out["due_day"] = frame["bank_due_day"] if "bank_due_day" in frame else pd.array([pd.NA] * len(frame), "Int64")
+    out["due_day"] = (frame["bank_due_day"] if "bank_due_day" in frame
+                      else pd.array([pd.NA] * len(frame), "Int64"))
     return out, problems
 
 
@@ -139,7 +159,7 @@ def _rate_table_method(loans: pd.DataFrame, rates: pd.DataFrame | None) -> pd.Se
         if key not in known or key not in loans:
             continue
         table = (known.dropna(subset=[key]).groupby([key, "term"])["method"]
-                 .agg(lambda s: s.iloc[0] if s.nunique() == 1 else None))
+                 .agg(lambda s: s.iloc[0] if (s == s.iloc[0]).all() else None))
         if table.empty:
             continue
         keys = pd.MultiIndex.from_arrays([loans[key], loans["term"]])

@@ -10,14 +10,64 @@ Rows that disagree there are ambiguous and reported, never guessed between.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..money import rate_to_str
+from ..i18n import _
+from ..money import RATE_SCALE, parse_rate, rate_to_str
 
 _KEYS = ("car_model", "product")
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """The highest rate a loan may carry (DOMAIN.md "Rates", both settable): an annual rate above
+    ``annual`` (default 36 %) or a flat-fee total rate above ``total_fee`` (default 100 %) is a bad
+    cell, never computed with – a typed 0.75 or 1.5 (shown as 150.00 %) is a slip of the keyboard, not
+    someone's loan. Rate units (money.RATE_SCALE)."""
+
+    annual: int = 36 * RATE_SCALE // 100
+    total_fee: int = RATE_SCALE
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> RateLimits:
+        schedule = settings.schedule
+        return cls(parse_rate(schedule.max_annual_rate), parse_rate(schedule.max_total_fee_rate))
+
+    def problem(self, method: Any, rate: int) -> str | None:
+        """Why ``rate`` cannot be the rate of a loan repaid by ``method``; None when it can."""
+        if method == "flat_fee":
+            if rate <= self.total_fee:
+                return None
+            return _("a total fee rate of {rate} is above {limit} ([schedule] max_total_fee_rate in "
+                     "loantool.toml); check the cell: a fee rate is written like 12% or 0.12").format(
+                rate=rate_to_str(rate), limit=rate_to_str(self.total_fee))
+        if rate <= self.annual:
+            return None
+        return _("an annual rate of {rate} is above {limit} ([schedule] max_annual_rate in loantool.toml); "
+                 "check the cell: a rate is written like 4.75%, 0.0475 or 4.75").format(
+            rate=rate_to_str(rate), limit=rate_to_str(self.annual))
+
+
+def rate_limit_problems(rate: pd.Series, method: pd.Series, own: pd.Series, limits: RateLimits
+                        ) -> list[tuple[Any, str]]:
+    """``(label, reason)`` for each loan whose rate is above the limit of its method; ``own`` says
+    which rates are the loan's own 年利率 (else they came from the 利率表)."""
+    found: list[tuple[Any, str]] = []
+    known = rate.notna().to_numpy(dtype=bool)
+    flat = method.eq("flat_fee").fillna(False).to_numpy(dtype=bool)
+    values = rate.fillna(0).to_numpy(dtype=np.int64)
+    over = known & np.where(flat, values > limits.total_fee, values > limits.annual)
+    for position in np.flatnonzero(over).tolist():
+        label = rate.index[position]
+        reason = limits.problem(method.iloc[position], int(values[position])) or ""
+        if not bool(own.iloc[position]):
+            reason = _("the 利率表 rate for this loan: {reason}").format(reason=reason)
+        found.append((label, reason))
+    return found
 
 
 def _norm(values: pd.Series) -> pd.Series:
@@ -100,32 +150,29 @@ def resolve_rates(loans: pd.DataFrame, rates: pd.DataFrame) -> tuple[pd.Series, 
     for loan in np.setdiff1d(need, positions).tolist():
         row = detail.loc[loan]
         method = row["method"]
-        what, what_cn = _describe(row)
+        what = _describe(row)
         if what is None:
-            reason = ("no 年利率, and no 车型 or 产品 to look it up in 利率表"
-                      " (没有年利率，也没有车型或产品可查利率表)")
+            reason = _("no 年利率, and no 车型 or 产品 to look it up in 利率表")
         elif pd.isna(row["term"]):
-            reason = f"no 年利率 and no 期数 to look up {what} in 利率表 (没有年利率，也没有期数可查利率表)"
+            reason = _("no 年利率 and no 期数 to look up {what} in 利率表").format(what=what)
         elif loan not in found:
-            reason = (f"no rate in 利率表 for {what}, 期数 {row['term']}"
-                      f" (利率表中没有{what_cn}、期数 {row['term']} 的利率)")
+            reason = _("no rate in 利率表 for {what}, 期数 {term}").format(what=what, term=row["term"])
         elif loan in values.index:
-            shown = ", ".join(rate_to_str(int(v)) for v in sorted(values[loan]))
-            reason = (f"利率表 has different rates for {what}, 期数 {row['term']}: {shown}"
-                      f" (利率表中{what_cn}、期数 {row['term']} 有多个不同的利率)")
+            shown = _(", ").join(rate_to_str(int(v)) for v in sorted(values[loan]))
+            reason = _("利率表 has different rates for {what}, 期数 {term}: {rates}").format(
+                what=what, term=row["term"], rates=shown)
         else:
             column = "总费率" if method == "flat_fee" else "年利率"
-            reason = (f"the 利率表 row for {what}, 期数 {row['term']} has no {column}"
-                      f" (利率表中{what_cn}、期数 {row['term']} 的{column}为空)")
+            reason = _("the 利率表 row for {what}, 期数 {term} has no {column}").format(
+                what=what, term=row["term"], column=column)
         problems.append((loans.index[loan], reason))
     return result, problems
 
 
-def _describe(row: pd.Series) -> tuple[str | None, str]:
+def _describe(row: pd.Series) -> str | None:
+    """"车型 朗逸 or 产品 新车贷" (in the user's language), None when the loan names neither."""
     labels = zip(_KEYS, ("车型", "产品"), strict=True)
     parts = [(label, str(row[f"{key}_text"]).strip()) for key, label in labels if pd.notna(row[key])]
     if not parts:
-        return None, ""
-    english = " or ".join(f"{label} {value}" for label, value in parts)
-    chinese = "或".join(f"{label} {value}" for label, value in parts)
-    return english, chinese
+        return None
+    return _(" or ").join(f"{label} {value}" for label, value in parts)

@@ -41,7 +41,7 @@ CATEGORIES = ("failed", "duplicate", "outside_month", "unmatched", "matched")
 REASONS = ("unknown_card", "ambiguous_card", "ambiguous_name", "name_not_found", "digits_mismatch",
            "not_positive")
 LINE_COLUMNS = ("source", "excel_row", "card_no", "customer_name", "paid_on", "amount", "bank_ref",
-                "deduction_status")
+                "deduction_status", "status_text")  # status_text: the status as the bank wrote it
 ADVANCE_COLUMNS = ("contract_no", "customer_name", "card_no", "due_date", "amount")
 DIGEST_HEADER = "loantool advance list v1"
 _MASK_CHARS = r"[*xX×]"  # banks mask the middle of a card with these

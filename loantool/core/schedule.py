@@ -26,11 +26,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..i18n import _
 from ..money import RATE_SCALE, div_round_half_up, div_round_half_up_array
+from ..settings import RESIDUES
 from .dates import due_date_table, first_due_month, resolve_due_day
 
 METHODS = ("annuity", "equal_principal", "flat_fee")
-RESIDUES = ("last", "first")
 MAX_TERM = 120
 INPUT_COLUMNS = (
     "contract_no", "principal", "term", "method", "rate", "pickup_date", "first_due_date", "due_day",
@@ -58,10 +59,11 @@ class ScheduleInputError(ValueError):
             by_reason.setdefault(reason, []).append(str(contract))
         parts = []
         for reason, contracts in by_reason.items():
-            more = f" and {len(contracts) - 20} more" if len(contracts) > 20 else ""
+            more = _(" and {count} more").format(count=len(contracts) - 20) if len(contracts) > 20 else ""
             shown = ", ".join(contracts[:20]) + more
             parts.append(f"{reason}: {shown}")
-        super().__init__(f"cannot compute a schedule for {len(problems)} loan(s) – " + "; ".join(parts))
+        super().__init__(_("cannot compute a schedule for {count} loan(s) – {reasons}").format(
+            count=len(problems), reasons="; ".join(parts)))
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -173,19 +175,20 @@ def _prepare(loans: pd.DataFrame) -> _Loans:
     first_due = pd.to_datetime(loans["first_due_date"])
 
     checks = [
-        (pd.isna(contract), "no contract number (合同编号)"),
-        (principal_na | (principal <= 0), "principal (贷款金额) must be more than 0"),
-        (term_na | (term < 1) | (term > MAX_TERM), f"term (期数) must be 1–{MAX_TERM} months"),
-        (method < 0, "method (还款方式) must be annuity, equal_principal or flat_fee"),
-        (rate_na | (rate < 0), "rate (利率/费率) must be given and not negative"),
-        (np.asarray(pickup.isna()), "no pickup date (提车日期)"),
-        (~bank_day_na & ((bank_day < 1) | (bank_day > 31)), "bank due day (银行还款日) must be 1–31"),
+        (pd.isna(contract), _("no contract number (合同编号)")),
+        (principal_na | (principal <= 0), _("principal (贷款金额) must be more than 0")),
+        (term_na | (term < 1) | (term > MAX_TERM),
+         _("term (期数) must be 1–{max} months").format(max=MAX_TERM)),
+        (method < 0, _("method (还款方式) must be annuity, equal_principal or flat_fee")),
+        (rate_na | (rate < 0), _("rate (利率/费率) must be given and not negative")),
+        (np.asarray(pickup.isna()), _("no pickup date (提车日期)")),
+        (~bank_day_na & ((bank_day < 1) | (bank_day > 31)), _("bank due day (银行还款日) must be 1–31")),
         (principal.astype(np.float64) * rate.astype(np.float64) > _MAX_PRODUCT,
-         "amount × rate is too large to compute exactly"),
+         _("amount × rate is too large to compute exactly")),
     ]
     text = pd.Series(contract, dtype=object)
     twice = np.asarray(text.duplicated(keep=False) & text.notna())
-    checks.append((twice, "contract number appears twice (合同编号重复)"))
+    checks.append((twice, _("contract number appears twice (合同编号重复)")))
     found = ((contract[i], reason) for bad, reason in checks for i in np.flatnonzero(bad))
     problems = list(dict.fromkeys(found))
     if problems:
@@ -264,10 +267,10 @@ def build_schedules(loans: pd.DataFrame, *, residue: str = "last") -> pd.DataFra
         # Rounding only pushes a part below zero when the amount (or the flat fee) is far too small for
         # the term – below about n²/2 fen, e.g. 72.00 yuan over 120 months: round(P/n) then overshoots
         # and the residue period would be negative. Such a schedule is refused, never printed.
-        problems = [(c, "amount too small for the term: rounding would make a principal part negative")
-                    for c in data.contract[work[bad_principal]]]
-        problems += [(c, "fee too small for the term: rounding would make the residue fee negative")
-                     for c in data.contract[work[bad_fee]]]
+        small = _("amount too small for the term: rounding would make a principal part negative")
+        problems = [(c, small) for c in data.contract[work[bad_principal]]]
+        small_fee = _("fee too small for the term: rounding would make the residue fee negative")
+        problems += [(c, small_fee) for c in data.contract[work[bad_fee]]]
         raise ScheduleInputError(sorted(problems))
     if not np.array_equal(work, np.arange(len(work))):
         # rows are grouped loan by loan in work order; gather them back into contract order

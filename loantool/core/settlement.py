@@ -45,8 +45,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..config import ArrearsSettings, Settings, SettlementSettings
 from ..money import RATE_SCALE, div_round_half_up_array, parse_rate, to_fen
+from ..settings import (
+    CURRENT_PERIOD_SETTINGS,
+    FEE_RECIPIENTS,
+    SETTLEMENT_STYLES,
+    ArrearsSettings,
+    Settings,
+    SettlementSettings,
+)
 from .allocation import (
     NAT_DAY,
     PaymentRows,
@@ -59,9 +66,7 @@ from .allocation import (
 )
 from .arrears import penalty_fen  # the overdue-report's penalty arithmetic, shared so the numbers agree
 
-STYLES = ("card", "loan")
-CURRENT_PERIOD_SETTINGS = ("full", "accrued", "none")
-FEE_RECIPIENTS = ("company", "bank")
+STYLES = SETTLEMENT_STYLES
 PARTS = ("due", "current", "later")  # an installment due on/before D, the first one after D, the rest
 AMOUNT_COLUMNS = ("due_amount", "penalty", "remaining_principal", "current_interest", "settlement_fee",
                   "fixed_fees")  # the parts of the total, in the order the quote lists them
@@ -73,7 +78,8 @@ _SETTLEMENT, _ARREARS = SettlementSettings(), ArrearsSettings()
 
 @dataclass(frozen=True)
 class SettlementRules:
-    """The settable rules (loantool.toml [settlement] and the penalty rules of [arrears])."""
+    """The settable rules (loantool.toml [settlement] and the penalty rules of [arrears]); the values
+    are checked where the settings are read (config.validate), not here."""
 
     # the defaults are config.py's (DOMAIN.md's), never restated here
     style: dict[str, str] = field(default_factory=lambda: dict(_SETTLEMENT.style))
@@ -84,18 +90,6 @@ class SettlementRules:
     grace_days: int = _ARREARS.grace_days
     tolerance_fen: int = _ARREARS.tolerance_fen
     penalty_rate_units: int = _ARREARS.penalty_rate_units  # 0.05 % a day
-
-    def __post_init__(self) -> None:
-        if self.current_period not in CURRENT_PERIOD_SETTINGS:
-            raise ValueError(f"current_period must be one of {', '.join(CURRENT_PERIOD_SETTINGS)}")
-        if self.fee_to not in FEE_RECIPIENTS:
-            raise ValueError(f"fee_to must be one of {', '.join(FEE_RECIPIENTS)}")
-        bad = {m: s for m, s in self.style.items() if s not in STYLES}
-        if bad:
-            raise ValueError(f"unknown settlement styles {bad}")
-        for name in ("fee_rate_units", "grace_days", "tolerance_fen", "penalty_rate_units"):
-            if int(getattr(self, name)) < 0:
-                raise ValueError(f"{name} cannot be negative")
 
     @property
     def fixed_fee_total(self) -> int:

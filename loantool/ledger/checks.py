@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CellProblem
+from ..i18n import _
 
 # (row label, field key, cell value, reason, code) → a CellProblem naming file, sheet, row and column
 ProblemAt = Callable[[Any, str, Any, str, str], CellProblem]
@@ -63,18 +64,20 @@ def check_id_numbers(frame: pd.DataFrame, problem_at: ProblemAt) -> list[CellPro
     old_form = ids.str.fullmatch(r"\d{15}")
     for label in ids.index[~(long_form | old_form)]:
         found.append(problem_at(label, "id_no", ids[label],
-                                "an ID number has 18 characters (17 digits, then a digit or X)", "id-number"))
+                                _("an ID number has 18 characters (17 digits, then a digit or X)"),
+                                "id-number"))
     candidates = ids[long_form]
     bad_sum = candidates.index[~id_checksum_ok(candidates.tolist())]
     for label in bad_sum:
-        found.append(problem_at(label, "id_no", ids[label], "the check character (GB 11643) does not match; "
-                                "check the ID number", "id-number"))
+        found.append(problem_at(label, "id_no", ids[label],
+                                _("the check character (GB 11643) does not match; check the ID number"),
+                                "id-number"))
     births = pd.concat([candidates.str[6:14], "19" + ids[old_form].str[6:12]])
     unreal = pd.to_datetime(births, format="%Y%m%d", errors="coerce").isna()
     for label in births.index[unreal.to_numpy()]:
         if label not in bad_sum:
             found.append(problem_at(label, "id_no", ids[label],
-                                    "the birth date inside the ID number is not a real date", "id-number"))
+                                    _("the birth date inside the ID number is not a real date"), "id-number"))
     return found
 
 
@@ -85,16 +88,17 @@ def check_cards(frame: pd.DataFrame, problem_at: ProblemAt) -> list[CellProblem]
     well_formed = cards.str.fullmatch(r"\d{16,19}")
     for label in cards.index[masked]:
         found.append(problem_at(label, "card_no", cards[label],
-                                "the card number is masked; enter the full number", "card-number"))
+                                _("the card number is masked; enter the full number"), "card-number"))
     for label in cards.index[~masked & ~well_formed]:
         found.append(problem_at(label, "card_no", cards[label],
-                                "a bank card number has 16–19 digits", "card-number"))
+                                _("a bank card number has 16–19 digits"), "card-number"))
     good = cards[well_formed]
-    for _, same_length in good.groupby(good.str.len()):
+    for _length, same_length in good.groupby(good.str.len()):
         failing = same_length.index[~luhn_ok(same_length.tolist())]
         for label in failing:
-            found.append(problem_at(label, "card_no", cards[label], "fails the card's check digit (Luhn); "
-                                    "check the number (a few UnionPay cards do fail it)", "card-number"))
+            found.append(problem_at(label, "card_no", cards[label],
+                                    _("fails the card's check digit (Luhn); check the number (a few UnionPay "
+                                      "cards do fail it)"), "card-number"))
     return found
 
 
@@ -102,8 +106,8 @@ def check_phones(frame: pd.DataFrame, problem_at: ProblemAt, key: str = "phone")
     phones = _text_cells(frame, key)
     national = phones.str.replace(r"^(?:\+?86|0086)", "", regex=True).str.replace("-", "", regex=False)
     bad = ~national.str.fullmatch(r"1\d{10}")
-    return [problem_at(label, key, phones[label], "a mobile number has 11 digits starting with 1", "phone")
-            for label in phones.index[bad]]
+    reason = _("a mobile number has 11 digits starting with 1")
+    return [problem_at(label, key, phones[label], reason, "phone") for label in phones.index[bad]]
 
 
 def check_loan_terms(frame: pd.DataFrame, problem_at: ProblemAt, today: date) -> list[CellProblem]:
@@ -112,26 +116,47 @@ def check_loan_terms(frame: pd.DataFrame, problem_at: ProblemAt, today: date) ->
         principal = frame["principal"]
         for label in frame.index[(principal <= 0).fillna(False).to_numpy(dtype=bool)]:
             found.append(problem_at(label, "principal", _yuan(principal[label]),
-                                    "the loan amount must be more than 0", "principal"))
+                                    _("the loan amount must be more than 0"), "principal"))
     if "term" in frame:
         term = frame["term"]
         for label in frame.index[term.isna().to_numpy(dtype=bool)]:
             found.append(problem_at(label, "term", None,
-                                    "no term: enter 期数 in months (or 贷款年限 in years)", "term"))
+                                    _("no term: enter 期数 in months (or 贷款年限 in years)"), "term"))
         outside = ((term < 1) | (term > 120)).fillna(False).to_numpy(dtype=bool)
         for label in frame.index[outside]:
-            found.append(problem_at(label, "term", int(term[label]), "the term must be 1–120 months", "term"))
+            found.append(problem_at(label, "term", int(term[label]), _("the term must be 1–120 months"),
+                                    "term"))
     if "pickup_date" in frame:
         pickup = frame["pickup_date"]
         future = (pickup > pd.Timestamp(today)).to_numpy(dtype=bool)
         early = (pickup < pd.Timestamp(EARLIEST_PICKUP)).to_numpy(dtype=bool)
         for label in frame.index[future]:
             found.append(problem_at(label, "pickup_date", pickup[label].date().isoformat(),
-                                    f"the pickup date is after today ({today.isoformat()})", "pickup-date"))
+                                    _("the pickup date is after today ({today})").format(
+                                        today=today.isoformat()), "pickup-date"))
         for label in frame.index[early]:
             found.append(problem_at(label, "pickup_date", pickup[label].date().isoformat(),
-                                    "the pickup date is before 2000", "pickup-date"))
+                                    _("the pickup date is before 2000"), "pickup-date"))
     return found
+
+
+FIRST_DUE_WARN_DAYS = 62  # a first due date further than this after the pickup is probably a typing slip
+
+
+def check_first_due(frame: pd.DataFrame, problem_at: ProblemAt) -> list[CellProblem]:
+    """A 首期还款日 more than 62 days after the 提车日期: a warning (one before it is an error, raised
+    where the schedule is computed – core.loans.schedule_inputs)."""
+    if "first_due_date" not in frame or "pickup_date" not in frame:
+        return []
+    first_due, pickup = pd.to_datetime(frame["first_due_date"]), pd.to_datetime(frame["pickup_date"])
+    late = ((first_due - pickup).dt.days > FIRST_DUE_WARN_DAYS).to_numpy(dtype=bool)
+    return [problem_at(label, "first_due_date", first_due[label].date().isoformat(),
+                       _("the first due date is {days} days after the pickup date ({pickup}); more than "
+                         "{limit} is unusual: check both dates").format(
+                           days=int((first_due[label] - pickup[label]).days),
+                           pickup=pickup[label].date().isoformat(), limit=FIRST_DUE_WARN_DAYS),
+                       "first-due-date")
+            for label in frame.index[late]]
 
 
 def _yuan(fen: Any) -> str:
@@ -148,6 +173,7 @@ def check_loans(frame: pd.DataFrame, problem_at: ProblemAt, today: date) -> list
         + check_phones(frame, problem_at, "phone")
         + check_phones(frame, problem_at, "guarantor_phone")
         + check_loan_terms(frame, problem_at, today)
+        + check_first_due(frame, problem_at)
     )
     return sorted(found, key=lambda p: (p.row or 0, p.column or ""))
 
@@ -164,6 +190,6 @@ def duplicate_contracts(frame: pd.DataFrame, problem_at: ProblemAt) -> list[Cell
         where = ", ".join(str(int(rows[label])) for label in group.index)
         for label in group.index:
             found.append(problem_at(label, "contract_no", number,
-                                    f"contract number used on more than one row (rows {where}); each loan "
-                                    "needs its own", "duplicate-contract"))
+                                    _("contract number used on more than one row (rows {rows}); each loan "
+                                      "needs its own").format(rows=where), "duplicate-contract"))
     return sorted(found, key=lambda p: p.row or 0)

@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 
 from .. import schema
+from ..dayparse import BLANK_WORDS, DateError, parse_day
+from ..i18n import N_, _
 from ..money import MoneyError, parse_rate, yuan_to_fen_exact
 
 
@@ -31,23 +33,15 @@ class CoerceError(ValueError):
     """A cell that is not a value of its kind; the message is the reason shown to the user."""
 
 
-STORED_AS_NUMBER = "stored as a number, its last digits may be lost; format the column as text and re-enter"
-# what a spreadsheet shows for "no amount" / "no date"
-BLANK_WORDS = frozenset({"-", "--", "—", "——", "/", "n/a", "N/A", "无"})
+STORED_AS_NUMBER = N_("stored as a number, its last digits may be lost; format the column as text and "
+                      "re-enter")
 TOTAL_WORDS = ("人民币合计", "合计", "总计", "小计")
 
-_EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 (serials above 60 skip Excel's fake 1900-02-29)
-_MAX_SERIAL = 2958465  # 9999-12-31
 _FLOAT_EXACT = 1e15  # at and above this a spreadsheet number may have lost digits
 _WS = re.compile(r"\s+")
 _PLAIN_ID = re.compile(r"[0-9A-Za-z_\-/.*#]+")
 _SCIENTIFIC = re.compile(r"[+-]?\d+(\.\d+)?[eE][+-]\d+")  # Excel writes 6.22202E+18
 _PLAIN_AMOUNT = re.compile(r"(-?)(\d{1,13})(?:\.(\d{1,2}))?")
-_DATE = re.compile(
-    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-    r"(?:(?:\s+|T)\d{1,2}[:：]\d{2}(?:[:：]\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
-)
-_DATE_DIGITS = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _WHOLE = re.compile(r"(?:每月)?([+-]?\d+)(?:\.0+)?(?:期|个月|月|日|号|天|年)?")
 
 
@@ -224,6 +218,23 @@ def is_total_label(value: Any) -> bool:
     return _WS.sub("", text).startswith(TOTAL_WORDS)
 
 
+# the words that open a footer under a table (DOMAIN.md "Bank files"): notes and sign-off lines, with
+# their colon (备注：…, 制表人：张三, 审核：), or a total label (合计 …, is_total_label)
+_FOOTER = re.compile(
+    r"(?:备注|附注|注|说明|注意|特别说明|制表人?|制表日期|填表人?|填报人?|填报日期|审核人?|复核人?|审批人?|批准人?|"
+    r"经办人?|负责人|主管|会计|出纳|记账|签字|签章|盖章|打印人|打印时间|打印日期|导出时间|导出日期|日期|"
+    r"notes?|remarks?|preparedby|checkedby|reviewedby|approvedby|printedon|printedby|date)[:：]",
+    re.IGNORECASE)
+
+
+def is_footer_label(value: Any) -> bool:
+    """Whether a cell opens a footer: 备注：…, 制表人：…, 审核：…, 合计 … (text only)."""
+    if type(value) is not str:
+        return False
+    text = _WS.sub("", unicodedata.normalize("NFKC", value))
+    return bool(_FOOTER.match(text)) or is_total_label(text) or text.lower() in ("total", "total:")
+
+
 # --------------------------------------------------------------------------------------------- scalars
 
 
@@ -238,6 +249,14 @@ def _text_of(value: Any) -> str:
     if value is True or value is False:
         return "TRUE" if value else "FALSE"
     return str(value)
+
+
+def shown(value: Any) -> str | None:
+    """A cell as the user sees it, for messages: ``-4290000.0`` → ``"-4290000"``, a date as
+    ``2024-03-22``, text as written; None for an empty cell."""
+    if value is None or (type(value) is float and value != value):
+        return None
+    return value if type(value) is str else _text_of(value)
 
 
 def _unwrap(text: str) -> str:
@@ -257,7 +276,7 @@ def to_text(value: Any) -> str | None:
             text = text[2:-1].strip()
         return text or None
     if isinstance(value, float) and not math.isfinite(value):
-        raise CoerceError("not a finite number")
+        raise CoerceError(_("not a finite number"))
     return _text_of(value).strip() or None
 
 
@@ -270,20 +289,21 @@ def to_identifier(value: Any, kind: str = "contract") -> str | None:
         if not _PLAIN_ID.fullmatch(text):
             text = _unwrap(_WS.sub("", unicodedata.normalize("NFKC", text)))
             if _SCIENTIFIC.fullmatch(text):
-                raise CoerceError(f"shown in scientific notation: {STORED_AS_NUMBER}")
+                raise CoerceError(_("shown in scientific notation: {reason}").format(
+                    reason=_(STORED_AS_NUMBER)))
         if kind == "id_no":
             text = text.upper()
         return text or None
     if value is True or value is False:
-        raise CoerceError("a TRUE/FALSE value, not a number or code")
+        raise CoerceError(_("a TRUE/FALSE value, not a number or code"))
     if isinstance(value, (int, float)):
         if not math.isfinite(value) or abs(value) >= _FLOAT_EXACT:
-            raise CoerceError(STORED_AS_NUMBER)
+            raise CoerceError(_(STORED_AS_NUMBER))
         if isinstance(value, float) and not value.is_integer():
-            raise CoerceError("a number with decimals, not a number or code; format the column as text")
+            raise CoerceError(_("a number with decimals, not a number or code; format the column as text"))
         return str(int(value))
     if isinstance(value, (date, time, timedelta)):
-        raise CoerceError("a date or time, not a number or code")
+        raise CoerceError(_("a date or time, not a number or code"))
     return to_text(value)
 
 
@@ -300,10 +320,10 @@ def to_amount(value: Any) -> int | None:
     kind = type(value)
     if kind is float:
         if not math.isfinite(value) or abs(value) >= 1e13:
-            raise CoerceError("not a usable amount")
+            raise CoerceError(_("not a usable amount"))
         fen = round(value * 100)
         if fen / 100 != value:  # the nearest double to fen/100 is value only if value has ≤ 2 decimals
-            raise CoerceError("has more than two decimals (fractions of a fen)")
+            raise CoerceError(_("has more than two decimals (fractions of a fen)"))
         return int(fen)
     if kind is int:
         return value * 100
@@ -319,10 +339,10 @@ def to_amount(value: Any) -> int | None:
         try:
             return yuan_to_fen_exact(text)
         except MoneyError as exc:
-            raise CoerceError("not an amount" if str(exc) == "not a number" else str(exc)) from None
+            raise CoerceError(str(exc)) from None
     if value is True or value is False:
-        raise CoerceError("a TRUE/FALSE value, not an amount")
-    raise CoerceError(f"a {_what(value)}, not an amount")
+        raise CoerceError(_("a TRUE/FALSE value, not an amount"))
+    raise CoerceError(_("a {what}, not an amount").format(what=_what(value)))
 
 
 def to_rate(value: Any) -> int | None:
@@ -335,12 +355,11 @@ def to_rate(value: Any) -> int | None:
             return None
         value = _unwrap(text)
     elif value is True or value is False or not isinstance(value, (int, float)):
-        raise CoerceError(f"a {_what(value)}, not a rate")
+        raise CoerceError(_("a {what}, not a rate").format(what=_what(value)))
     try:
         return parse_rate(value)
     except MoneyError as exc:
-        reason = str(exc) if str(exc).startswith(("not a", "a rate")) else f"not a rate: {exc}"
-        raise CoerceError(reason) from None
+        raise CoerceError(str(exc)) from None
 
 
 def to_whole(value: Any) -> int | None:
@@ -353,72 +372,37 @@ def to_whole(value: Any) -> int | None:
             return None
         match = _WHOLE.fullmatch(_WS.sub("", _unwrap(text)))
         if not match:
-            raise CoerceError("not a whole number")
+            raise CoerceError(_("not a whole number"))
         return int(match.group(1))
     if value is True or value is False or not isinstance(value, (int, float)):
-        raise CoerceError(f"a {_what(value)}, not a whole number")
+        raise CoerceError(_("a {what}, not a whole number").format(what=_what(value)))
     if isinstance(value, float) and not value.is_integer():
-        raise CoerceError("not a whole number")
+        raise CoerceError(_("not a whole number"))
     return int(value)
 
 
 def to_date(value: Any) -> date | None:
-    """Excel serials, dates and datetimes, ``2024-03-22``, ``2024/3/22``, ``2024.3.22``, ``2024年3月22日``,
-    ``20240322`` and ``2025/12/03  14:06:51`` (the date part)."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return _in_range(value.date())
-    if isinstance(value, date):
-        return _in_range(value)
-    if type(value) is str:
-        text = _blank_word(value)
-        if text is None:
-            return None
-        text = _unwrap(text).strip()
-        match = _DATE.fullmatch(text) or _DATE_DIGITS.fullmatch(text)
-        if not match:
-            raise CoerceError("not a date (write it as 2024-03-22)")
-        return _calendar_date(*(int(g) for g in match.groups()[:3]))
-    if value is True or value is False or not isinstance(value, (int, float)):
-        raise CoerceError(f"a {_what(value)}, not a date")
-    if not math.isfinite(value):
-        raise CoerceError("not a date")
-    if float(value).is_integer() and 19000101 <= value <= 29991231:
-        digits = int(value)
-        return _calendar_date(digits // 10000, digits // 100 % 100, digits % 100)
-    if 1 <= value <= _MAX_SERIAL:
-        days = int(value)
-        return _in_range(_EXCEL_EPOCH + timedelta(days=days if days > 60 else days + 1))
-    raise CoerceError("a number that is not a date")
-
-
-def _calendar_date(year: int, month: int, day: int) -> date:
+    """A date cell, read as every date is (:func:`dayparse.parse_day`): Excel serials, dates and
+    datetimes, ``2024-03-22``, ``2024/3/22``, ``2024年3月22日``, ``20240322`` …"""
+    if value is True or value is False or not isinstance(value, (str, date, int, float, type(None))):
+        raise CoerceError(_("a {what}, not a date").format(what=_what(value)))  # TRUE, a time of day …
     try:
-        day_ = date(year, month, day)
-    except ValueError:
-        raise CoerceError(f"{year}-{month:02d}-{day:02d} is not a calendar date") from None
-    return _in_range(day_)
-
-
-def _in_range(day: date) -> date:
-    # frames hold datetime64[ns] (years 1678–2261); a loan date outside 1900–2199 is a typing error
-    if not 1900 <= day.year <= 2199:
-        raise CoerceError(f"{day.isoformat()} is outside the years 1900–2199")
-    return day
+        return parse_day(value)
+    except DateError as exc:
+        raise CoerceError(str(exc)) from None
 
 
 def _what(value: Any) -> str:
     if isinstance(value, datetime | date):
-        return "date"
+        return _("date")
     if isinstance(value, time):
-        return "time of day"
+        return _("time of day")
     if isinstance(value, timedelta):
-        return "duration"
+        return _("duration")
     if value is True or value is False:
-        return "TRUE/FALSE value"
+        return _("TRUE/FALSE value")
     if isinstance(value, (int, float)):
-        return "number"
+        return _("number")
     return type(value).__name__
 
 
@@ -437,7 +421,8 @@ def code_reader(codes: dict[str, tuple[str, ...]], what: str) -> Callable[[Any],
         try:
             return lookup[text]
         except KeyError:
-            raise CoerceError(f"not a known {what}; use one of {choices}") from None
+            raise CoerceError(_("not a known {what}; use one of {choices}").format(
+                what=_(what), choices=choices)) from None
 
     return read
 
@@ -457,15 +442,64 @@ def to_yesno(value: Any) -> bool:
     try:
         return _YESNO[text]
     except KeyError:
-        raise CoerceError("not yes or no; write 是 or 否") from None
+        raise CoerceError(_("not yes or no; write 是 or 否")) from None
 
 
-def to_deduction_status(value: Any) -> str:
-    """A bank statement's 摘要/状态: anything saying 失败 (failed) is a failed deduction."""
-    if value is None:
-        return "ok"
-    text = unicodedata.normalize("NFKC", _text_of(value)).lower()
-    return "failed" if ("失败" in text or "fail" in text) else "ok"
+def status_key(value: Any) -> str:
+    """A status as compared (schema.status_word), a ``="…"`` wrapper removed."""
+    return schema.status_word(_unwrap(unicodedata.normalize("NFKC", _text_of(value)).strip()))
+
+
+@dataclass(frozen=True)
+class StatusWords:
+    """What a bank statement's 状态 says (DOMAIN.md "Bank files"): ``ok`` only when the deduction
+    succeeded, ``failed`` for every status that pays nothing; any other word is not guessed.
+
+    Order: the configured unpaid words, the configured paid words, a status holding a not-paid marker
+    (失败, 余额不足, 撤销 …), the known words of schema.DEDUCTION_STATUSES; else unknown."""
+
+    paid: frozenset[str] = frozenset()
+    unpaid: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, paid: Sequence[str] = (), unpaid: Sequence[str] = ()) -> StatusWords:
+        return cls(frozenset(map(status_key, paid)) - {""}, frozenset(map(status_key, unpaid)) - {""})
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> StatusWords:
+        bank = getattr(settings, "bank", None)
+        return cls.of(getattr(bank, "paid_statuses", ()), getattr(bank, "unpaid_statuses", ()))
+
+    def classify(self, value: Any) -> str | None:
+        """``ok``, ``failed``, or None for a status the tool does not know (and for an empty one)."""
+        key = status_key(value)
+        if not key:
+            return None
+        if key in self.unpaid:
+            return "failed"
+        if key in self.paid:
+            return "ok"
+        return schema.built_in_deduction_status(key)
+
+    def read(self, value: Any) -> str | None:
+        """The coercer of a status cell: an unknown status is a bad cell, never a guess."""
+        if value is None or not status_key(value):
+            return None
+        code = self.classify(value)
+        if code is None:
+            raise CoerceError(_("not a status the tool knows; if it means the deduction succeeded, list it "
+                                "under [bank] paid_statuses in loantool.toml, otherwise under [bank] "
+                                "unpaid_statuses"))
+        return code
+
+
+BUILT_IN_STATUSES = StatusWords()
+
+
+def to_deduction_status(value: Any) -> str | None:
+    """A bank statement's 状态 by the built-in words (:class:`StatusWords`; the reader adds the
+    configured ones): ``ok``, ``failed``; an unknown status raises :class:`CoerceError`."""
+    return BUILT_IN_STATUSES.read(value)
 
 
 # ------------------------------------------------------------------------------------------ dispatcher
@@ -488,11 +522,11 @@ SCALARS: dict[str, Callable[[Any], Any]] = {
     "rate": to_rate,
     "int": to_whole,
     "term_years": to_whole,
-    "method": code_reader(schema.METHODS, "repayment method"),
-    "status": code_reader(schema.STATUSES, "loan status"),
+    "method": code_reader(schema.METHODS, N_("repayment method")),
+    "status": code_reader(schema.STATUSES, N_("loan status")),
     "yesno": to_yesno,
-    "grade": code_reader(schema.GRADES, "risk grade"),
-    "payment_type": code_reader(schema.PAYMENT_TYPES, "payment type"),
+    "grade": code_reader(schema.GRADES, N_("risk grade")),
+    "payment_type": code_reader(schema.PAYMENT_TYPES, N_("payment type")),
     "deduction_status": to_deduction_status,
     "channel": code_reader(schema.CHANNELS, "collection channel (方式)"),
     "party": code_reader(schema.PARTIES, "contact party (对象)"),
@@ -508,12 +542,16 @@ def coerce_value(kind: str, value: Any) -> Any:
     return SCALARS[kind](value)
 
 
-def coerce_column(kind: str, column: Column, *, required: bool = False) -> tuple[Any, list[Problem]]:
+def coerce_column(kind: str, column: Column, *, required: bool = False,
+                  scalar: Callable[[Any], Any] | None = None, empty_reason: str | None = None
+                  ) -> tuple[Any, list[Problem]]:
     """A column of cells → a typed array (object ``str``/None, ``datetime64[ns]``, ``Int64`` or
     ``boolean``) and every bad cell as ``(position, value, reason)``.
 
     Plain values (numbers of yuan, identifiers without spaces, clean text) are taken in bulk with
-    numpy; the rest go one distinct value at a time through the scalar coercer of their kind.
+    numpy; the rest go one distinct value at a time through the scalar coercer of their kind (or
+    ``scalar``, for a coercer that depends on the settings). ``empty_reason`` replaces the generic
+    reason of an empty cell in a required column.
     """
     uniques = column.uniques
     results = np.empty(len(uniques), dtype=object)  # None: the cell is empty
@@ -522,13 +560,13 @@ def coerce_column(kind: str, column: Column, *, required: bool = False) -> tuple
     if fast is not None and todo.any():
         todo &= ~fast(kind, uniques, column.types(), todo, results)
     reasons: dict[int, str] = {}
-    scalar = SCALARS[kind]
+    scalar = scalar or SCALARS[kind]
     for i in np.flatnonzero(todo).tolist():
         try:
             results[i] = scalar(uniques[i])
         except CoerceError as exc:
             reasons[i] = str(exc)
-    return _assemble(kind, column, results), _problems(column, results, reasons, required)
+    return _assemble(kind, column, results), _problems(column, results, reasons, required, empty_reason)
 
 
 def _fast_amount(kind: str, uniques: np.ndarray, types: np.ndarray, todo: np.ndarray,
@@ -594,7 +632,8 @@ _FAST = {
 }
 
 
-def _problems(column: Column, results: np.ndarray, reasons: dict[int, str], required: bool) -> list[Problem]:
+def _problems(column: Column, results: np.ndarray, reasons: dict[int, str], required: bool,
+              empty_reason: str | None = None) -> list[Problem]:
     bad_unique = np.zeros(len(results), dtype=bool)
     bad_unique[list(reasons)] = True
     problems: list[Problem] = []
@@ -606,7 +645,7 @@ def _problems(column: Column, results: np.ndarray, reasons: dict[int, str], requ
         for position in np.flatnonzero(column.per_row(empty_unique, True)).tolist():
             value = column.value(position)
             shown = None if is_blank(value) else value
-            problems.append((position, shown, "empty, but this column is required"))
+            problems.append((position, shown, empty_reason or _("empty, but this column is required")))
         problems.sort(key=lambda p: p[0])
     return problems
 
@@ -626,8 +665,9 @@ def _assemble(kind: str, column: Column, results: np.ndarray) -> Any:
         values = results.astype(bool)  # empty (None) is 否
         return pd.arrays.BooleanArray(column.per_row(values, False), np.zeros(len(column), dtype=bool))
     if kind == "deduction_status":
-        results = np.where(empty, "ok", results).astype(object)
-        return column.per_row(results, "ok")
+        # an empty or unknown status (a bad cell, kept only by read_table_with_problems) never pays
+        results = np.where(empty, "failed", results).astype(object)
+        return column.per_row(results, "failed")
     return column.per_row(results, None)
 
 

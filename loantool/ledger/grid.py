@@ -12,13 +12,11 @@ is ``read.py``.
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from html.parser import HTMLParser
@@ -26,33 +24,18 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..errors import InputError
+from ..i18n import N_, _
+from ..runtime import gc_paused
 from . import sniff
 
 Rows = list[list[Any]]
 
 _DELIMITERS = (",", "\t", ";", "|")
 _SAMPLE_LINES = 200
-_SAVE_AS = "Open it in Excel or WPS and save it as .xlsx (or CSV), then try again."
+_SAVE_AS = N_("Open it in Excel or WPS and save it as .xlsx (or CSV), then try again.")
 # Book.prefetch parses sheets in a background thread; False parses every sheet in the caller's thread
 # (benchmarks/bench_overdue.py switches it off to show the single-threaded figure)
 BACKGROUND_PARSE = True
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside the block.
-
-    Converting a sheet makes one list per row; with the collector on, each 700 new lists start a
-    collection that walks the young lists, and the older generations are walked again and again as the
-    rows pile up – half of ``to_python``'s time on a 400,000-row sheet. Rows hold no cycles, so nothing
-    is lost by collecting once afterwards (the collector runs on its own when re-enabled)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def read_source(source: Path | str | BinaryIO | bytes, name: str | None = None
@@ -64,12 +47,14 @@ def read_source(source: Path | str | BinaryIO | bytes, name: str | None = None
         try:
             data = path.read_bytes()
         except FileNotFoundError:
-            raise InputError(f"{label}: file not found.", hint="Check the path.") from None
-        except IsADirectoryError:
-            raise InputError(f"{label}: is a folder, not a file.") from None
-        except PermissionError:
-            raise InputError(f"{label}: cannot be read (permission denied).",
-                             hint="Close it in Excel or WPS, or check the file's permissions.") from None
+            raise InputError(_("{file}: file not found.").format(file=label),
+                             hint=_("Check the path.")) from None
+        except (IsADirectoryError, PermissionError) as exc:
+            if isinstance(exc, IsADirectoryError) or path.is_dir():  # Windows says "permission denied"
+                raise InputError(_("{file}: is a folder, not a file.").format(file=label),
+                                 hint=_("Name a workbook or CSV file inside it.")) from None
+            raise InputError(_("{file}: cannot be read (permission denied).").format(file=label),
+                             hint=_("Close it in Excel or WPS, or check the file's permissions.")) from None
         return data, label, path.name
     if isinstance(source, (bytes, bytearray)):
         return bytes(source), name or "<data>", name
@@ -140,6 +125,22 @@ class Book:
         finally:
             executor.shutdown(wait=False)  # the thread ends when its queue is done
 
+    def merged_ranges(self, sheet: str | None) -> list[tuple[int, int, int, int]]:
+        """The merged cells of a workbook sheet as (first row, first col, last row, last col), 0-based
+        like the rows (python-calamine reads them from .xlsx and .xls); none for text and HTML."""
+        calamine_sheet = self._calamine_sheet(sheet)
+        ranges = getattr(calamine_sheet, "merged_cell_ranges", None) if calamine_sheet is not None else None
+        return [(r1, c1, r2, c2) for (r1, c1), (r2, c2) in (ranges or [])]
+
+    def percent_cells(self, sheet: str | None, columns: Sequence[int]) -> set[tuple[int, int]]:
+        """(row, column), 1-based, of the cells in ``columns`` (1-based) that show a percentage. Only an
+        .xlsx tells (see :mod:`xlsx_formats`); other formats give none."""
+        if self.fmt != sniff.ZIP or self._data is None or sheet is None or not columns:
+            return set()
+        from .xlsx_formats import percent_cells
+
+        return percent_cells(self._data, sheet, columns, self.label)
+
     def discard(self) -> None:
         """Cancel the background parses that have not started and drop a workbook's parsed sheets and
         rows (read again if asked for) – once its tables are made, or after an error. The rows of a
@@ -160,8 +161,8 @@ class Book:
                 self._sheets[sheet] = (pending.result() if pending is not None
                                        else self._workbook.get_sheet_by_name(sheet))
             except Exception as exc:  # calamine raises several unrelated types for a damaged sheet
-                raise InputError(f"{self.label}: sheet {sheet} cannot be read ({exc}).",
-                                 hint=_SAVE_AS) from None
+                raise InputError(_("{file}: sheet {sheet} cannot be read ({detail}).").format(
+                    file=self.label, sheet=sheet, detail=exc), hint=_(_SAVE_AS)) from None
         return self._sheets[sheet]
 
 
@@ -176,7 +177,8 @@ def open_book(data: bytes, label: str, name: str | None = None) -> Book:
     if fmt == sniff.HTML:
         tables = parse_html(decode_text(data, label, markup=True))
         if not tables:
-            raise InputError(f"{label}: is an HTML file without any table, not a spreadsheet.", hint=_SAVE_AS)
+            raise InputError(_("{file}: is an HTML file without any table, not a spreadsheet.").format(
+                file=label), hint=_(_SAVE_AS))
         if len(tables) == 1:
             return Book(label, fmt, [None], {None: tables[0]})
         names = [f"table {i}" for i in range(1, len(tables) + 1)]
@@ -185,8 +187,8 @@ def open_book(data: bytes, label: str, name: str | None = None) -> Book:
         sheets = parse_xml_spreadsheet(data, label)
         return Book(label, fmt, list(sheets), dict(sheets))
     if b"\x00" in head and not sniff.has_bom(head):
-        raise InputError(f"{label}: is not a spreadsheet or a text file (unknown binary format).",
-                         hint=_SAVE_AS)
+        raise InputError(_("{file}: is not a spreadsheet or a text file (unknown binary format).").format(
+            file=label), hint=_(_SAVE_AS))
     return Book(label, fmt, [None], {None: parse_csv(decode_text(data, label))})
 
 
@@ -196,15 +198,15 @@ def _open_workbook(data: bytes, label: str, fmt: str) -> Book:
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError:
-        raise InputError(f"{label}: is protected by a password.",
-                         hint="Save an unprotected copy in Excel or WPS and use that.") from None
+        raise InputError(_("{file}: is protected by a password.").format(file=label),
+                         hint=_("Save an unprotected copy in Excel or WPS and use that.")) from None
     except Exception as exc:  # a damaged or unknown zip/OLE file: calamine's error types vary by format
         if fmt == sniff.XLS and "EncryptedPackage".encode("utf-16-le") in data:
             # an .xlsx saved with a password is an OLE container holding the encrypted workbook
-            raise InputError(f"{label}: is protected by a password.",
-                             hint="Save an unprotected copy in Excel or WPS and use that.") from None
-        raise InputError(f"{label}: cannot be opened as {sniff.describe(fmt)} ({exc}).",
-                         hint=_SAVE_AS) from None
+            raise InputError(_("{file}: is protected by a password.").format(file=label),
+                             hint=_("Save an unprotected copy in Excel or WPS and use that.")) from None
+        raise InputError(_("{file}: cannot be opened as {format} ({detail}).").format(
+            file=label, format=sniff.describe(fmt), detail=exc), hint=_(_SAVE_AS)) from None
     names = [
         meta.name for meta in workbook.sheets_metadata
         if meta.typ == python_calamine.SheetTypeEnum.WorkSheet
@@ -231,8 +233,8 @@ def decode_text(data: bytes, label: str, *, markup: bool = False) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise InputError(f"{label}: is neither UTF-8 nor GB18030/GBK text.",
-                     hint="Save it again as CSV UTF-8, or as .xlsx.")
+    raise InputError(_("{file}: is neither UTF-8 nor GB18030/GBK text.").format(file=label),
+                     hint=_("Save it again as CSV UTF-8, or as .xlsx."))
 
 
 def sniff_delimiter(text: str) -> str:
@@ -264,8 +266,8 @@ def parse_csv(text: str, delimiter: str | None = None) -> Rows:
     try:
         return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as exc:
-        raise InputError(f"cannot read the text as CSV ({exc}).",
-                         hint="Save it again as CSV UTF-8.") from None
+        raise InputError(_("cannot read the text as CSV ({detail}).").format(detail=exc),
+                         hint=_("Save it again as CSV UTF-8.")) from None
 
 
 # ------------------------------------------------------------------------------------------------ HTML
@@ -384,7 +386,8 @@ def parse_xml_spreadsheet(data: bytes, label: str) -> dict[str, Rows]:
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
-        raise InputError(f"{label}: is damaged XML ({exc}).", hint=_SAVE_AS) from None
+        raise InputError(_("{file}: is damaged XML ({detail}).").format(file=label, detail=exc),
+                         hint=_(_SAVE_AS)) from None
     sheets: dict[str, Rows] = {}
     for number, worksheet in enumerate(root.iter(f"{_SS}Worksheet"), start=1):
         name = worksheet.get(f"{_SS}Name") or f"Sheet{number}"
@@ -403,7 +406,7 @@ def parse_xml_spreadsheet(data: bytes, label: str) -> dict[str, Rows]:
             rows.append(cells)
         sheets[name] = rows
     if not sheets:
-        raise InputError(f"{label}: is XML but not a spreadsheet.", hint=_SAVE_AS)
+        raise InputError(_("{file}: is XML but not a spreadsheet.").format(file=label), hint=_(_SAVE_AS))
     return sheets
 
 

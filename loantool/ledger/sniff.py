@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ..errors import InputError
+from ..i18n import N_, _
 
 # format names the grid reader understands
 ZIP = "zip"  # xlsx / xlsm / xlsb (Office Open XML) – calamine
@@ -69,9 +70,10 @@ def is_lock_file(name: str | None, head: bytes, size: int) -> bool:
 
 def refuse_lock_file(label: str) -> InputError:
     return InputError(
-        f"{label}: this is Excel's lock file, not data (Excel or WPS creates it while the workbook is open).",
-        hint="Use the workbook without '~$' in its name; the lock file goes away when the workbook "
-             "is closed.",
+        _("{file}: this is Excel's lock file, not data (Excel or WPS creates it while the workbook is open).")
+        .format(file=label),
+        hint=_("Use the workbook without '~$' in its name; the lock file goes away when the workbook is "
+               "closed."),
     )
 
 
@@ -89,11 +91,12 @@ def has_bom(head: bytes) -> bool:
 
 def describe(fmt: str) -> str:
     """Words for a format in messages."""
-    return {
-        ZIP: "an Excel workbook (.xlsx)",
-        ODS: "an OpenDocument spreadsheet (.ods)",
-        XLS: "an old Excel workbook (.xls)",
-        HTML: "an HTML table",
-        XMLSS: "an Excel 2003 XML spreadsheet",
-        TEXT: "a text (CSV) file",
-    }.get(fmt, fmt)
+    words = {
+        ZIP: N_("an Excel workbook (.xlsx)"),
+        ODS: N_("an OpenDocument spreadsheet (.ods)"),
+        XLS: N_("an old Excel workbook (.xls)"),
+        HTML: N_("an HTML table"),
+        XMLSS: N_("an Excel 2003 XML spreadsheet"),
+        TEXT: N_("a text (CSV) file"),
+    }
+    return _(words[fmt]) if fmt in words else fmt

@@ -35,8 +35,8 @@ from python_calamine import CalamineWorkbook
 from .. import __version__
 from ..config import Settings
 from ..errors import LedgerUnsafeError, UsageError
+from ..runtime import gc_paused
 from . import lock as ledger_lock
-from .grid import gc_paused
 from .sheet_xml import cell_ref, excel_serial
 from .xlsx_patch import PatchResult, SheetEdits, check_ledger_format, patch_xlsx
 from .zip_raw import RawZip

@@ -12,6 +12,8 @@ import re
 from decimal import Decimal
 from fractions import Fraction
 
+from ..i18n import _
+
 CellValue = str | int | Decimal | dt.date | bool | None
 
 MAX_ROW = 1_048_576
@@ -81,7 +83,7 @@ def excel_serial(value: dt.date, date1904: bool = False) -> Fraction:
     else:
         days = (day - dt.date(1899, 12, 31)).days
     if days < 0 or (not date1904 and days < 1):
-        raise ValueError(f"{value} is before the first date Excel can hold")
+        raise ValueError(_("{value} is before the first date Excel can hold").format(value=value))
     serial = Fraction(days)
     if isinstance(value, dt.datetime):
         seconds = value.hour * 3600 + value.minute * 60 + value.second
@@ -95,14 +97,14 @@ def number_text(value: int | Decimal) -> str:
         raise TypeError("a bool is not a number")
     number = Decimal(value)
     if not number.is_finite():
-        raise ValueError(f"{value!r} is not a finite number")
+        raise ValueError(_("{value} is not a finite number").format(value=value))
     if number == 0:
         return "0"
     number = number.normalize()
     if len(number.as_tuple().digits) > _EXCEL_DIGITS:
         raise ValueError(
-            f"{value} has more than {_EXCEL_DIGITS} significant digits; Excel would lose the tail "
-            "(write identifiers as text)"
+            _("{value} has more than {digits} significant digits; Excel would lose the tail (write "
+              "identifiers as text)").format(value=value, digits=_EXCEL_DIGITS)
         )
     return format(number, "f")
 
@@ -116,7 +118,8 @@ def serial_text(serial: Fraction) -> str:
 def escape_text(text: str) -> str:
     """Text for an XML text node, with OOXML's ``_xHHHH_`` escapes for what XML cannot carry."""
     if _INVALID_XML.search(text):
-        raise ValueError(f"{text!r} holds characters that cannot be stored in a workbook")
+        raise ValueError(_("{text} holds characters that cannot be stored in a workbook").format(
+            text=repr(text)))
     text = _ESCAPED_LOOKALIKE.sub(r"_x005F_\1", text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace("\r", "&#13;")
@@ -139,6 +142,6 @@ def check_value(value: object) -> None:
     if isinstance(value, (int, Decimal)):
         number_text(value)
         return
-    raise TypeError(
+    raise TypeError(  # a programming error (the writer's callers convert their values), not for the desk
         f"cannot write {type(value).__name__} {value!r} to the ledger (use str, int, Decimal, date or bool)"
     )

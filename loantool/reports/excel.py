@@ -23,8 +23,8 @@ from typing import Any
 
 from ..errors import LoantoolError
 from ..i18n import N_, _, is_zh
-from ..ledger.grid import gc_paused
 from ..money import rate_to_str
+from ..runtime import gc_paused
 from ..values import as_date, is_missing
 
 # kinds: text, id (identifier, always text), yuan (integer fen), date, int, rate (1e-8 units), ratio

@@ -168,7 +168,7 @@ def build_book(result: Any, company: str, as_of: Any) -> ReportBook:
         ReportSheet(_("Duplicates and failures"),
                     _("Duplicate, failed and other-month lines {period}").format(period=period),
                     [Column("category_label", N_("Kind")), *LINE_COLUMNS,
-                     Column("contract_no", N_("Contract no."), "id"),
+                     Column("status_text", N_("Bank status")), Column("contract_no", N_("Contract no."), "id"),
                      Column("first", N_("Bank reference first seen"))],
                     lines[lines["category"].isin(["duplicate", "failed", "outside_month"])], notes=header),
     ]

@@ -102,6 +102,7 @@ def build_result(plan: SyncPlan, source: TableRead, ledger: Any, *, dry_run: boo
     rows = {int(row_of[s]) for s in applied}
     result.warnings = [w for w in checks.check_loans(customers.loc[list(applied)], source.problem, today)
                        if w.row in rows] if applied else []
+    result.warnings[:0] = source.warnings  # a footer skipped under the table
     return result
 
 

@@ -25,11 +25,13 @@ from ..core.disbursement import (
     UNCHANGED,
     UPDATE,
     cross_check,
+    disbursement_problems,
     loan_outcomes,
     plan_disbursements,
     slip_problems,
 )
 from ..core.matching import KEY_LABELS, match_slips
+from ..core.rates import RateLimits
 from ..errors import CellProblem, InputError
 from ..ledger.read import TableRead, load_ledger, read_table
 from ..ledger.transaction import ledger_transaction
@@ -70,6 +72,7 @@ class SlipBatch:
     reads: list[TableRead]
     rejected: list[CellProblem] = field(default_factory=list)
     warnings: list[CellProblem] = field(default_factory=list)
+    skip_bad: bool = False
 
 
 @dataclass
@@ -141,7 +144,8 @@ class ImportResult:
 # ------------------------------------------------------------------------------------------ reading
 
 
-def read_slips(paths: Sequence[Path], settings: Settings, *, skip_bad: bool) -> SlipBatch:
+def read_slips(paths: Sequence[Path], settings: Settings, *, skip_bad: bool,
+               as_of: dt.date | None = None) -> SlipBatch:
     """Every slip file into one frame. Bad rows: all reported in one InputError, or with ``skip_bad``
     left out and returned in ``rejected``. A file that cannot be read at all is always an error."""
     reads: list[TableRead] = []
@@ -166,7 +170,7 @@ def read_slips(paths: Sequence[Path], settings: Settings, *, skip_bad: bool) -> 
     frames = []
     for position, read in enumerate(reads):
         value_problems = [read.problem(label, key, value, reason)
-                          for label, key, value, reason in slip_problems(read.frame)]
+                          for label, key, value, reason in slip_problems(read.frame, as_of)]
         known = {(p.file, p.sheet, p.row, p.column) for p in bad}
         bad += [p for p in value_problems if (p.file, p.sheet, p.row, p.column) not in known]
         frames.append(read.frame.assign(file=Path(read.file).name, sheet=read.sheet, read=position))
@@ -185,7 +189,7 @@ def read_slips(paths: Sequence[Path], settings: Settings, *, skip_bad: bool) -> 
                 for r, s, x in zip(frame["read"], frame["sheet"], frame["excel_row"], strict=True)]
         frame = frame[keep].reset_index(drop=True)
     warnings = [w for read in reads for w in read.warnings]
-    return SlipBatch(frame=frame, reads=reads, rejected=bad, warnings=warnings)
+    return SlipBatch(frame=frame, reads=reads, rejected=bad, warnings=warnings, skip_bad=skip_bad)
 
 
 def _read_keeping_problems(path: Path, settings: Settings) -> tuple[TableRead, list[CellProblem]]:
@@ -223,6 +227,7 @@ def plan_import(batch: SlipBatch, ledger: Any, settings: Settings, *, overwrite:
                           dry_run=dry_run, overwrite=overwrite, rejected=list(batch.rejected),
                           warnings=list(batch.warnings))
     matching = match_slips(slips, loans)
+    _refuse_far_disbursements(batch, loans, matching, result)
     changes = plan_disbursements(slips, loans, matching.matches, overwrite=overwrite)
     outcomes = loan_outcomes(matching.matches, changes)
     name_of = {m.loan: text_or_none(loans.at[m.loan, "customer_name"]) for m in matching.matches}
@@ -268,7 +273,8 @@ def plan_import(batch: SlipBatch, ledger: Any, settings: Settings, *, overwrite:
     found, not_checked = cross_check(
         slips, loans, ledger.rates.frame if ledger.rates is not None else None, matching.matches,
         tolerance_fen=to_fen(settings.imports.monthly_amount_tolerance),
-        default_method=settings.schedule.default_method, residue=settings.schedule.residue)
+        default_method=settings.schedule.default_method, residue=settings.schedule.residue,
+        limits=RateLimits.from_settings(settings))
     for diff in found:
         result.discrepancies.append({
             "contract_no": diff.contract_no, "customer_name": name_of[diff.loan], "field": diff.field,
@@ -278,6 +284,27 @@ def plan_import(batch: SlipBatch, ledger: Any, settings: Settings, *, overwrite:
         result.not_checked.append({"contract_no": skip.contract_no, "customer_name": name_of[skip.loan],
                                    "reason": skip.reason, **_slip_where(batch, skip.slip)})
     return result, _edits(ledger, result)
+
+
+def _refuse_far_disbursements(batch: SlipBatch, loans: pd.DataFrame, matching: Any, result: ImportResult
+                              ) -> None:
+    """A matched slip whose 放款日期 is more than a year from its loan's pickup is a bad row: refused
+    (exit 2), or with --skip-bad left out and listed with the rejects."""
+    found = disbursement_problems(batch.frame, loans, matching.matches)
+    if not found:
+        return
+    problems = []
+    for label, key, value, reason in found:
+        row = batch.frame.loc[label]
+        read = batch.reads[int(row["read"])]
+        problems.append(CellProblem(read.file, read.sheet, int(row["excel_row"]),
+                                    read.headers.get(key, SLIPS.field(key).header), value, reason))
+    if not batch.skip_bad:
+        raise InputError(f"{len(problems)} bad slip row(s); nothing was written.", problems,
+                         hint="Correct the listed cells, or run with --skip-bad to import the good rows.")
+    refused = {label for label, _key, _value, _reason in found}
+    matching.matches = [m for m in matching.matches if m.slip not in refused]
+    result.rejected += problems
 
 
 def _edits(ledger: Any, result: ImportResult) -> list[SheetEdits]:
@@ -321,7 +348,7 @@ def import_disbursements(settings: Settings, ledger_path: Path, slip_paths: Sequ
     """
     from ..reports.imports import write_import_report, write_rejects
 
-    batch = read_slips(slip_paths, settings, skip_bad=skip_bad)
+    batch = read_slips(slip_paths, settings, skip_bad=skip_bad, as_of=as_of)
     if dry_run:
         ledger = load_ledger(ledger_path, settings, as_of=as_of)
         result, _ = plan_import(batch, ledger, settings, overwrite=overwrite, dry_run=True)

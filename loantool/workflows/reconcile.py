@@ -84,7 +84,7 @@ class ReconcileResult:
                 for r in rec.installments.itertuples(index=False)],
             "unmatched_lines": _lines(lines[lines["category"] == "unmatched"], "reason"),
             "duplicate_lines": _lines(lines[lines["category"] == "duplicate"], "first"),
-            "failed_lines": _lines(lines[lines["category"] == "failed"]),
+            "failed_lines": _lines(lines[lines["category"] == "failed"], "status"),
             "outside_month_lines": _lines(lines[lines["category"] == "outside_month"]),
             "advances": [
                 {"contract_no": r.contract_no, "customer_name": text_or_none(r.customer_name),
@@ -106,6 +106,8 @@ def _lines(frame: pd.DataFrame, extra: str | None = None) -> list[dict[str, Any]
                 "contract_no": text_or_none(r.contract_no)}
         if extra == "reason":
             item["reason"] = r.reason
+        elif extra == "status":
+            item["status"] = text_or_none(getattr(r, "status_text", None))
         elif extra == "first":
             item["first_file"], item["first_row"] = r.first_source, int(r.first_row)
         out.append(item)
@@ -115,8 +117,9 @@ def _lines(frame: pd.DataFrame, extra: str | None = None) -> list[dict[str, Any]
 # ------------------------------------------------------------------------------------------------ reading
 
 
-def read_statements(paths: list[Path], settings: Any) -> pd.DataFrame:
-    """Every line of every statement, files in the order given, rows in file order (read-only)."""
+def read_statements(paths: list[Path], settings: Any, warnings: list[Any] | None = None) -> pd.DataFrame:
+    """Every line of every statement, files in the order given, rows in file order (read-only).
+    ``warnings`` receives what the reader skipped (a footer under a statement's lines)."""
     if not paths:
         raise UsageError("name at least one bank statement file.")
     frames = []
@@ -124,9 +127,11 @@ def read_statements(paths: list[Path], settings: Any) -> pd.DataFrame:
         if not Path(path).is_file():
             raise UsageError(f"statement {path} not found.", "Check the file name and folder.")
         read = read_table(Path(path), STATEMENT, settings=settings)
+        if warnings is not None:
+            warnings += read.warnings
         frame = read.frame.assign(source=Path(path).name)
         frames.append(frame)
-    columns = [*LINE_FIELDS, "deduction_status"]
+    columns = [*LINE_FIELDS, "deduction_status", "status_text"]
     lines = pd.concat([f.reindex(columns=columns) for f in frames], ignore_index=True)
     lines["amount"] = pd.array(lines["amount"], dtype="Int64")
     lines["paid_on"] = pd.to_datetime(lines["paid_on"])
@@ -252,8 +257,9 @@ def reconcile_bank(run: Any, *, statements: list[Path], period: Period, out: Pat
     from ..reports.reconcile import write_report
 
     settings = run.settings
+    skipped: list[Any] = []
     if lines is None:
-        lines = read_statements(statements, settings)
+        lines = read_statements(statements, settings, skipped)
     writing = post_payments or post_advances is not None
     arguments = [*map(str, statements), "--period", period.label, *(["--post"] if post_payments else []),
                  *(["--post-advances", post_advances.isoformat()] if post_advances else [])]
@@ -267,7 +273,7 @@ def reconcile_bank(run: Any, *, statements: list[Path], period: Period, out: Pat
             tx.commit(edits, rows_added=posting.payments_added + posting.advances_added, cells_changed=0,
                       summary={"period": period.label, "digest": rec.digest, **posting.to_dict()})
     result = ReconcileResult(rec=rec, statements=list(statements), ledger_path=ledger.path, posting=posting,
-                             warnings=list(ledger.loans.warnings))
+                             warnings=[*skipped, *ledger.loans.warnings])
     target = out or settings.resolve(settings.morning.reports_dir) / report_name(
         "reconcile", period=period.label)
     result.report_path = write_report(result, target, settings.company.name, run.as_of)

@@ -11,9 +11,10 @@ import pandas as pd
 
 from ..config import Settings
 from ..core.loans import loan_states, schedule_inputs
+from ..core.rates import RateLimits
 from ..core.schedule import ScheduleInputError, build_schedules
 from ..errors import CellProblem, InputError, UsageError
-from ..money import MoneyError, fen_to_str, parse_rate, rate_to_str, to_fen
+from ..money import MAX_AMOUNT_FEN, MoneyError, fen_to_str, parse_rate, rate_to_str, to_fen
 from ..schema import LOANS, METHODS, code_lookup
 from ..values import iso_date
 
@@ -81,6 +82,11 @@ def calculator(*, principal: str, rate: str, term: int, method: str, pickup: dt.
         raise UsageError(f"--rate {rate!r} is not a rate ({exc}).", "Write 4.75%, 0.0475 or 4.75.") from None
     if principal_fen <= 0:
         raise UsageError("--principal must be more than 0.")
+    if principal_fen >= MAX_AMOUNT_FEN:  # beyond what a loan (or an int64 of fen times a rate) can be
+        raise UsageError(f"--principal {principal!r} is far above any loan amount.")
+    too_high = RateLimits.from_settings(settings).problem(parse_method(method), rate_units)
+    if too_high:
+        raise UsageError(f"--rate {rate!r}: {too_high}.")
     if not 1 <= term <= 120:
         raise UsageError(f"--term {term} is outside 1–120 months.")
     if due_day is not None and not 1 <= due_day <= 31:
@@ -139,7 +145,8 @@ def schedules_for(ledger: Any, loans: pd.DataFrame, settings: Settings) -> Sched
     and imports all start here).
     """
     rates = ledger.rates.frame if ledger.rates is not None else None
-    terms, problems = schedule_inputs(loans, rates, default_method=settings.schedule.default_method)
+    terms, problems = schedule_inputs(loans, rates, default_method=settings.schedule.default_method,
+                                      limits=RateLimits.from_settings(settings))
     if problems:
         read = ledger.loans
         raise InputError(
