@@ -128,7 +128,7 @@ def test_commit_writes_verifies_backs_up_and_journals(
     assert record["sheets"] == {SHEET: {"created": False, "rows_appended": 1, "cells_written": 3}}
     assert record["summary"] == {"loans": 1, "amount": "1800.25"}
     assert record["backup"] == str(result.backup.relative_to(ledger.parent))
-    assert not (ledger.parent / ".loantool" / "ledger.xlsx.lock").exists()
+    assert not (ledger.parent / ".loantool" / "ledger.xlsx.lock.json").exists()  # the lock: free
     assert leftovers(ledger) == []
 
 
@@ -228,6 +228,38 @@ def test_a_ledger_changed_on_disk_during_the_run_is_not_overwritten(ledger: Path
     assert ledger.read_bytes() == saved
 
 
+@pytest.mark.parametrize("same_size_and_time", [False, True])
+def test_another_programs_save_during_the_write_is_never_overwritten(
+    ledger: Path, settings: Settings, monkeypatch, same_size_and_time: bool
+) -> None:
+    """Excel/WPS saving a copy into place while the temp file is written and verified (issue 11.13)."""
+    real = transaction.verify_patch
+    saved: list[bytes] = []
+
+    def meanwhile(original: Path, written: Path, patch) -> None:
+        real(original, written, patch)
+        if same_size_and_time:  # a save that keeps the size and the time: only the SHA-256 tells
+            before = os.stat(ledger)
+            data = bytearray(ledger.read_bytes())
+            data[len(data) // 2] ^= 0xFF
+            ledger.write_bytes(bytes(data))
+            os.utime(ledger, ns=(before.st_atime_ns, before.st_mtime_ns))
+        else:
+            other = ledger.with_name("other.xlsx")
+            patch_xlsx(ledger, other, mark(3, "Excel 里改的"))
+            os.replace(other, ledger)
+        saved.append(ledger.read_bytes())
+
+    monkeypatch.setattr(transaction, "verify_patch", meanwhile)
+    with pytest.raises(LedgerUnsafeError, match="changed on disk") as caught:
+        with ledger_transaction(ledger, settings, "mark", [], []) as tx:
+            tx.commit(mark(2))
+    assert caught.value.exit_code == 3
+    assert ledger.read_bytes() == saved[0]
+    assert leftovers(ledger) == [] and backups_of(ledger) == []
+    assert not (ledger.parent / ".loantool" / "journal.jsonl").exists()
+
+
 def test_a_failed_verification_leaves_the_ledger(ledger: Path, settings: Settings, monkeypatch) -> None:
     real = transaction.patch_xlsx
 
@@ -321,30 +353,64 @@ def test_a_second_writer_gets_its_turn_within_the_timeout(
     assert [r["command"] for r in journal(ledger)] == ["child-writer", "mark"]
 
 
-def test_a_lock_file_of_a_live_run_blocks(ledger: Path, settings: Settings) -> None:
-    lock = ledger.parent / ".loantool" / "ledger.xlsx.lock"
-    lock.parent.mkdir()
-    lock.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "command": "morning"}))
-    refused(ledger, settings, rf"pid {os.getpid()}, .*morning")
-    assert lock.exists()  # someone else's lock is never removed
-
-
-def test_a_stale_lock_of_a_dead_run_is_taken_over(ledger: Path, settings: Settings) -> None:
-    dead = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
-    )
-    lock = ledger.parent / ".loantool" / "ledger.xlsx.lock"
-    lock.parent.mkdir()
-    lock.write_text(json.dumps({"pid": int(dead.stdout), "host": socket.gethostname(), "command": "old"}))
-    with ledger_transaction(ledger, settings, "mark", [], []) as tx:
-        assert json.loads(lock.read_text())["pid"] == os.getpid()
+def test_a_lock_held_by_a_run_on_another_host_is_never_taken_over(
+    ledger: Path, settings: Settings, tmp_path: Path
+) -> None:
+    ready, release = tmp_path / "ready", tmp_path / "release"
+    child = run_child(HOLDER, str(ledger), str(ready), str(release))
+    info = ledger.parent / ".loantool" / "ledger.xlsx.lock.json"
+    try:
+        wait_for(ready, child)
+        # the holder as a run on another desk's PC would name itself: its pid means nothing here
+        info.write_text(json.dumps({"pid": 999_999_999, "host": "desk-pc-2", "user": "wang",
+                                    "command": "morning"}))
+        refused(ledger, settings, r"pid 999999999 on desk-pc-2, wang, morning")
+        assert json.loads(info.read_text())["host"] == "desk-pc-2"  # someone else's lock is never touched
+    finally:
+        release.touch()
+        out, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    with ledger_transaction(ledger, settings, "mark", [], []) as tx:  # freed by its holder
         tx.commit(mark(2))
-    empty = lock
-    empty.write_text("")  # a run killed between creating the lock and writing its details
-    os.utime(empty, (time.time() - 60, time.time() - 60))
+
+
+def test_a_lock_is_free_when_nobody_holds_it_whatever_its_file_says(ledger: Path, settings: Settings) -> None:
+    """A run that crashed leaves its lock file naming a pid that may since belong to another process."""
+    lock = ledger.parent / ".loantool" / "ledger.xlsx.lock"
+    lock.parent.mkdir()
+    alive = {"pid": os.getpid(), "host": socket.gethostname(), "command": "morning"}
+    lock.write_text(json.dumps(alive))
+    (lock.parent / "ledger.xlsx.lock.json").write_text(json.dumps(alive))
+    with ledger_transaction(ledger, settings, "mark", [], []) as tx:
+        tx.commit(mark(2))
+    assert cell(ledger, 2, 4) == "是"
+    lock.write_text(json.dumps({**alive, "host": "desk-pc-2"}))  # another host's crashed run
     with ledger_transaction(ledger, settings, "mark", [], []) as tx:
         tx.commit(mark(3))
-    assert not lock.exists()
+    assert cell(ledger, 3, 4) == "是"
+
+
+CRASHED = """
+    import os, signal, sys, pathlib
+    from loantool.config import Settings
+    from loantool.ledger.transaction import ledger_transaction
+    with ledger_transaction(pathlib.Path(sys.argv[1]), Settings(), "crashed", [], []) as tx:
+        os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGKILL")
+def test_a_run_killed_while_holding_the_lock_frees_it(ledger: Path, settings: Settings) -> None:
+    child = run_child(CRASHED, str(ledger))
+    child.communicate(timeout=60)
+    assert child.returncode == -9
+    holder = json.loads((ledger.parent / ".loantool" / "ledger.xlsx.lock.json").read_text())
+    assert holder["pid"] == child.pid and holder["command"] == "crashed"
+    start = time.monotonic()
+    with ledger_transaction(ledger, settings, "mark", [], []) as tx:
+        tx.commit(mark(2))
+    assert time.monotonic() - start < 5
+    assert not (ledger.parent / ".loantool" / "ledger.xlsx.lock.json").exists()
 
 
 KILLED = """
@@ -373,3 +439,15 @@ def test_a_run_killed_before_the_replace_leaves_the_old_ledger(ledger: Path, set
         assert leftovers(ledger) == []
         tx.commit(mark(3))
     assert cell(ledger, 2, 4) == "否" and cell(ledger, 3, 4) == "是"
+
+
+def test_the_holder_is_named_in_the_desks_language(ledger: Path, settings: Settings, chinese) -> None:
+    from loantool.ledger import lock as ledger_lock
+
+    (ledger.parent / ".loantool").mkdir()
+    held = ledger_lock.acquire(ledger.parent / ".loantool" / "ledger.xlsx.lock", 0, ledger, "morning")
+    try:
+        error = refused(ledger, settings, r"另一个 loantool 运行（进程 \d+，.*morning.*）正在写入 ledger.xlsx")
+        assert "无需手工删除" in error.render()
+    finally:
+        held.release()

@@ -67,6 +67,7 @@ class LedgerTransaction:
     sha256: str  # of the ledger when the lock was taken
     inputs: list[dict[str, Any]] = field(default_factory=list)
     committed: CommitResult | None = None
+    stamp: tuple[int, int] = (-1, -1)  # (size, mtime_ns) of the ledger when the lock was taken
 
     @property
     def state_dir(self) -> Path:
@@ -83,12 +84,7 @@ class LedgerTransaction:
         if self.committed is not None:
             raise RuntimeError("a ledger transaction commits once")
         refuse_if_open(self.path)
-        if sha256_file(self.path) != self.sha256:
-            raise LedgerUnsafeError(
-                f"{self.path.name} changed on disk while loantool was working (saved from Excel/WPS?); "
-                "nothing was written.",
-                "Run the command again.",
-            )
+        self._refuse_if_changed()
         edits = [e for e in edits if e.updates or e.appends or e.create_header]
         patch = None
         if edits:
@@ -116,6 +112,14 @@ class LedgerTransaction:
         refuse_if_open(self.path)
         backup = self._backup()
         try:
+            # another program's save since the read must never be overwritten: the last look, as close
+            # to the replace as it can be
+            refuse_if_open(self.path)
+            self._refuse_if_changed()
+        except BaseException:
+            backup.unlink(missing_ok=True)
+            raise
+        try:
             os.replace(temp, self.path)  # atomic: readers see the old file or the new one
         except OSError as exc:
             raise LedgerUnsafeError(
@@ -130,18 +134,46 @@ class LedgerTransaction:
         self.committed = CommitResult(True, self.sha256, after, backup, record, patch)
         return self.committed
 
+    def _refuse_if_changed(self) -> None:
+        """Exit 3 unless the ledger on disk is still the file read under the lock (size, mtime, SHA-256)."""
+        try:
+            info = os.stat(self.path)
+            same = (info.st_size, info.st_mtime_ns) == self.stamp and sha256_file(self.path) == self.sha256
+        except FileNotFoundError:
+            same = False
+        if not same:
+            raise self._changed_error()
+
+    def _changed_error(self) -> LedgerUnsafeError:
+        return LedgerUnsafeError(
+            f"{self.path.name} changed on disk while loantool was working (saved from Excel/WPS?); "
+            "nothing was written.",
+            "Run the command again.",
+        )
+
     def _backup(self) -> Path:
-        """The current ledger copied to .loantool/backups/<stem>.<time><suffix> (a partial copy never
-        carries the final name)."""
+        """The ledger as read copied to .loantool/backups/<stem>.<time><suffix> (a partial copy never
+        carries the final name); refused when the file on disk is no longer the one read."""
         folder = self.state_dir / "backups"
         folder.mkdir(parents=True, exist_ok=True)
         stamp = dt.datetime.now().strftime(_STAMP)
         final = folder / f"{self.path.stem}.{stamp}{self.path.suffix}"
         partial = final.with_name(final.name + ".partial")
-        shutil.copy2(self.path, partial)
-        with open(partial, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.rename(partial, final)
+        digest = hashlib.sha256()
+        try:
+            with open(self.path, "rb") as source, open(partial, "wb") as target:
+                for block in iter(lambda: source.read(1 << 20), b""):
+                    digest.update(block)
+                    target.write(block)
+                target.flush()
+                os.fsync(target.fileno())
+            if digest.hexdigest() != self.sha256:
+                raise self._changed_error()
+            shutil.copystat(self.path, partial)
+            os.rename(partial, final)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         return final
 
     def _prune_backups(self) -> None:
@@ -232,6 +264,7 @@ def ledger_transaction(
     try:
         _remove_leftovers(path)
         refuse_if_open(path)
+        info = os.stat(path)
         tx = LedgerTransaction(
             path,
             settings,
@@ -239,6 +272,7 @@ def ledger_transaction(
             [str(a) for a in arguments],
             sha256_file(path),
             [{"path": str(p), "sha256": sha256_file(Path(p)) if Path(p).is_file() else None} for p in inputs],
+            stamp=(info.st_size, info.st_mtime_ns),
         )
         yield tx
     finally:
