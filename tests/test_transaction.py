@@ -257,7 +257,7 @@ def test_another_programs_save_during_the_write_is_never_overwritten(
     assert caught.value.exit_code == 3
     assert ledger.read_bytes() == saved[0]
     assert leftovers(ledger) == [] and backups_of(ledger) == []
-    assert not (ledger.parent / ".loantool" / "journal.jsonl").exists()
+    assert not (ledger.parent / ".loantool" / "journal.jsonl").read_bytes()  # no line: nothing written
 
 
 def test_a_failed_verification_leaves_the_ledger(ledger: Path, settings: Settings, monkeypatch) -> None:
@@ -284,6 +284,46 @@ def test_a_failed_replace_leaves_the_ledger(ledger: Path, settings: Settings, mo
     monkeypatch.undo()
     with ledger_transaction(ledger, settings, "mark", [], []) as tx:  # the lock was released
         assert tx.commit(mark(2)).written
+
+
+def test_no_write_without_its_journal_line(ledger: Path, settings: Settings, monkeypatch) -> None:
+    """A journal that cannot be appended to (read-only journal.jsonl) refuses before the ledger changes."""
+    real_open = os.open
+
+    def read_only_journal(path, flags, *args, **kwargs):
+        if str(path).endswith("journal.jsonl") and flags & (os.O_WRONLY | os.O_RDWR):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", read_only_journal)
+    error = refused(ledger, settings, r"cannot write the journal .*journal.jsonl \(Permission denied\); "
+                                      r"nothing was written")
+    assert error.exit_code == 3 and backups_of(ledger) == []
+    with pytest.raises(LedgerUnsafeError, match="cannot write the journal"):  # nothing to do: journaled too
+        with ledger_transaction(ledger, settings, "mark", [], []) as tx:
+            tx.commit([])
+    monkeypatch.undo()
+    with ledger_transaction(ledger, settings, "mark", [], []) as tx:
+        assert tx.commit(mark(2)).written
+    assert [r["result"] for r in journal(ledger)] == ["written"]
+
+
+def test_a_journal_line_that_cannot_be_written_after_the_replace_says_the_ledger_was_written(
+    ledger: Path, settings: Settings, monkeypatch
+) -> None:
+    real_write = os.write
+
+    def full_disk(fd, data):
+        if data.startswith(b'{"time"'):
+            raise OSError(28, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", full_disk)
+    with pytest.raises(LedgerUnsafeError, match="ledger.xlsx was written") as caught:
+        with ledger_transaction(ledger, settings, "mark", [], []) as tx:
+            tx.commit(mark(2))
+    assert '"command": "mark"' in caught.value.hint and cell(ledger, 2, 4) == "是"
+    assert len(backups_of(ledger)) == 1
 
 
 def test_unsupported_ledgers_and_missing_files(tmp_path: Path, settings: Settings) -> None:

@@ -95,7 +95,13 @@ class LedgerTransaction:
                     return self._write(temp, patch, rows_added, cells_changed, summary)
             finally:
                 temp.unlink(missing_ok=True)
-        record = self._journal(self.sha256, None, patch, rows_added, cells_changed, summary, "nothing to do")
+        journal = self._open_journal()
+        try:
+            record, line = self._record(self.sha256, None, patch, rows_added, cells_changed, summary,
+                                        "nothing to do")
+            journal.write(line)
+        finally:
+            journal.close()
         self.committed = CommitResult(False, self.sha256, self.sha256, None, record, patch)
         return self.committed
 
@@ -110,27 +116,32 @@ class LedgerTransaction:
         verify_patch(self.path, temp, patch)
         after = sha256_file(temp)
         refuse_if_open(self.path)
-        backup = self._backup()
+        journal = self._open_journal()  # no write without its journal line: refused before anything changes
         try:
-            # another program's save since the read must never be overwritten: the last look, as close
-            # to the replace as it can be
-            refuse_if_open(self.path)
-            self._refuse_if_changed()
-        except BaseException:
-            backup.unlink(missing_ok=True)
-            raise
-        try:
-            os.replace(temp, self.path)  # atomic: readers see the old file or the new one
-        except OSError as exc:
-            raise LedgerUnsafeError(
-                f"cannot replace {self.path.name} ({exc.strerror or exc}); the ledger is unchanged.",
-                "If it is open in Excel/WPS, close it; then run again.",
-            ) from None
-        _fsync_dir(self.path.parent)
+            backup = self._backup()
+            try:
+                record, line = self._record(
+                    self.sha256, after, patch, rows_added, cells_changed, summary, "written", backup
+                )
+                # another program's save since the read must never be overwritten: the last look, as
+                # close to the replace as it can be
+                refuse_if_open(self.path)
+                self._refuse_if_changed()
+                os.replace(temp, self.path)  # atomic: readers see the old file or the new one
+            except OSError as exc:
+                backup.unlink(missing_ok=True)
+                raise LedgerUnsafeError(
+                    f"cannot replace {self.path.name} ({exc.strerror or exc}); the ledger is unchanged.",
+                    "If it is open in Excel/WPS, close it; then run again.",
+                ) from None
+            except BaseException:
+                backup.unlink(missing_ok=True)
+                raise
+            _fsync_dir(self.path.parent)
+            journal.write(line, written=backup)
+        finally:
+            journal.close()
         self._prune_backups()
-        record = self._journal(
-            self.sha256, after, patch, rows_added, cells_changed, summary, "written", backup
-        )
         self.committed = CommitResult(True, self.sha256, after, backup, record, patch)
         return self.committed
 
@@ -184,7 +195,21 @@ class LedgerTransaction:
             except OSError:
                 pass  # an undeletable old backup does not make this write unsafe
 
-    def _journal(
+    def _open_journal(self) -> _JournalFile:
+        """The journal opened for appending – before the ledger is touched, so a write never goes
+        unjournaled (exit 3 when it cannot be opened)."""
+        target = self.state_dir / JOURNAL
+        try:
+            self.state_dir.mkdir(exist_ok=True)
+            fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise LedgerUnsafeError(
+                f"cannot write the journal {target} ({exc.strerror or exc}); nothing was written.",
+                "Make the journal file and its folder writable, then run again.",
+            ) from None
+        return _JournalFile(target, fd, self.path)
+
+    def _record(
         self,
         before: str,
         after: str | None,
@@ -194,7 +219,8 @@ class LedgerTransaction:
         summary: dict[str, Any] | None,
         outcome: str,
         backup: Path | None = None,
-    ) -> dict[str, Any]:
+    ) -> tuple[dict[str, Any], bytes]:
+        """The journal record and its line, exactly as it will be written."""
         record: dict[str, Any] = {
             "time": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             "user": ledger_lock.current_user(),
@@ -223,14 +249,37 @@ class LedgerTransaction:
             "loantool_version": __version__,
         }
         line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
-        self.state_dir.mkdir(exist_ok=True)
-        fd = os.open(self.state_dir / JOURNAL, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        return json.loads(line), line.encode("utf-8")  # the record exactly as journaled
+
+
+class _JournalFile:
+    """The journal held open for one append."""
+
+    def __init__(self, path: Path, fd: int, ledger: Path):
+        self.path, self.fd, self.ledger = path, fd, ledger
+
+    def write(self, line: bytes, written: Path | None = None) -> None:
         try:
-            os.write(fd, line.encode("utf-8"))  # one write: lines of two runs never interleave
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        return json.loads(line)  # the record exactly as journaled
+            os.write(self.fd, line)  # one write: lines of two runs never interleave
+            os.fsync(self.fd)
+        except OSError as exc:
+            if written is None:
+                raise LedgerUnsafeError(
+                    f"cannot write the journal {self.path} ({exc.strerror or exc}); nothing was written.",
+                    "Free some disk space or make the journal writable, then run again.",
+                ) from None
+            # the ledger is already replaced: say so, and give the line that belongs in the journal
+            raise LedgerUnsafeError(
+                f"{self.ledger.name} was written (its previous version is {written}), but its journal "
+                f"line could not be added to {self.path} ({exc.strerror or exc}).",
+                "Free some disk space, then add this line to the journal by hand: "
+                + line.decode("utf-8").strip(),
+            ) from None
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
 
 @contextmanager
