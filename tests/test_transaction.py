@@ -132,6 +132,57 @@ def test_commit_writes_verifies_backs_up_and_journals(
     assert leftovers(ledger) == []
 
 
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
+@pytest.mark.parametrize(("ledger_mode", "file_mode", "folder_mode"),
+                         [(0o600, 0o600, 0o700), (0o640, 0o640, 0o750), (0o660, 0o660, 0o750)])
+def test_the_new_ledger_keeps_its_mode_and_backups_are_no_more_readable(
+    ledger: Path, settings: Settings, ledger_mode: int, file_mode: int, folder_mode: int
+) -> None:
+    """The ledger holds ID numbers: a private ledger stays private, and so do its copies (issue 11.14)."""
+    state = ledger.parent / ".loantool"
+    (state / "backups").mkdir(parents=True)
+    state.chmod(0o755)
+    (state / "backups").chmod(0o755)
+    (state / "journal.jsonl").write_text("")
+    (state / "journal.jsonl").chmod(0o644)
+    older = state / "backups" / "ledger.20250101-000000-000000.xlsx"  # made before the ledger was private
+    older.write_bytes(ledger.read_bytes())
+    older.chmod(0o644)
+    ledger.chmod(ledger_mode)
+    with ledger_transaction(ledger, settings, "mark", [], []) as tx:
+        result = tx.commit(mark(2))
+    assert result.written and cell(ledger, 2, 4) == "是"
+    assert mode(ledger) == ledger_mode
+    assert result.backup is not None and mode(result.backup) == file_mode
+    assert mode(older) == 0o644 & file_mode  # taken away, never added
+    assert mode(state / "journal.jsonl") == 0o644 & file_mode
+    assert mode(state) == folder_mode and mode(state / "backups") == folder_mode
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
+def test_a_private_ledgers_first_journal_and_backup_are_private(ledger: Path, settings: Settings) -> None:
+    ledger.chmod(0o600)
+    with ledger_transaction(ledger, settings, "mark", [], []) as tx:
+        backup = tx.commit(mark(2)).backup
+    state = ledger.parent / ".loantool"
+    assert backup is not None and mode(backup) == 0o600 and mode(state / "journal.jsonl") == 0o600
+    assert mode(state) == 0o700 and mode(state / "backups") == 0o700 and mode(ledger) == 0o600
+
+
+@pytest.mark.skipif(os.name == "nt" or os.geteuid() != 0, reason="only root may give a file away")
+def test_the_new_ledger_keeps_its_owner_and_group(ledger: Path, settings: Settings) -> None:
+    os.chown(ledger, 4321, 5432)
+    ledger.chmod(0o660)
+    with ledger_transaction(ledger, settings, "mark", [], []) as tx:
+        assert tx.commit(mark(2)).written
+    info = ledger.stat()
+    assert (info.st_uid, info.st_gid, mode(ledger)) == (4321, 5432, 0o660)
+
+
 def test_nothing_to_do_writes_no_file_and_no_backup(ledger: Path, settings: Settings) -> None:
     original, mtime = ledger.read_bytes(), ledger.stat().st_mtime_ns
     with ledger_transaction(ledger, settings, "compute-schedule", [], []) as tx:
@@ -487,7 +538,7 @@ def test_the_holder_is_named_in_the_desks_language(ledger: Path, settings: Setti
     (ledger.parent / ".loantool").mkdir()
     held = ledger_lock.acquire(ledger.parent / ".loantool" / "ledger.xlsx.lock", 0, ledger, "morning")
     try:
-        error = refused(ledger, settings, r"另一个 loantool 运行（进程 \d+，.*morning.*）正在写入 ledger.xlsx")
+        error = refused(ledger, settings, r"另一个 loantool 运行（进程 \d+，.*morning.*）正在写入 ledger")
         assert "无需手工删除" in error.render()
     finally:
         held.release()

@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import socket
+import stat
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -90,6 +91,7 @@ class LedgerTransaction:
         if edits:
             temp = self.path.with_name(f"{_temp_prefix(self.path)}{os.getpid()}{self.path.suffix}")
             try:
+                _create_like(temp, self.path)  # the new ledger is never more readable than the old one
                 patch = patch_xlsx(self.path, temp, edits)
                 if patch.changed:
                     return self._write(temp, patch, rows_added, cells_changed, summary)
@@ -166,13 +168,16 @@ class LedgerTransaction:
         """The ledger as read copied to .loantool/backups/<stem>.<time><suffix> (a partial copy never
         carries the final name); refused when the file on disk is no longer the one read."""
         folder = self.state_dir / "backups"
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(exist_ok=True)
+        mode = stat.S_IMODE(os.stat(self.path).st_mode)
+        restrict(folder, folder_mode(mode))
         stamp = dt.datetime.now().strftime(_STAMP)
         final = folder / f"{self.path.stem}.{stamp}{self.path.suffix}"
         partial = final.with_name(final.name + ".partial")
         digest = hashlib.sha256()
         try:
-            with open(self.path, "rb") as source, open(partial, "wb") as target:
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, private_mode(mode) & 0o600)
+            with open(fd, "wb") as target, open(self.path, "rb") as source:
                 for block in iter(lambda: source.read(1 << 20), b""):
                     digest.update(block)
                     target.write(block)
@@ -180,7 +185,8 @@ class LedgerTransaction:
                 os.fsync(target.fileno())
             if digest.hexdigest() != self.sha256:
                 raise self._changed_error()
-            shutil.copystat(self.path, partial)
+            shutil.copystat(self.path, partial)  # the ledger's time; its mode only if not looser
+            restrict(partial, private_mode(mode))
             os.rename(partial, final)
         except BaseException:
             partial.unlink(missing_ok=True)
@@ -189,19 +195,25 @@ class LedgerTransaction:
 
     def _prune_backups(self) -> None:
         keep = max(int(self.settings.ledger.backups_keep), 1)
-        for old in backups_of(self.path)[:-keep]:
+        backups = backups_of(self.path)
+        for old in backups[:-keep]:
             try:
                 old.unlink()
             except OSError:
                 pass  # an undeletable old backup does not make this write unsafe
+        mode = private_mode(stat.S_IMODE(os.stat(self.path).st_mode))
+        for kept in backups[-keep:]:
+            restrict(kept, mode)  # backups made before the ledger was made private follow it
 
     def _open_journal(self) -> _JournalFile:
         """The journal opened for appending – before the ledger is touched, so a write never goes
         unjournaled (exit 3 when it cannot be opened)."""
         target = self.state_dir / JOURNAL
+        mode = stat.S_IMODE(os.stat(self.path).st_mode)
         try:
             self.state_dir.mkdir(exist_ok=True)
-            fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, private_mode(mode))
+            restrict(target, private_mode(mode))
         except OSError as exc:
             raise LedgerUnsafeError(
                 f"cannot write the journal {target} ({exc.strerror or exc}); nothing was written.",
@@ -302,6 +314,7 @@ def ledger_transaction(
     state = path.parent / STATE_DIR
     try:
         state.mkdir(exist_ok=True)
+        restrict(state, folder_mode(stat.S_IMODE(path.stat().st_mode)))
     except OSError as exc:
         raise LedgerUnsafeError(
             f"cannot create {state} ({exc.strerror}); nothing was written.",
@@ -348,6 +361,52 @@ def _refuse_read_only(path: Path) -> None:
                 f"the ledger {what} {target} is read-only; nothing was written.",
                 f"Make the {what} writable, or work on a copy.",
             )
+
+
+# ------------------------------------------------------------------------------------ permissions
+
+
+def private_mode(ledger_mode: int) -> int:
+    """The mode of a file holding the ledger's data (backup, journal): the ledger's, owner read-write."""
+    return (ledger_mode & 0o666) | 0o600
+
+
+def folder_mode(ledger_mode: int) -> int:
+    """The mode of a folder of such files: its owner's, plus search where the ledger may be read."""
+    mode = 0o700
+    for read, write, search in ((0o040, 0o020, 0o010), (0o004, 0o002, 0o001)):
+        mode |= (read | search if ledger_mode & read else 0) | (write if ledger_mode & write else 0)
+    return mode
+
+
+def restrict(path: Path, allowed: int) -> None:
+    """Take away from ``path`` any permission ``allowed`` lacks (never adds one; another owner's file
+    is left as it is)."""
+    try:
+        current = stat.S_IMODE(os.stat(path).st_mode)
+        if current & ~allowed & 0o777:
+            os.chmod(path, current & (allowed | ~0o777))
+    except PermissionError:
+        pass
+
+
+def _create_like(target: Path, model: Path) -> None:
+    """An empty ``target`` with ``model``'s mode – from its first byte – and its owner and group where
+    this process may set them."""
+    info = os.stat(model)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        if hasattr(os, "fchown") and (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
+            for uid, gid in ((info.st_uid, info.st_gid), (-1, info.st_gid)):
+                try:
+                    os.fchown(fd, uid, gid)
+                    break
+                except OSError:
+                    continue  # not allowed: a member of the group may still set the group
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, stat.S_IMODE(info.st_mode) & 0o777)
+    finally:
+        os.close(fd)
 
 
 def _temp_prefix(path: Path) -> str:
