@@ -16,6 +16,7 @@ temporary file is removed by the next run.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
@@ -36,6 +37,7 @@ from python_calamine import CalamineWorkbook
 from .. import __version__
 from ..config import Settings
 from ..errors import LedgerUnsafeError, UsageError
+from ..i18n import _
 from . import lock as ledger_lock
 from .grid import gc_paused
 from .sheet_xml import cell_ref, excel_serial
@@ -91,8 +93,11 @@ class LedgerTransaction:
         if edits:
             temp = self.path.with_name(f"{_temp_prefix(self.path)}{os.getpid()}{self.path.suffix}")
             try:
-                _create_like(temp, self.path)  # the new ledger is never more readable than the old one
-                patch = patch_xlsx(self.path, temp, edits)
+                try:
+                    _create_like(temp, self.path)  # the new ledger is never more readable than the old one
+                    patch = patch_xlsx(self.path, temp, edits)
+                except OSError as exc:  # a full disk, say: predictable, so exit 3 with what to do
+                    raise cannot_write(exc, temp, self.path) from None
                 if patch.changed:
                     return self._write(temp, patch, rows_added, cells_changed, summary)
             finally:
@@ -133,13 +138,17 @@ class LedgerTransaction:
             except OSError as exc:
                 backup.unlink(missing_ok=True)
                 raise LedgerUnsafeError(
-                    f"cannot replace {self.path.name} ({exc.strerror or exc}); the ledger is unchanged.",
-                    "If it is open in Excel/WPS, close it; then run again.",
+                    _("cannot replace {ledger} ({reason}); the ledger is unchanged.").format(
+                        ledger=self.path, reason=exc.strerror or exc),
+                    _("If it is open in Excel/WPS, close it; then run again."),
                 ) from None
             except BaseException:
                 backup.unlink(missing_ok=True)
                 raise
-            _fsync_dir(self.path.parent)
+            try:
+                _fsync_dir(self.path.parent)
+            except OSError:
+                pass  # the rename is done; a folder that cannot be synced does not undo it
             journal.write(line, written=backup)
         finally:
             journal.close()
@@ -159,9 +168,9 @@ class LedgerTransaction:
 
     def _changed_error(self) -> LedgerUnsafeError:
         return LedgerUnsafeError(
-            f"{self.path.name} changed on disk while loantool was working (saved from Excel/WPS?); "
-            "nothing was written.",
-            "Run the command again.",
+            _("{ledger} changed on disk while loantool was working (saved from Excel/WPS or another "
+              "program?); nothing was written, and that version is kept.").format(ledger=self.path),
+            _("Close the program that saved it, then run the command again."),
         )
 
     def _backup(self) -> Path:
@@ -188,6 +197,9 @@ class LedgerTransaction:
             shutil.copystat(self.path, partial)  # the ledger's time; its mode only if not looser
             restrict(partial, private_mode(mode))
             os.rename(partial, final)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise cannot_write(exc, partial, self.path) from None
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
@@ -215,10 +227,7 @@ class LedgerTransaction:
             fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, private_mode(mode))
             restrict(target, private_mode(mode))
         except OSError as exc:
-            raise LedgerUnsafeError(
-                f"cannot write the journal {target} ({exc.strerror or exc}); nothing was written.",
-                "Make the journal file and its folder writable, then run again.",
-            ) from None
+            raise cannot_write(exc, target, self.path) from None
         return _JournalFile(target, fd, self.path)
 
     def _record(
@@ -276,16 +285,14 @@ class _JournalFile:
             os.fsync(self.fd)
         except OSError as exc:
             if written is None:
-                raise LedgerUnsafeError(
-                    f"cannot write the journal {self.path} ({exc.strerror or exc}); nothing was written.",
-                    "Free some disk space or make the journal writable, then run again.",
-                ) from None
+                raise cannot_write(exc, self.path, self.ledger) from None
             # the ledger is already replaced: say so, and give the line that belongs in the journal
             raise LedgerUnsafeError(
-                f"{self.ledger.name} was written (its previous version is {written}), but its journal "
-                f"line could not be added to {self.path} ({exc.strerror or exc}).",
-                "Free some disk space, then add this line to the journal by hand: "
-                + line.decode("utf-8").strip(),
+                _("{ledger} was written (its previous version is {backup}), but its journal line could not "
+                  "be added to {journal} ({reason}).").format(
+                    ledger=self.ledger, backup=written, journal=self.path, reason=exc.strerror or exc),
+                _("Free some disk space, then add this line to the journal by hand: {line}").format(
+                    line=line.decode("utf-8").strip()),
             ) from None
 
     def close(self) -> None:
@@ -306,7 +313,8 @@ def ledger_transaction(
     path = Path(ledger_path).expanduser().resolve()
     if not path.is_file():
         raise UsageError(
-            f"ledger {path} not found.", "Check --ledger or loantool.toml, or run `loantool init`."
+            _("ledger {path} not found.").format(path=path),
+            _("Check --ledger or loantool.toml, or run `loantool init`."),
         )
     check_ledger_format(path)
     refuse_if_open(path)
@@ -316,10 +324,7 @@ def ledger_transaction(
         state.mkdir(exist_ok=True)
         restrict(state, folder_mode(stat.S_IMODE(path.stat().st_mode)))
     except OSError as exc:
-        raise LedgerUnsafeError(
-            f"cannot create {state} ({exc.strerror}); nothing was written.",
-            "Make the ledger's folder writable, or work on a copy.",
-        ) from None
+        raise cannot_write(exc, state, path) from None
     held = ledger_lock.acquire(
         state / f"{path.name}.lock", float(settings.ledger.lock_timeout_seconds), path, command
     )
@@ -349,18 +354,50 @@ def refuse_if_open(path: Path) -> None:
     for marker in (path.with_name(f"~${path.name}"), path.with_name(f".~lock.{path.name}#")):
         if marker.exists():
             raise LedgerUnsafeError(
-                f"{path.name} is open in Excel/WPS ({marker.name} exists); nothing was written.",
-                "Close it and run again (if it is not open, delete the leftover " + marker.name + ").",
+                _("{ledger} is open in Excel/WPS ({marker} exists); nothing was written.").format(
+                    ledger=path, marker=marker.name),
+                _("Close it and run again (if it is not open, delete the leftover {marker}).").format(
+                    marker=marker),
             )
 
 
 def _refuse_read_only(path: Path) -> None:
+    texts = {
+        "folder": (_("the ledger's folder {path} is read-only; nothing was written."),
+                   _("Make the folder writable, or work on a copy.")),
+        "file": (_("the ledger {path} is read-only; nothing was written."),
+                 _("Make the file writable, or work on a copy.")),
+    }
     for target, what in ((path.parent, "folder"), (path, "file")):
         if not os.access(target, os.W_OK) or not target.stat().st_mode & 0o222:
-            raise LedgerUnsafeError(
-                f"the ledger {what} {target} is read-only; nothing was written.",
-                f"Make the {what} writable, or work on a copy.",
-            )
+            message, hint = texts[what]
+            raise LedgerUnsafeError(message.format(path=target), hint)
+
+
+def cannot_write(exc: OSError, target: Path, ledger: Path) -> LedgerUnsafeError:
+    """Exit 3 for a write that failed predictably (a full disk, a folder without write access), naming
+    the file and what to do; the ledger is unchanged."""
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        size = max(ledger.stat().st_size // 1_000_000, 1) if ledger.is_file() else 1
+        return LedgerUnsafeError(
+            _("the disk is full: cannot write {file} ({reason}); the ledger {ledger} is unchanged.").format(
+                file=target, reason=reason, ledger=ledger),
+            _("Free some space on the disk of {folder} (a write needs about {size} MB for the new file and "
+              "{size} MB for the backup; old backups in {backups} may go), then run again.").format(
+                folder=ledger.parent, size=size, backups=ledger.parent / STATE_DIR / "backups"),
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return LedgerUnsafeError(
+            _("cannot write {file} ({reason}); the ledger {ledger} is unchanged.").format(
+                file=target, reason=reason, ledger=ledger),
+            _("Make {folder} writable for this user, or work on a copy.").format(folder=target.parent),
+        )
+    return LedgerUnsafeError(
+        _("cannot write {file} ({reason}); the ledger {ledger} is unchanged.").format(
+            file=target, reason=reason, ledger=ledger),
+        _("Check the disk of {folder}, then run again.").format(folder=target.parent),
+    )
 
 
 # ------------------------------------------------------------------------------------ permissions
@@ -386,8 +423,8 @@ def restrict(path: Path, allowed: int) -> None:
         current = stat.S_IMODE(os.stat(path).st_mode)
         if current & ~allowed & 0o777:
             os.chmod(path, current & (allowed | ~0o777))
-    except PermissionError:
-        pass
+    except OSError:
+        pass  # not ours to change, or gone meanwhile
 
 
 def _create_like(target: Path, model: Path) -> None:

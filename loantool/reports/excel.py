@@ -11,6 +11,7 @@ option we need; it only ever creates new files.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import tempfile
 import unicodedata
@@ -19,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import LoantoolError
+from ..errors import OutputError
+from ..i18n import _
 from ..ledger.grid import gc_paused
 from ..values import as_date, is_missing
 
@@ -243,6 +245,7 @@ def _umask() -> int:
 def write_book(path: Path, book: ReportBook) -> Path:
     """Write every sheet of the book to ``path`` atomically; returns the path."""
     import xlsxwriter
+    from xlsxwriter.exceptions import FileCreateError
 
     path = Path(path)
     try:
@@ -250,8 +253,7 @@ def write_book(path: Path, book: ReportBook) -> Path:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.tmp", dir=path.parent)
         os.close(fd)
     except OSError as exc:
-        raise LoantoolError(f"cannot write the report to {path.parent}: {exc.strerror}.",
-                            "Choose another --out folder you can write to.") from None
+        raise report_not_written(path, exc) from None
     tmp = Path(tmp_name)
     try:
         # XlsxWriter keeps a tuple per cell until close: without the pause, the collector walks them
@@ -267,13 +269,35 @@ def write_book(path: Path, book: ReportBook) -> Path:
             workbook.close()
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is an ordinary file
         os.replace(tmp, path)
-    except OSError as exc:
-        raise LoantoolError(f"cannot write the report {path}: {exc.strerror or exc}.",
-                            "Close it if it is open in Excel/WPS, or choose another --out.") from None
+    except (OSError, FileCreateError) as exc:
+        # XlsxWriter wraps the OSError of its close (a full disk, say) in FileCreateError
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else exc
+        raise report_not_written(path, cause) from None
     finally:
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+def report_not_written(path: Path, exc: BaseException) -> OutputError:
+    """Exit 3, naming the report and what to do: a full disk, a folder without write access, a file open."""
+    reason = getattr(exc, "strerror", None) or str(exc)
+    number = getattr(exc, "errno", None)
+    if number in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return OutputError(
+            _("cannot write the report {path}: the disk is full ({reason}).").format(
+                path=path, reason=reason),
+            _("Free some space on that disk, or choose another folder with --out (or reports_dir in "
+              "loantool.toml), then run again."))
+    if number in (errno.EACCES, errno.EPERM, errno.EROFS) and not path.exists():
+        return OutputError(
+            _("cannot write the report {path}: the folder {folder} is not writable ({reason}).").format(
+                path=path, folder=path.parent, reason=reason),
+            _("Make the folder writable, or choose another folder with --out (or reports_dir in "
+              "loantool.toml), then run again."))
+    return OutputError(
+        _("cannot write the report {path} ({reason}).").format(path=path, reason=reason),
+        _("Close it if it is open in Excel/WPS, or choose another --out, then run again."))
 
 
 def columns(*specs: tuple[str, str] | tuple[str, str, str]) -> list[Column]:

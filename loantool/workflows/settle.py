@@ -25,7 +25,7 @@ import pandas as pd
 from ..config import Settings
 from ..core.loans import loan_states
 from ..core.settlement import AMOUNT_COLUMNS, SettlementRules, quote_settlements
-from ..errors import CellProblem, InputError, LoantoolError, UsageError
+from ..errors import CellProblem, InputError, LoantoolError, OutputError, UsageError
 from ..ledger.read import Ledger, load_ledger, read_table
 from ..money import fen_to_decimal, fen_to_str
 from ..schema import LOAN_STATE_LABELS, SETTLEMENTS, STATUSES, Field, Table, label
@@ -337,8 +337,9 @@ def settle_contract(run: Any, *, contract: str, out: Path | None, confirm: bool,
         if not confirm:
             raise
         again = f"loantool settle {contract} --as-of {run.as_of}"
-        raise LoantoolError(f"the settlement of {contract} was recorded in the ledger, but {exc.message}",
-                            f"Print the sheet again with `{again}`.") from None
+        kind = OutputError if isinstance(exc, OutputError) else LoantoolError  # a full disk stays exit 3
+        raise kind(f"the settlement of {contract} was recorded in the ledger, but {exc.message}",
+                   f"Print the sheet again with `{again}`.") from None
     return result
 
 
