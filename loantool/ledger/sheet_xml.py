@@ -21,6 +21,7 @@ from ..errors import LedgerUnsafeError
 from .xlsx_cells import (
     CellValue,
     cell_ref,
+    col_number,
     escape_text,
     excel_serial,
     format_range,
@@ -197,6 +198,65 @@ class SheetXml:
             if any(mark in body for mark in marks):
                 return self.row_nums[i]
         return 0
+
+    def holds_value(self, row: int, col: int) -> bool:
+        """Whether cell (row, col) holds a value or a formula."""
+        i = self.row_index(row)
+        if i is None:
+            return False
+        for cell_col, start, end, _attrs, _ in self._cells(i):
+            if cell_col == col:
+                return self._has_content(self.text[start:end])
+        return False
+
+    def _has_content(self, cell_xml: str) -> bool:
+        p = self.prefix
+        return any(mark in cell_xml for mark in (f"<{p}v>", f"<{p}v ", f"<{p}is", f"<{p}f"))
+
+    def style_left(self, row: int, col: int) -> int | None:
+        """The s= of the nearest cell left of (row, col) in its row that has one."""
+        i = self.row_index(row)
+        if i is None:
+            return None
+        found = None
+        for cell_col, _, _, attrs, _ in self._cells(i):
+            if cell_col >= col:
+                break
+            style = _S_ATTR.search(attrs)
+            if style:
+                found = int(style.group(1))
+        return found
+
+    def last_used_column(self, header_row: int) -> int:
+        """The last column that holds a value or formula in any row, or that a merged cell of the header
+        row covers – a column right of it belongs to nobody."""
+        body = self.text[self.sd_open_end : self.sd_close]
+        last = 0
+        p = re.escape(self.prefix)
+        if re.search(rf"<{p}c(?![^>]*\sr\s*=)[\s/>]", body):  # cells placed by their order: walk the rows
+            for i in range(len(self.row_nums)):
+                for col, start, end, _, _ in self._cells(i):
+                    if col > last and self._has_content(self.text[start:end]):
+                        last = col
+        else:
+            letters = set(re.findall(rf"<{p}c\s[^>]*?\br\s*=\s*[\"']([A-Z]{{1,3}})\d", body))
+            for text in sorted(letters, key=lambda t: (len(t), t), reverse=True):
+                valued = re.compile(
+                    rf"<{p}c\s[^>]*?\br\s*=\s*[\"']{text}\d+[\"'][^>]*?(?<!/)>\s*<{p}(?:v|f|is)[\s/>]"
+                )
+                if valued.search(body):
+                    last = col_number(text)
+                    break
+        tail = self.text[self.sd_close :]
+        merges = re.findall(rf"<{p}mergeCell\b[^>]*?\bref\s*=\s*[\"']([^\"']+)[\"']", tail)
+        for ref in merges:
+            try:
+                r1, _, r2, c2 = parse_range(ref)
+            except ValueError:
+                continue
+            if r1 <= header_row <= r2:
+                last = max(last, c2)
+        return last
 
     def style_above(self, row: int, col: int, stop_row: int = 0) -> tuple[int, int] | None:
         """(row, s) of the nearest cell above (row, col) that has an s=, in the original sheet, looking

@@ -60,6 +60,11 @@ class CommitResult:
     journal: dict[str, Any]
     patch: PatchResult | None = None
 
+    @property
+    def columns_added(self) -> dict[str, list[str]]:
+        """Sheet → headers of the columns this write added."""
+        return dict(self.journal.get("columns_added") or {})
+
 
 @dataclass
 class LedgerTransaction:
@@ -263,6 +268,11 @@ class LedgerTransaction:
                     "cells_written": s.cells_written,
                 }
                 for s in (patch.sheets if patch else [])
+            },
+            "columns_added": {
+                s.sheet: list(s.columns_added.values())
+                for s in (patch.sheets if patch and after else [])
+                if s.columns_added
             },
             "parts_changed": patch.changed_parts if patch and after else [],
             "backup": str(backup.relative_to(self.path.parent)) if backup else None,

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import LedgerUnsafeError
+from ..i18n import _
 from .sheet_xml import SheetXml
-from .xlsx_cells import MAX_COL, MAX_ROW, CellValue, check_value
+from .xlsx_cells import MAX_COL, MAX_ROW, CellValue, cell_ref, check_value
 from .xlsx_parts import MAIN_NS, REL_NS, Package, StyleBook, grow_tables
 from .zip_raw import RawZip, part_name
 
@@ -34,7 +35,10 @@ class SheetEdits:
     ``updates`` (row, col) 1-based → value; ``appends`` rows written after the last row that holds a
     value (rows of empty formatted cells are filled, keeping their formats); ``create_header`` creates
     the sheet with this header row when it is missing. ``header_row``: rows at or above it never lend
-    their style to new cells (a bold header must not make data bold).
+    their style to new cells (a bold header must not make data bold). ``new_columns`` (column → header
+    text): columns added at the right of the header row (``ledger.columns.place_columns`` chooses them);
+    each header cell is written in ``header_row`` styled like its neighbour to the left, and refused if
+    that cell already holds something.
     """
 
     sheet: str
@@ -42,6 +46,7 @@ class SheetEdits:
     appends: list[dict[int, CellValue]] = field(default_factory=list)
     create_header: list[str] | None = None
     header_row: int | None = None
+    new_columns: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -54,6 +59,7 @@ class SheetPatch:
     cells: dict[tuple[int, int], CellValue]
     appended_rows: list[int]
     cells_written: int  # cells whose XML changed; a cell that already held its value is not counted
+    columns_added: dict[int, str] = field(default_factory=dict)  # column → header text
 
 
 @dataclass
@@ -100,14 +106,19 @@ def check_ledger_format(path: Path) -> None:
 class _StylePicker:
     """The s= a written cell gets: its own for an existing cell, else the nearest styled cell above."""
 
-    def __init__(self, sheet: SheetXml, styles: StyleBook, stop_row: int):
+    def __init__(
+        self, sheet: SheetXml, styles: StyleBook, stop_row: int, new_headers: frozenset = frozenset()
+    ):
         self.sheet, self.styles, self.stop_row = sheet, styles, stop_row
+        self.new_headers = new_headers  # (row, col) of header cells of added columns
         self.ours: dict[int, tuple[int, int]] = {}  # col → (row, s) of the last cell we wrote there
 
     def __call__(
         self, row: int, col: int, existing: int | None, value: CellValue, is_new: bool
     ) -> int | None:
         style = existing
+        if (row, col) in self.new_headers:
+            return self.sheet.style_left(row, col)  # a new header looks like the header beside it
         if is_new:
             found = self.sheet.style_above(row, col, self.stop_row)
             mine = self.ours.get(col)
@@ -141,10 +152,14 @@ def _merge(edits: list[SheetEdits]) -> list[SheetEdits]:
         target.appends.extend(edit.appends)
         target.create_header = target.create_header or edit.create_header
         target.header_row = target.header_row or edit.header_row
+        target.new_columns.update(edit.new_columns)
     for edit in merged.values():
+        if edit.new_columns and not edit.header_row:
+            raise ValueError(f"sheet {edit.sheet}: new columns need the header row")
         places = [(pos, value) for pos, value in edit.updates.items()]
         places += [((0, col), value) for row in edit.appends for col, value in row.items()]
         places += [((1, col), title) for col, title in enumerate(edit.create_header or [], 1)]
+        places += [((edit.header_row or 1, col), title) for col, title in edit.new_columns.items()]
         for (row, col), value in places:
             if not (0 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
                 raise ValueError(f"sheet {edit.sheet}: no cell at row {row}, column {col}")
@@ -166,6 +181,15 @@ def _plan(
         header_row = max(header_row, 1)
     for (row, col), value in edit.updates.items():
         cells.setdefault(row, {})[col] = value
+    for col, title in edit.new_columns.items():
+        if sheet.holds_value(header_row, col):
+            raise LedgerUnsafeError(
+                _("{where}: cell {cell} of the header row is not empty; the column {header} cannot be added "
+                  "there, nothing was written.").format(
+                    where=sheet.where, cell=cell_ref(header_row, col), header=title),
+                _("Run the command again (the ledger was changed meanwhile), or add the column by hand."),
+            )
+        cells.setdefault(header_row, {})[col] = title
     base = max(
         sheet.last_data_row(),
         header_row if created else 0,
@@ -217,14 +241,17 @@ def patch_xlsx(src: Path, dst: Path, edits: list[SheetEdits]) -> PatchResult:
             text = pkg.text(entry)
         sheet = SheetXml(text, f"{label} sheet {sheet_name}", pkg.date1904)
         cells, appended, header_row = _plan(sheet, edit, created)
-        new_text, written = sheet.apply(cells, _StylePicker(sheet, styles, header_row))
+        headers = frozenset((header_row, col) for col in edit.new_columns)
+        new_text, written = sheet.apply(cells, _StylePicker(sheet, styles, header_row, headers))
         if created:
             added[entry] = new_text.encode("utf-8")
         elif written:
             pkg.changed[entry] = new_text.encode("utf-8")
             grow_tables(pkg, entry, appended, {c for r in appended for c in cells[r]})
         intended = {(r, c): v for r, row in cells.items() for c, v in row.items()}
-        results.append(SheetPatch(sheet_name, entry, created, intended, appended, written))
+        results.append(
+            SheetPatch(sheet_name, entry, created, intended, appended, written, dict(edit.new_columns))
+        )
     if styles.modified and pkg.styles_name:
         pkg.changed[pkg.styles_name] = (styles.text or "").encode("utf-8")
     after = _insert_after(zip_, pkg)
