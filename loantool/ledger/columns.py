@@ -86,6 +86,16 @@ def added_notes(ledger: Path, columns_added: dict[str, list[str]]) -> list[CellP
     ]
 
 
+def footer_insertion(read: TableRead) -> int | None:
+    """Where rows appended to this table go when a footer (备注/制表人/合计 …) sits under it: right under
+    its last data row (``SheetEdits.insert_after_row``); None – an ordinary append – without a footer.
+    The reader tells both (``TableRead.footer_row``, ``TableRead.last_data_row``)."""
+    if getattr(read, "footer_row", None) is None:
+        return None
+    last = getattr(read, "last_data_row", None)
+    return int(last) if last is not None else None
+
+
 def _header(read: TableRead, key: str) -> str:
     if read.table is not None:
         return read.table.field(key).header

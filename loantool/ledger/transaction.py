@@ -266,6 +266,7 @@ class LedgerTransaction:
                     "created": s.created,
                     "rows_appended": len(s.appended_rows),
                     "cells_written": s.cells_written,
+                    **({"rows_moved_down_from": s.inserted[0]} if s.inserted else {}),
                 }
                 for s in (patch.sheets if patch else [])
             },
@@ -527,6 +528,9 @@ def verify_patch(original: Path, written: Path, patch: PatchResult) -> None:
                 old_grid = None if sheet.created else pool.submit(_sheet_grid, original, sheet.sheet)
                 new = new_grid.result()
                 old = [] if old_grid is None else old_grid.result()
+                if sheet.inserted:  # the rows below the table moved down: compare them where they went
+                    first, count = sheet.inserted
+                    old[first - 1 : first - 1] = [[] for _ in range(count)]
                 _compare_grid(sheet.sheet, old, new, sheet.cells, patch.date1904)
                 del old, new
     except LedgerUnsafeError:

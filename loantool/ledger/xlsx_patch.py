@@ -21,6 +21,7 @@ from ..i18n import _
 from .sheet_xml import SheetXml
 from .xlsx_cells import MAX_COL, MAX_ROW, CellValue, cell_ref, check_value
 from .xlsx_parts import MAIN_NS, REL_NS, Package, StyleBook, grow_tables
+from .xlsx_rows import insert_rows
 from .zip_raw import RawZip, part_name
 
 __all__ = ["CellValue", "SheetEdits", "SheetPatch", "PatchResult", "patch_xlsx", "check_ledger_format"]
@@ -38,7 +39,10 @@ class SheetEdits:
     their style to new cells (a bold header must not make data bold). ``new_columns`` (column → header
     text): columns added at the right of the header row (``ledger.columns.place_columns`` chooses them);
     each header cell is written in ``header_row`` styled like its neighbour to the left, and refused if
-    that cell already holds something.
+    that cell already holds something. ``insert_after_row`` (the table's last data row, when a footer
+    – 备注/制表人/合计 … – sits under it): the appended rows go right under that row and everything
+    below moves down with every reference to it (``xlsx_rows``), or the write is refused. Updates name
+    rows as they are before the insertion, and none may lie below it.
     """
 
     sheet: str
@@ -47,6 +51,7 @@ class SheetEdits:
     create_header: list[str] | None = None
     header_row: int | None = None
     new_columns: dict[int, str] = field(default_factory=dict)
+    insert_after_row: int | None = None
 
 
 @dataclass
@@ -60,6 +65,7 @@ class SheetPatch:
     appended_rows: list[int]
     cells_written: int  # cells whose XML changed; a cell that already held its value is not counted
     columns_added: dict[int, str] = field(default_factory=dict)  # column → header text
+    inserted: tuple[int, int] | None = None  # (first row moved down, rows inserted) when a footer moved
 
 
 @dataclass
@@ -153,6 +159,8 @@ def _merge(edits: list[SheetEdits]) -> list[SheetEdits]:
         target.create_header = target.create_header or edit.create_header
         target.header_row = target.header_row or edit.header_row
         target.new_columns.update(edit.new_columns)
+        if edit.insert_after_row is not None:
+            target.insert_after_row = edit.insert_after_row
     for edit in merged.values():
         if edit.new_columns and not edit.header_row:
             raise ValueError(f"sheet {edit.sheet}: new columns need the header row")
@@ -171,7 +179,7 @@ def _merge(edits: list[SheetEdits]) -> list[SheetEdits]:
 
 
 def _plan(
-    sheet: SheetXml, edit: SheetEdits, created: bool
+    sheet: SheetXml, edit: SheetEdits, created: bool, after_row: int | None = None
 ) -> tuple[dict[int, dict[int, CellValue]], list[int], int]:
     """{row: {col: value}} of every cell to write, the appended row numbers, and the header row."""
     cells: dict[int, dict[int, CellValue]] = {}
@@ -190,13 +198,16 @@ def _plan(
                 _("Run the command again (the ledger was changed meanwhile), or add the column by hand."),
             )
         cells.setdefault(header_row, {})[col] = title
-    base = max(
+    base = after_row if after_row is not None else max(
         sheet.last_data_row(),
         header_row if created else 0,
         max((r for (r, _), v in edit.updates.items() if v is not None), default=0),
     )
     appended = []
-    for number, values in enumerate(edit.appends, base + 1):
+    rows = edit.appends
+    if after_row is not None:  # exactly as many rows were made free as there are rows to write
+        rows = [values for values in rows if any(v is not None for v in values.values())]
+    for number, values in enumerate(rows, base + 1):
         if number > MAX_ROW:
             raise LedgerUnsafeError(f"sheet {edit.sheet} is full (Excel holds {MAX_ROW} rows).")
         if any(v is not None for v in values.values()):
@@ -240,17 +251,29 @@ def patch_xlsx(src: Path, dst: Path, edits: list[SheetEdits]) -> PatchResult:
             sheet_name, entry = found
             text = pkg.text(entry)
         sheet = SheetXml(text, f"{label} sheet {sheet_name}", pkg.date1904)
-        cells, appended, header_row = _plan(sheet, edit, created)
+        inserted = None
+        after = edit.insert_after_row
+        rows_in = sum(1 for values in edit.appends if any(v is not None for v in values.values()))
+        if after is not None and not created and rows_in and sheet.last_data_row() > after:
+            if any(r > after for r, _ in edit.updates):
+                raise ValueError(f"sheet {edit.sheet}: an update below row {after}, where rows are inserted")
+            inserted = (after + 1, rows_in)
+            sheet = SheetXml(insert_rows(pkg, entry, sheet_name, sheet, *inserted), sheet.where, pkg.date1904)
+        else:
+            after = None  # nothing under the table: an ordinary append
+        cells, appended, header_row = _plan(sheet, edit, created, after)
         headers = frozenset((header_row, col) for col in edit.new_columns)
         new_text, written = sheet.apply(cells, _StylePicker(sheet, styles, header_row, headers))
         if created:
             added[entry] = new_text.encode("utf-8")
-        elif written:
+        elif written or inserted:
             pkg.changed[entry] = new_text.encode("utf-8")
             grow_tables(pkg, entry, appended, {c for r in appended for c in cells[r]})
         intended = {(r, c): v for r, row in cells.items() for c, v in row.items()}
         results.append(
-            SheetPatch(sheet_name, entry, created, intended, appended, written, dict(edit.new_columns))
+            SheetPatch(
+                sheet_name, entry, created, intended, appended, written, dict(edit.new_columns), inserted
+            )
         )
     if styles.modified and pkg.styles_name:
         pkg.changed[pkg.styles_name] = (styles.text or "").encode("utf-8")

@@ -218,11 +218,12 @@ def posting_edits(ledger: Ledger, payments: pd.DataFrame, advances: pd.DataFrame
                      columns["note"]: f"{ADVANCE_NOTE.format(due=due)} 银行对账 {period}"})
     if not rows:
         return []
-    from ..ledger.columns import new_headers
+    from ..ledger.columns import footer_insertion, new_headers
 
     added = new_headers(ledger.payments, columns) if create is None else {}
     return [SheetEdits(sheet=sheet, appends=rows, create_header=create,
-                       header_row=ledger.payments.header_row, new_columns=added)]
+                       header_row=ledger.payments.header_row, new_columns=added,
+                       insert_after_row=footer_insertion(ledger.payments))]
 
 
 def post(ledger: Ledger, rec: Reconciliation, *, payments: bool, advance_date: dt.date | None

@@ -259,7 +259,7 @@ def refuse_settlement(ledger: Ledger, quote: SettlementQuote) -> None:
 def settlement_edits(ledger: Ledger, quote: SettlementQuote, *, prepared_by: str,
                      approved_by: str) -> list[Any]:
     """The 结清记录 row (the sheet is created with its header when missing) and 状态 / 结清日期 on the loan."""
-    from ..ledger.columns import new_headers, place_columns
+    from ..ledger.columns import footer_insertion, new_headers, place_columns
     from ..ledger.xlsx_patch import SheetEdits
 
     loans = ledger.loans
@@ -284,7 +284,8 @@ def settlement_edits(ledger: Ledger, quote: SettlementQuote, *, prepared_by: str
         if f.kind == "amount":
             values[f.key] = fen_to_decimal(quote.amounts[f.key])
     record = SheetEdits(sheet=sheet, appends=[{columns[k]: v for k, v in values.items()}],
-                        create_header=create, header_row=read.header_row, new_columns=added)
+                        create_header=create, header_row=read.header_row, new_columns=added,
+                        insert_after_row=footer_insertion(read))
     return [loan_edit, record]
 
 
