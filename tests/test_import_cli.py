@@ -306,9 +306,11 @@ def test_a_column_to_fill_that_the_ledger_lacks_is_added_at_the_right_end(tmp_pa
                                       "--as-of", "2026-11-30", "--json"])
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
-    assert {w["column"] for w in doc["warnings"] if w["code"] == "column-added"} == {"银行还款日", "银行月还金额", "首期还款日"}
+    added = {w["column"] for w in doc["warnings"] if w["code"] == "column-added"}
+    assert added == {"银行还款日", "银行月还金额", "首期还款日"}
     rows = list(load_workbook(tmp_path / "ledger.xlsx").active.iter_rows(values_only=True))
     assert rows[0][9:] == ("银行还款日", "银行月还金额", "首期还款日")
     assert rows[1][8] is not None and all(v is not None for v in rows[1][9:])
-    [line] = [json.loads(x) for x in (tmp_path / ".loantool" / "journal.jsonl").read_text("utf-8").splitlines()]
+    journal = (tmp_path / ".loantool" / "journal.jsonl").read_text("utf-8")
+    [line] = [json.loads(x) for x in journal.splitlines()]
     assert line["columns_added"] == {"贷款台账": ["银行还款日", "银行月还金额", "首期还款日"]}
