@@ -326,6 +326,57 @@ def test_a_failed_verification_leaves_the_ledger(ledger: Path, settings: Setting
     assert backups_of(ledger) == [] and not (ledger.parent / ".loantool" / "journal.jsonl").exists()
 
 
+def _rewrite_sheet(path: Path, change) -> None:
+    """The written temp file with its sheet XML changed by ``change`` (a writer bug, a bad disk)."""
+    import re as _re
+
+    from loantool.ledger.zip_raw import RawZip
+
+    archive = RawZip(path.read_bytes(), path.name)
+    name = "xl/worksheets/sheet1.xml"
+    xml = archive.read(name).decode("utf-8")
+    changed = change(xml, _re)
+    assert changed != xml, "the corruption must change something"
+    with open(path, "wb") as handle:
+        archive.write(handle, {name: changed.encode("utf-8")}, [])
+
+
+CORRUPTIONS = {
+    "a wrong value": (lambda x, re: x.replace("<t>是</t>", "<t>否</t>"),
+                      r"cell D2 reads back as '否', not '是'"),
+    "a dropped row": (lambda x, re: re.sub(r'<row r="3".*?</row>', "", x, flags=re.S),
+                      r"cell A3 would change from 'HT002' to ''"),
+    "a damaged unchanged row": (lambda x, re: x.replace("<v>2500.5</v>", "<v>2500.6</v>"),
+                                r"cell C3 would change from 2500.5 to 2500.6"),
+    "a dropped appended row": (lambda x, re: re.sub(r'<row r="5".*?</row>', "", x, flags=re.S),
+                               r"cell A5 reads back as '', not 'HT003'"),
+    "an extra cell": (lambda x, re: x.replace('<c r="A3"', '<c r="F3" t="inlineStr"><is><t>x</t></is></c>'
+                                                             '<c r="A3"'),
+                      r"differs outside the cells written|would change"),
+    "bytes changed outside the cells": (lambda x, re: x.replace("<sheetData>", "<sheetData> "),
+                                        r"differs outside the cells written"),
+}
+
+
+@pytest.mark.parametrize("corruption", list(CORRUPTIONS))
+def test_a_corrupted_write_is_refused_and_the_ledger_untouched(
+    ledger: Path, settings: Settings, monkeypatch, corruption: str
+) -> None:
+    """The verification parses only the rewritten rows, yet catches any wrong write (issue 15)."""
+    change, message = CORRUPTIONS[corruption]
+    real = transaction.patch_xlsx
+
+    def corrupting(src: Path, dst: Path, edits: list[SheetEdits]):
+        result = real(src, dst, edits)
+        _rewrite_sheet(dst, change)
+        return result
+
+    monkeypatch.setattr(transaction, "patch_xlsx", corrupting)
+    edits = mark(2) + [SheetEdits(SHEET, appends=[{1: "HT003", 3: Decimal("1800.25")}])]
+    refused(ledger, settings, message, edits)
+    assert backups_of(ledger) == []
+
+
 def test_a_failed_replace_leaves_the_ledger(ledger: Path, settings: Settings, monkeypatch) -> None:
     def broken(src, dst):
         raise OSError(5, "Input/output error")

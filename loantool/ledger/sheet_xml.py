@@ -297,6 +297,8 @@ class SheetXml:
         text, p = self.text, self.prefix
         edits: list[tuple[int, int, str]] = []  # (start, end, xml) over the original text
         tail_rows: list[str] = []  # new rows after the last existing row
+        self.spans: list[tuple[int, int, int, int]] = []
+        self.unchanged_rows: list[tuple[int, int]] = []
         written = 0
         box: list[int] | None = None  # r1, c1, r2, c2 of the cells given a value
         for row in sorted(cells):
@@ -314,6 +316,8 @@ class SheetXml:
                 xml, count = self._edit_row(i, values, pick_style)
                 if count:
                     edits.append((self.row_starts[i], self._row_end(i), xml))
+                else:  # every value already there: the verification reads it in the old text
+                    self.unchanged_rows.append((self.row_starts[i], self._row_end(i)))
             if count:
                 written += count
                 for col, value in values.items():
@@ -328,21 +332,21 @@ class SheetXml:
         dimension = self._dimension_edit(box)
         if dimension:
             edits.append(dimension)
+        if tail_rows and self.sd_self_closing:
+            rows = "".join(tail_rows)
+            edits.append((self.sd_start, self.sd_open_end, f"<{p}sheetData>{rows}</{p}sheetData>"))
+        elif tail_rows:
+            edits.append((self.sd_close, self.sd_close, "".join(tail_rows)))
         edits.sort(key=lambda e: (e[0], e[1]))
         pieces: list[str] = []
-        pos = 0
+        pos = shift = 0
         for start, end, xml in edits:
             pieces.append(text[pos:start])
             pieces.append(xml)
             pos = end
-        if self.sd_self_closing:
-            pieces.append(text[pos : self.sd_start])
-            pieces.append(f"<{p}sheetData>{''.join(tail_rows)}</{p}sheetData>")
-            pos = self.sd_open_end
-        else:
-            pieces.append(text[pos : self.sd_close])
-            pieces.extend(tail_rows)
-            pos = self.sd_close
+            # (old start, old end, new start, new end): outside these the new text is the old one
+            self.spans.append((start, end, start + shift, start + shift + len(xml)))
+            shift += len(xml) - (end - start)
         pieces.append(text[pos:])
         return "".join(pieces), written
 

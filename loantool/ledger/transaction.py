@@ -25,24 +25,18 @@ import shutil
 import socket
 import stat
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
-
-from python_calamine import CalamineWorkbook
 
 from .. import __version__
 from ..config import Settings
 from ..errors import LedgerUnsafeError, UsageError
 from ..i18n import _
 from . import lock as ledger_lock
-from .grid import gc_paused
-from .sheet_xml import cell_ref, excel_serial
+from .verify import verify_patch
 from .xlsx_patch import PatchResult, SheetEdits, check_ledger_format, patch_xlsx
-from .zip_raw import RawZip
 
 STATE_DIR = ".loantool"
 JOURNAL = "journal.jsonl"
@@ -498,121 +492,3 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-# ----------------------------------------------------------------------------------------- verify
-
-
-def verify_patch(original: Path, written: Path, patch: PatchResult) -> None:
-    """Re-read ``written`` and refuse unless it is ``original`` plus exactly the intended cells.
-
-    Checks that every zip entry not edited is byte-identical, that python-calamine opens the file with
-    the same sheets (plus any added), that each intended cell reads back as its value, and that every
-    other cell of each edited sheet reads back as before.
-    """
-    _verify_zip(original, written, patch)
-    try:
-        old_book = CalamineWorkbook.from_path(str(original))
-        new_book = CalamineWorkbook.from_path(str(written))
-        created = [s.sheet for s in patch.sheets if s.created]
-        if new_book.sheet_names != old_book.sheet_names + created:
-            raise LedgerUnsafeError(
-                f"verification failed: sheets of the new {original.name} differ; nothing written."
-            )
-        for sheet in patch.sheets:
-            # The old and new grids are parsed at once in two threads (calamine releases the GIL while
-            # it parses; each thread opens its own workbook) with the collector paused: the row lists
-            # hold nothing cyclic. A 438,000-row sheet: 3.6 s one after the other, 2.1 s at once.
-            with gc_paused(), ThreadPoolExecutor(2) as pool:
-                new_grid = pool.submit(_sheet_grid, written, sheet.sheet)
-                old_grid = None if sheet.created else pool.submit(_sheet_grid, original, sheet.sheet)
-                new = new_grid.result()
-                old = [] if old_grid is None else old_grid.result()
-                if sheet.inserted:  # the rows below the table moved down: compare them where they went
-                    first, count = sheet.inserted
-                    old[first - 1 : first - 1] = [[] for _ in range(count)]
-                _compare_grid(sheet.sheet, old, new, sheet.cells, patch.date1904)
-                del old, new
-    except LedgerUnsafeError:
-        raise
-    except Exception as exc:  # calamine could not read what we wrote: never replace the ledger with it
-        raise LedgerUnsafeError(
-            f"verification failed: the new {original.name} cannot be read back ({exc}); nothing was written."
-        ) from None
-
-
-def _sheet_grid(path: Path, sheet: str) -> list[list[Any]]:
-    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-
-
-def _verify_zip(original: Path, written: Path, patch: PatchResult) -> None:
-    old, new = RawZip(original.read_bytes(), original.name), RawZip(written.read_bytes(), written.name)
-    changed = set(patch.changed_parts)
-    new_names = [e.name for e in new.entries]
-    kept = [n for n in new_names if n in old.by_name]
-    if kept != [e.name for e in old.entries] or not set(new_names) - set(kept) <= changed:
-        raise LedgerUnsafeError(f"verification failed: zip entries of the new {original.name} differ.")
-    for entry in old.entries:
-        if entry.name in changed:
-            continue
-        other = new.by_name[entry.name]
-        if old.data[entry.local_start : entry.local_end] != new.data[other.local_start : other.local_end]:
-            raise LedgerUnsafeError(
-                f"verification failed: part {entry.name} of {original.name} would change."
-            )
-
-
-def _canonical(value: Any, date1904: bool) -> Any:
-    """Values as calamine shows them, made comparable: numbers and dates as floats, empty as ""."""
-    if value is None:
-        return ""
-    if isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, dt.date):
-        return float(excel_serial(value, date1904))
-    if isinstance(value, dt.time):
-        return (value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6) / 86400
-    if isinstance(value, dt.timedelta):
-        return value.total_seconds() / 86400
-    if isinstance(value, (int, float, Decimal)):
-        return float(value)
-    return value
-
-
-def _same(expected: Any, got: Any, date1904: bool) -> bool:
-    a, b = _canonical(expected, date1904), _canonical(got, date1904)
-    if isinstance(a, bool) or isinstance(b, bool) or isinstance(a, str) or isinstance(b, str):
-        return type(a) is type(b) and a == b
-    if isinstance(expected, dt.datetime) or isinstance(got, dt.datetime):
-        return abs(a - b) < 2e-8  # calamine reads times to the millisecond
-    return a == b
-
-
-def _compare_grid(
-    sheet: str, old: list[list[Any]], new: list[list[Any]], cells: dict[tuple[int, int], Any], date1904: bool
-) -> None:
-    by_row: dict[int, dict[int, Any]] = {}
-    for (row, col), value in cells.items():
-        by_row.setdefault(row - 1, {})[col - 1] = value
-    height = max(len(old), len(new), max(by_row, default=-1) + 1)
-    for i in range(height):
-        old_row = old[i] if i < len(old) else []
-        new_row = new[i] if i < len(new) else []
-        wanted = by_row.get(i)
-        if wanted is None and old_row == new_row:
-            continue
-        width = max(len(old_row), len(new_row), max(wanted, default=-1) + 1 if wanted else 0)
-        old_row = list(old_row) + [""] * (width - len(old_row))
-        new_row = list(new_row) + [""] * (width - len(new_row))
-        for j in range(width):
-            if wanted and j in wanted:
-                if not _same(wanted[j], new_row[j], date1904):
-                    raise LedgerUnsafeError(
-                        f"verification failed: sheet {sheet} cell {cell_ref(i + 1, j + 1)} reads back as "
-                        f"{new_row[j]!r}, not {wanted[j]!r}; nothing was written."
-                    )
-            elif old_row[j] != new_row[j]:
-                raise LedgerUnsafeError(
-                    f"verification failed: sheet {sheet} cell {cell_ref(i + 1, j + 1)} would change from "
-                    f"{old_row[j]!r} to {new_row[j]!r}; nothing was written."
-                )

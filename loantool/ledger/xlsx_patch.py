@@ -66,6 +66,10 @@ class SheetPatch:
     cells_written: int  # cells whose XML changed; a cell that already held its value is not counted
     columns_added: dict[int, str] = field(default_factory=dict)  # column → header text
     inserted: tuple[int, int] | None = None  # (first row moved down, rows inserted) when a footer moved
+    # where the sheet's text changed – (old start, old end, new start, new end) – and the old rows whose
+    # values were already there; None when the whole sheet must be compared (a new sheet, moved rows)
+    spans: list[tuple[int, int, int, int]] | None = None
+    unchanged_rows: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -272,7 +276,9 @@ def patch_xlsx(src: Path, dst: Path, edits: list[SheetEdits]) -> PatchResult:
         intended = {(r, c): v for r, row in cells.items() for c, v in row.items()}
         results.append(
             SheetPatch(
-                sheet_name, entry, created, intended, appended, written, dict(edit.new_columns), inserted
+                sheet_name, entry, created, intended, appended, written, dict(edit.new_columns), inserted,
+                None if created or inserted else list(getattr(sheet, "spans", [])),
+                list(getattr(sheet, "unchanged_rows", [])),
             )
         )
     if styles.modified and pkg.styles_name:
