@@ -48,7 +48,8 @@ def last_used_column(path: Path, sheet: str, header_row: int) -> int:
                 _("{file} has no sheet named {sheet}.").format(file=path.name, sheet=sheet))
         name, entry = found
         _cache.clear()  # one workbook at a time is all a run needs
-        _cache[key] = SheetXml(pkg.text(entry), f"{path.name} sheet {name}").last_used_column(header_row)
+        where = _("{file} sheet {sheet}").format(file=path.name, sheet=name)
+        _cache[key] = SheetXml(pkg.text(entry), where).last_used_column(header_row)
     return _cache[key]
 
 

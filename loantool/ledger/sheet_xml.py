@@ -18,6 +18,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from ..errors import LedgerUnsafeError
+from ..i18n import _
 from .xlsx_cells import (
     CellValue,
     cell_ref,
@@ -58,7 +59,8 @@ class SheetXml:
         if not root or root.group(2) != "worksheet":
             kind = root.group(2) if root else "unknown part"
             raise LedgerUnsafeError(
-                f"{where} is a {kind}, not a worksheet with cells; loantool cannot edit it."
+                _("{where} is a {kind}, not a worksheet with cells; loantool cannot edit it.").format(
+                    where=where, kind=kind)
             )
         self.prefix = f"{root.group(1)}:" if root.group(1) else ""
         p = self.prefix
@@ -70,7 +72,8 @@ class SheetXml:
         sd = re.search(rf"<{re.escape(p)}sheetData\s*(/?)>", text)
         if not sd or text.find(f"<{p}sheetData", sd.end()) != -1:
             raise LedgerUnsafeError(
-                f"{where}: no single <sheetData> element found; cannot edit this sheet safely."
+                _("{where}: no single <sheetData> element found; cannot edit this sheet safely.").format(
+                    where=where)
             )
         self.sd_start, self.sd_open_end = sd.start(), sd.end()
         self.sd_self_closing = bool(sd.group(1))
@@ -79,11 +82,13 @@ class SheetXml:
         else:
             self.sd_close = text.find(f"</{p}sheetData>", self.sd_open_end)
             if self.sd_close < 0:
-                raise LedgerUnsafeError(f"{where}: <sheetData> is not closed; the sheet is damaged.")
+                raise LedgerUnsafeError(
+                    _("{where}: <sheetData> is not closed; the sheet is damaged.").format(where=where))
         body = text[self.sd_open_end : self.sd_close]
         if "<!--" in body or "<![CDATA[" in body:
             raise LedgerUnsafeError(
-                f"{where}: comments or CDATA inside the cell data; cannot edit it safely."
+                _("{where}: comments or CDATA inside the cell data; cannot edit it safely.").format(
+                    where=where)
             )
         self._index_rows()
         self._cells_cache: dict[int, list[tuple[int, int, int, str, bool]]] = {}
@@ -99,7 +104,8 @@ class SheetXml:
         while k >= 0:
             if text[k + 4] in " \t\r\n/>" and (p or re.search(r"<\w+$", text[max(k - 40, 0) : k])):
                 raise LedgerUnsafeError(
-                    f"{self.where}: rows written with mixed namespace prefixes; not editable."
+                    _("{where}: rows written with mixed namespace prefixes; not editable.").format(
+                        where=self.where)
                 )
             k = text.find(other, k + 4, self.sd_close)
         nums: list[int] = []
@@ -114,12 +120,14 @@ class SheetXml:
                 found = _R_ATTR.search(text, pos + size, tag_end)
                 if not found or not found.group(1).isdigit():
                     raise LedgerUnsafeError(
-                        f"{self.where}: a row without a row number (r=…); save the file in Excel/WPS first."
+                        _("{where}: a row without a row number (r=…); save the file in Excel/WPS "
+                          "first.").format(where=self.where)
                     )
                 number = int(found.group(1))
                 if nums and number <= nums[-1]:
                     raise LedgerUnsafeError(
-                        f"{self.where}: rows out of order near row {number}; not editable."
+                        _("{where}: rows out of order near row {row}; not editable.").format(
+                            where=self.where, row=number)
                     )
                 nums.append(number)
                 starts.append(pos)
@@ -138,7 +146,8 @@ class SheetXml:
         limit = self.row_starts[i + 1] if i + 1 < len(self.row_starts) else self.sd_close
         if close < 0 or close > limit:
             raise LedgerUnsafeError(
-                f"{self.where}: row {self.row_nums[i]} is not closed; the sheet is damaged."
+                _("{where}: row {row} is not closed; the sheet is damaged.").format(
+                    where=self.where, row=self.row_nums[i])
             )
         return close + len(self._close_row)
 
@@ -151,7 +160,8 @@ class SheetXml:
         tag_end, end = self.row_tag_ends[i], self._row_end(i)
         if self._foreign_cell.search(text, tag_end, end):
             raise LedgerUnsafeError(
-                f"{self.where}: cells of row {self.row_nums[i]} use another namespace prefix; not editable."
+                _("{where}: cells of row {row} use another namespace prefix; not editable.").format(
+                    where=self.where, row=self.row_nums[i])
             )
         cells = []
         col = 0
@@ -162,7 +172,8 @@ class SheetXml:
                 break
             open_end = text.find(">", match.end(), end) + 1
             if open_end <= 0:
-                raise LedgerUnsafeError(f"{self.where}: a damaged cell in row {self.row_nums[i]}.")
+                raise LedgerUnsafeError(
+                    _("{where}: a damaged cell in row {row}.").format(where=self.where, row=self.row_nums[i]))
             self_closing = text[open_end - 2] == "/"
             attrs = text[match.end() : open_end - (2 if self_closing else 1)]
             if self_closing:
@@ -170,14 +181,18 @@ class SheetXml:
             else:
                 close = text.find(self._close_cell, open_end, end)
                 if close < 0:
-                    raise LedgerUnsafeError(f"{self.where}: a cell in row {self.row_nums[i]} is not closed.")
+                    raise LedgerUnsafeError(
+                        _("{where}: a cell in row {row} is not closed.").format(
+                            where=self.where, row=self.row_nums[i]))
                 cell_end = close + len(self._close_cell)
             ref = _R_ATTR.search(attrs)
             if ref:
                 try:
-                    _, col = parse_ref(ref.group(1))
+                    _row, col = parse_ref(ref.group(1))
                 except ValueError:
-                    raise LedgerUnsafeError(f"{self.where}: bad cell reference {ref.group(1)!r}.") from None
+                    raise LedgerUnsafeError(
+                        _("{where}: bad cell reference {ref}.").format(
+                            where=self.where, ref=repr(ref.group(1)))) from None
             else:
                 col += 1  # a cell without r= follows the one before it (ECMA-376 18.3.1.4)
             cells.append((col, match.start(), cell_end, attrs, bool(ref)))
@@ -204,7 +219,7 @@ class SheetXml:
         i = self.row_index(row)
         if i is None:
             return False
-        for cell_col, start, end, _attrs, _ in self._cells(i):
+        for cell_col, start, end, _attrs, _has_r in self._cells(i):
             if cell_col == col:
                 return self._has_content(self.text[start:end])
         return False
@@ -219,7 +234,7 @@ class SheetXml:
         if i is None:
             return None
         found = None
-        for cell_col, _, _, attrs, _ in self._cells(i):
+        for cell_col, _start, _end, attrs, _has_r in self._cells(i):
             if cell_col >= col:
                 break
             style = _S_ATTR.search(attrs)
@@ -235,7 +250,7 @@ class SheetXml:
         p = re.escape(self.prefix)
         if re.search(rf"<{p}c(?![^>]*\sr\s*=)[\s/>]", body):  # cells placed by their order: walk the rows
             for i in range(len(self.row_nums)):
-                for col, start, end, _, _ in self._cells(i):
+                for col, start, end, _attrs, _has_r in self._cells(i):
                     if col > last and self._has_content(self.text[start:end]):
                         last = col
         else:
@@ -251,7 +266,7 @@ class SheetXml:
         merges = re.findall(rf"<{p}mergeCell\b[^>]*?\bref\s*=\s*[\"']([^\"']+)[\"']", tail)
         for ref in merges:
             try:
-                r1, _, r2, c2 = parse_range(ref)
+                r1, _c1, r2, c2 = parse_range(ref)
             except ValueError:
                 continue
             if r1 <= header_row <= r2:
@@ -274,7 +289,7 @@ class SheetXml:
         # walked to the top of a 400,000-row sheet; a style that far up is no neighbour to copy anyway.
         floor = i - STYLE_SEARCH_ROWS
         while found is None and i >= 0 and i > floor and self.row_nums[i] > lowest:
-            for cell_col, _, _, attrs, _ in self._cells(i):
+            for cell_col, _start, _end, attrs, _has_r in self._cells(i):
                 if cell_col == col:
                     style = _S_ATTR.search(attrs)
                     if style:
@@ -395,12 +410,14 @@ class SheetXml:
         cells = self._cells(i)
         if not all(has_r for *_, has_r in cells):
             raise LedgerUnsafeError(
-                f"{self.where}: row {row} has cells without references; save it in Excel first."
+                _("{where}: row {row} has cells without references; save it in Excel first.").format(
+                    where=self.where, row=row)
             )
         cols = [c[0] for c in cells]
         if any(a >= b for a, b in zip(cols, cols[1:], strict=False)):
             raise LedgerUnsafeError(
-                f"{self.where}: cells of row {row} are out of order; not editable safely."
+                _("{where}: cells of row {row} are out of order; not editable safely.").format(
+                    where=self.where, row=row)
             )
         tag_start, tag_end = self.row_starts[i], self.row_tag_ends[i]
         self_closing = text[tag_end - 2] == "/"
@@ -411,7 +428,7 @@ class SheetXml:
             value = values[col]
             k = bisect_left(cols, col)
             if k < len(cols) and cols[k] == col:
-                _, start, end, attrs, _ = cells[k]
+                _col, start, end, attrs, _has_r = cells[k]
                 new = self._replace_cell(row, col, text[start:end], attrs, value, pick_style)
                 if new is None:
                     continue
@@ -455,11 +472,12 @@ class SheetXml:
             return None  # also a formula whose result already is the value: not an edit
         if formula is not None:
             body = re.search(rf"<{p}f[^>]*>(.*?)</{p}f>", old, re.S)
-            shown = f"={unescape_text(body.group(1))[:60]}" if body else "a shared formula"
+            shown = f"={unescape_text(body.group(1))[:60]}" if body else _("a shared formula")
             raise LedgerUnsafeError(
-                f"{self.where} cell {cell_ref(row, col)} holds a formula ({shown}); loantool will not "
-                "overwrite formulas.",
-                "Move the formula out of the ledger's data columns, or clear it, and run again.",
+                _("{where} cell {cell} holds a formula ({formula}); loantool will not overwrite "
+                  "formulas.").format(
+                    where=self.where, cell=cell_ref(row, col), formula=shown),
+                _("Move the formula out of the ledger's data columns, or clear it, and run again."),
             )
         return self._cell_xml(row, col, pick_style(row, col, style, value, False), value)
 

@@ -99,18 +99,20 @@ def check_ledger_format(path: Path) -> None:
     suffix = path.suffix.lower()
     if suffix not in EDITABLE_SUFFIXES:
         raise LedgerUnsafeError(
-            f"{path.name}: loantool writes only .xlsx or .xlsm ledgers, not {suffix or 'this file type'}; "
-            "open it in Excel/WPS and save it as .xlsx (Excel Workbook) first."
+            _("{file}: loantool writes only .xlsx or .xlsm ledgers, not {kind}; open it in Excel/WPS and "
+              "save it as .xlsx (Excel Workbook) first.").format(
+                file=path.name, kind=suffix or _("this file type"))
         )
     with open(path, "rb") as handle:
         head = handle.read(8)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise LedgerUnsafeError(
-            f"{path.name} is password-protected (encrypted) or an old .xls renamed to .xlsx.",
-            "Remove the password or save it as .xlsx in Excel/WPS first.",
+            _("{file} is password-protected (encrypted) or an old .xls renamed to .xlsx.").format(
+                file=path.name),
+            _("Remove the password or save it as .xlsx in Excel/WPS first."),
         )
     if not head.startswith(b"PK"):
-        raise LedgerUnsafeError(f"{path.name} is not an .xlsx workbook (not a zip file).")
+        raise LedgerUnsafeError(_("{file} is not an .xlsx workbook (not a zip file).").format(file=path.name))
 
 
 class _StylePicker:
@@ -178,7 +180,9 @@ def _merge(edits: list[SheetEdits]) -> list[SheetEdits]:
             try:
                 check_value(value)
             except ValueError as exc:
-                raise LedgerUnsafeError(f"cannot write {value!r} to sheet {edit.sheet}: {exc}.") from None
+                raise LedgerUnsafeError(
+                    _("cannot write {value} to sheet {sheet}: {reason}.").format(
+                        value=repr(value), sheet=edit.sheet, reason=exc)) from None
     return list(merged.values())
 
 
@@ -213,7 +217,8 @@ def _plan(
         rows = [values for values in rows if any(v is not None for v in values.values())]
     for number, values in enumerate(rows, base + 1):
         if number > MAX_ROW:
-            raise LedgerUnsafeError(f"sheet {edit.sheet} is full (Excel holds {MAX_ROW} rows).")
+            raise LedgerUnsafeError(
+                _("sheet {sheet} is full (Excel holds {rows} rows).").format(sheet=edit.sheet, rows=MAX_ROW))
         if any(v is not None for v in values.values()):
             cells.setdefault(number, {}).update(values)
             appended.append(number)
@@ -243,18 +248,20 @@ def patch_xlsx(src: Path, dst: Path, edits: list[SheetEdits]) -> PatchResult:
         if created:
             if not edit.create_header:
                 raise LedgerUnsafeError(
-                    f"{label} has no sheet named {edit.sheet}.",
-                    "Check the sheet name, or run `loantool init` for a new ledger.",
+                    _("{file} has no sheet named {sheet}.").format(file=label, sheet=edit.sheet),
+                    _("Check the sheet name, or run `loantool init` for a new ledger."),
                 )
             try:
                 entry = pkg.add_sheet(edit.sheet)
             except ValueError as exc:
-                raise LedgerUnsafeError(f"cannot add sheet to {label}: {exc}.") from None
+                raise LedgerUnsafeError(
+                    _("cannot add sheet to {file}: {reason}.").format(file=label, reason=exc)) from None
             sheet_name, text = edit.sheet, _NEW_SHEET
         else:
             sheet_name, entry = found
             text = pkg.text(entry)
-        sheet = SheetXml(text, f"{label} sheet {sheet_name}", pkg.date1904)
+        where = _("{file} sheet {sheet}").format(file=label, sheet=sheet_name)
+        sheet = SheetXml(text, where, pkg.date1904)
         inserted = None
         after = edit.insert_after_row
         rows_in = sum(1 for values in edit.appends if any(v is not None for v in values.values()))
