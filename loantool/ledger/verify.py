@@ -33,6 +33,7 @@ from .xlsx_patch import PatchResult, SheetPatch
 from .zip_raw import RawZip
 
 _M = f"{{{MAIN_NS}}}"
+_LETTERS = re.compile(r"\$?([A-Z]{1,3})\$?\d+$")
 
 
 class _Mismatch(Exception):
@@ -44,12 +45,15 @@ def verify_patch(original: Path, written: Path, patch: PatchResult) -> None:
     intended cells."""
     old_zip, new_zip = _verify_zip(original, written, patch)
     try:
-        old_names = CalamineWorkbook.from_path(str(original)).sheet_names
-        new_names = CalamineWorkbook.from_path(str(written)).sheet_names
-        if new_names != old_names + [s.sheet for s in patch.sheets if s.created]:
-            raise LedgerUnsafeError(
-                _("verification failed: the sheets of the new {file} differ; nothing was written.").format(
-                    file=original.name))
+        checked = {s.part for s in patch.sheets if s.spans is not None}
+        if set(patch.changed_parts) - checked:  # styles, tables, names, a new sheet: calamine reads them
+            old_names = CalamineWorkbook.from_path(str(original)).sheet_names
+            new_names = CalamineWorkbook.from_path(str(written)).sheet_names
+            if new_names != old_names + [s.sheet for s in patch.sheets if s.created]:
+                raise LedgerUnsafeError(
+                    _("verification failed: the sheets of the new {file} differ; nothing was "
+                      "written.").format(
+                        file=original.name))
         shared: list[list[str]] = []
         for sheet in patch.sheets:
             if sheet.spans is not None:
@@ -118,6 +122,9 @@ def _verify_spans(old_zip: RawZip, new_zip: RawZip, sheet: SheetPatch, date1904:
     wrap = (root.group(0).rstrip("/>") + ">") if root.group(0).endswith("/>") else root.group(0)
     old_pos = new_pos = 0
     intended = sheet.cells
+    by_row: dict[int, dict[int, Any]] = {}
+    for (row, col), value in intended.items():
+        by_row.setdefault(row, {})[col] = value
     covered: set[int] = set()
     for o1, o2, n1, n2 in sheet.spans or []:
         if o1 < old_pos or o2 < o1 or n1 - new_pos != o1 - old_pos:
@@ -127,7 +134,7 @@ def _verify_spans(old_zip: RawZip, new_zip: RawZip, sheet: SheetPatch, date1904:
         old_rows = _rows(wrap + _bare(old_text[o1:o2]) + close)
         new_rows = _rows(wrap + _bare(new_text[n1:n2]) + close)
         covered |= set(new_rows)
-        _compare_rows(sheet.sheet, old_rows, new_rows, intended, date1904, shared, old_zip)
+        _compare_rows(sheet.sheet, old_rows, new_rows, by_row, date1904, shared, old_zip)
         old_pos, new_pos = o2, n2
     if old_text[old_pos:] != new_text[new_pos:]:
         raise _Mismatch
@@ -135,11 +142,10 @@ def _verify_spans(old_zip: RawZip, new_zip: RawZip, sheet: SheetPatch, date1904:
         rows = _rows(wrap + old_text[start:end] + close)
         covered |= set(rows)
         for number, (_attrs, cells) in rows.items():
-            for (row, col), value in intended.items():
-                if row == number:
-                    got = _value(cells.get(col), shared, old_zip)
-                    if not _same(value, got, date1904):
-                        raise _failed(sheet.sheet, cell_ref(row, col), got, value)
+            for col, value in by_row.get(number, {}).items():
+                got = _value(cells.get(col), shared, old_zip)
+                if not _same(value, got, date1904):
+                    raise _failed(sheet.sheet, cell_ref(number, col), got, value)
     missing = [(r, c) for (r, c), v in intended.items() if r not in covered and v is not None]
     if missing:
         r, c = missing[0]
@@ -167,14 +173,15 @@ def _rows(xml: str) -> dict[int, tuple[dict[str, str], dict[int, ElementTree.Ele
         cells: dict[int, ElementTree.Element] = {}
         col = 0
         for cell in element.iter(f"{_M}c"):
-            col = parse_ref(cell.get("r"))[1] if cell.get("r") else col + 1
+            ref = cell.get("r")
+            col = _column(ref) if ref else col + 1
             cells[col] = cell
         rows[number] = ({k: v for k, v in element.attrib.items() if k != "spans"}, cells)
     return rows
 
 
-def _compare_rows(sheet: str, old_rows: dict, new_rows: dict, intended: dict, date1904: bool,
-                  shared: list[list[str]], zip_: RawZip) -> None:
+def _compare_rows(sheet: str, old_rows: dict, new_rows: dict, by_row: dict[int, dict[int, Any]],
+                  date1904: bool, shared: list[list[str]], zip_: RawZip) -> None:
     for number in old_rows:
         if number not in new_rows:
             raise _Mismatch  # a row went missing
@@ -182,26 +189,35 @@ def _compare_rows(sheet: str, old_rows: dict, new_rows: dict, intended: dict, da
         old_attrs, old_cells = old_rows.get(number, ({}, {}))
         if number in old_rows and attrs != old_attrs:
             raise _Mismatch
-        for col in set(cells) | set(old_cells):
-            place = (number, col)
-            if place in intended:
+        wanted = by_row.get(number, {})
+        for col in cells.keys() | old_cells.keys():
+            if col in wanted:
                 got = _value(cells.get(col), shared, zip_)
-                if not _same(intended[place], got, date1904):
-                    raise _failed(sheet, cell_ref(number, col), got, intended[place])
-            elif col not in cells or col not in old_cells or _xml(cells[col]) != _xml(old_cells[col]):
+                if not _same(wanted[col], got, date1904):
+                    raise _failed(sheet, cell_ref(number, col), got, wanted[col])
+            elif col not in cells or col not in old_cells or not _same_element(cells[col], old_cells[col]):
                 raise _Mismatch  # a cell nobody asked for changed, appeared or went
-        for (row, col), value in intended.items():
-            if row == number and col not in cells and value is not None:
-                raise _failed(sheet, cell_ref(row, col), None, value)
+        for col, value in wanted.items():
+            if col not in cells and value is not None:
+                raise _failed(sheet, cell_ref(number, col), None, value)
 
 
-def _xml(cell: ElementTree.Element) -> bytes:
-    """The cell element as text, without the whitespace after it (a new cell may come between)."""
-    tail, cell.tail = cell.tail, None
-    try:
-        return ElementTree.tostring(cell)
-    finally:
-        cell.tail = tail
+def _column(ref: str) -> int:
+    """The column number of a reference such as ``AB12``."""
+    letters = _LETTERS.match(ref)
+    if letters is None:
+        return parse_ref(ref)[1]  # refuses what is not a reference
+    number = 0
+    for char in letters.group(1):
+        number = number * 26 + ord(char) - 64
+    return number
+
+
+def _same_element(a: ElementTree.Element, b: ElementTree.Element) -> bool:
+    """The same element: tag, attributes, text and children (the whitespace after it aside)."""
+    if a.tag != b.tag or a.attrib != b.attrib or a.text != b.text or len(a) != len(b):
+        return False
+    return all(_same_element(x, y) and x.tail == y.tail for x, y in zip(a, b, strict=True))
 
 
 def _value(cell: ElementTree.Element | None, shared: list[list[str]], zip_: RawZip) -> Any:
