@@ -106,6 +106,13 @@ class LedgerUnsafeError(LoantoolError):
     code = "ledger-unsafe"
 
 
+class OutputError(LoantoolError):
+    """An output file (a report) cannot be written: a full disk, a read-only folder, a file open in Excel."""
+
+    exit_code = 3
+    code = "output-not-written"
+
+
 class FindingsExit(LoantoolError):
     """Findings that a script asked to fail on (``--fail-on-diff``)."""
 
@@ -126,5 +133,5 @@ class UnexpectedError(LoantoolError):
 
 
 ERROR_CLASSES: tuple[type[LoantoolError], ...] = (
-    LoantoolError, UsageError, InputError, LedgerUnsafeError, FindingsExit, UnexpectedError)
+    LoantoolError, UsageError, InputError, LedgerUnsafeError, FindingsExit, UnexpectedError, OutputError)
 """Every error class scripts may see, with its code (the README lists them)."""

@@ -97,12 +97,19 @@ def is_english(text: str) -> bool:
 
 
 def _errors(tmp_path):
-    """One error of every class in the current language. UsageError and LoantoolError come from the code
+    """One error of every class in the current language. UsageError and OutputError come from the code
     that raises them (a bad --as-of, a report folder that is a file); the others carry real catalog
     texts, the CLI edge's own for UnexpectedError, so that what is checked is how each class renders its
     message, hint and bad cells."""
     from loantool.cli import parse_date_option
-    from loantool.errors import FindingsExit, LedgerUnsafeError, LoantoolError, UnexpectedError, UsageError
+    from loantool.errors import (
+        FindingsExit,
+        LedgerUnsafeError,
+        LoantoolError,
+        OutputError,
+        UnexpectedError,
+        UsageError,
+    )
     from loantool.reports.excel import Column, ReportBook, ReportSheet, write_book
 
     errors = {}
@@ -115,14 +122,17 @@ def _errors(tmp_path):
     sheet = ReportSheet("S", "T", [Column("a", "A")], [{"a": "x"}])
     try:
         write_book(blocker / "r.xlsx", ReportBook("某公司", "报告", None, [sheet]))
-    except LoantoolError as exc:
-        errors[LoantoolError] = exc
+    except OutputError as exc:
+        errors[OutputError] = exc
+    errors[LoantoolError] = LoantoolError(
+        i18n._("cannot write the report {path}: the disk is full ({reason}).").format(
+            path="r.xlsx", reason=i18n._("the disk is read-only")))
     problem = CellProblem("台账.xlsx", "还款记录", 5, "金额", "一千", i18n._("amount not positive"))
-    errors[InputError] = InputError(i18n._("Cannot write the report {path}: {reason}.").format(
+    errors[InputError] = InputError(i18n._("cannot write the report {path}: the disk is full ({reason}).").format(
         path="r.xlsx", reason=i18n._("permission denied")), [problem])
     errors[LedgerUnsafeError] = LedgerUnsafeError(
-        i18n._("Cannot write the report to {folder}: {reason}.").format(
-            folder=tmp_path, reason=i18n._("the disk is read-only")))
+        i18n._("cannot write the report {path}: the folder {folder} is not writable ({reason}).").format(
+            path="r.xlsx", folder=tmp_path, reason=i18n._("the disk is read-only")))
     errors[FindingsExit] = FindingsExit(i18n._("Interrupted; nothing was written."))
     errors[UnexpectedError] = UnexpectedError(
         i18n._("Unexpected error: {kind}: {detail}.").format(kind="ZeroDivisionError", detail="'1/0'"),

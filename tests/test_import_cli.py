@@ -292,8 +292,8 @@ def test_samples_slips(tmp_path: Path):
     assert (work / "ledger.xlsx").read_bytes() == ledger_bytes
 
 
-def test_a_ledger_without_the_column_to_fill_is_refused_whole(tmp_path: Path):
-    from openpyxl import Workbook
+def test_a_column_to_fill_that_the_ledger_lacks_is_added_at_the_right_end(tmp_path: Path):
+    from openpyxl import Workbook, load_workbook
 
     wb = Workbook()
     ws = wb.active
@@ -303,10 +303,15 @@ def test_a_ledger_without_the_column_to_fill_is_refused_whole(tmp_path: Path):
     wb.save(tmp_path / "ledger.xlsx")
     slip = tmp_path / "slip.xlsx"
     write_xlsx_slip(slip, GOOD_XLSX_ROWS[:1])
-    before = (tmp_path / "ledger.xlsx").read_bytes()
     result = CliRunner().invoke(app, ["import-disbursements", str(slip), "--ledger", str(tmp_path / "ledger.xlsx"),
-                                      "--as-of", "2026-11-30"])
-    assert result.exit_code == 2
-    assert "has no column 银行还款日, 银行月还金额, 首期还款日" in result.stderr
-    assert (tmp_path / "ledger.xlsx").read_bytes() == before
-    assert not any((tmp_path / ".loantool").glob("backups/*"))
+                                      "--as-of", "2026-11-30", "--json"])
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    added = {w["column"] for w in doc["warnings"] if w["code"] == "column-added"}
+    assert added == {"银行还款日", "银行月还金额", "首期还款日"}
+    rows = list(load_workbook(tmp_path / "ledger.xlsx").active.iter_rows(values_only=True))
+    assert rows[0][9:] == ("银行还款日", "银行月还金额", "首期还款日")
+    assert rows[1][8] is not None and all(v is not None for v in rows[1][9:])
+    journal = (tmp_path / ".loantool" / "journal.jsonl").read_text("utf-8")
+    [line] = [json.loads(x) for x in journal.splitlines()]
+    assert line["columns_added"] == {"贷款台账": ["银行还款日", "银行月还金额", "首期还款日"]}

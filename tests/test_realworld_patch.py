@@ -293,3 +293,31 @@ def test_libreoffice_opens_edited_workbooks(tmp_path: Path) -> None:
         if stem != "ledger":
             assert ["LO-检查", "HT-0001"] in [row[:2] for row in rows(stem, sheet)], stem
             assert rows(stem, "新表") == [["合同编号"], ["HT-0002"]], stem
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_rows_inserted_in_the_middle_of_a_real_sheet_move_the_rest_or_are_refused(
+    name: str, tmp_path: Path
+) -> None:
+    """The footer case on other tools' files: rows go in at the half of the fullest sheet, and what lies
+    below moves down – verified cell by cell – or the write is refused (exit 3). Never a damaged file."""
+    from loantool.errors import LedgerUnsafeError
+
+    src = copy(name, tmp_path)
+    sheet = fullest_sheet(src)
+    before = CalamineWorkbook.from_path(str(src)).get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    after = max(1, len(before) // 2)
+    out = tmp_path / f"out-{name}"
+    edit = SheetEdits(sheet, appends=[{1: "HT-INS-1"}, {1: "HT-INS-2", 2: Decimal("2.5")}],
+                      insert_after_row=after)
+    try:
+        result = patch_xlsx(src, out, [edit])
+    except LedgerUnsafeError as refused:
+        assert refused.exit_code == 3 and not out.exists()
+        return
+    verify_patch(src, out, result)
+    grid = CalamineWorkbook.from_path(str(out)).get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    if result.sheets[0].inserted:
+        assert [grid[after][0], grid[after + 1][0]] == ["HT-INS-1", "HT-INS-2"]
+        width = len(before[0]) if before else 0
+        assert [row[:width] for row in grid[after + 2 :]] == before[after:]

@@ -288,12 +288,15 @@ def test_confirm_creates_the_settlement_sheet_when_missing(tmp_path, monkeypatch
 
 def test_confirm_is_all_or_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    # no 结清日期 column on the loans sheet: refused before anything is written
+    # no 结清日期 column on the loans sheet: it is added at the right end of the header row (issue 11.12)
     ledger = _ledger(tmp_path / "ledger.xlsx", loan_header=[h for h in LOAN_HEADER if h != "结清日期"])
-    before = sha(ledger)
-    result = invoke("HT001", "--as-of", "2026-04-20", "--confirm", "--approved-by", "陈建国")
-    assert result.exit_code == 2 and "no 结清日期 column" in result.stderr
-    assert sha(ledger) == before
+    result = invoke("HT001", "--as-of", "2026-04-20", "--confirm", "--approved-by", "陈建国", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["columns_added"] == {"贷款台账": ["结清日期"]}
+    loans = list(openpyxl.load_workbook(ledger)["贷款台账"].iter_rows(values_only=True))
+    assert loans[0][len(LOAN_HEADER) - 1] == "结清日期"
+    assert loans[1][len(LOAN_HEADER) - 1] == dt.datetime(2026, 4, 20)
+    (tmp_path / "ledger.xlsx").unlink()
     # open in Excel/WPS: exit 3, nothing written
     ledger = _ledger(tmp_path / "ledger.xlsx")
     before = sha(ledger)

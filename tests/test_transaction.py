@@ -128,8 +128,59 @@ def test_commit_writes_verifies_backs_up_and_journals(
     assert record["sheets"] == {SHEET: {"created": False, "rows_appended": 1, "cells_written": 3}}
     assert record["summary"] == {"loans": 1, "amount": "1800.25"}
     assert record["backup"] == str(result.backup.relative_to(ledger.parent))
-    assert not (ledger.parent / ".loantool" / "ledger.xlsx.lock").exists()
+    assert not (ledger.parent / ".loantool" / "ledger.xlsx.lock.json").exists()  # the lock: free
     assert leftovers(ledger) == []
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
+@pytest.mark.parametrize(("ledger_mode", "file_mode", "folder_mode"),
+                         [(0o600, 0o600, 0o700), (0o640, 0o640, 0o750), (0o660, 0o660, 0o750)])
+def test_the_new_ledger_keeps_its_mode_and_backups_are_no_more_readable(
+    ledger: Path, settings: Settings, ledger_mode: int, file_mode: int, folder_mode: int
+) -> None:
+    """The ledger holds ID numbers: a private ledger stays private, and so do its copies (issue 11.14)."""
+    state = ledger.parent / ".loantool"
+    (state / "backups").mkdir(parents=True)
+    state.chmod(0o755)
+    (state / "backups").chmod(0o755)
+    (state / "journal.jsonl").write_text("")
+    (state / "journal.jsonl").chmod(0o644)
+    older = state / "backups" / "ledger.20250101-000000-000000.xlsx"  # made before the ledger was private
+    older.write_bytes(ledger.read_bytes())
+    older.chmod(0o644)
+    ledger.chmod(ledger_mode)
+    with ledger_transaction(ledger, settings, "mark", [], []) as tx:
+        result = tx.commit(mark(2))
+    assert result.written and cell(ledger, 2, 4) == "是"
+    assert mode(ledger) == ledger_mode
+    assert result.backup is not None and mode(result.backup) == file_mode
+    assert mode(older) == 0o644 & file_mode  # taken away, never added
+    assert mode(state / "journal.jsonl") == 0o644 & file_mode
+    assert mode(state) == folder_mode and mode(state / "backups") == folder_mode
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
+def test_a_private_ledgers_first_journal_and_backup_are_private(ledger: Path, settings: Settings) -> None:
+    ledger.chmod(0o600)
+    with ledger_transaction(ledger, settings, "mark", [], []) as tx:
+        backup = tx.commit(mark(2)).backup
+    state = ledger.parent / ".loantool"
+    assert backup is not None and mode(backup) == 0o600 and mode(state / "journal.jsonl") == 0o600
+    assert mode(state) == 0o700 and mode(state / "backups") == 0o700 and mode(ledger) == 0o600
+
+
+@pytest.mark.skipif(os.name == "nt" or os.geteuid() != 0, reason="only root may give a file away")
+def test_the_new_ledger_keeps_its_owner_and_group(ledger: Path, settings: Settings) -> None:
+    os.chown(ledger, 4321, 5432)
+    ledger.chmod(0o660)
+    with ledger_transaction(ledger, settings, "mark", [], []) as tx:
+        assert tx.commit(mark(2)).written
+    info = ledger.stat()
+    assert (info.st_uid, info.st_gid, mode(ledger)) == (4321, 5432, 0o660)
 
 
 def test_nothing_to_do_writes_no_file_and_no_backup(ledger: Path, settings: Settings) -> None:
@@ -228,6 +279,38 @@ def test_a_ledger_changed_on_disk_during_the_run_is_not_overwritten(ledger: Path
     assert ledger.read_bytes() == saved
 
 
+@pytest.mark.parametrize("same_size_and_time", [False, True])
+def test_another_programs_save_during_the_write_is_never_overwritten(
+    ledger: Path, settings: Settings, monkeypatch, same_size_and_time: bool
+) -> None:
+    """Excel/WPS saving a copy into place while the temp file is written and verified (issue 11.13)."""
+    real = transaction.verify_patch
+    saved: list[bytes] = []
+
+    def meanwhile(original: Path, written: Path, patch) -> None:
+        real(original, written, patch)
+        if same_size_and_time:  # a save that keeps the size and the time: only the SHA-256 tells
+            before = os.stat(ledger)
+            data = bytearray(ledger.read_bytes())
+            data[len(data) // 2] ^= 0xFF
+            ledger.write_bytes(bytes(data))
+            os.utime(ledger, ns=(before.st_atime_ns, before.st_mtime_ns))
+        else:
+            other = ledger.with_name("other.xlsx")
+            patch_xlsx(ledger, other, mark(3, "Excel 里改的"))
+            os.replace(other, ledger)
+        saved.append(ledger.read_bytes())
+
+    monkeypatch.setattr(transaction, "verify_patch", meanwhile)
+    with pytest.raises(LedgerUnsafeError, match="changed on disk") as caught:
+        with ledger_transaction(ledger, settings, "mark", [], []) as tx:
+            tx.commit(mark(2))
+    assert caught.value.exit_code == 3
+    assert ledger.read_bytes() == saved[0]
+    assert leftovers(ledger) == [] and backups_of(ledger) == []
+    assert not (ledger.parent / ".loantool" / "journal.jsonl").read_bytes()  # no line: nothing written
+
+
 def test_a_failed_verification_leaves_the_ledger(ledger: Path, settings: Settings, monkeypatch) -> None:
     real = transaction.patch_xlsx
 
@@ -243,6 +326,57 @@ def test_a_failed_verification_leaves_the_ledger(ledger: Path, settings: Setting
     assert backups_of(ledger) == [] and not (ledger.parent / ".loantool" / "journal.jsonl").exists()
 
 
+def _rewrite_sheet(path: Path, change) -> None:
+    """The written temp file with its sheet XML changed by ``change`` (a writer bug, a bad disk)."""
+    import re as _re
+
+    from loantool.ledger.zip_raw import RawZip
+
+    archive = RawZip(path.read_bytes(), path.name)
+    name = "xl/worksheets/sheet1.xml"
+    xml = archive.read(name).decode("utf-8")
+    changed = change(xml, _re)
+    assert changed != xml, "the corruption must change something"
+    with open(path, "wb") as handle:
+        archive.write(handle, {name: changed.encode("utf-8")}, [])
+
+
+CORRUPTIONS = {
+    "a wrong value": (lambda x, re: x.replace("<t>是</t>", "<t>否</t>"),
+                      r"cell D2 reads back as '否', not '是'"),
+    "a dropped row": (lambda x, re: re.sub(r'<row r="3".*?</row>', "", x, flags=re.S),
+                      r"cell A3 would change from 'HT002' to ''"),
+    "a damaged unchanged row": (lambda x, re: x.replace("<v>2500.5</v>", "<v>2500.6</v>"),
+                                r"cell C3 would change from 2500.5 to 2500.6"),
+    "a dropped appended row": (lambda x, re: re.sub(r'<row r="5".*?</row>', "", x, flags=re.S),
+                               r"cell A5 reads back as '', not 'HT003'"),
+    "an extra cell": (lambda x, re: x.replace('<c r="A3"', '<c r="F3" t="inlineStr"><is><t>x</t></is></c>'
+                                                             '<c r="A3"'),
+                      r"differs outside the cells written|would change"),
+    "bytes changed outside the cells": (lambda x, re: x.replace("<sheetData>", "<sheetData> "),
+                                        r"differs outside the cells written"),
+}
+
+
+@pytest.mark.parametrize("corruption", list(CORRUPTIONS))
+def test_a_corrupted_write_is_refused_and_the_ledger_untouched(
+    ledger: Path, settings: Settings, monkeypatch, corruption: str
+) -> None:
+    """The verification parses only the rewritten rows, yet catches any wrong write (issue 15)."""
+    change, message = CORRUPTIONS[corruption]
+    real = transaction.patch_xlsx
+
+    def corrupting(src: Path, dst: Path, edits: list[SheetEdits]):
+        result = real(src, dst, edits)
+        _rewrite_sheet(dst, change)
+        return result
+
+    monkeypatch.setattr(transaction, "patch_xlsx", corrupting)
+    edits = mark(2) + [SheetEdits(SHEET, appends=[{1: "HT003", 3: Decimal("1800.25")}])]
+    refused(ledger, settings, message, edits)
+    assert backups_of(ledger) == []
+
+
 def test_a_failed_replace_leaves_the_ledger(ledger: Path, settings: Settings, monkeypatch) -> None:
     def broken(src, dst):
         raise OSError(5, "Input/output error")
@@ -252,6 +386,46 @@ def test_a_failed_replace_leaves_the_ledger(ledger: Path, settings: Settings, mo
     monkeypatch.undo()
     with ledger_transaction(ledger, settings, "mark", [], []) as tx:  # the lock was released
         assert tx.commit(mark(2)).written
+
+
+def test_no_write_without_its_journal_line(ledger: Path, settings: Settings, monkeypatch) -> None:
+    """A journal that cannot be appended to (read-only journal.jsonl) refuses before the ledger changes."""
+    real_open = os.open
+
+    def read_only_journal(path, flags, *args, **kwargs):
+        if str(path).endswith("journal.jsonl") and flags & (os.O_WRONLY | os.O_RDWR):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", read_only_journal)
+    error = refused(ledger, settings, r"cannot write .*journal.jsonl \(Permission denied\); "
+                                      r"the ledger .*ledger.xlsx is unchanged")
+    assert error.exit_code == 3 and backups_of(ledger) == []
+    with pytest.raises(LedgerUnsafeError, match="cannot write .*journal"):  # nothing to do: journaled too
+        with ledger_transaction(ledger, settings, "mark", [], []) as tx:
+            tx.commit([])
+    monkeypatch.undo()
+    with ledger_transaction(ledger, settings, "mark", [], []) as tx:
+        assert tx.commit(mark(2)).written
+    assert [r["result"] for r in journal(ledger)] == ["written"]
+
+
+def test_a_journal_line_that_cannot_be_written_after_the_replace_says_the_ledger_was_written(
+    ledger: Path, settings: Settings, monkeypatch
+) -> None:
+    real_write = os.write
+
+    def full_disk(fd, data):
+        if data.startswith(b'{"time"'):
+            raise OSError(28, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", full_disk)
+    with pytest.raises(LedgerUnsafeError, match="ledger.xlsx was written") as caught:
+        with ledger_transaction(ledger, settings, "mark", [], []) as tx:
+            tx.commit(mark(2))
+    assert '"command": "mark"' in caught.value.hint and cell(ledger, 2, 4) == "是"
+    assert len(backups_of(ledger)) == 1
 
 
 def test_unsupported_ledgers_and_missing_files(tmp_path: Path, settings: Settings) -> None:
@@ -321,30 +495,64 @@ def test_a_second_writer_gets_its_turn_within_the_timeout(
     assert [r["command"] for r in journal(ledger)] == ["child-writer", "mark"]
 
 
-def test_a_lock_file_of_a_live_run_blocks(ledger: Path, settings: Settings) -> None:
-    lock = ledger.parent / ".loantool" / "ledger.xlsx.lock"
-    lock.parent.mkdir()
-    lock.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "command": "morning"}))
-    refused(ledger, settings, rf"pid {os.getpid()}, .*morning")
-    assert lock.exists()  # someone else's lock is never removed
-
-
-def test_a_stale_lock_of_a_dead_run_is_taken_over(ledger: Path, settings: Settings) -> None:
-    dead = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
-    )
-    lock = ledger.parent / ".loantool" / "ledger.xlsx.lock"
-    lock.parent.mkdir()
-    lock.write_text(json.dumps({"pid": int(dead.stdout), "host": socket.gethostname(), "command": "old"}))
-    with ledger_transaction(ledger, settings, "mark", [], []) as tx:
-        assert json.loads(lock.read_text())["pid"] == os.getpid()
+def test_a_lock_held_by_a_run_on_another_host_is_never_taken_over(
+    ledger: Path, settings: Settings, tmp_path: Path
+) -> None:
+    ready, release = tmp_path / "ready", tmp_path / "release"
+    child = run_child(HOLDER, str(ledger), str(ready), str(release))
+    info = ledger.parent / ".loantool" / "ledger.xlsx.lock.json"
+    try:
+        wait_for(ready, child)
+        # the holder as a run on another desk's PC would name itself: its pid means nothing here
+        info.write_text(json.dumps({"pid": 999_999_999, "host": "desk-pc-2", "user": "wang",
+                                    "command": "morning"}))
+        refused(ledger, settings, r"pid 999999999 on desk-pc-2, wang, morning")
+        assert json.loads(info.read_text())["host"] == "desk-pc-2"  # someone else's lock is never touched
+    finally:
+        release.touch()
+        out, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    with ledger_transaction(ledger, settings, "mark", [], []) as tx:  # freed by its holder
         tx.commit(mark(2))
-    empty = lock
-    empty.write_text("")  # a run killed between creating the lock and writing its details
-    os.utime(empty, (time.time() - 60, time.time() - 60))
+
+
+def test_a_lock_is_free_when_nobody_holds_it_whatever_its_file_says(ledger: Path, settings: Settings) -> None:
+    """A run that crashed leaves its lock file naming a pid that may since belong to another process."""
+    lock = ledger.parent / ".loantool" / "ledger.xlsx.lock"
+    lock.parent.mkdir()
+    alive = {"pid": os.getpid(), "host": socket.gethostname(), "command": "morning"}
+    lock.write_text(json.dumps(alive))
+    (lock.parent / "ledger.xlsx.lock.json").write_text(json.dumps(alive))
+    with ledger_transaction(ledger, settings, "mark", [], []) as tx:
+        tx.commit(mark(2))
+    assert cell(ledger, 2, 4) == "是"
+    lock.write_text(json.dumps({**alive, "host": "desk-pc-2"}))  # another host's crashed run
     with ledger_transaction(ledger, settings, "mark", [], []) as tx:
         tx.commit(mark(3))
-    assert not lock.exists()
+    assert cell(ledger, 3, 4) == "是"
+
+
+CRASHED = """
+    import os, signal, sys, pathlib
+    from loantool.config import Settings
+    from loantool.ledger.transaction import ledger_transaction
+    with ledger_transaction(pathlib.Path(sys.argv[1]), Settings(), "crashed", [], []) as tx:
+        os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGKILL")
+def test_a_run_killed_while_holding_the_lock_frees_it(ledger: Path, settings: Settings) -> None:
+    child = run_child(CRASHED, str(ledger))
+    child.communicate(timeout=60)
+    assert child.returncode == -9
+    holder = json.loads((ledger.parent / ".loantool" / "ledger.xlsx.lock.json").read_text())
+    assert holder["pid"] == child.pid and holder["command"] == "crashed"
+    start = time.monotonic()
+    with ledger_transaction(ledger, settings, "mark", [], []) as tx:
+        tx.commit(mark(2))
+    assert time.monotonic() - start < 5
+    assert not (ledger.parent / ".loantool" / "ledger.xlsx.lock.json").exists()
 
 
 KILLED = """
@@ -373,3 +581,15 @@ def test_a_run_killed_before_the_replace_leaves_the_old_ledger(ledger: Path, set
         assert leftovers(ledger) == []
         tx.commit(mark(3))
     assert cell(ledger, 2, 4) == "否" and cell(ledger, 3, 4) == "是"
+
+
+def test_the_holder_is_named_in_the_desks_language(ledger: Path, settings: Settings, chinese) -> None:
+    from loantool.ledger import lock as ledger_lock
+
+    (ledger.parent / ".loantool").mkdir()
+    held = ledger_lock.acquire(ledger.parent / ".loantool" / "ledger.xlsx.lock", 0, ledger, "morning")
+    try:
+        error = refused(ledger, settings, r"另一个 loantool 运行（进程 \d+，.*morning.*）正在写入 ledger")
+        assert "无需手工删除" in error.render()
+    finally:
+        held.release()

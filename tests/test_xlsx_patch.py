@@ -602,7 +602,8 @@ def test_the_style_search_looks_a_bounded_way_up(tmp_path: Path) -> None:
 
     far = STYLE_SEARCH_ROWS + 5
     rows = '<row r="1"><c r="A1" t="inlineStr"><is><t>合同编号</t></is></c></row>'
-    rows += f'<row r="2"><c r="A2" t="inlineStr"><is><t>HT1</t></is></c><c r="B2" s="{YUAN}"><v>1</v></c></row>'
+    rows += (f'<row r="2"><c r="A2" t="inlineStr"><is><t>HT1</t></is></c>'
+             f'<c r="B2" s="{YUAN}"><v>1</v></c></row>')
     rows += "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(3, 3 + far))
     src = build(tmp_path / "far.xlsx", [("贷款台账", sheet_xml(rows, dimension=f"A1:B{2 + far}"))])
     out = tmp_path / "out.xlsx"

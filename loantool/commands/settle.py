@@ -72,5 +72,9 @@ def settle(
     for quote in quotes:
         for _, message in quote.warnings:
             run.err.print(f"Warning: {message}.", markup=False)
+    from ..ledger.columns import added_notes
+
+    for note in added_notes(run.ledger_path, getattr(result, "columns_added", {})):
+        run.err.print(note.describe(), markup=False)
     if not run.quiet:
         (report.render_batch_console if batch is not None else report.render_console)(result, run.out)

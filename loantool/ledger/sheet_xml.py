@@ -18,9 +18,11 @@ from decimal import Decimal
 from fractions import Fraction
 
 from ..errors import LedgerUnsafeError
+from ..i18n import _
 from .xlsx_cells import (
     CellValue,
     cell_ref,
+    col_number,
     escape_text,
     excel_serial,
     format_range,
@@ -57,7 +59,8 @@ class SheetXml:
         if not root or root.group(2) != "worksheet":
             kind = root.group(2) if root else "unknown part"
             raise LedgerUnsafeError(
-                f"{where} is a {kind}, not a worksheet with cells; loantool cannot edit it."
+                _("{where} is a {kind}, not a worksheet with cells; loantool cannot edit it.").format(
+                    where=where, kind=kind)
             )
         self.prefix = f"{root.group(1)}:" if root.group(1) else ""
         p = self.prefix
@@ -69,7 +72,8 @@ class SheetXml:
         sd = re.search(rf"<{re.escape(p)}sheetData\s*(/?)>", text)
         if not sd or text.find(f"<{p}sheetData", sd.end()) != -1:
             raise LedgerUnsafeError(
-                f"{where}: no single <sheetData> element found; cannot edit this sheet safely."
+                _("{where}: no single <sheetData> element found; cannot edit this sheet safely.").format(
+                    where=where)
             )
         self.sd_start, self.sd_open_end = sd.start(), sd.end()
         self.sd_self_closing = bool(sd.group(1))
@@ -78,11 +82,13 @@ class SheetXml:
         else:
             self.sd_close = text.find(f"</{p}sheetData>", self.sd_open_end)
             if self.sd_close < 0:
-                raise LedgerUnsafeError(f"{where}: <sheetData> is not closed; the sheet is damaged.")
+                raise LedgerUnsafeError(
+                    _("{where}: <sheetData> is not closed; the sheet is damaged.").format(where=where))
         body = text[self.sd_open_end : self.sd_close]
         if "<!--" in body or "<![CDATA[" in body:
             raise LedgerUnsafeError(
-                f"{where}: comments or CDATA inside the cell data; cannot edit it safely."
+                _("{where}: comments or CDATA inside the cell data; cannot edit it safely.").format(
+                    where=where)
             )
         self._index_rows()
         self._cells_cache: dict[int, list[tuple[int, int, int, str, bool]]] = {}
@@ -98,7 +104,8 @@ class SheetXml:
         while k >= 0:
             if text[k + 4] in " \t\r\n/>" and (p or re.search(r"<\w+$", text[max(k - 40, 0) : k])):
                 raise LedgerUnsafeError(
-                    f"{self.where}: rows written with mixed namespace prefixes; not editable."
+                    _("{where}: rows written with mixed namespace prefixes; not editable.").format(
+                        where=self.where)
                 )
             k = text.find(other, k + 4, self.sd_close)
         nums: list[int] = []
@@ -113,12 +120,14 @@ class SheetXml:
                 found = _R_ATTR.search(text, pos + size, tag_end)
                 if not found or not found.group(1).isdigit():
                     raise LedgerUnsafeError(
-                        f"{self.where}: a row without a row number (r=…); save the file in Excel/WPS first."
+                        _("{where}: a row without a row number (r=…); save the file in Excel/WPS "
+                          "first.").format(where=self.where)
                     )
                 number = int(found.group(1))
                 if nums and number <= nums[-1]:
                     raise LedgerUnsafeError(
-                        f"{self.where}: rows out of order near row {number}; not editable."
+                        _("{where}: rows out of order near row {row}; not editable.").format(
+                            where=self.where, row=number)
                     )
                 nums.append(number)
                 starts.append(pos)
@@ -137,7 +146,8 @@ class SheetXml:
         limit = self.row_starts[i + 1] if i + 1 < len(self.row_starts) else self.sd_close
         if close < 0 or close > limit:
             raise LedgerUnsafeError(
-                f"{self.where}: row {self.row_nums[i]} is not closed; the sheet is damaged."
+                _("{where}: row {row} is not closed; the sheet is damaged.").format(
+                    where=self.where, row=self.row_nums[i])
             )
         return close + len(self._close_row)
 
@@ -150,7 +160,8 @@ class SheetXml:
         tag_end, end = self.row_tag_ends[i], self._row_end(i)
         if self._foreign_cell.search(text, tag_end, end):
             raise LedgerUnsafeError(
-                f"{self.where}: cells of row {self.row_nums[i]} use another namespace prefix; not editable."
+                _("{where}: cells of row {row} use another namespace prefix; not editable.").format(
+                    where=self.where, row=self.row_nums[i])
             )
         cells = []
         col = 0
@@ -161,7 +172,8 @@ class SheetXml:
                 break
             open_end = text.find(">", match.end(), end) + 1
             if open_end <= 0:
-                raise LedgerUnsafeError(f"{self.where}: a damaged cell in row {self.row_nums[i]}.")
+                raise LedgerUnsafeError(
+                    _("{where}: a damaged cell in row {row}.").format(where=self.where, row=self.row_nums[i]))
             self_closing = text[open_end - 2] == "/"
             attrs = text[match.end() : open_end - (2 if self_closing else 1)]
             if self_closing:
@@ -169,14 +181,18 @@ class SheetXml:
             else:
                 close = text.find(self._close_cell, open_end, end)
                 if close < 0:
-                    raise LedgerUnsafeError(f"{self.where}: a cell in row {self.row_nums[i]} is not closed.")
+                    raise LedgerUnsafeError(
+                        _("{where}: a cell in row {row} is not closed.").format(
+                            where=self.where, row=self.row_nums[i]))
                 cell_end = close + len(self._close_cell)
             ref = _R_ATTR.search(attrs)
             if ref:
                 try:
-                    _, col = parse_ref(ref.group(1))
+                    _row, col = parse_ref(ref.group(1))
                 except ValueError:
-                    raise LedgerUnsafeError(f"{self.where}: bad cell reference {ref.group(1)!r}.") from None
+                    raise LedgerUnsafeError(
+                        _("{where}: bad cell reference {ref}.").format(
+                            where=self.where, ref=repr(ref.group(1)))) from None
             else:
                 col += 1  # a cell without r= follows the one before it (ECMA-376 18.3.1.4)
             cells.append((col, match.start(), cell_end, attrs, bool(ref)))
@@ -198,6 +214,65 @@ class SheetXml:
                 return self.row_nums[i]
         return 0
 
+    def holds_value(self, row: int, col: int) -> bool:
+        """Whether cell (row, col) holds a value or a formula."""
+        i = self.row_index(row)
+        if i is None:
+            return False
+        for cell_col, start, end, _attrs, _has_r in self._cells(i):
+            if cell_col == col:
+                return self._has_content(self.text[start:end])
+        return False
+
+    def _has_content(self, cell_xml: str) -> bool:
+        p = self.prefix
+        return any(mark in cell_xml for mark in (f"<{p}v>", f"<{p}v ", f"<{p}is", f"<{p}f"))
+
+    def style_left(self, row: int, col: int) -> int | None:
+        """The s= of the nearest cell left of (row, col) in its row that has one."""
+        i = self.row_index(row)
+        if i is None:
+            return None
+        found = None
+        for cell_col, _start, _end, attrs, _has_r in self._cells(i):
+            if cell_col >= col:
+                break
+            style = _S_ATTR.search(attrs)
+            if style:
+                found = int(style.group(1))
+        return found
+
+    def last_used_column(self, header_row: int) -> int:
+        """The last column that holds a value or formula in any row, or that a merged cell of the header
+        row covers – a column right of it belongs to nobody."""
+        body = self.text[self.sd_open_end : self.sd_close]
+        last = 0
+        p = re.escape(self.prefix)
+        if re.search(rf"<{p}c(?![^>]*\sr\s*=)[\s/>]", body):  # cells placed by their order: walk the rows
+            for i in range(len(self.row_nums)):
+                for col, start, end, _attrs, _has_r in self._cells(i):
+                    if col > last and self._has_content(self.text[start:end]):
+                        last = col
+        else:
+            letters = set(re.findall(rf"<{p}c\s[^>]*?\br\s*=\s*[\"']([A-Z]{{1,3}})\d", body))
+            for text in sorted(letters, key=lambda t: (len(t), t), reverse=True):
+                valued = re.compile(
+                    rf"<{p}c\s[^>]*?\br\s*=\s*[\"']{text}\d+[\"'][^>]*?(?<!/)>\s*<{p}(?:v|f|is)[\s/>]"
+                )
+                if valued.search(body):
+                    last = col_number(text)
+                    break
+        tail = self.text[self.sd_close :]
+        merges = re.findall(rf"<{p}mergeCell\b[^>]*?\bref\s*=\s*[\"']([^\"']+)[\"']", tail)
+        for ref in merges:
+            try:
+                r1, _c1, r2, c2 = parse_range(ref)
+            except ValueError:
+                continue
+            if r1 <= header_row <= r2:
+                last = max(last, c2)
+        return last
+
     def style_above(self, row: int, col: int, stop_row: int = 0) -> tuple[int, int] | None:
         """(row, s) of the nearest cell above (row, col) that has an s=, in the original sheet, looking
         at most ``STYLE_SEARCH_ROWS`` rows up.
@@ -214,7 +289,7 @@ class SheetXml:
         # walked to the top of a 400,000-row sheet; a style that far up is no neighbour to copy anyway.
         floor = i - STYLE_SEARCH_ROWS
         while found is None and i >= 0 and i > floor and self.row_nums[i] > lowest:
-            for cell_col, _, _, attrs, _ in self._cells(i):
+            for cell_col, _start, _end, attrs, _has_r in self._cells(i):
                 if cell_col == col:
                     style = _S_ATTR.search(attrs)
                     if style:
@@ -237,6 +312,8 @@ class SheetXml:
         text, p = self.text, self.prefix
         edits: list[tuple[int, int, str]] = []  # (start, end, xml) over the original text
         tail_rows: list[str] = []  # new rows after the last existing row
+        self.spans: list[tuple[int, int, int, int]] = []
+        self.unchanged_rows: list[tuple[int, int]] = []
         written = 0
         box: list[int] | None = None  # r1, c1, r2, c2 of the cells given a value
         for row in sorted(cells):
@@ -254,6 +331,8 @@ class SheetXml:
                 xml, count = self._edit_row(i, values, pick_style)
                 if count:
                     edits.append((self.row_starts[i], self._row_end(i), xml))
+                else:  # every value already there: the verification reads it in the old text
+                    self.unchanged_rows.append((self.row_starts[i], self._row_end(i)))
             if count:
                 written += count
                 for col, value in values.items():
@@ -268,21 +347,21 @@ class SheetXml:
         dimension = self._dimension_edit(box)
         if dimension:
             edits.append(dimension)
+        if tail_rows and self.sd_self_closing:
+            rows = "".join(tail_rows)
+            edits.append((self.sd_start, self.sd_open_end, f"<{p}sheetData>{rows}</{p}sheetData>"))
+        elif tail_rows:
+            edits.append((self.sd_close, self.sd_close, "".join(tail_rows)))
         edits.sort(key=lambda e: (e[0], e[1]))
         pieces: list[str] = []
-        pos = 0
+        pos = shift = 0
         for start, end, xml in edits:
             pieces.append(text[pos:start])
             pieces.append(xml)
             pos = end
-        if self.sd_self_closing:
-            pieces.append(text[pos : self.sd_start])
-            pieces.append(f"<{p}sheetData>{''.join(tail_rows)}</{p}sheetData>")
-            pos = self.sd_open_end
-        else:
-            pieces.append(text[pos : self.sd_close])
-            pieces.extend(tail_rows)
-            pos = self.sd_close
+            # (old start, old end, new start, new end): outside these the new text is the old one
+            self.spans.append((start, end, start + shift, start + shift + len(xml)))
+            shift += len(xml) - (end - start)
         pieces.append(text[pos:])
         return "".join(pieces), written
 
@@ -331,12 +410,14 @@ class SheetXml:
         cells = self._cells(i)
         if not all(has_r for *_, has_r in cells):
             raise LedgerUnsafeError(
-                f"{self.where}: row {row} has cells without references; save it in Excel first."
+                _("{where}: row {row} has cells without references; save it in Excel first.").format(
+                    where=self.where, row=row)
             )
         cols = [c[0] for c in cells]
         if any(a >= b for a, b in zip(cols, cols[1:], strict=False)):
             raise LedgerUnsafeError(
-                f"{self.where}: cells of row {row} are out of order; not editable safely."
+                _("{where}: cells of row {row} are out of order; not editable safely.").format(
+                    where=self.where, row=row)
             )
         tag_start, tag_end = self.row_starts[i], self.row_tag_ends[i]
         self_closing = text[tag_end - 2] == "/"
@@ -347,7 +428,7 @@ class SheetXml:
             value = values[col]
             k = bisect_left(cols, col)
             if k < len(cols) and cols[k] == col:
-                _, start, end, attrs, _ = cells[k]
+                _col, start, end, attrs, _has_r = cells[k]
                 new = self._replace_cell(row, col, text[start:end], attrs, value, pick_style)
                 if new is None:
                     continue
@@ -391,11 +472,12 @@ class SheetXml:
             return None  # also a formula whose result already is the value: not an edit
         if formula is not None:
             body = re.search(rf"<{p}f[^>]*>(.*?)</{p}f>", old, re.S)
-            shown = f"={unescape_text(body.group(1))[:60]}" if body else "a shared formula"
+            shown = f"={unescape_text(body.group(1))[:60]}" if body else _("a shared formula")
             raise LedgerUnsafeError(
-                f"{self.where} cell {cell_ref(row, col)} holds a formula ({shown}); loantool will not "
-                "overwrite formulas.",
-                "Move the formula out of the ledger's data columns, or clear it, and run again.",
+                _("{where} cell {cell} holds a formula ({formula}); loantool will not overwrite "
+                  "formulas.").format(
+                    where=self.where, cell=cell_ref(row, col), formula=shown),
+                _("Move the formula out of the ledger's data columns, or clear it, and run again."),
             )
         return self._cell_xml(row, col, pick_style(row, col, style, value, False), value)
 

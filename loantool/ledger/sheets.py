@@ -13,7 +13,8 @@ from pathlib import Path
 
 from .. import schema
 from ..config import Settings
-from .grid import gc_paused, open_book, read_source
+from ..runtime import gc_paused
+from .grid import open_book, read_source
 from .read import TableRead, _raise_problems, _read_located, empty_table, locate
 
 

@@ -16,30 +16,27 @@ temporary file is removed by the next run.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
 import re
 import shutil
 import socket
+import stat
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
-
-from python_calamine import CalamineWorkbook
 
 from .. import __version__
 from ..config import Settings
 from ..errors import LedgerUnsafeError, UsageError
-from ..runtime import gc_paused
+from ..i18n import _
 from . import lock as ledger_lock
-from .sheet_xml import cell_ref, excel_serial
+from .verify import verify_patch
 from .xlsx_patch import PatchResult, SheetEdits, check_ledger_format, patch_xlsx
-from .zip_raw import RawZip
 
 STATE_DIR = ".loantool"
 JOURNAL = "journal.jsonl"
@@ -57,6 +54,11 @@ class CommitResult:
     journal: dict[str, Any]
     patch: PatchResult | None = None
 
+    @property
+    def columns_added(self) -> dict[str, list[str]]:
+        """Sheet → headers of the columns this write added."""
+        return dict(self.journal.get("columns_added") or {})
+
 
 @dataclass
 class LedgerTransaction:
@@ -67,6 +69,7 @@ class LedgerTransaction:
     sha256: str  # of the ledger when the lock was taken
     inputs: list[dict[str, Any]] = field(default_factory=list)
     committed: CommitResult | None = None
+    stamp: tuple[int, int] = (-1, -1)  # (size, mtime_ns) of the ledger when the lock was taken
 
     @property
     def state_dir(self) -> Path:
@@ -83,23 +86,28 @@ class LedgerTransaction:
         if self.committed is not None:
             raise RuntimeError("a ledger transaction commits once")
         refuse_if_open(self.path)
-        if sha256_file(self.path) != self.sha256:
-            raise LedgerUnsafeError(
-                f"{self.path.name} changed on disk while loantool was working (saved from Excel/WPS?); "
-                "nothing was written.",
-                "Run the command again.",
-            )
+        self._refuse_if_changed()
         edits = [e for e in edits if e.updates or e.appends or e.create_header]
         patch = None
         if edits:
             temp = self.path.with_name(f"{_temp_prefix(self.path)}{os.getpid()}{self.path.suffix}")
             try:
-                patch = patch_xlsx(self.path, temp, edits)
+                try:
+                    _create_like(temp, self.path)  # the new ledger is never more readable than the old one
+                    patch = patch_xlsx(self.path, temp, edits)
+                except OSError as exc:  # a full disk, say: predictable, so exit 3 with what to do
+                    raise cannot_write(exc, temp, self.path) from None
                 if patch.changed:
                     return self._write(temp, patch, rows_added, cells_changed, summary)
             finally:
                 temp.unlink(missing_ok=True)
-        record = self._journal(self.sha256, None, patch, rows_added, cells_changed, summary, "nothing to do")
+        journal = self._open_journal()
+        try:
+            record, line = self._record(self.sha256, None, patch, rows_added, cells_changed, summary,
+                                        "nothing to do")
+            journal.write(line)
+        finally:
+            journal.close()
         self.committed = CommitResult(False, self.sha256, self.sha256, None, record, patch)
         return self.committed
 
@@ -114,45 +122,114 @@ class LedgerTransaction:
         verify_patch(self.path, temp, patch)
         after = sha256_file(temp)
         refuse_if_open(self.path)
-        backup = self._backup()
+        journal = self._open_journal()  # no write without its journal line: refused before anything changes
         try:
-            os.replace(temp, self.path)  # atomic: readers see the old file or the new one
-        except OSError as exc:
-            raise LedgerUnsafeError(
-                f"cannot replace {self.path.name} ({exc.strerror or exc}); the ledger is unchanged.",
-                "If it is open in Excel/WPS, close it; then run again.",
-            ) from None
-        _fsync_dir(self.path.parent)
+            backup = self._backup()
+            try:
+                record, line = self._record(
+                    self.sha256, after, patch, rows_added, cells_changed, summary, "written", backup
+                )
+                # another program's save since the read must never be overwritten: the last look, as
+                # close to the replace as it can be
+                refuse_if_open(self.path)
+                self._refuse_if_changed()
+                os.replace(temp, self.path)  # atomic: readers see the old file or the new one
+            except OSError as exc:
+                backup.unlink(missing_ok=True)
+                raise LedgerUnsafeError(
+                    _("cannot replace {ledger} ({reason}); the ledger is unchanged.").format(
+                        ledger=self.path, reason=exc.strerror or exc),
+                    _("If it is open in Excel/WPS, close it; then run again."),
+                ) from None
+            except BaseException:
+                backup.unlink(missing_ok=True)
+                raise
+            try:
+                _fsync_dir(self.path.parent)
+            except OSError:
+                pass  # the rename is done; a folder that cannot be synced does not undo it
+            journal.write(line, written=backup)
+        finally:
+            journal.close()
         self._prune_backups()
-        record = self._journal(
-            self.sha256, after, patch, rows_added, cells_changed, summary, "written", backup
-        )
         self.committed = CommitResult(True, self.sha256, after, backup, record, patch)
         return self.committed
 
+    def _refuse_if_changed(self) -> None:
+        """Exit 3 unless the ledger on disk is still the file read under the lock (size, mtime, SHA-256)."""
+        try:
+            info = os.stat(self.path)
+            same = (info.st_size, info.st_mtime_ns) == self.stamp and sha256_file(self.path) == self.sha256
+        except FileNotFoundError:
+            same = False
+        if not same:
+            raise self._changed_error()
+
+    def _changed_error(self) -> LedgerUnsafeError:
+        return LedgerUnsafeError(
+            _("{ledger} changed on disk while loantool was working (saved from Excel/WPS or another "
+              "program?); nothing was written, and that version is kept.").format(ledger=self.path),
+            _("Close the program that saved it, then run the command again."),
+        )
+
     def _backup(self) -> Path:
-        """The current ledger copied to .loantool/backups/<stem>.<time><suffix> (a partial copy never
-        carries the final name)."""
+        """The ledger as read copied to .loantool/backups/<stem>.<time><suffix> (a partial copy never
+        carries the final name); refused when the file on disk is no longer the one read."""
         folder = self.state_dir / "backups"
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(exist_ok=True)
+        mode = stat.S_IMODE(os.stat(self.path).st_mode)
+        restrict(folder, folder_mode(mode))
         stamp = dt.datetime.now().strftime(_STAMP)
         final = folder / f"{self.path.stem}.{stamp}{self.path.suffix}"
         partial = final.with_name(final.name + ".partial")
-        shutil.copy2(self.path, partial)
-        with open(partial, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.rename(partial, final)
+        digest = hashlib.sha256()
+        try:
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, private_mode(mode) & 0o600)
+            with open(fd, "wb") as target, open(self.path, "rb") as source:
+                for block in iter(lambda: source.read(1 << 20), b""):
+                    digest.update(block)
+                    target.write(block)
+                target.flush()
+                os.fsync(target.fileno())
+            if digest.hexdigest() != self.sha256:
+                raise self._changed_error()
+            shutil.copystat(self.path, partial)  # the ledger's time; its mode only if not looser
+            restrict(partial, private_mode(mode))
+            os.rename(partial, final)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise cannot_write(exc, partial, self.path) from None
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         return final
 
     def _prune_backups(self) -> None:
         keep = max(int(self.settings.ledger.backups_keep), 1)
-        for old in backups_of(self.path)[:-keep]:
+        backups = backups_of(self.path)
+        for old in backups[:-keep]:
             try:
                 old.unlink()
             except OSError:
                 pass  # an undeletable old backup does not make this write unsafe
+        mode = private_mode(stat.S_IMODE(os.stat(self.path).st_mode))
+        for kept in backups[-keep:]:
+            restrict(kept, mode)  # backups made before the ledger was made private follow it
 
-    def _journal(
+    def _open_journal(self) -> _JournalFile:
+        """The journal opened for appending – before the ledger is touched, so a write never goes
+        unjournaled (exit 3 when it cannot be opened)."""
+        target = self.state_dir / JOURNAL
+        mode = stat.S_IMODE(os.stat(self.path).st_mode)
+        try:
+            self.state_dir.mkdir(exist_ok=True)
+            fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, private_mode(mode))
+            restrict(target, private_mode(mode))
+        except OSError as exc:
+            raise cannot_write(exc, target, self.path) from None
+        return _JournalFile(target, fd, self.path)
+
+    def _record(
         self,
         before: str,
         after: str | None,
@@ -162,7 +239,8 @@ class LedgerTransaction:
         summary: dict[str, Any] | None,
         outcome: str,
         backup: Path | None = None,
-    ) -> dict[str, Any]:
+    ) -> tuple[dict[str, Any], bytes]:
+        """The journal record and its line, exactly as it will be written."""
         record: dict[str, Any] = {
             "time": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             "user": ledger_lock.current_user(),
@@ -182,8 +260,14 @@ class LedgerTransaction:
                     "created": s.created,
                     "rows_appended": len(s.appended_rows),
                     "cells_written": s.cells_written,
+                    **({"rows_moved_down_from": s.inserted[0]} if s.inserted else {}),
                 }
                 for s in (patch.sheets if patch else [])
+            },
+            "columns_added": {
+                s.sheet: list(s.columns_added.values())
+                for s in (patch.sheets if patch and after else [])
+                if s.columns_added
             },
             "parts_changed": patch.changed_parts if patch and after else [],
             "backup": str(backup.relative_to(self.path.parent)) if backup else None,
@@ -191,14 +275,35 @@ class LedgerTransaction:
             "loantool_version": __version__,
         }
         line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
-        self.state_dir.mkdir(exist_ok=True)
-        fd = os.open(self.state_dir / JOURNAL, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        return json.loads(line), line.encode("utf-8")  # the record exactly as journaled
+
+
+class _JournalFile:
+    """The journal held open for one append."""
+
+    def __init__(self, path: Path, fd: int, ledger: Path):
+        self.path, self.fd, self.ledger = path, fd, ledger
+
+    def write(self, line: bytes, written: Path | None = None) -> None:
         try:
-            os.write(fd, line.encode("utf-8"))  # one write: lines of two runs never interleave
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        return json.loads(line)  # the record exactly as journaled
+            os.write(self.fd, line)  # one write: lines of two runs never interleave
+            os.fsync(self.fd)
+        except OSError as exc:
+            if written is None:
+                raise cannot_write(exc, self.path, self.ledger) from None
+            # the ledger is already replaced: say so, and give the line that belongs in the journal
+            raise LedgerUnsafeError(
+                _("{ledger} was written (its previous version is {backup}), but its journal line could not "
+                  "be added to {journal} ({reason}).").format(
+                    ledger=self.ledger, backup=written, journal=self.path, reason=exc.strerror or exc),
+                _("Free some disk space, then add this line to the journal by hand: {line}").format(
+                    line=line.decode("utf-8").strip()),
+            ) from None
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
 
 @contextmanager
@@ -213,7 +318,8 @@ def ledger_transaction(
     path = Path(ledger_path).expanduser().resolve()
     if not path.is_file():
         raise UsageError(
-            f"ledger {path} not found.", "Check --ledger or loantool.toml, or run `loantool init`."
+            _("ledger {path} not found.").format(path=path),
+            _("Check --ledger or loantool.toml, or run `loantool init`."),
         )
     check_ledger_format(path)
     refuse_if_open(path)
@@ -221,17 +327,16 @@ def ledger_transaction(
     state = path.parent / STATE_DIR
     try:
         state.mkdir(exist_ok=True)
+        restrict(state, folder_mode(stat.S_IMODE(path.stat().st_mode)))
     except OSError as exc:
-        raise LedgerUnsafeError(
-            f"cannot create {state} ({exc.strerror}); nothing was written.",
-            "Make the ledger's folder writable, or work on a copy.",
-        ) from None
+        raise cannot_write(exc, state, path) from None
     held = ledger_lock.acquire(
         state / f"{path.name}.lock", float(settings.ledger.lock_timeout_seconds), path, command
     )
     try:
         _remove_leftovers(path)
         refuse_if_open(path)
+        info = os.stat(path)
         tx = LedgerTransaction(
             path,
             settings,
@@ -239,6 +344,7 @@ def ledger_transaction(
             [str(a) for a in arguments],
             sha256_file(path),
             [{"path": str(p), "sha256": sha256_file(Path(p)) if Path(p).is_file() else None} for p in inputs],
+            stamp=(info.st_size, info.st_mtime_ns),
         )
         yield tx
     finally:
@@ -253,18 +359,96 @@ def refuse_if_open(path: Path) -> None:
     for marker in (path.with_name(f"~${path.name}"), path.with_name(f".~lock.{path.name}#")):
         if marker.exists():
             raise LedgerUnsafeError(
-                f"{path.name} is open in Excel/WPS ({marker.name} exists); nothing was written.",
-                "Close it and run again (if it is not open, delete the leftover " + marker.name + ").",
+                _("{ledger} is open in Excel/WPS ({marker} exists); nothing was written.").format(
+                    ledger=path, marker=marker.name),
+                _("Close it and run again (if it is not open, delete the leftover {marker}).").format(
+                    marker=marker),
             )
 
 
 def _refuse_read_only(path: Path) -> None:
+    texts = {
+        "folder": (_("the ledger's folder {path} is read-only; nothing was written."),
+                   _("Make the folder writable, or work on a copy.")),
+        "file": (_("the ledger {path} is read-only; nothing was written."),
+                 _("Make the file writable, or work on a copy.")),
+    }
     for target, what in ((path.parent, "folder"), (path, "file")):
         if not os.access(target, os.W_OK) or not target.stat().st_mode & 0o222:
-            raise LedgerUnsafeError(
-                f"the ledger {what} {target} is read-only; nothing was written.",
-                f"Make the {what} writable, or work on a copy.",
-            )
+            message, hint = texts[what]
+            raise LedgerUnsafeError(message.format(path=target), hint)
+
+
+def cannot_write(exc: OSError, target: Path, ledger: Path) -> LedgerUnsafeError:
+    """Exit 3 for a write that failed predictably (a full disk, a folder without write access), naming
+    the file and what to do; the ledger is unchanged."""
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        size = max(ledger.stat().st_size // 1_000_000, 1) if ledger.is_file() else 1
+        return LedgerUnsafeError(
+            _("the disk is full: cannot write {file} ({reason}); the ledger {ledger} is unchanged.").format(
+                file=target, reason=reason, ledger=ledger),
+            _("Free some space on the disk of {folder} (a write needs about {size} MB for the new file and "
+              "{size} MB for the backup; old backups in {backups} may go), then run again.").format(
+                folder=ledger.parent, size=size, backups=ledger.parent / STATE_DIR / "backups"),
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return LedgerUnsafeError(
+            _("cannot write {file} ({reason}); the ledger {ledger} is unchanged.").format(
+                file=target, reason=reason, ledger=ledger),
+            _("Make {folder} writable for this user, or work on a copy.").format(folder=target.parent),
+        )
+    return LedgerUnsafeError(
+        _("cannot write {file} ({reason}); the ledger {ledger} is unchanged.").format(
+            file=target, reason=reason, ledger=ledger),
+        _("Check the disk of {folder}, then run again.").format(folder=target.parent),
+    )
+
+
+# ------------------------------------------------------------------------------------ permissions
+
+
+def private_mode(ledger_mode: int) -> int:
+    """The mode of a file holding the ledger's data (backup, journal): the ledger's, owner read-write."""
+    return (ledger_mode & 0o666) | 0o600
+
+
+def folder_mode(ledger_mode: int) -> int:
+    """The mode of a folder of such files: its owner's, plus search where the ledger may be read."""
+    mode = 0o700
+    for read, write, search in ((0o040, 0o020, 0o010), (0o004, 0o002, 0o001)):
+        mode |= (read | search if ledger_mode & read else 0) | (write if ledger_mode & write else 0)
+    return mode
+
+
+def restrict(path: Path, allowed: int) -> None:
+    """Take away from ``path`` any permission ``allowed`` lacks (never adds one; another owner's file
+    is left as it is)."""
+    try:
+        current = stat.S_IMODE(os.stat(path).st_mode)
+        if current & ~allowed & 0o777:
+            os.chmod(path, current & (allowed | ~0o777))
+    except OSError:
+        pass  # not ours to change, or gone meanwhile
+
+
+def _create_like(target: Path, model: Path) -> None:
+    """An empty ``target`` with ``model``'s mode – from its first byte – and its owner and group where
+    this process may set them."""
+    info = os.stat(model)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        if hasattr(os, "fchown") and (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
+            for uid, gid in ((info.st_uid, info.st_gid), (-1, info.st_gid)):
+                try:
+                    os.fchown(fd, uid, gid)
+                    break
+                except OSError:
+                    continue  # not allowed: a member of the group may still set the group
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, stat.S_IMODE(info.st_mode) & 0o777)
+    finally:
+        os.close(fd)
 
 
 def _temp_prefix(path: Path) -> str:
@@ -308,118 +492,3 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-# ----------------------------------------------------------------------------------------- verify
-
-
-def verify_patch(original: Path, written: Path, patch: PatchResult) -> None:
-    """Re-read ``written`` and refuse unless it is ``original`` plus exactly the intended cells.
-
-    Checks that every zip entry not edited is byte-identical, that python-calamine opens the file with
-    the same sheets (plus any added), that each intended cell reads back as its value, and that every
-    other cell of each edited sheet reads back as before.
-    """
-    _verify_zip(original, written, patch)
-    try:
-        old_book = CalamineWorkbook.from_path(str(original))
-        new_book = CalamineWorkbook.from_path(str(written))
-        created = [s.sheet for s in patch.sheets if s.created]
-        if new_book.sheet_names != old_book.sheet_names + created:
-            raise LedgerUnsafeError(
-                f"verification failed: sheets of the new {original.name} differ; nothing written."
-            )
-        for sheet in patch.sheets:
-            # The old and new grids are parsed at once in two threads (calamine releases the GIL while
-            # it parses; each thread opens its own workbook) with the collector paused: the row lists
-            # hold nothing cyclic. A 438,000-row sheet: 3.6 s one after the other, 2.1 s at once.
-            with gc_paused(), ThreadPoolExecutor(2) as pool:
-                new_grid = pool.submit(_sheet_grid, written, sheet.sheet)
-                old_grid = None if sheet.created else pool.submit(_sheet_grid, original, sheet.sheet)
-                new = new_grid.result()
-                old = [] if old_grid is None else old_grid.result()
-                _compare_grid(sheet.sheet, old, new, sheet.cells, patch.date1904)
-                del old, new
-    except LedgerUnsafeError:
-        raise
-    except Exception as exc:  # calamine could not read what we wrote: never replace the ledger with it
-        raise LedgerUnsafeError(
-            f"verification failed: the new {original.name} cannot be read back ({exc}); nothing was written."
-        ) from None
-
-
-def _sheet_grid(path: Path, sheet: str) -> list[list[Any]]:
-    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-
-
-def _verify_zip(original: Path, written: Path, patch: PatchResult) -> None:
-    old, new = RawZip(original.read_bytes(), original.name), RawZip(written.read_bytes(), written.name)
-    changed = set(patch.changed_parts)
-    new_names = [e.name for e in new.entries]
-    kept = [n for n in new_names if n in old.by_name]
-    if kept != [e.name for e in old.entries] or not set(new_names) - set(kept) <= changed:
-        raise LedgerUnsafeError(f"verification failed: zip entries of the new {original.name} differ.")
-    for entry in old.entries:
-        if entry.name in changed:
-            continue
-        other = new.by_name[entry.name]
-        if old.data[entry.local_start : entry.local_end] != new.data[other.local_start : other.local_end]:
-            raise LedgerUnsafeError(
-                f"verification failed: part {entry.name} of {original.name} would change."
-            )
-
-
-def _canonical(value: Any, date1904: bool) -> Any:
-    """Values as calamine shows them, made comparable: numbers and dates as floats, empty as ""."""
-    if value is None:
-        return ""
-    if isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, dt.date):
-        return float(excel_serial(value, date1904))
-    if isinstance(value, dt.time):
-        return (value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6) / 86400
-    if isinstance(value, dt.timedelta):
-        return value.total_seconds() / 86400
-    if isinstance(value, (int, float, Decimal)):
-        return float(value)
-    return value
-
-
-def _same(expected: Any, got: Any, date1904: bool) -> bool:
-    a, b = _canonical(expected, date1904), _canonical(got, date1904)
-    if isinstance(a, bool) or isinstance(b, bool) or isinstance(a, str) or isinstance(b, str):
-        return type(a) is type(b) and a == b
-    if isinstance(expected, dt.datetime) or isinstance(got, dt.datetime):
-        return abs(a - b) < 2e-8  # calamine reads times to the millisecond
-    return a == b
-
-
-def _compare_grid(
-    sheet: str, old: list[list[Any]], new: list[list[Any]], cells: dict[tuple[int, int], Any], date1904: bool
-) -> None:
-    by_row: dict[int, dict[int, Any]] = {}
-    for (row, col), value in cells.items():
-        by_row.setdefault(row - 1, {})[col - 1] = value
-    height = max(len(old), len(new), max(by_row, default=-1) + 1)
-    for i in range(height):
-        old_row = old[i] if i < len(old) else []
-        new_row = new[i] if i < len(new) else []
-        wanted = by_row.get(i)
-        if wanted is None and old_row == new_row:
-            continue
-        width = max(len(old_row), len(new_row), max(wanted, default=-1) + 1 if wanted else 0)
-        old_row = list(old_row) + [""] * (width - len(old_row))
-        new_row = list(new_row) + [""] * (width - len(new_row))
-        for j in range(width):
-            if wanted and j in wanted:
-                if not _same(wanted[j], new_row[j], date1904):
-                    raise LedgerUnsafeError(
-                        f"verification failed: sheet {sheet} cell {cell_ref(i + 1, j + 1)} reads back as "
-                        f"{new_row[j]!r}, not {wanted[j]!r}; nothing was written."
-                    )
-            elif old_row[j] != new_row[j]:
-                raise LedgerUnsafeError(
-                    f"verification failed: sheet {sheet} cell {cell_ref(i + 1, j + 1)} would change from "
-                    f"{old_row[j]!r} to {new_row[j]!r}; nothing was written."
-                )

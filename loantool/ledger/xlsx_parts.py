@@ -13,6 +13,7 @@ import re
 from xml.etree import ElementTree
 
 from ..errors import LedgerUnsafeError
+from ..i18n import _
 from .xlsx_cells import escape_text, format_range, parse_range, unescape_text
 from .zip_raw import RawZip, part_name
 
@@ -30,14 +31,17 @@ _ATTR = r"""\s{name}\s*=\s*["']([^"']*)["']"""
 
 def decode_part(content: bytes, where: str) -> str:
     if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise LedgerUnsafeError(f"{where} is stored as UTF-16; save the workbook again in Excel/WPS.")
+        raise LedgerUnsafeError(
+            _("{where} is stored as UTF-16; save the workbook again in Excel/WPS.").format(where=where))
     declaration = re.match(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*encoding\s*=\s*[\"']([\w-]+)", content)
     if declaration and declaration.group(1).lower() not in (b"utf-8", b"utf8"):
-        raise LedgerUnsafeError(f"{where} is not UTF-8 XML; save the workbook again in Excel/WPS.")
+        raise LedgerUnsafeError(
+            _("{where} is not UTF-8 XML; save the workbook again in Excel/WPS.").format(where=where))
     try:
         return content.decode("utf-8")
     except UnicodeDecodeError:
-        raise LedgerUnsafeError(f"{where} is not valid UTF-8 XML; the workbook is damaged.") from None
+        raise LedgerUnsafeError(
+            _("{where} is not valid UTF-8 XML; the workbook is damaged.").format(where=where)) from None
 
 
 def _rels_name(part: str) -> str:
@@ -56,7 +60,9 @@ def _insert_before_close(text: str, element: str, xml: str, where: str) -> str:
     """``xml`` inserted just before ``</[prefix:]element>``."""
     closings = list(re.finditer(rf"</(?:\w+:)?{element}\s*>", text))
     if not closings:
-        raise LedgerUnsafeError(f"{where}: no <{element}> element to add to; the workbook is unusual.")
+        raise LedgerUnsafeError(
+            _("{where}: no <{element}> element to add to; the workbook is unusual.").format(
+                where=where, element=element))
     at = closings[-1].start()
     return text[:at] + xml + text[at:]
 
@@ -74,20 +80,23 @@ class Package:
         self.changed: dict[str, bytes] = {}  # entry name → new content
         self._added_rids: list[str] = []
         self.workbook = "xl/workbook.xml"
-        for _, rel_type, target in self.relationships(""):
+        for _rid, rel_type, target in self.relationships(""):
             if rel_type.endswith("/officeDocument"):
                 self.workbook = target
         workbook_name = zip_.find(self.workbook)
         if workbook_name is None:
-            raise LedgerUnsafeError(f"{label} has no workbook part; it is not an Excel workbook.")
+            raise LedgerUnsafeError(
+                _("{file} has no workbook part; it is not an Excel workbook.").format(file=label))
         self.workbook_name = workbook_name
         self.workbook_text = decode_part(zip_.read(workbook_name), "workbook.xml")
         if "http://purl.oclc.org/ooxml/spreadsheetml/main" in self.workbook_text[:2000]:
-            raise LedgerUnsafeError(f"{label} is saved as Strict Open XML; save it as a normal .xlsx first.")
+            raise LedgerUnsafeError(
+                _("{file} is saved as Strict Open XML; save it as a normal .xlsx first.").format(file=label))
         try:
             root = ElementTree.fromstring(self.workbook_text.encode("utf-8"))
         except ElementTree.ParseError as exc:
-            raise LedgerUnsafeError(f"{label}: workbook.xml cannot be read ({exc}).") from None
+            raise LedgerUnsafeError(
+                _("{file}: workbook.xml cannot be read ({reason}).").format(file=label, reason=exc)) from None
         pr = root.find(f"{{{MAIN_NS}}}workbookPr")
         self.date1904 = pr is not None and pr.get("date1904", "").lower() in ("1", "true")
         self.rels = {rid: (rel_type, target) for rid, rel_type, target in self.relationships(self.workbook)}
@@ -108,7 +117,9 @@ class Package:
         try:
             root = ElementTree.fromstring(self.zip.read(name))
         except ElementTree.ParseError:
-            raise LedgerUnsafeError(f"{self.label}: relationships part {name!r} cannot be read.") from None
+            raise LedgerUnsafeError(
+                _("{file}: relationships part {part} cannot be read.").format(
+                    file=self.label, part=repr(name))) from None
         found = []
         for rel in root.iter(f"{{{PKG_REL_NS}}}Relationship"):
             if rel.get("TargetMode", "Internal") == "External":
@@ -125,16 +136,19 @@ class Package:
         ]
         if not matches:
             return None
-        sheet_name, _, rid = matches[0]
+        sheet_name, _sheet_id, rid = matches[0]
         rel_type, target = self.rels.get(rid, ("", ""))
         kind = rel_type.rsplit("/", 1)[-1]
         if kind != "worksheet":
             raise LedgerUnsafeError(
-                f"sheet {sheet_name} is a {kind or 'sheet of unknown kind'}; loantool cannot write it."
+                _("sheet {sheet} is a {kind}; loantool cannot write it.").format(
+                    sheet=sheet_name, kind=kind or 'sheet of unknown kind')
             )
         entry = self.zip.find(target)
         if entry is None:
-            raise LedgerUnsafeError(f"{self.label}: the part of sheet {sheet_name} ({target}) is missing.")
+            raise LedgerUnsafeError(
+                _("{file}: the part of sheet {sheet} ({target}) is missing.").format(
+                    file=self.label, sheet=sheet_name, target=target))
         return sheet_name, entry
 
     def text(self, name: str) -> str:
@@ -178,7 +192,8 @@ class Package:
         self.changed[self.workbook_name] = self.workbook_text.encode("utf-8")
         rels_name = self.zip.find(_rels_name(self.workbook))
         if rels_name is None:
-            raise LedgerUnsafeError(f"{self.label} has no workbook relationships part; cannot add a sheet.")
+            raise LedgerUnsafeError(
+                _("{file} has no workbook relationships part; cannot add a sheet.").format(file=self.label))
         rels = self.text(rels_name)
         target = posixpath.relpath(part, folder) if folder else part
         rels_prefix = _root_prefix(rels, "Relationships")
@@ -191,7 +206,8 @@ class Package:
         self.changed[rels_name] = rels.encode("utf-8")
         types_name = self.zip.find("[Content_Types].xml")
         if types_name is None:
-            raise LedgerUnsafeError(f"{self.label} has no [Content_Types].xml; it is not a valid workbook.")
+            raise LedgerUnsafeError(
+                _("{file} has no [Content_Types].xml; it is not a valid workbook.").format(file=self.label))
         types = self.text(types_name)
         types_prefix = _root_prefix(types, "Types")
         types = _insert_before_close(
@@ -269,7 +285,7 @@ class StyleBook:
         index = style or 0
         if index >= len(self.xfs):
             return False
-        start, tag_end, _ = self.xfs[index]
+        start, tag_end, _end = self.xfs[index]
         fid = re.search(_ATTR.format(name="numFmtId"), self.text[start:tag_end])
         number = int(fid.group(1)) if fid and fid.group(1).isdigit() else 0
         return number in _DATE_FMT_IDS or (number in self.formats and _looks_like_date(self.formats[number]))
@@ -312,7 +328,7 @@ def grow_tables(pkg: Package, sheet_entry: str, rows: list[int], cols: set[int])
     if not rows:
         return
     first, last = min(rows), max(rows)
-    for _, rel_type, target in pkg.relationships(part_name(sheet_entry)):
+    for _rid, rel_type, target in pkg.relationships(part_name(sheet_entry)):
         name = pkg.zip.find(target) if rel_type.endswith("/table") else None
         if name is None:
             continue
@@ -335,7 +351,7 @@ def grow_tables(pkg: Package, sheet_entry: str, rows: list[int], cols: set[int])
         auto_ref = re.search(_ATTR.format(name="ref"), auto.group()) if auto else None
         if auto and auto_ref:
             try:
-                a1, b1, _, b2 = parse_range(auto_ref.group(1))
+                a1, b1, _a2, b2 = parse_range(auto_ref.group(1))
                 tag = auto.group()
                 tag = tag[: auto_ref.start(1)] + format_range(a1, b1, last, b2) + tag[auto_ref.end(1) :]
                 text = text[: auto.start()] + tag + text[auto.end() :]

@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import LedgerUnsafeError
+from ..i18n import _
 from .sheet_xml import SheetXml
-from .xlsx_cells import MAX_COL, MAX_ROW, CellValue, check_value
+from .xlsx_cells import MAX_COL, MAX_ROW, CellValue, cell_ref, check_value
 from .xlsx_parts import MAIN_NS, REL_NS, Package, StyleBook, grow_tables
+from .xlsx_rows import insert_rows
 from .zip_raw import RawZip, part_name
 
 __all__ = ["CellValue", "SheetEdits", "SheetPatch", "PatchResult", "patch_xlsx", "check_ledger_format"]
@@ -34,7 +36,13 @@ class SheetEdits:
     ``updates`` (row, col) 1-based → value; ``appends`` rows written after the last row that holds a
     value (rows of empty formatted cells are filled, keeping their formats); ``create_header`` creates
     the sheet with this header row when it is missing. ``header_row``: rows at or above it never lend
-    their style to new cells (a bold header must not make data bold).
+    their style to new cells (a bold header must not make data bold). ``new_columns`` (column → header
+    text): columns added at the right of the header row (``ledger.columns.place_columns`` chooses them);
+    each header cell is written in ``header_row`` styled like its neighbour to the left, and refused if
+    that cell already holds something. ``insert_after_row`` (the table's last data row, when a footer
+    – 备注/制表人/合计 … – sits under it): the appended rows go right under that row and everything
+    below moves down with every reference to it (``xlsx_rows``), or the write is refused. Updates name
+    rows as they are before the insertion, and none may lie below it.
     """
 
     sheet: str
@@ -42,6 +50,8 @@ class SheetEdits:
     appends: list[dict[int, CellValue]] = field(default_factory=list)
     create_header: list[str] | None = None
     header_row: int | None = None
+    new_columns: dict[int, str] = field(default_factory=dict)
+    insert_after_row: int | None = None
 
 
 @dataclass
@@ -54,6 +64,12 @@ class SheetPatch:
     cells: dict[tuple[int, int], CellValue]
     appended_rows: list[int]
     cells_written: int  # cells whose XML changed; a cell that already held its value is not counted
+    columns_added: dict[int, str] = field(default_factory=dict)  # column → header text
+    inserted: tuple[int, int] | None = None  # (first row moved down, rows inserted) when a footer moved
+    # where the sheet's text changed – (old start, old end, new start, new end) – and the old rows whose
+    # values were already there; None when the whole sheet must be compared (a new sheet, moved rows)
+    spans: list[tuple[int, int, int, int]] | None = None
+    unchanged_rows: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -83,31 +99,38 @@ def check_ledger_format(path: Path) -> None:
     suffix = path.suffix.lower()
     if suffix not in EDITABLE_SUFFIXES:
         raise LedgerUnsafeError(
-            f"{path.name}: loantool writes only .xlsx or .xlsm ledgers, not {suffix or 'this file type'}; "
-            "open it in Excel/WPS and save it as .xlsx (Excel Workbook) first."
+            _("{file}: loantool writes only .xlsx or .xlsm ledgers, not {kind}; open it in Excel/WPS and "
+              "save it as .xlsx (Excel Workbook) first.").format(
+                file=path.name, kind=suffix or _("this file type"))
         )
     with open(path, "rb") as handle:
         head = handle.read(8)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise LedgerUnsafeError(
-            f"{path.name} is password-protected (encrypted) or an old .xls renamed to .xlsx.",
-            "Remove the password or save it as .xlsx in Excel/WPS first.",
+            _("{file} is password-protected (encrypted) or an old .xls renamed to .xlsx.").format(
+                file=path.name),
+            _("Remove the password or save it as .xlsx in Excel/WPS first."),
         )
     if not head.startswith(b"PK"):
-        raise LedgerUnsafeError(f"{path.name} is not an .xlsx workbook (not a zip file).")
+        raise LedgerUnsafeError(_("{file} is not an .xlsx workbook (not a zip file).").format(file=path.name))
 
 
 class _StylePicker:
     """The s= a written cell gets: its own for an existing cell, else the nearest styled cell above."""
 
-    def __init__(self, sheet: SheetXml, styles: StyleBook, stop_row: int):
+    def __init__(
+        self, sheet: SheetXml, styles: StyleBook, stop_row: int, new_headers: frozenset = frozenset()
+    ):
         self.sheet, self.styles, self.stop_row = sheet, styles, stop_row
+        self.new_headers = new_headers  # (row, col) of header cells of added columns
         self.ours: dict[int, tuple[int, int]] = {}  # col → (row, s) of the last cell we wrote there
 
     def __call__(
         self, row: int, col: int, existing: int | None, value: CellValue, is_new: bool
     ) -> int | None:
         style = existing
+        if (row, col) in self.new_headers:
+            return self.sheet.style_left(row, col)  # a new header looks like the header beside it
         if is_new:
             found = self.sheet.style_above(row, col, self.stop_row)
             mine = self.ours.get(col)
@@ -141,22 +164,30 @@ def _merge(edits: list[SheetEdits]) -> list[SheetEdits]:
         target.appends.extend(edit.appends)
         target.create_header = target.create_header or edit.create_header
         target.header_row = target.header_row or edit.header_row
+        target.new_columns.update(edit.new_columns)
+        if edit.insert_after_row is not None:
+            target.insert_after_row = edit.insert_after_row
     for edit in merged.values():
+        if edit.new_columns and not edit.header_row:
+            raise ValueError(f"sheet {edit.sheet}: new columns need the header row")
         places = [(pos, value) for pos, value in edit.updates.items()]
         places += [((0, col), value) for row in edit.appends for col, value in row.items()]
         places += [((1, col), title) for col, title in enumerate(edit.create_header or [], 1)]
+        places += [((edit.header_row or 1, col), title) for col, title in edit.new_columns.items()]
         for (row, col), value in places:
             if not (0 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
                 raise ValueError(f"sheet {edit.sheet}: no cell at row {row}, column {col}")
             try:
                 check_value(value)
             except ValueError as exc:
-                raise LedgerUnsafeError(f"cannot write {value!r} to sheet {edit.sheet}: {exc}.") from None
+                raise LedgerUnsafeError(
+                    _("cannot write {value} to sheet {sheet}: {reason}.").format(
+                        value=repr(value), sheet=edit.sheet, reason=exc)) from None
     return list(merged.values())
 
 
 def _plan(
-    sheet: SheetXml, edit: SheetEdits, created: bool
+    sheet: SheetXml, edit: SheetEdits, created: bool, after_row: int | None = None
 ) -> tuple[dict[int, dict[int, CellValue]], list[int], int]:
     """{row: {col: value}} of every cell to write, the appended row numbers, and the header row."""
     cells: dict[int, dict[int, CellValue]] = {}
@@ -166,15 +197,28 @@ def _plan(
         header_row = max(header_row, 1)
     for (row, col), value in edit.updates.items():
         cells.setdefault(row, {})[col] = value
-    base = max(
+    for col, title in edit.new_columns.items():
+        if sheet.holds_value(header_row, col):
+            raise LedgerUnsafeError(
+                _("{where}: cell {cell} of the header row is not empty; the column {header} cannot be added "
+                  "there, nothing was written.").format(
+                    where=sheet.where, cell=cell_ref(header_row, col), header=title),
+                _("Run the command again (the ledger was changed meanwhile), or add the column by hand."),
+            )
+        cells.setdefault(header_row, {})[col] = title
+    base = after_row if after_row is not None else max(
         sheet.last_data_row(),
         header_row if created else 0,
         max((r for (r, _), v in edit.updates.items() if v is not None), default=0),
     )
     appended = []
-    for number, values in enumerate(edit.appends, base + 1):
+    rows = edit.appends
+    if after_row is not None:  # exactly as many rows were made free as there are rows to write
+        rows = [values for values in rows if any(v is not None for v in values.values())]
+    for number, values in enumerate(rows, base + 1):
         if number > MAX_ROW:
-            raise LedgerUnsafeError(f"sheet {edit.sheet} is full (Excel holds {MAX_ROW} rows).")
+            raise LedgerUnsafeError(
+                _("sheet {sheet} is full (Excel holds {rows} rows).").format(sheet=edit.sheet, rows=MAX_ROW))
         if any(v is not None for v in values.values()):
             cells.setdefault(number, {}).update(values)
             appended.append(number)
@@ -204,27 +248,46 @@ def patch_xlsx(src: Path, dst: Path, edits: list[SheetEdits]) -> PatchResult:
         if created:
             if not edit.create_header:
                 raise LedgerUnsafeError(
-                    f"{label} has no sheet named {edit.sheet}.",
-                    "Check the sheet name, or run `loantool init` for a new ledger.",
+                    _("{file} has no sheet named {sheet}.").format(file=label, sheet=edit.sheet),
+                    _("Check the sheet name, or run `loantool init` for a new ledger."),
                 )
             try:
                 entry = pkg.add_sheet(edit.sheet)
             except ValueError as exc:
-                raise LedgerUnsafeError(f"cannot add sheet to {label}: {exc}.") from None
+                raise LedgerUnsafeError(
+                    _("cannot add sheet to {file}: {reason}.").format(file=label, reason=exc)) from None
             sheet_name, text = edit.sheet, _NEW_SHEET
         else:
             sheet_name, entry = found
             text = pkg.text(entry)
-        sheet = SheetXml(text, f"{label} sheet {sheet_name}", pkg.date1904)
-        cells, appended, header_row = _plan(sheet, edit, created)
-        new_text, written = sheet.apply(cells, _StylePicker(sheet, styles, header_row))
+        where = _("{file} sheet {sheet}").format(file=label, sheet=sheet_name)
+        sheet = SheetXml(text, where, pkg.date1904)
+        inserted = None
+        after = edit.insert_after_row
+        rows_in = sum(1 for values in edit.appends if any(v is not None for v in values.values()))
+        if after is not None and not created and rows_in and sheet.last_data_row() > after:
+            if any(r > after for r, _ in edit.updates):
+                raise ValueError(f"sheet {edit.sheet}: an update below row {after}, where rows are inserted")
+            inserted = (after + 1, rows_in)
+            sheet = SheetXml(insert_rows(pkg, entry, sheet_name, sheet, *inserted), sheet.where, pkg.date1904)
+        else:
+            after = None  # nothing under the table: an ordinary append
+        cells, appended, header_row = _plan(sheet, edit, created, after)
+        headers = frozenset((header_row, col) for col in edit.new_columns)
+        new_text, written = sheet.apply(cells, _StylePicker(sheet, styles, header_row, headers))
         if created:
             added[entry] = new_text.encode("utf-8")
-        elif written:
+        elif written or inserted:
             pkg.changed[entry] = new_text.encode("utf-8")
             grow_tables(pkg, entry, appended, {c for r in appended for c in cells[r]})
         intended = {(r, c): v for r, row in cells.items() for c, v in row.items()}
-        results.append(SheetPatch(sheet_name, entry, created, intended, appended, written))
+        results.append(
+            SheetPatch(
+                sheet_name, entry, created, intended, appended, written, dict(edit.new_columns), inserted,
+                None if created or inserted else list(getattr(sheet, "spans", [])),
+                list(getattr(sheet, "unchanged_rows", [])),
+            )
+        )
     if styles.modified and pkg.styles_name:
         pkg.changed[pkg.styles_name] = (styles.text or "").encode("utf-8")
     after = _insert_after(zip_, pkg)

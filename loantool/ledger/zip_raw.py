@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from ..errors import LedgerUnsafeError
+from ..i18n import _
 
 _DEFLATE_LEVEL = 5  # within 3 % of level 6 in size on sheet XML, and about half the time
 
@@ -39,28 +40,31 @@ class RawZip:
         self.data = data
         eocd = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
         if eocd < 0:
-            raise LedgerUnsafeError(f"{label} is not a complete zip file (damaged or still being written).")
-        _, disk, cd_disk, n_disk, n_total, cd_size, cd_offset, _ = struct.unpack(
+            raise LedgerUnsafeError(
+                _("{file} is not a complete zip file (damaged or still being written).").format(file=label))
+        _sig, disk, cd_disk, n_disk, n_total, cd_size, cd_offset, _comment = struct.unpack(
             "<4s4H2LH", data[eocd : eocd + 22]
         )
         if disk or cd_disk or n_disk != n_total:
-            raise LedgerUnsafeError(f"{label} is a multi-part zip; loantool cannot edit it.")
+            raise LedgerUnsafeError(
+                _("{file} is a multi-part zip; loantool cannot edit it.").format(file=label))
         if (
             0xFFFF in (n_total,)
             or 0xFFFFFFFF in (cd_size, cd_offset)
             or data[eocd - 20 : eocd - 16] == b"PK\x06\x07"
         ):
             raise LedgerUnsafeError(
-                f"{label} uses ZIP64; save it again in Excel/WPS before loantool edits it."
+                _("{file} uses ZIP64; save it again in Excel/WPS before loantool edits it.").format(
+                    file=label)
             )
         self.eocd = eocd
         self.cd_offset, self.cd_end = cd_offset, cd_offset + cd_size
         self.entries: list[_Entry] = []  # central-directory order
         pos = cd_offset
-        for _ in range(n_total):
+        for _record in range(n_total):
             head = data[pos : pos + 46]
             if len(head) < 46 or head[:4] != b"PK\x01\x02":
-                raise LedgerUnsafeError(f"{label}: damaged zip central directory.")
+                raise LedgerUnsafeError(_("{file}: damaged zip central directory.").format(file=label))
             flags, method = struct.unpack("<2H", head[8:12])
             crc, csize, usize = struct.unpack("<3L", head[16:28])
             n, m, k = struct.unpack("<3H", head[28:34])
@@ -68,17 +72,19 @@ class RawZip:
             raw_name = data[pos + 46 : pos + 46 + n]
             if 0xFFFFFFFF in (csize, usize, offset):
                 raise LedgerUnsafeError(
-                    f"{label} uses ZIP64; save it again in Excel/WPS before loantool edits it."
+                    _("{file} uses ZIP64; save it again in Excel/WPS before loantool edits it.").format(
+                        file=label)
                 )
             if flags & 0x1:
-                raise LedgerUnsafeError(f"{label} has encrypted zip entries; loantool cannot edit it.")
+                raise LedgerUnsafeError(
+                    _("{file} has encrypted zip entries; loantool cannot edit it.").format(file=label))
             name = raw_name.decode("utf-8" if flags & 0x800 else "cp437")
             self.entries.append(
                 _Entry(name, data[pos : pos + 46 + n + m + k], flags, method, crc, csize, offset)
             )
             pos += 46 + n + m + k
         if pos != self.cd_end:
-            raise LedgerUnsafeError(f"{label}: damaged zip central directory.")
+            raise LedgerUnsafeError(_("{file}: damaged zip central directory.").format(file=label))
         self.local_order = sorted(self.entries, key=lambda e: e.local_start)
         for entry, following in zip(self.local_order, self.local_order[1:] + [None], strict=False):
             entry.local_end = following.local_start if following else self.cd_offset
@@ -86,7 +92,8 @@ class RawZip:
                 data[entry.local_start : entry.local_start + 4] != b"PK\x03\x04"
                 or entry.local_end < entry.local_start
             ):
-                raise LedgerUnsafeError(f"{label}: damaged zip entry {entry.name!r}.")
+                raise LedgerUnsafeError(
+                    _("{file}: damaged zip entry {part}.").format(file=label, part=repr(entry.name)))
         self.by_name = {e.name: e for e in self.entries}
         # OPC part names: forward slashes, no leading slash, case-insensitive; some writers use backslashes
         self.by_part = {
@@ -107,10 +114,12 @@ class RawZip:
             content = zlib.decompress(raw, -15)
         else:
             raise LedgerUnsafeError(
-                f"zip entry {name!r} uses an unsupported compression method {entry.method}."
+                _("zip entry {part} uses an unsupported compression method {method}.").format(
+                    part=repr(name), method=entry.method)
             )
         if zlib.crc32(content) != entry.crc:
-            raise LedgerUnsafeError(f"zip entry {name!r} is damaged (checksum mismatch).")
+            raise LedgerUnsafeError(
+                _("zip entry {part} is damaged (checksum mismatch).").format(part=repr(name)))
         return content
 
     def write(
@@ -148,7 +157,7 @@ class RawZip:
         for entry in self.entries:
             emit(central[entry.name])
             count += 1
-            for after, name, _ in added:
+            for after, name, _content in added:
                 if after == entry.name:
                     emit(new_central[name])
                     count += 1

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import LoantoolError
+from ..errors import OutputError
 from ..i18n import N_, _, is_zh
 from ..money import rate_to_str
 from ..runtime import gc_paused
@@ -444,6 +444,7 @@ def write_book(path: Path, book: ReportBook) -> Path:
     exists (an earlier run's report, perhaps signed) the book goes to the next free name instead
     (:func:`free_path`); :func:`report_line` says so on the console."""
     import xlsxwriter
+    from xlsxwriter.exceptions import FileCreateError
 
     wanted = Path(path)
     path = free_path(wanted)
@@ -454,9 +455,7 @@ def write_book(path: Path, book: ReportBook) -> Path:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.tmp", dir=path.parent)
         os.close(fd)
     except OSError as exc:
-        raise LoantoolError(_("Cannot write the report to {folder}: {reason}.").format(
-            folder=path.parent, reason=os_reason(exc)),
-            _("Choose another --out folder you can write to.")) from None
+        raise report_not_written(path, exc) from None
     tmp = Path(tmp_name)
     try:
         # XlsxWriter keeps a tuple per cell until close: without the pause, the collector walks them
@@ -472,14 +471,35 @@ def write_book(path: Path, book: ReportBook) -> Path:
             workbook.close()
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is an ordinary file
         os.replace(tmp, path)
-    except OSError as exc:
-        raise LoantoolError(_("Cannot write the report {path}: {reason}.").format(path=path,
-                                                                                   reason=os_reason(exc)),
-                            _("Close it if it is open in Excel/WPS, or choose another --out.")) from None
+    except (OSError, FileCreateError) as exc:
+        # XlsxWriter wraps the OSError of its close (a full disk, say) in FileCreateError
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else exc
+        raise report_not_written(path, cause) from None
     finally:
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+def report_not_written(path: Path, exc: BaseException) -> OutputError:
+    """Exit 3, naming the report and what to do: a full disk, a folder without write access, a file open."""
+    reason = os_reason(exc) if isinstance(exc, OSError) else str(exc)
+    number = getattr(exc, "errno", None)
+    if number in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return OutputError(
+            _("cannot write the report {path}: the disk is full ({reason}).").format(
+                path=path, reason=reason),
+            _("Free some space on that disk, or choose another folder with --out (or reports_dir in "
+              "loantool.toml), then run again."))
+    if number in (errno.EACCES, errno.EPERM, errno.EROFS) and not path.exists():
+        return OutputError(
+            _("cannot write the report {path}: the folder {folder} is not writable ({reason}).").format(
+                path=path, folder=path.parent, reason=reason),
+            _("Make the folder writable, or choose another folder with --out (or reports_dir in "
+              "loantool.toml), then run again."))
+    return OutputError(
+        _("cannot write the report {path} ({reason}).").format(path=path, reason=reason),
+        _("Close it if it is open in Excel/WPS, or choose another --out, then run again."))
 
 
 def columns(*specs: tuple[str, str] | tuple[str, str, str]) -> list[Column]:

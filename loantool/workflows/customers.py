@@ -134,7 +134,10 @@ def sync_edits(plan: SyncPlan, ledger: Any, result: SyncResult) -> list[SheetEdi
         appends.append(row)
     if not updates and not appends:
         return []
-    return [SheetEdits(sheet=loans.sheet, updates=updates, appends=appends, header_row=loans.header_row)]
+    from ..ledger.columns import footer_insertion
+
+    return [SheetEdits(sheet=loans.sheet, updates=updates, appends=appends, header_row=loans.header_row,
+                       insert_after_row=footer_insertion(loans) if appends else None)]
 
 
 def _cell(key: str, value: Any) -> Any:

@@ -309,22 +309,18 @@ def _refuse_far_disbursements(batch: SlipBatch, loans: pd.DataFrame, matching: A
 
 def _edits(ledger: Any, result: ImportResult) -> list[SheetEdits]:
     """The cell updates of the planned changes; a ledger without a needed column is refused whole."""
+    from ..ledger.columns import new_headers, place_columns
+
     loans = ledger.loans
-    missing = sorted({c["field"] for c in result.changes if c["field"] not in loans.columns})
-    if missing:
-        names = ", ".join(LOANS.field(k).header for k in missing)
-        raise InputError(
-            f"{Path(ledger.path).name} sheet {loans.sheet} has no column {names}; nothing was written.",
-            [CellProblem(str(ledger.path), loans.sheet, loans.header_row, LOANS.field(k).header, None,
-                         "column missing", "missing-column") for k in missing],
-            hint="Add the column header(s) to the 贷款台账 header row and run again.",
-        )
+    if not result.changes:
+        return []
+    # a column the slips fill and the ledger lacks (放款日期, 银行月还金额 …) is added at the right end
+    columns = place_columns(loans, sorted({c["field"] for c in result.changes}))
     updates: dict[tuple[int, int], Any] = {}
     for change in result.changes:
-        updates[(change["excel_row"], loans.columns[change["field"]])] = _cell(change["kind"], change["new"])
-    if not updates:
-        return []
-    return [SheetEdits(sheet=loans.sheet, updates=updates, appends=[], header_row=loans.header_row)]
+        updates[(change["excel_row"], columns[change["field"]])] = _cell(change["kind"], change["new"])
+    return [SheetEdits(sheet=loans.sheet, updates=updates, appends=[], header_row=loans.header_row,
+                       new_columns=new_headers(loans, columns))]
 
 
 def _cell(kind: str, value: Any) -> Any:
@@ -364,6 +360,9 @@ def import_disbursements(settings: Settings, ledger_path: Path, slip_paths: Sequ
             })
             result.written = committed.written
             result.backup = committed.backup
+            from ..ledger.columns import added_notes
+
+            result.warnings += added_notes(ledger.path, committed.columns_added)
     if result.rejected and (out is not None or not dry_run):
         result.rejects_path = write_rejects(rejects_path(settings, out, as_of), result.rejected,
                                             settings.company.name, as_of)

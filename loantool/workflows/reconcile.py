@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from ..core.reconcile import Period, Reconciliation, prepare_loans, reconcile
-from ..errors import InputError, UsageError
+from ..errors import UsageError
 from ..ledger.read import Ledger, load_ledger, read_table
 from ..money import fen_to_decimal, fen_to_str
 from ..reports.labels import report_name
@@ -193,13 +193,10 @@ def payment_columns(ledger: Ledger) -> tuple[str, list[str] | None, dict[str, in
     if read.sheet is None:
         return PAYMENTS.sheet_name, [f.header for f in PAYMENTS.fields], {
             f.key: i for i, f in enumerate(PAYMENTS.fields, start=1)}
-    columns = dict(read.columns)
-    missing = [PAYMENTS.field(k).header for k in ("bank_ref", "note") if k not in columns]
-    if missing:
-        raise InputError(f"{ledger.path.name} sheet {read.sheet} has no {' / '.join(missing)} column, so a "
-                         "posting could not be recognised on the next run; nothing was written.",
-                         hint=f"Add the column(s) headed {' and '.join(missing)} to {read.sheet}, then run again.")
-    return read.sheet, None, columns
+    from ..ledger.columns import place_columns
+
+    # a missing 流水号 / 备注 (what recognises a posting on the next run) is added at the right end
+    return read.sheet, None, {**read.columns, **place_columns(read, ["bank_ref", "note"])}
 
 
 def posting_edits(ledger: Ledger, payments: pd.DataFrame, advances: pd.DataFrame, rec: Reconciliation,
@@ -227,8 +224,12 @@ def posting_edits(ledger: Ledger, payments: pd.DataFrame, advances: pd.DataFrame
                      columns["note"]: f"{ADVANCE_NOTE.format(due=due)} 银行对账 {period}"})
     if not rows:
         return []
+    from ..ledger.columns import footer_insertion, new_headers
+
+    added = new_headers(ledger.payments, columns) if create is None else {}
     return [SheetEdits(sheet=sheet, appends=rows, create_header=create,
-                       header_row=ledger.payments.header_row)]
+                       header_row=ledger.payments.header_row, new_columns=added,
+                       insert_after_row=footer_insertion(ledger.payments))]
 
 
 def post(ledger: Ledger, rec: Reconciliation, *, payments: bool, advance_date: dt.date | None
@@ -270,10 +271,15 @@ def reconcile_bank(run: Any, *, statements: list[Path], period: Period, out: Pat
         rec = reconcile_ledger(ledger, lines, period, settings)
         if tx is not None:
             edits, posting = post(ledger, rec, payments=post_payments, advance_date=post_advances)
-            tx.commit(edits, rows_added=posting.payments_added + posting.advances_added, cells_changed=0,
-                      summary={"period": period.label, "digest": rec.digest, **posting.to_dict()})
+            committed = tx.commit(edits, rows_added=posting.payments_added + posting.advances_added,
+                                  cells_changed=0,
+                                  summary={"period": period.label, "digest": rec.digest, **posting.to_dict()})
     result = ReconcileResult(rec=rec, statements=list(statements), ledger_path=ledger.path, posting=posting,
                              warnings=[*skipped, *ledger.loans.warnings])
+    if tx is not None:
+        from ..ledger.columns import added_notes
+
+        result.warnings += added_notes(ledger.path, committed.columns_added)
     target = out or settings.resolve(settings.morning.reports_dir) / report_name(
         "reconcile", period=period.label)
     result.report_path = write_report(result, target, settings.company.name, run.as_of)

@@ -25,7 +25,7 @@ import pandas as pd
 from ..config import Settings
 from ..core.loans import loan_states
 from ..core.settlement import AMOUNT_COLUMNS, SettlementRules, quote_settlements
-from ..errors import CellProblem, InputError, LoantoolError, UsageError
+from ..errors import CellProblem, InputError, LoantoolError, OutputError, UsageError
 from ..ledger.read import Ledger, load_ledger, read_table
 from ..money import fen_to_decimal, fen_to_str
 from ..reports.labels import report_name
@@ -117,11 +117,13 @@ class SettleResult:
     confirmed: bool = False
     prepared_by: str | None = None
     approved_by: str | None = None
+    columns_added: dict[str, list[str]] = field(default_factory=dict)  # sheet → headers added by --confirm
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.quote.to_dict(), "confirmed": self.confirmed, "prepared_by": self.prepared_by,
                 "approved_by": self.approved_by, "ledger": str(self.ledger_path),
-                "report": str(self.report_path) if self.report_path else None}
+                "report": str(self.report_path) if self.report_path else None,
+                "columns_added": self.columns_added}
 
 
 @dataclass
@@ -258,36 +260,33 @@ def refuse_settlement(ledger: Ledger, quote: SettlementQuote) -> None:
 def settlement_edits(ledger: Ledger, quote: SettlementQuote, *, prepared_by: str,
                      approved_by: str) -> list[Any]:
     """The 结清记录 row (the sheet is created with its header when missing) and 状态 / 结清日期 on the loan."""
+    from ..ledger.columns import footer_insertion, new_headers, place_columns
     from ..ledger.xlsx_patch import SheetEdits
 
     loans = ledger.loans
-    missing = [h for k, h in (("status", "状态"), ("settled_on", "结清日期")) if k not in loans.columns]
-    if missing:
-        raise InputError(f"{ledger.path.name} sheet {loans.sheet} has no {' / '.join(missing)} column; "
-                         "nothing was written.",
-                         hint=f"Add the column(s) headed {' and '.join(missing)}, then run again.")
+    placed = place_columns(loans, ["status", "settled_on"])  # a missing 状态 / 结清日期 is added
     row = int(quote.loan["excel_row"])
-    updates = {(row, loans.columns["status"]): label(STATUSES, "settled"),
-               (row, loans.columns["settled_on"]): quote.as_of}
-    loan_edit = SheetEdits(sheet=loans.sheet, updates=updates, header_row=loans.header_row)
+    updates = {(row, placed["status"]): label(STATUSES, "settled"),
+               (row, placed["settled_on"]): quote.as_of}
+    loan_edit = SheetEdits(sheet=loans.sheet, updates=updates, header_row=loans.header_row,
+                           new_columns=new_headers(loans, placed))
     read = ledger.settlements
+    added: dict[int, str] = {}
     if read.sheet is None:
         sheet, create = SETTLEMENTS.sheet_name, [f.header for f in SETTLEMENTS.fields]
         columns = {f.key: i for i, f in enumerate(SETTLEMENTS.fields, start=1)}
     else:
-        sheet, create, columns = read.sheet, None, dict(read.columns)
-        absent = [f.header for f in SETTLEMENTS.fields if f.key not in columns]
-        if absent:
-            raise InputError(f"{ledger.path.name} sheet {sheet} has no {' / '.join(absent)} column, so the "
-                             "settlement could not be recorded in full; nothing was written.",
-                             hint=f"Add the column(s) headed {'、'.join(absent)} to {sheet}, then run again.")
+        sheet, create = read.sheet, None
+        columns = place_columns(read, [f.key for f in SETTLEMENTS.fields])
+        added = new_headers(read, columns)
     values: dict[str, Any] = {"contract_no": quote.contract_no, "settled_on": quote.as_of,
                               "prepared_by": prepared_by, "approved_by": approved_by}
     for f in SETTLEMENTS.fields:
         if f.kind == "amount":
             values[f.key] = fen_to_decimal(quote.amounts[f.key])
     record = SheetEdits(sheet=sheet, appends=[{columns[k]: v for k, v in values.items()}],
-                        create_header=create, header_row=read.header_row)
+                        create_header=create, header_row=read.header_row, new_columns=added,
+                        insert_after_row=footer_insertion(read))
     return [loan_edit, record]
 
 
@@ -321,10 +320,10 @@ def settle_contract(run: Any, *, contract: str, out: Path | None, confirm: bool,
             quote = compute_quotes(ledger, requests, settings)[0]
             refuse_settlement(ledger, quote)
             edits = settlement_edits(ledger, quote, prepared_by=prepared_by, approved_by=approved_by.strip())
-            tx.commit(edits, rows_added=1, cells_changed=2,
-                      summary={k: v for k, v in quote.to_dict().items() if k != "warnings"})
+            committed = tx.commit(edits, rows_added=1, cells_changed=2,
+                                  summary={k: v for k, v in quote.to_dict().items() if k != "warnings"})
         result = SettleResult(quote, ledger.path, confirmed=True, prepared_by=prepared_by,
-                              approved_by=approved_by.strip())
+                              approved_by=approved_by.strip(), columns_added=committed.columns_added)
     else:
         ledger = load_ledger(run.ledger_path, settings, as_of=run.as_of)
         _raise_for_requests(request_problems(ledger, requests))
@@ -338,8 +337,9 @@ def settle_contract(run: Any, *, contract: str, out: Path | None, confirm: bool,
         if not confirm:
             raise
         again = f"loantool settle {contract} --as-of {run.as_of}"
-        raise LoantoolError(f"the settlement of {contract} was recorded in the ledger, but {exc.message}",
-                            f"Print the sheet again with `{again}`.") from None
+        kind = OutputError if isinstance(exc, OutputError) else LoantoolError  # a full disk stays exit 3
+        raise kind(f"the settlement of {contract} was recorded in the ledger, but {exc.message}",
+                   f"Print the sheet again with `{again}`.") from None
     return result
 
 
