@@ -40,7 +40,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
-from loantool.cli import app, make_run
+from loantool.cli import app
+from loantool.config import load_settings
 from loantool.money import fen_to_str, to_fen
 from loantool.workflows import overdue as workflow
 
@@ -229,8 +230,7 @@ def test_json_equals_the_report_object(desk):
     out = folder / "r.xlsx"
     result = invoke("--ledger", ledger, "--as-of", AS_OF, "--json", "--out", out)
     assert result.exit_code == 0, result.stderr
-    run = make_run(ledger, None, AS_OF, True, False, False)
-    direct = workflow.overdue_report(run, out=out)
+    direct = workflow.overdue_report(load_settings(None), ledger, as_of=dt.date.fromisoformat(AS_OF), out=out)
     assert json.loads(result.stdout) == json.loads(json.dumps(direct.to_dict(), ensure_ascii=False))
 
 
@@ -383,7 +383,7 @@ def test_out_on_the_ledger_is_refused(desk):
     folder, ledger = desk
     before = sha(ledger)
     result = invoke("--ledger", ledger, "--as-of", AS_OF, "--out", ledger)
-    assert result.exit_code == 2 and "never writes the ledger" in result.stderr
+    assert result.exit_code == 2 and "is the ledger itself" in result.stderr
     assert sha(ledger) == before
 
 

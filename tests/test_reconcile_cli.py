@@ -15,7 +15,8 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from loantool.cli import app, make_run
+from loantool.cli import app
+from loantool.config import load_settings
 from loantool.workflows import reconcile as workflow
 
 PERIOD = "2026-11"
@@ -139,9 +140,8 @@ def test_json_equals_the_result_object(desk):
     out = folder / "r.xlsx"
     result = _invoke(_args(ledger, statements, "--json", "--out", str(out)))
     assert result.exit_code == 0
-    run = make_run(ledger, None, "2026-11-30", True, False, False)
-    direct = workflow.reconcile_bank(run, statements=statements, period=workflow.parse_period(PERIOD), out=out,
-                                     post_payments=False, post_advances=None)
+    direct = workflow.reconcile_bank(load_settings(None), ledger, statements, period=workflow.parse_period(PERIOD),
+                                     as_of=dt.date(2026, 11, 30), out=out)
     assert json.loads(result.stdout) == json.loads(json.dumps(direct.to_dict(), ensure_ascii=False))
 
 

@@ -46,7 +46,7 @@ def test_calculator_bad_options_are_usage_errors_without_traceback():
     result = invoke("compute-schedule", "--principal", "abc", "--rate", "5%", "--term", "12",
                     "--method", "annuity", "--pickup", "2026-01-01")
     assert result.exit_code == 2
-    assert "Error: --principal 'abc' is not an amount" in result.stderr
+    assert "Error: --principal: 'abc' is not an amount" in result.stderr
     assert "Traceback" not in result.output
     result = invoke("compute-schedule", "--principal", "1000", "--rate", "5%", "--term", "12",
                     "--method", "balloon", "--pickup", "2026-01-01")

@@ -31,7 +31,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from loantool.cli import app, make_run
+from loantool.cli import app
 from loantool.config import load_settings
 from loantool.ledger.read import load_ledger
 from loantool.workflows import settle as workflow
@@ -139,9 +139,7 @@ def test_json_equals_the_result_objects_dict(desk):
     out = folder / "q.xlsx"
     result = invoke("HT003", "--as-of", "2026-03-20", "--out", out, "--json", "--ledger", ledger)
     assert result.exit_code == 0, result.stderr
-    run = make_run(ledger, None, "2026-03-20", True, False, False)
-    direct = workflow.settle_contract(run, contract="HT003", out=out, confirm=False, approved_by=None,
-                                      prepared_by=None)
+    direct = workflow.settle_contract(load_settings(None), ledger, "HT003", as_of=dt.date(2026, 3, 20), out=out)
     assert json.loads(result.stdout) == as_json(direct.to_dict())
     assert amounts(json.loads(result.stdout)) == {
         "due_amount": "1550.00", "penalty": "11.30", "remaining_principal": "1000.00",
@@ -198,8 +196,8 @@ def test_quoting_a_settled_loan_warns_and_still_works(desk):
 @pytest.mark.parametrize("args, fragment", [
     (("HT999",), "HT999 is not in ledger.xlsx"),
     (("HT001", "--as-of", "2026-01-09"), "before the pickup date 2026-01-10"),
-    ((), "name one CONTRACT"),
-    (("HT001", "--batch", "x.csv"), "name one CONTRACT"),
+    ((), "Name one CONTRACT"),
+    (("HT001", "--batch", "x.csv"), "Name one CONTRACT"),
     (("HT001", "--confirm"), "--confirm needs --approved-by"),
     (("HT001", "--approved-by", "陈建国"), "only used with --confirm"),
     (("--batch", "x.csv", "--confirm", "--approved-by", "陈建国"), "--batch only quotes"),
@@ -239,6 +237,9 @@ def test_confirm_records_every_component_then_a_repeat_is_refused(desk):
     journal = [json.loads(line) for line in lines]
     assert journal[-1]["command"] == "settle" and journal[-1]["result"] == "written"
     assert journal[-1]["summary"]["total"] == "2771.30"
+    # the journal holds the command line as it was given (built once, at the edge)
+    assert journal[-1]["arguments"] == ["HT003", "--out", str(folder / "q.xlsx"), "--confirm", "--approved-by",
+                                        "陈建国", "--prepared-by", "周敏", "--as-of", "2026-03-20", "--json"]
     sheet = openpyxl.load_workbook(folder / "q.xlsx").active
     assert any(isinstance(r[0], str) and r[0].startswith("已记入台账") for r in sheet.iter_rows(values_only=True))
 
@@ -345,8 +346,7 @@ def test_batch_quotes_each_row_on_its_own_date(desk):
     assert book.sheetnames == ["汇总", "HT001", "HT003", "HT002"]
     summary = list(book["汇总"].iter_rows(values_only=True))
     assert any(r[0] == "合计" and r[10] == 8403.06 for r in summary)
-    run = make_run(ledger, None, "2026-03-20", True, False, False)
-    direct = workflow.settle_batch(run, batch=batch, out=out)
+    direct = workflow.settle_batch(load_settings(None), ledger, batch, as_of=dt.date(2026, 3, 20), out=out)
     assert doc == as_json(direct.to_dict())
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..cli import AsOfOpt, ConfigOpt, DebugOpt, LangOpt, JsonOpt, LedgerOpt, QuietOpt, command, make_run
+from ..cli import AsOfOpt, ConfigOpt, DebugOpt, JsonOpt, LangOpt, LedgerOpt, QuietOpt, command, make_run
 
 HELP = """同步客服信息表 Update the ledger's 贷款台账 from customer service's table.
 
@@ -28,9 +28,8 @@ def sync_customers(
     from ..workflows.customers import sync_customers as run_sync
 
     run = make_run(ledger, config, as_of, json_, quiet, debug, lang)
-    arguments = [str(cs_workbook), *(["--dry-run"] if dry_run else [])]
     result = run_sync(run.settings, run.ledger_path, cs_workbook, as_of=run.as_of, dry_run=dry_run,
-                      arguments=arguments)
+                      arguments=run.argv)
     if run.json:
         run.emit_json(result.to_dict())
         return

@@ -323,7 +323,7 @@ def import_disbursements(settings: Settings, ledger_path: Path, slip_paths: Sequ
     batch = read_slips(slip_paths, settings, skip_bad=skip_bad)
     if dry_run:
         ledger = load_ledger(ledger_path, settings, as_of=as_of)
-        result, _ = plan_import(batch, ledger, settings, overwrite=overwrite, dry_run=True)
+        result, _planned = plan_import(batch, ledger, settings, overwrite=overwrite, dry_run=True)
     else:
         with ledger_transaction(ledger_path, settings, command=COMMAND, arguments=list(arguments),
                                 inputs=[Path(p) for p in slip_paths]) as tx:

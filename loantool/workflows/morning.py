@@ -12,17 +12,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ..config import Settings
 from ..errors import LoantoolError
+from ..i18n import N_, _
 from ..ledger.transaction import JOURNAL, STATE_DIR, ledger_transaction, sha256_file
 from ..money import fen_to_str
 
-STEP_LABELS = {"import": "导入放款单 import slips", "reconcile": "银行对账 reconcile", "overdue": "逾期日报 overdue report"}
+STEP_LABELS = {"import": N_("import slips"), "reconcile": N_("reconcile"), "overdue": N_("overdue report")}
 JOURNALED_COMMANDS = {"import-disbursements", "reconcile-bank", "morning"}
 
 
@@ -48,6 +50,7 @@ class MorningResult:
     skipped_files: list[Path] = field(default_factory=list)
     findings: int = 0  # reconciliation differences (short, over, unpaid, unmatched)
     log_path: Path | None = None
+    log_error: str | None = None  # the run log could not be written (a warning, not a failure)
     archived: list[Path] = field(default_factory=list)
 
     @property
@@ -87,9 +90,9 @@ class MorningResult:
                          f"arrears, overdue {_show(ovd.detail['overdue_amount'])}, NPL ratio {ovd.detail['npl_ratio']}")
         for step in self.steps:
             if step.status == "nothing":
-                lines.append(f"{STEP_LABELS[step.name]}: no new files")
+                lines.append(f"{step_label(step.name)}: no new files")
             if step.status == "failed":
-                lines.append(f"FAILED {STEP_LABELS[step.name]}: {step.error} (the ledger is as it was before "
+                lines.append(f"FAILED {step_label(step.name)}: {step.error} (the ledger is as it was before "
                              "this step)")
         if self.skipped_files:
             lines.append(f"already processed, skipped: {', '.join(p.name for p in self.skipped_files)}")
@@ -100,6 +103,11 @@ class MorningResult:
         if reports:
             lines.append("reports: " + "; ".join(reports))
         return lines
+
+
+def step_label(name: str) -> str:
+    """A step's name for people (导入放款单, 银行对账, 逾期日报)."""
+    return _(STEP_LABELS[name])
 
 
 def _show(amount: str) -> str:
@@ -163,15 +171,19 @@ def statement_periods(paths: list[Path], all_lines: Any) -> dict[str, list[Path]
     return groups
 
 
-def morning(run: Any, *, progress: Callable[[str], None] = lambda _name: None) -> MorningResult:
+def morning(settings: Settings, ledger_path: Path, *, as_of: dt.date, arguments: Sequence[str] = (),
+            progress: Callable[[str], None] = lambda _name: None) -> MorningResult:
+    """Import new slips, reconcile new statements, write the overdue report (``arguments``: the command
+    line as given, for the journal of each step)."""
     from .imports import import_disbursements
     from .overdue import overdue_report
     from .reconcile import parse_period, read_statements, reconcile_bank
 
-    settings = run.settings
-    ledger_path = Path(run.ledger_path)
+    started = dt.datetime.now()
+    ledger_path = Path(ledger_path)
+    journaled = ["morning", *arguments]
     seen = processed_hashes(ledger_path)
-    result = MorningResult(as_of=run.as_of, ledger_path=ledger_path,
+    result = MorningResult(as_of=as_of, ledger_path=ledger_path,
                            steps=[Step("import"), Step("reconcile"), Step("overdue")])
     hashes: dict[Path, str] = {}
 
@@ -186,9 +198,9 @@ def morning(run: Any, *, progress: Callable[[str], None] = lambda _name: None) -
     statements = new_files(settings.morning.statements_inbox)
 
     def do_import() -> dict[str, Any]:
-        report = settings.resolve(settings.morning.reports_dir) / f"放款单导入_{run.as_of:%Y%m%d}.xlsx"
-        imported = import_disbursements(settings, ledger_path, slips, as_of=run.as_of, out=report,
-                                        arguments=["morning", *map(str, slips)])
+        report = settings.resolve(settings.morning.reports_dir) / f"放款单导入_{as_of:%Y%m%d}.xlsx"
+        imported = import_disbursements(settings, ledger_path, slips, as_of=as_of, out=report,
+                                        arguments=journaled)
         return {"matched": len(imported.matches), "updated": len(imported.updated_contracts),
                 "cells_changed": len(imported.changes), "conflicts": len(imported.conflicts),
                 "unmatched": len(imported.unmatched), "discrepancies": len(imported.discrepancies),
@@ -200,8 +212,8 @@ def morning(run: Any, *, progress: Callable[[str], None] = lambda _name: None) -
         for label, paths in statement_periods(statements, all_lines).items():
             names = {p.name for p in paths}
             lines = all_lines[all_lines["source"].isin(names)].reset_index(drop=True)
-            rec = reconcile_bank(run, statements=paths, period=parse_period(label), out=None,
-                                 post_payments=settings.morning.post_payments, post_advances=None, lines=lines)
+            rec = reconcile_bank(settings, ledger_path, paths, period=parse_period(label), as_of=as_of,
+                                 post_payments=settings.morning.post_payments, lines=lines, arguments=journaled)
             totals = rec.rec.totals
             result.findings += sum(rec.rec.findings().values())
             periods.append({
@@ -214,13 +226,13 @@ def morning(run: Any, *, progress: Callable[[str], None] = lambda _name: None) -
         if not settings.morning.post_payments:
             # a read-only reconciliation journals nothing itself: remember the statements with an
             # empty commit (a "nothing to do" journal line, the ledger untouched)
-            with ledger_transaction(ledger_path, settings, command="morning",
-                                    arguments=["reconcile", *map(str, statements)], inputs=statements) as tx:
+            with ledger_transaction(ledger_path, settings, command="morning", arguments=journaled,
+                                    inputs=statements) as tx:
                 tx.commit([], summary={"periods": [p["period"] for p in periods]})
         return {"periods": periods}
 
     def do_overdue() -> dict[str, Any]:
-        report = overdue_report(run, out=None)
+        report = overdue_report(settings, ledger_path, as_of=as_of)
         summary = report.summary.to_dict()
         loans = report.arrears.loans
         return {"active_loans": int(len(loans)), "in_arrears": int((loans["dpd"] > 0).sum()),
@@ -243,13 +255,17 @@ def morning(run: Any, *, progress: Callable[[str], None] = lambda _name: None) -
     if archive:
         done = [*(slips if result.step("import").status == "ok" else []),
                 *(statements if result.step("reconcile").status == "ok" else [])]
-        target = settings.resolve(archive) / run.as_of.isoformat()
+        target = settings.resolve(archive) / as_of.isoformat()
         for path in done:
             target.mkdir(parents=True, exist_ok=True)
             destination = target / path.name
             if not destination.exists():
                 shutil.move(str(path), destination)
                 result.archived.append(destination)
+    try:
+        write_log(result, settings.resolve(settings.morning.reports_dir), started)
+    except OSError as exc:
+        result.log_error = str(exc)
     return result
 
 

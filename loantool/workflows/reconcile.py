@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,13 +25,19 @@ from typing import Any
 
 import pandas as pd
 
+from ..config import Settings
 from ..core.reconcile import Period, Reconciliation, prepare_loans, reconcile
 from ..errors import InputError, UsageError
+from ..i18n import _
 from ..ledger.read import Ledger, load_ledger, read_table
+from ..ledger.transaction import ledger_transaction
 from ..money import fen_to_decimal, fen_to_str
 from ..schema import PAYMENT_TYPES, PAYMENTS, STATEMENT, label
 from ..values import iso_date, text_or_none
+from .common import report_target, require_ledger
 from .schedule import schedules_for
+
+COMMAND = "reconcile-bank"
 
 ADVANCE_NOTE = "垫付 {due} 期"  # the stable key of a posted advance, inside 备注
 _ADVANCE_KEY = re.compile(r"垫付\s*(\d{4}-\d{2}-\d{2})\s*期")
@@ -41,7 +48,8 @@ def parse_period(text: str) -> Period:
     try:
         return Period.parse(text)
     except ValueError:
-        raise UsageError(f"--period {text!r} is not a month.", "Write it as YYYY-MM, e.g. 2026-11.") from None
+        raise UsageError(_("'{text}' is not a month.").format(text=text),
+                         _("Write it as YYYY-MM, e.g. 2026-11."), parameter="period") from None
 
 
 @dataclass
@@ -114,14 +122,15 @@ def _lines(frame: pd.DataFrame, extra: str | None = None) -> list[dict[str, Any]
 # ------------------------------------------------------------------------------------------------ reading
 
 
-def read_statements(paths: list[Path], settings: Any) -> pd.DataFrame:
+def read_statements(paths: list[Path], settings: Settings) -> pd.DataFrame:
     """Every line of every statement, files in the order given, rows in file order (read-only)."""
     if not paths:
-        raise UsageError("name at least one bank statement file.")
+        raise UsageError(_("Name at least one bank statement file."))
     frames = []
     for path in paths:
         if not Path(path).is_file():
-            raise UsageError(f"statement {path} not found.", "Check the file name and folder.")
+            raise UsageError(_("Statement {path} not found.").format(path=path),
+                             _("Check the file name and folder."))
         read = read_table(Path(path), STATEMENT, settings=settings)
         frame = read.frame.assign(source=Path(path).name)
         frames.append(frame)
@@ -132,7 +141,7 @@ def read_statements(paths: list[Path], settings: Any) -> pd.DataFrame:
     return lines
 
 
-def reconcile_ledger(ledger: Ledger, lines: pd.DataFrame, period: Period, settings: Any) -> Reconciliation:
+def reconcile_ledger(ledger: Ledger, lines: pd.DataFrame, period: Period, settings: Settings) -> Reconciliation:
     """Schedules of the loans active in the month (only those: a settled loan's old data cannot block the
     run), then the core reconciliation."""
     loans = ledger.loans.frame
@@ -190,9 +199,12 @@ def payment_columns(ledger: Ledger) -> tuple[str, list[str] | None, dict[str, in
     columns = dict(read.columns)
     missing = [PAYMENTS.field(k).header for k in ("bank_ref", "note") if k not in columns]
     if missing:
-        raise InputError(f"{ledger.path.name} sheet {read.sheet} has no {' / '.join(missing)} column, so a "
-                         "posting could not be recognised on the next run; nothing was written.",
-                         hint=f"Add the column(s) headed {' and '.join(missing)} to {read.sheet}, then run again.")
+        raise InputError(
+            _("{file} sheet {sheet} has no {columns} column, so a posting could not be recognised on the "
+              "next run; nothing was written.").format(file=ledger.path.name, sheet=read.sheet,
+                                                       columns=" / ".join(missing)),
+            hint=_("Add the columns headed {columns} to {sheet}, then run again.").format(
+                columns="、".join(missing), sheet=read.sheet))
     return read.sheet, None, columns
 
 
@@ -242,24 +254,26 @@ def post(ledger: Ledger, rec: Reconciliation, *, payments: bool, advance_date: d
 # ------------------------------------------------------------------------------------------------ the run
 
 
-def reconcile_bank(run: Any, *, statements: list[Path], period: Period, out: Path | None,
-                   post_payments: bool, post_advances: dt.date | None,
-                   lines: pd.DataFrame | None = None) -> ReconcileResult:
+def reconcile_bank(settings: Settings, ledger_path: Path, statements: list[Path], *, period: Period,
+                   as_of: dt.date, out: Path | None = None, post_payments: bool = False,
+                   post_advances: dt.date | None = None, lines: pd.DataFrame | None = None,
+                   arguments: Sequence[str] = ()) -> ReconcileResult:
     """Read the statements and the ledger, reconcile the month, post if asked, write the report.
 
-    ``lines``: the statements' lines when the caller has read them already (read_statements' frame)."""
+    ``lines``: the statements' lines when the caller has read them already (read_statements' frame);
+    ``arguments``: the command line as given, for the journal."""
     from ..reports.reconcile import write_report
 
-    settings = run.settings
+    target = report_target(out, default_report_path(settings, period), ledger_path)
     if lines is None:
         lines = read_statements(statements, settings)
+    require_ledger(ledger_path)
     writing = post_payments or post_advances is not None
-    arguments = [*map(str, statements), "--period", period.label, *(["--post"] if post_payments else []),
-                 *(["--post-advances", post_advances.isoformat()] if post_advances else [])]
-    guard = (_transaction(run, arguments, statements) if writing else nullcontext(None))
+    guard = (ledger_transaction(ledger_path, settings, command=COMMAND, arguments=list(arguments),
+                                inputs=list(statements)) if writing else nullcontext(None))
     posting = None
     with guard as tx:
-        ledger = load_ledger(tx.path if tx is not None else run.ledger_path, settings, as_of=run.as_of)
+        ledger = load_ledger(tx.path if tx is not None else ledger_path, settings, as_of=as_of)
         rec = reconcile_ledger(ledger, lines, period, settings)
         if tx is not None:
             edits, posting = post(ledger, rec, payments=post_payments, advance_date=post_advances)
@@ -267,13 +281,9 @@ def reconcile_bank(run: Any, *, statements: list[Path], period: Period, out: Pat
                       summary={"period": period.label, "digest": rec.digest, **posting.to_dict()})
     result = ReconcileResult(rec=rec, statements=list(statements), ledger_path=ledger.path, posting=posting,
                              warnings=list(ledger.loans.warnings))
-    target = out or settings.resolve(settings.morning.reports_dir) / f"银行对账_{period.label}.xlsx"
-    result.report_path = write_report(result, target, settings.company.name, run.as_of)
+    result.report_path = write_report(result, target, settings.company.name, as_of)
     return result
 
 
-def _transaction(run: Any, arguments: list[str], statements: list[Path]) -> Any:
-    from ..ledger.transaction import ledger_transaction
-
-    return ledger_transaction(run.ledger_path, run.settings, command="reconcile-bank", arguments=arguments,
-                              inputs=list(statements))
+def default_report_path(settings: Settings, period: Period) -> Path:
+    return settings.resolve(settings.morning.reports_dir) / f"银行对账_{period.label}.xlsx"

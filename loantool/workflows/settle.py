@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,12 @@ from ..config import Settings
 from ..core.loans import loan_states
 from ..core.settlement import AMOUNT_COLUMNS, SettlementRules, quote_settlements
 from ..errors import CellProblem, InputError, LoantoolError, UsageError
+from ..i18n import N_, _
 from ..ledger.read import Ledger, load_ledger, read_table
 from ..money import fen_to_decimal, fen_to_str
 from ..schema import LOAN_STATE_LABELS, SETTLEMENTS, STATUSES, Field, Table, label
 from ..values import as_date, text_or_none
+from .common import report_target, require_ledger
 from .schedule import schedules_for
 
 BATCH = Table(
@@ -42,14 +45,15 @@ BATCH = Table(
     header_keys=("contract_no",),
 )
 MONEY_KEYS = (*AMOUNT_COLUMNS, "total", "to_bank", "to_company")
-WARNINGS = {
-    "not-active": "loan {contract_no} is {status_label}, not active: this quote is for reference only",
-    "advances-exceed-due": "unrecovered advances {advances} exceed the amount due {due}: the bank's share of "
-                           "the amount due is negative (did the customer also pay the bank?) – check before "
-                           "paying out",
-    "negative-advances": "advances repaid exceed advances by {neg}: the company holds that much for the bank",
-    "credit": "the customer paid {credit} beyond the whole schedule; the quote neither refunds nor offsets "
-              "it",
+WARNINGS = {  # translated where shown (_quote)
+    "not-active": N_("loan {contract_no} is {status_label}, not active: this quote is for reference only"),
+    "advances-exceed-due": N_("unrecovered advances {advances} exceed the amount due {due}: the bank's share "
+                              "of the amount due is negative (did the customer also pay the bank?) – check "
+                              "before paying out"),
+    "negative-advances": N_("advances repaid exceed advances by {neg}: the company holds that much for the "
+                            "bank"),
+    "credit": N_("the customer paid {credit} beyond the whole schedule; the quote neither refunds nor "
+                 "offsets it"),
 }
 LOAN_INFO = ("customer_name", "id_no", "phone", "card_no", "dealer", "car_model", "principal", "term",
              "pickup_date", "bank_due_day", "settled_on", "excel_row")
@@ -193,7 +197,7 @@ def compute_quotes(ledger: Ledger, requests: pd.DataFrame, settings: Settings) -
     quotes = []
     states = loan_states(selected, list(requests["settle_on"]))["state"].tolist()
     rows = zip(result.quotes.to_dict("records"), selected.iterrows(), info["rate"], states, strict=True)
-    for row, (_, loan), rate, state in rows:
+    for row, (_label, loan), rate, state in rows:
         quotes.append(_quote(row, loan, int(rate), rules, details[row["contract_no"]], state))
     return quotes
 
@@ -221,14 +225,15 @@ def _quote(row: dict[str, Any], loan: pd.Series, rate: int, rules: SettlementRul
              "neg": fen_to_str(-advances), "credit": fen_to_str(amounts["credit"])}
     flags = {"not-active": status != "active", "advances-exceed-due": bool(row["advances_exceed_due"]),
              "negative-advances": bool(row["negative_advances"]), "credit": amounts["credit"] > 0}
-    quote.warnings = [(code, WARNINGS[code].format(**facts)) for code, on in flags.items() if on]
+    quote.warnings = [(code, _(WARNINGS[code]).format(**facts)) for code, on in flags.items() if on]
     return quote
 
 
 def _raise_for_requests(problems: list[tuple[int, str, Any, str]]) -> None:
     if problems:
-        _, _, _, reason = problems[0]
-        raise UsageError(f"{reason}.", "Check the 合同编号 (sheet 贷款台账) and --as-of.")
+        reason = problems[0][3]
+        raise UsageError(_("{reason}.").format(reason=reason),
+                         _("Check the 合同编号 (sheet 贷款台账) and the settlement date."))
 
 
 # ------------------------------------------------------------------------------------------- recording
@@ -297,25 +302,29 @@ def _safe(text: str) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "-", text).strip("-") or "quote"
 
 
-def settle_contract(run: Any, *, contract: str, out: Path | None, confirm: bool, approved_by: str | None,
-                    prepared_by: str | None) -> SettleResult:
-    """Quote one contract as of run.as_of, record it if ``confirm``, and write the approval sheet."""
+def settle_contract(settings: Settings, ledger_path: Path, contract: str, *, as_of: dt.date,
+                    out: Path | None = None, confirm: bool = False, approved_by: str | None = None,
+                    prepared_by: str | None = None, arguments: Sequence[str] = ()) -> SettleResult:
+    """Quote one contract as of ``as_of``, record it if ``confirm``, and write the approval sheet.
+
+    ``arguments``: the command line as given, for the journal."""
     from ..reports.settle import write_quote
 
-    settings = run.settings
     contract = contract.strip()
-    requests = pd.DataFrame({"contract_no": [contract], "settle_on": [run.as_of]})
+    target = report_target(out, settings.resolve(settings.morning.reports_dir) / (
+        f"结清审批表_{_safe(contract)}_{as_of:%Y%m%d}.xlsx"), ledger_path)
+    requests = pd.DataFrame({"contract_no": [contract], "settle_on": [as_of]})
+    require_ledger(ledger_path)
     if confirm:
         from ..ledger.lock import current_user
         from ..ledger.transaction import ledger_transaction
 
         if not approved_by or not approved_by.strip():
-            raise UsageError("--confirm needs --approved-by NAME (who approved the settlement).")
+            raise UsageError(_("Recording a settlement needs the name of who approved it."),
+                             parameter="approved_by")
         prepared_by = (prepared_by or "").strip() or current_user()
-        arguments = [contract, "--as-of", run.as_of.isoformat(), "--confirm", "--approved-by", approved_by,
-                     "--prepared-by", prepared_by]
-        with ledger_transaction(run.ledger_path, settings, command="settle", arguments=arguments) as tx:
-            ledger = load_ledger(tx.path, settings, as_of=run.as_of)
+        with ledger_transaction(ledger_path, settings, command="settle", arguments=list(arguments)) as tx:
+            ledger = load_ledger(tx.path, settings, as_of=as_of)
             _raise_for_requests(request_problems(ledger, requests))
             quote = compute_quotes(ledger, requests, settings)[0]
             refuse_settlement(ledger, quote)
@@ -325,32 +334,33 @@ def settle_contract(run: Any, *, contract: str, out: Path | None, confirm: bool,
         result = SettleResult(quote, ledger.path, confirmed=True, prepared_by=prepared_by,
                               approved_by=approved_by.strip())
     else:
-        ledger = load_ledger(run.ledger_path, settings, as_of=run.as_of)
+        ledger = load_ledger(ledger_path, settings, as_of=as_of)
         _raise_for_requests(request_problems(ledger, requests))
         quote = compute_quotes(ledger, requests, settings)[0]
         result = SettleResult(quote, ledger.path, prepared_by=(prepared_by or "").strip() or None)
-    target = out or settings.resolve(settings.morning.reports_dir) / (
-        f"结清审批表_{_safe(contract)}_{run.as_of:%Y%m%d}.xlsx")
     try:
         result.report_path = write_quote(result, target, settings.company.name)
     except LoantoolError as exc:
         if not confirm:
             raise
-        again = f"loantool settle {contract} --as-of {run.as_of}"
-        raise LoantoolError(f"the settlement of {contract} was recorded in the ledger, but {exc.message}",
-                            f"Print the sheet again with `{again}`.") from None
+        raise LoantoolError(
+            _("The settlement of {contract} was recorded in the ledger, but {error}").format(
+                contract=contract, error=exc.message),
+            _("Print the approval sheet again: quote {contract} as of {day} without recording it.").format(
+                contract=contract, day=as_of.isoformat())) from None
     return result
 
 
 def read_batch(path: Path, settings: Settings, default_date: dt.date) -> tuple[pd.DataFrame, Any]:
     """The batch file's requests (contract_no, settle_on, excel_row) and its TableRead."""
     if not Path(path).is_file():
-        raise UsageError(f"batch file {path} not found.", "Check the file name and folder.")
+        raise UsageError(_("Batch file {path} not found.").format(path=path),
+                         _("Check the file name and folder."), parameter="batch")
     read = read_table(Path(path), BATCH, settings=settings)
     frame = read.frame
     if frame.empty:
-        raise UsageError(f"batch file {Path(path).name} lists no contracts.",
-                         "Put one 合同编号 (and its 结清日期) per row under the header.")
+        raise UsageError(_("Batch file {file} lists no contracts.").format(file=Path(path).name),
+                         _("Put one 合同编号 (and its 结清日期) per row under the header."), parameter="batch")
     dates = frame["settled_on"] if "settled_on" in frame else pd.Series(pd.NaT, index=frame.index)
     requests = pd.DataFrame({
         "contract_no": frame["contract_no"].astype(str).str.strip().to_numpy(dtype=object),
@@ -360,23 +370,24 @@ def read_batch(path: Path, settings: Settings, default_date: dt.date) -> tuple[p
     return requests, read
 
 
-def settle_batch(run: Any, *, batch: Path, out: Path | None) -> BatchSettleResult:
+def settle_batch(settings: Settings, ledger_path: Path, batch: Path, *, as_of: dt.date,
+                 out: Path | None = None) -> BatchSettleResult:
     """Quote every row of the batch file (each on its own date) and write one workbook."""
     from ..reports.settle import write_batch
 
-    settings = run.settings
-    requests, read = read_batch(batch, settings, run.as_of)
-    ledger = load_ledger(run.ledger_path, settings, as_of=run.as_of)
+    target = report_target(out, settings.resolve(settings.morning.reports_dir) / (
+        f"结清审批表_{_safe(Path(batch).stem)}_{as_of:%Y%m%d}.xlsx"), ledger_path)
+    requests, read = read_batch(batch, settings, as_of)
+    ledger = load_ledger(require_ledger(ledger_path), settings, as_of=as_of)
     problems = request_problems(ledger, requests)
     if problems:
         cells = [CellProblem(read.file, read.sheet, int(requests["excel_row"].iloc[i]),
                              read.headers.get(key, BATCH.field(key).header), value, reason, "settle-request")
                  for i, key, value, reason in problems]
-        raise InputError(f"{Path(batch).name}: {len(cells)} row(s) cannot be quoted; nothing was written.",
-                         cells, hint="Correct these rows and run again.")
+        raise InputError(_("{file}: {count} row(s) cannot be quoted; nothing was written.").format(
+                             file=Path(batch).name, count=len(cells)),
+                         cells, hint=_("Correct these rows and run again."))
     quotes = compute_quotes(ledger, requests, settings)
     result = BatchSettleResult(quotes, Path(batch), ledger.path)
-    target = out or settings.resolve(settings.morning.reports_dir) / (
-        f"结清审批表_{_safe(Path(batch).stem)}_{run.as_of:%Y%m%d}.xlsx")
-    result.report_path = write_batch(result, target, settings.company.name, run.as_of)
+    result.report_path = write_batch(result, target, settings.company.name, as_of)
     return result
