@@ -264,3 +264,41 @@ def test_control_totals_close_to_the_fen(portfolio):
     assert (t["advance_count"], t["advance_sum"]) == (len(out.advances), int(out.advances["amount"].sum()))
     assert (out.advances["amount"] > 0).all()
     assert rows["contract_no"].is_unique  # one installment a month per loan, lines summed
+
+
+# ------------------------------------------------------------------------------------------ posting
+
+
+def _existing(rows):
+    """还款记录 rows: (contract, date, amount fen, type code, 流水号, 备注)."""
+    frame = pd.DataFrame(rows, columns=["contract_no", "paid_on", "amount", "payment_type", "bank_ref", "note"])
+    frame["paid_on"] = pd.to_datetime(frame["paid_on"])
+    frame["amount"] = pd.array(frame["amount"], dtype="Int64")
+    return frame
+
+
+def test_posting_keys_on_the_bank_reference_else_on_contract_date_amount_and_occurrence():
+    from loantool.core.reconcile import advances_to_post, payments_to_post
+
+    loans = _loans([("A", "张三", "6222000000000011", "active", None, None),
+                    ("B", "李四", "6222000000000022", "active", None, None)])
+    lines = pd.DataFrame({
+        "source": "s.xlsx", "excel_row": [2, 3, 4, 5],
+        "card_no": ["6222000000000011", "6222000000000022", "6222000000000022", "6222000000000011"],
+        "customer_name": ["张三", "李四", "李四", "张三"],
+        "paid_on": pd.to_datetime(["2026-11-15", "2026-11-15", "2026-11-15", "2026-11-16"]),
+        "amount": pd.array([60_000, 50_000, 50_000, 1_000], dtype="Int64"),
+        "bank_ref": ["R1", None, None, "R2"], "deduction_status": "ok"})
+    rec = reconcile(loans, pd.concat([_schedule("A"), _schedule("B")]), lines, NOV)
+    existing = _existing([("A", "2026-11-15", 60_000, "customer_paid", "R1", ""),
+                          ("B", "2026-11-15", 50_000, "customer_paid", None, "")])
+    todo, already = payments_to_post(rec, existing)
+    # R1 is there; one of B's two bare 500.00 lines is there, the second occurrence is not; R2 is new
+    assert already == 2 and list(todo["excel_row"]) == [4, 5]
+    assert list(rec.advances["contract_no"]) == ["A"]  # 610.00 of 1,000.00: short
+    advances, done = advances_to_post(rec, _existing([("A", "2026-11-30", 39_000, "company_advance", None,
+                                                       "垫付 2026-11-15 期 银行对账 2026-11")]))
+    assert done == 1 and advances.empty
+    advances, done = advances_to_post(rec, _existing([("A", "2026-11-30", 39_000, "company_advance", None,
+                                                       "垫付 2026-10-15 期 银行对账 2026-10")]))
+    assert done == 0 and list(advances["contract_no"]) == ["A"]

@@ -194,7 +194,7 @@ def test_quoting_a_settled_loan_warns_and_still_works(desk):
 
 
 @pytest.mark.parametrize("args, fragment", [
-    (("HT999",), "HT999 is not in ledger.xlsx"),
+    (("HT999",), "HT999 is not in the ledger"),
     (("HT001", "--as-of", "2026-01-09"), "before the pickup date 2026-01-10"),
     ((), "Name one CONTRACT"),
     (("HT001", "--batch", "x.csv"), "Name one CONTRACT"),
@@ -255,7 +255,7 @@ def test_confirm_records_every_component_then_a_repeat_is_refused(desk):
     ("HT004", "HT004 is 结清"),
     ("HT005", "HT005 is 核销"),
     ("HT006", "HT006 already has a 结清记录 row"),
-    ("HT404", "HT404 is not in ledger.xlsx"),
+    ("HT404", "HT404 is not in the ledger"),
 ])
 def test_confirm_refuses_and_the_ledger_is_byte_identical(desk, contract, fragment):
     folder, ledger = desk
@@ -365,7 +365,7 @@ def test_batch_rows_that_cannot_be_quoted_are_all_named(desk):
     result = invoke("--batch", batch, "--out", folder / "b.xlsx")
     assert result.exit_code == 2
     assert "3 row(s) cannot be quoted" in result.stderr
-    for fragment in ("row 4", "HT999 is not in ledger.xlsx", "row 5", "asked for twice", "row 6",
+    for fragment in ("row 4", "HT999 is not in the ledger", "row 5", "asked for twice", "row 6",
                      "before the pickup date"):
         assert fragment in result.stderr
     assert not (folder / "b.xlsx").exists()

@@ -18,8 +18,18 @@ DOMAIN.md, "Bank reconciliation for a month", is the contract:
   over = max(received − expected, 0) and advance = max(expected − received, 0); and on the statement
   side every line's amount lands in exactly one of received / unmatched / failed / duplicate / outside.
 
-The advance list and its digest are defined in :func:`canonical_advance_text`. Pure: frames in, frames
-out; money int64 fen throughout.
+The advance list and its digest are defined in :func:`canonical_advance_text`.
+
+*Posting* (what of the month is not yet in 还款记录; posting twice changes nothing, DESIGN.md safety
+rule 5):
+- a customer payment (客户还款) is already posted when 还款记录 holds a row with the same 流水号 (any
+  type); a line without a 流水号 is keyed on 合同编号 + 交易日期 + 金额 + occurrence – the k-th such line
+  of the statements is posted only while 还款记录 holds fewer than k 客户还款 rows without a 流水号 for
+  that contract, date and amount (:func:`payments_to_post`);
+- a company advance (公司垫款) is keyed on (合同编号, the installment's due date); the due date is written
+  into 备注 as ``垫付 YYYY-MM-DD 期`` (``ADVANCE_NOTE``) and read back from there (:func:`advances_to_post`).
+
+Pure: frames in, frames out; money int64 fen throughout.
 """
 
 from __future__ import annotations
@@ -44,6 +54,8 @@ LINE_COLUMNS = ("source", "excel_row", "card_no", "customer_name", "paid_on", "a
                 "deduction_status")
 ADVANCE_COLUMNS = ("contract_no", "customer_name", "card_no", "due_date", "amount")
 DIGEST_HEADER = "loantool advance list v1"
+ADVANCE_NOTE = "垫付 {due} 期"  # the stable key of a posted advance, inside 备注
+ADVANCE_KEY = re.compile(r"垫付\s*(\d{4}-\d{2}-\d{2})\s*期")
 _MASK_CHARS = r"[*xX×]"  # banks mask the middle of a card with these
 
 
@@ -348,3 +360,44 @@ def canonical_advance_text(advances: pd.DataFrame, period: Period) -> str:
 def advance_digest(advances: pd.DataFrame, period: Period) -> str:
     """SHA-256 (hex) of :func:`canonical_advance_text` encoded as UTF-8."""
     return hashlib.sha256(canonical_advance_text(advances, period).encode("utf-8")).hexdigest()
+
+
+# -------------------------------------------------------------------------------------------- posting
+
+
+def payments_to_post(rec: Reconciliation, existing: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Matched, successful, in-month lines not yet in 还款记录 (``existing``: its rows with the payment
+    field keys contract_no, paid_on, amount, payment_type, bank_ref); and how many were already there."""
+    lines = rec.lines[rec.lines["category"] == "matched"].copy()
+    ref = lines["bank_ref"].fillna("").astype(str).str.strip()
+    known_refs = set(existing["bank_ref"].dropna().astype(str).str.strip()) - {""}
+    with_ref = ref.ne("")
+    posted_ref = with_ref & ref.isin(known_refs)
+
+    key = ["contract_no", "paid_on", "amount"]
+    bare = lines[~with_ref].assign(amount=lambda f: f["amount"].astype("int64"))
+    occurrence = bare.groupby(key, sort=False).cumcount() + 1
+    paid = existing[(existing["payment_type"] == "customer_paid")
+                    & existing["bank_ref"].fillna("").astype(str).str.strip().eq("")
+                    ].dropna(subset=["contract_no", "paid_on", "amount"])
+    have = paid.assign(amount=paid["amount"].astype("int64")).groupby(key).size().rename("have").reset_index()
+    have["paid_on"] = have["paid_on"].astype("datetime64[ns]")
+    counted = (bare[key].assign(paid_on=bare["paid_on"].astype("datetime64[ns]"))
+               .merge(have, on=key, how="left")["have"].fillna(0).to_numpy())
+    posted_bare = pd.Series(occurrence.to_numpy() <= counted, index=bare.index)
+
+    already = posted_ref.copy()
+    already.loc[posted_bare.index] = posted_bare
+    return lines[~already], int(already.sum())
+
+
+def advances_to_post(rec: Reconciliation, existing: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Advance-list rows whose (合同编号, due date) has no 公司垫款 row with that due date in 备注."""
+    advances = rec.advances
+    rows = existing[existing["payment_type"] == "company_advance"]
+    due = rows["note"].fillna("").astype(str).str.extract(ADVANCE_KEY, expand=False)
+    posted = pd.MultiIndex.from_arrays([rows["contract_no"].astype(str), due.fillna("")])
+    wanted = pd.MultiIndex.from_arrays([advances["contract_no"].astype(str),
+                                        advances["due_date"].dt.strftime("%Y-%m-%d")])
+    done = wanted.isin(posted)
+    return advances[~done], int(done.sum())

@@ -2,21 +2,14 @@
 and – only when asked – posting to 还款记录.
 
 Read-only by default: the ledger is read without the lock and nothing is written but the report.
-``--post`` / ``--post-advances`` run inside the ledger transaction (lock, backup, atomic replace,
-journal) and are idempotent:
-
-- a customer payment (客户还款) is already posted when 还款记录 holds a row with the same 流水号 (any
-  type); a line without a 流水号 is keyed on 合同编号 + 交易日期 + 金额 + occurrence – the k-th such
-  line of the statements is posted only while 还款记录 holds fewer than k 客户还款 rows without a
-  流水号 for that contract, date and amount;
-- a company advance (公司垫款) is keyed on (合同编号, the installment's due date); the due date is
-  written into 备注 as ``垫付 YYYY-MM-DD 期`` and read back from there (ADVANCE_NOTE).
+Posting customer payments and advances runs inside the ledger transaction (lock, backup, atomic
+replace, journal) and is idempotent: what is already in 还款记录 is decided by core.reconcile
+(``payments_to_post``, ``advances_to_post``; the rules are in its docstring).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -26,7 +19,15 @@ from typing import Any
 import pandas as pd
 
 from ..config import Settings
-from ..core.reconcile import Period, Reconciliation, prepare_loans, reconcile
+from ..core.reconcile import (
+    ADVANCE_NOTE,
+    Period,
+    Reconciliation,
+    advances_to_post,
+    payments_to_post,
+    prepare_loans,
+    reconcile,
+)
 from ..errors import InputError, UsageError
 from ..i18n import _
 from ..ledger.read import Ledger, load_ledger, read_table
@@ -39,8 +40,6 @@ from .schedule import schedules_for
 
 COMMAND = "reconcile-bank"
 
-ADVANCE_NOTE = "垫付 {due} 期"  # the stable key of a posted advance, inside 备注
-_ADVANCE_KEY = re.compile(r"垫付\s*(\d{4}-\d{2}-\d{2})\s*期")
 LINE_FIELDS = ("source", "excel_row", "card_no", "customer_name", "paid_on", "amount", "bank_ref")
 
 
@@ -151,43 +150,6 @@ def reconcile_ledger(ledger: Ledger, lines: pd.DataFrame, period: Period, settin
 
 
 # ------------------------------------------------------------------------------------------------ posting
-
-
-def payments_to_post(rec: Reconciliation, existing: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Matched, successful, in-month lines not yet in 还款记录; and how many were already there."""
-    lines = rec.lines[rec.lines["category"] == "matched"].copy()
-    ref = lines["bank_ref"].fillna("").astype(str).str.strip()
-    known_refs = set(existing["bank_ref"].dropna().astype(str).str.strip()) - {""}
-    with_ref = ref.ne("")
-    posted_ref = with_ref & ref.isin(known_refs)
-
-    key = ["contract_no", "paid_on", "amount"]
-    bare = lines[~with_ref].assign(amount=lambda f: f["amount"].astype("int64"))
-    occurrence = bare.groupby(key, sort=False).cumcount() + 1
-    paid = existing[(existing["payment_type"] == "customer_paid")
-                    & existing["bank_ref"].fillna("").astype(str).str.strip().eq("")
-                    ].dropna(subset=["contract_no", "paid_on", "amount"])
-    have = paid.assign(amount=paid["amount"].astype("int64")).groupby(key).size().rename("have").reset_index()
-    have["paid_on"] = have["paid_on"].astype("datetime64[ns]")
-    counted = (bare[key].assign(paid_on=bare["paid_on"].astype("datetime64[ns]"))
-               .merge(have, on=key, how="left")["have"].fillna(0).to_numpy())
-    posted_bare = pd.Series(occurrence.to_numpy() <= counted, index=bare.index)
-
-    already = posted_ref.copy()
-    already.loc[posted_bare.index] = posted_bare
-    return lines[~already], int(already.sum())
-
-
-def advances_to_post(rec: Reconciliation, existing: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Advance-list rows whose (合同编号, due date) has no 公司垫款 row with that due date in 备注."""
-    advances = rec.advances
-    rows = existing[existing["payment_type"] == "company_advance"]
-    due = rows["note"].fillna("").astype(str).str.extract(_ADVANCE_KEY, expand=False)
-    posted = pd.MultiIndex.from_arrays([rows["contract_no"].astype(str), due.fillna("")])
-    wanted = pd.MultiIndex.from_arrays([advances["contract_no"].astype(str),
-                                        advances["due_date"].dt.strftime("%Y-%m-%d")])
-    done = wanted.isin(posted)
-    return advances[~done], int(done.sum())
 
 
 def payment_columns(ledger: Ledger) -> tuple[str, list[str] | None, dict[str, int]]:

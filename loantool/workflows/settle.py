@@ -25,7 +25,14 @@ import pandas as pd
 
 from ..config import Settings
 from ..core.loans import loan_states
-from ..core.settlement import AMOUNT_COLUMNS, SettlementRules, quote_settlements
+from ..core.settlement import (
+    AMOUNT_COLUMNS,
+    SettlementProblem,
+    SettlementRules,
+    quote_settlements,
+    recording_problems,
+)
+from ..core.settlement import request_problems as core_request_problems
 from ..errors import CellProblem, InputError, LoantoolError, UsageError
 from ..i18n import N_, _
 from ..ledger.read import Ledger, load_ledger, read_table
@@ -152,28 +159,9 @@ class BatchSettleResult:
 
 
 
-def request_problems(ledger: Ledger, requests: pd.DataFrame) -> list[tuple[int, str, Any, str]]:
-    """(request position, field, value, reason) for every request that cannot be quoted: an unknown
-    contract, one asked twice, a date before the pickup date."""
-    loans = ledger.loans.frame
-    known = pd.Index(loans["contract_no"].astype(str).str.strip())
-    problems = []
-    seen: dict[str, int] = {}
-    for i, (contract, day) in enumerate(zip(requests["contract_no"], requests["settle_on"], strict=True)):
-        at = known.get_indexer([contract])[0]
-        if at < 0:
-            problems.append((i, "contract_no", contract, f"contract {contract} is not in {ledger.path.name} "
-                                                         f"(sheet {ledger.loans.sheet})"))
-            continue
-        if contract in seen:
-            problems.append((i, "contract_no", contract, f"contract {contract} is asked for twice"))
-            continue
-        seen[contract] = i
-        pickup = as_date(loans["pickup_date"].iloc[at])
-        if pickup is not None and day < pickup:
-            reason = f"the settlement date is before the pickup date {pickup.isoformat()} of {contract}"
-            problems.append((i, "settled_on", day.isoformat(), reason))
-    return problems
+def request_problems(ledger: Ledger, requests: pd.DataFrame) -> list[SettlementProblem]:
+    """core.settlement.request_problems over the ledger's loans (kept here for callers of the workflow)."""
+    return core_request_problems(ledger.loans.frame, requests)
 
 
 def compute_quotes(ledger: Ledger, requests: pd.DataFrame, settings: Settings) -> list[SettlementQuote]:
@@ -229,10 +217,11 @@ def _quote(row: dict[str, Any], loan: pd.Series, rate: int, rules: SettlementRul
     return quote
 
 
-def _raise_for_requests(problems: list[tuple[int, str, Any, str]]) -> None:
+def _raise_for_requests(ledger: Ledger, problems: list[SettlementProblem]) -> None:
+    """One contract's request problems: exit 2 naming the ledger."""
     if problems:
-        reason = problems[0][3]
-        raise UsageError(_("{reason}.").format(reason=reason),
+        where = _("{file} sheet {sheet}").format(file=ledger.path.name, sheet=ledger.loans.sheet)
+        raise UsageError(_("{reason} ({where}).").format(reason=problems[0].reason, where=where),
                          _("Check the 合同编号 (sheet 贷款台账) and the settlement date."))
 
 
@@ -240,23 +229,18 @@ def _raise_for_requests(problems: list[tuple[int, str, Any, str]]) -> None:
 
 
 def refuse_settlement(ledger: Ledger, quote: SettlementQuote) -> None:
-    """Exit 2, nothing written, unless the loan is active and has no 结清记录 row yet."""
-    contract = quote.contract_no
-    recorded = ledger.settlements.frame
-    recorded = recorded[recorded["contract_no"].astype(str).str.strip() == contract]
-    if len(recorded):
-        first = recorded.iloc[0]
-        raise InputError(
-            f"{contract} already has a 结清记录 row ({ledger.path.name} sheet {ledger.settlements.sheet} row "
-            f"{int(first['excel_row'])}, 结清日期 {as_date(first['settled_on'])}); nothing was written.",
-            hint="A loan is settled once. Print its sheet again with `loantool settle` (without --confirm).")
-    if quote.status != "active":
-        settled = as_date(quote.loan.get("settled_on"))
-        when = f", 结清日期 {settled.isoformat()}" if settled else ""
-        where = f"{ledger.path.name} sheet {ledger.loans.sheet} row {int(quote.loan['excel_row'])}{when}"
-        raise InputError(
-            f"{contract} is {LOAN_STATE_LABELS[quote.status]} ({where}), not active; nothing was written.",
-            hint="Only an active (在贷) loan can be settled.")
+    """Exit 2, nothing written, unless the loan is active on the settlement day and has no 结清记录 row
+    yet (core.settlement.recording_problems); each problem names its file, sheet, row and column."""
+    loans = ledger.loans.frame
+    label = loans.index[loans["contract_no"].astype(str).str.strip() == quote.contract_no][0]
+    problems = recording_problems(quote.contract_no, quote.status, label, quote.loan.get("settled_on"),
+                                  ledger.settlements.frame)
+    if problems:
+        reads = {"loans": ledger.loans, "settlements": ledger.settlements}
+        cells = [reads[p.table].problem(p.label, p.field, p.value, p.reason, p.code) for p in problems]
+        raise InputError(_("{reason}; nothing was written.").format(reason=problems[0].reason), cells,
+                         hint=_("Only an active (在贷) loan without a 结清记录 row can be settled; a quote "
+                                "without recording prints its sheet again."))
 
 
 def settlement_edits(ledger: Ledger, quote: SettlementQuote, *, prepared_by: str,
@@ -267,9 +251,10 @@ def settlement_edits(ledger: Ledger, quote: SettlementQuote, *, prepared_by: str
     loans = ledger.loans
     missing = [h for k, h in (("status", "状态"), ("settled_on", "结清日期")) if k not in loans.columns]
     if missing:
-        raise InputError(f"{ledger.path.name} sheet {loans.sheet} has no {' / '.join(missing)} column; "
-                         "nothing was written.",
-                         hint=f"Add the column(s) headed {' and '.join(missing)}, then run again.")
+        raise InputError(_("{file} sheet {sheet} has no {columns} column; nothing was written.").format(
+                             file=ledger.path.name, sheet=loans.sheet, columns=" / ".join(missing)),
+                         hint=_("Add the columns headed {columns} to {sheet}, then run again.").format(
+                             columns="、".join(missing), sheet=loans.sheet))
     row = int(quote.loan["excel_row"])
     updates = {(row, loans.columns["status"]): label(STATUSES, "settled"),
                (row, loans.columns["settled_on"]): quote.as_of}
@@ -282,9 +267,11 @@ def settlement_edits(ledger: Ledger, quote: SettlementQuote, *, prepared_by: str
         sheet, create, columns = read.sheet, None, dict(read.columns)
         absent = [f.header for f in SETTLEMENTS.fields if f.key not in columns]
         if absent:
-            raise InputError(f"{ledger.path.name} sheet {sheet} has no {' / '.join(absent)} column, so the "
-                             "settlement could not be recorded in full; nothing was written.",
-                             hint=f"Add the column(s) headed {'、'.join(absent)} to {sheet}, then run again.")
+            raise InputError(_("{file} sheet {sheet} has no {columns} column, so the settlement could not be "
+                               "recorded in full; nothing was written.").format(
+                                 file=ledger.path.name, sheet=sheet, columns=" / ".join(absent)),
+                             hint=_("Add the columns headed {columns} to {sheet}, then run again.").format(
+                                 columns="、".join(absent), sheet=sheet))
     values: dict[str, Any] = {"contract_no": quote.contract_no, "settled_on": quote.as_of,
                               "prepared_by": prepared_by, "approved_by": approved_by}
     for f in SETTLEMENTS.fields:
@@ -325,7 +312,7 @@ def settle_contract(settings: Settings, ledger_path: Path, contract: str, *, as_
         prepared_by = (prepared_by or "").strip() or current_user()
         with ledger_transaction(ledger_path, settings, command="settle", arguments=list(arguments)) as tx:
             ledger = load_ledger(tx.path, settings, as_of=as_of)
-            _raise_for_requests(request_problems(ledger, requests))
+            _raise_for_requests(ledger, request_problems(ledger, requests))
             quote = compute_quotes(ledger, requests, settings)[0]
             refuse_settlement(ledger, quote)
             edits = settlement_edits(ledger, quote, prepared_by=prepared_by, approved_by=approved_by.strip())
@@ -335,7 +322,7 @@ def settle_contract(settings: Settings, ledger_path: Path, contract: str, *, as_
                               approved_by=approved_by.strip())
     else:
         ledger = load_ledger(ledger_path, settings, as_of=as_of)
-        _raise_for_requests(request_problems(ledger, requests))
+        _raise_for_requests(ledger, request_problems(ledger, requests))
         quote = compute_quotes(ledger, requests, settings)[0]
         result = SettleResult(quote, ledger.path, prepared_by=(prepared_by or "").strip() or None)
     try:
@@ -381,9 +368,9 @@ def settle_batch(settings: Settings, ledger_path: Path, batch: Path, *, as_of: d
     ledger = load_ledger(require_ledger(ledger_path), settings, as_of=as_of)
     problems = request_problems(ledger, requests)
     if problems:
-        cells = [CellProblem(read.file, read.sheet, int(requests["excel_row"].iloc[i]),
-                             read.headers.get(key, BATCH.field(key).header), value, reason, "settle-request")
-                 for i, key, value, reason in problems]
+        cells = [CellProblem(read.file, read.sheet, int(requests["excel_row"].iloc[p.label]),
+                             read.headers.get(p.field, BATCH.field(p.field).header), p.value, p.reason, p.code)
+                 for p in problems]
         raise InputError(_("{file}: {count} row(s) cannot be quoted; nothing was written.").format(
                              file=Path(batch).name, count=len(cells)),
                          cells, hint=_("Correct these rows and run again."))
