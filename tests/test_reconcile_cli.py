@@ -334,3 +334,22 @@ def test_lines_without_reference_are_keyed_on_contract_date_amount_occurrence(tm
     once = ledger.read_bytes()
     assert _invoke(_args(ledger, [csv], "--post", "--quiet")).exit_code == 0
     assert ledger.read_bytes() == once
+
+
+# ------------------------------------------------------------------------------ events after today
+
+
+def test_nothing_dated_after_today_is_posted(desk, monkeypatch):
+    from loantool.workflows import common
+
+    folder, ledger, statements = desk
+    monkeypatch.setattr(common, "real_today", lambda: dt.date(2026, 11, 18))
+    before = ledger.read_bytes()
+    advances = _invoke(_args(ledger, statements, "--post-advances", "2026-11-25"))
+    assert advances.exit_code == 2 and "2026-11-25" in advances.stderr and "2026-11-18" in advances.stderr
+    assert advances.stderr.startswith("Error: --post-advances:")
+    # 钱七's second deduction is dated 2026-11-20: the statement cannot be posted before that day
+    payments = _invoke(_args(ledger, statements, "--post"))
+    assert payments.exit_code == 2 and "2026-11-20" in payments.stderr
+    assert ledger.read_bytes() == before
+    assert _invoke(_args(ledger, statements)).exit_code == 0  # reading it is fine

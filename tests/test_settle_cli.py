@@ -388,3 +388,49 @@ def test_the_sample_ledgers_settlement_records_are_reproduced(sample_dir):
     for quote, record in zip(quotes, records.to_dict("records"), strict=True):
         keys = (*AMOUNTS, "unrecovered_advances")
         assert {k: quote.amounts[k] for k in keys} == {k: int(record[k]) for k in keys}, quote.contract_no
+
+
+# ------------------------------------------------------------------------------------- as-of truth
+
+
+@pytest.fixture
+def today_is_nov_30(monkeypatch):
+    """The calendar's today, whatever day the tests run on."""
+    from loantool.workflows import common
+
+    monkeypatch.setattr(common, "real_today", lambda: dt.date(2026, 11, 30))
+
+
+def test_a_settlement_dated_after_today_is_refused_and_the_books_stay_reproducible(desk, today_is_nov_30):
+    folder, ledger = desk
+    before = sha(ledger)
+    result = invoke("HT001", "--as-of", "2026-12-15", "--confirm", "--approved-by", "陈建国")
+    assert result.exit_code == 2, result.output
+    assert "2026-12-15" in result.stderr and "2026-11-30" in result.stderr
+    assert result.stderr.startswith("Error: --as-of:")
+    assert sha(ledger) == before  # the loan stays on the books of 11-30
+    # a quote for that day is still fine (it records nothing)
+    assert invoke("HT001", "--as-of", "2026-12-15", "--out", folder / "q.xlsx").exit_code == 0
+    # today itself has come
+    assert invoke("HT001", "--as-of", "2026-11-30", "--confirm", "--approved-by", "陈建国").exit_code == 0
+
+
+def test_a_future_settlement_is_refused_in_chinese(desk, today_is_nov_30, chinese):
+    result = invoke("HT001", "--as-of", "2026-12-15", "--confirm", "--approved-by", "陈建国")
+    assert result.exit_code == 2 and "晚于今天" in result.stderr and "2026-12-15" in result.stderr
+
+
+def test_a_loan_settled_after_d_is_still_active_at_d_in_every_command(desk, today_is_nov_30):
+    folder, ledger = desk
+    assert invoke("HT001", "--as-of", "2026-03-20", "--confirm", "--approved-by", "陈建国").exit_code == 0
+    report = CliRunner().invoke(app, ["overdue-report", "--as-of", "2026-03-19", "--json", "--out",
+                                      str(folder / "o.xlsx")])
+    assert "HT001" in {r["contract_no"] for r in json.loads(report.stdout)["loans"]}
+    quote = json.loads(invoke("HT001", "--as-of", "2026-03-19", "--json", "--out", folder / "q.xlsx").stdout)
+    assert quote["status"] == "active" and not quote["warnings"]
+    statement = folder / "代扣.csv"
+    statement.write_text("卡号,姓名,交易日期,金额,流水号\n", encoding="utf-8")
+    rec = CliRunner().invoke(app, ["reconcile-bank", str(statement), "--period", "2026-03", "--as-of",
+                                   "2026-03-31", "--json", "--out", str(folder / "r.xlsx")])
+    # settled on 03-20, HT001 was active in March: its 03-15 installment was expected
+    assert {r["contract_no"]: r["expected"] for r in json.loads(rec.stdout)["installments"]}["HT001"] == "1060.00"

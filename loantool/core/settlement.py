@@ -358,7 +358,7 @@ def recording_problems(contract: str, state: str, loan_label: Any, settled_on: A
     recorded = settlements[settlements["contract_no"].astype(str).str.strip() == contract]
     if len(recorded):
         label = recorded.index[0]
-        day = pd.Timestamp(recorded.at[label, "settled_on"]) if "settled_on" in recorded else pd.NaT
+        day = pd.Timestamp(recorded.loc[label, "settled_on"]) if "settled_on" in recorded else pd.NaT
         problems.append(SettlementProblem(
             "settlements", label, "contract_no", contract, "already-recorded",
             _("{contract} already has a 结清记录 row (结清日期 {day})").format(

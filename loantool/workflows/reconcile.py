@@ -35,7 +35,7 @@ from ..ledger.transaction import ledger_transaction
 from ..money import fen_to_decimal, fen_to_str
 from ..schema import PAYMENT_TYPES, PAYMENTS, STATEMENT, label
 from ..values import iso_date, text_or_none
-from .common import report_target, require_ledger
+from .common import refuse_future, report_target, require_ledger
 from .schedule import schedules_for
 
 COMMAND = "reconcile-bank"
@@ -205,6 +205,9 @@ def post(ledger: Ledger, rec: Reconciliation, *, payments: bool, advance_date: d
     payment_columns(ledger)  # refuse before anything is decided
     existing = ledger.payments.frame.reindex(columns=[f.key for f in PAYMENTS.fields])
     new_payments, paid_before = payments_to_post(rec, existing) if payments else (rec.lines.iloc[:0], 0)
+    if len(new_payments):
+        latest = pd.Timestamp(new_payments["paid_on"].max()).date()
+        refuse_future(latest, _("A statement line to post"))
     new_advances, advanced_before = (advances_to_post(rec, existing) if advance_date
                                      else (rec.advances.iloc[:0], 0))
     edits = posting_edits(ledger, new_payments, new_advances, rec, advance_date)
@@ -227,6 +230,8 @@ def reconcile_bank(settings: Settings, ledger_path: Path, statements: list[Path]
     from ..reports.reconcile import write_report
 
     target = report_target(out, default_report_path(settings, period), ledger_path)
+    if post_advances is not None:
+        refuse_future(post_advances, _("The advance posting"), parameter="post_advances")
     if lines is None:
         lines = read_statements(statements, settings)
     require_ledger(ledger_path)

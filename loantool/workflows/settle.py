@@ -39,7 +39,7 @@ from ..ledger.read import Ledger, load_ledger, read_table
 from ..money import fen_to_decimal, fen_to_str
 from ..schema import LOAN_STATE_LABELS, SETTLEMENTS, STATUSES, Field, Table, label
 from ..values import as_date, text_or_none
-from .common import report_target, require_ledger
+from .common import refuse_future, report_target, require_ledger
 from .schedule import schedules_for
 
 BATCH = Table(
@@ -309,6 +309,7 @@ def settle_contract(settings: Settings, ledger_path: Path, contract: str, *, as_
         if not approved_by or not approved_by.strip():
             raise UsageError(_("Recording a settlement needs the name of who approved it."),
                              parameter="approved_by")
+        refuse_future(as_of, _("The settlement of {contract}").format(contract=contract), parameter="as_of")
         prepared_by = (prepared_by or "").strip() or current_user()
         with ledger_transaction(ledger_path, settings, command="settle", arguments=list(arguments)) as tx:
             ledger = load_ledger(tx.path, settings, as_of=as_of)
