@@ -217,7 +217,7 @@ def test_post_twice_is_post_once(desk):
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["posted"] == {
         "requested": ["payments"], "payments_added": 5, "payments_already": 0, "advances_added": 0,
-        "advances_already": 0, "advance_date": None}
+        "advances_already": 0, "advances_paid_by_customer": [], "advance_date": None}
     rows = _payment_rows(ledger)
     assert rows[0][:5] == ("HT001", dt.date(2026, 10, 15), 10500, "客户还款", "B-OLD")
     added = [(c, d, a, k, r) for c, d, a, k, r, _ in rows[1:]]
@@ -353,3 +353,54 @@ def test_nothing_dated_after_today_is_posted(desk, monkeypatch):
     assert payments.exit_code == 2 and "2026-11-20" in payments.stderr
     assert ledger.read_bytes() == before
     assert _invoke(_args(ledger, statements)).exit_code == 0  # reading it is fine
+
+
+# ------------------------------------------------------------------------------------ posting guard
+
+
+def test_statements_of_another_month_are_never_posted(desk):
+    folder, ledger, statements = desk
+    before = ledger.read_bytes()
+    wrong = ["reconcile-bank", *map(str, statements), "--period", "2026-10", "--ledger", str(ledger),
+             "--as-of", "2026-11-30"]
+    for extra in (["--post-advances", "2026-10-31"], ["--post"]):
+        result = _invoke([*wrong, *extra])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith("Error: --period:") and "2026-11" in result.stderr
+        assert "nothing was posted" in result.stderr
+    assert ledger.read_bytes() == before and not (folder / ".loantool" / "journal.jsonl").exists()
+    # read-only, it says so on its first line, and in --json
+    read_only = _invoke(wrong)
+    assert read_only.exit_code == 0
+    first = read_only.stdout.splitlines()[0]
+    assert first.startswith("Warning:") and "2026-11" in first and "2026-10" in first
+    doc = json.loads(_invoke([*wrong, "--json"]).stdout)
+    assert doc["period_mismatch"] == {"lines_month": "2026-11", "outside": 7, "usable": 7}
+    right = json.loads(_invoke(_args(ledger, statements, "--json")).stdout)
+    assert right["period_mismatch"] is None  # one line of December among seven is fine
+
+
+def test_the_advance_date_lies_in_the_period_or_the_31_days_after(desk):
+    folder, ledger, statements = desk
+    before = ledger.read_bytes()
+    for day in ("1999-01-01", "2026-10-31", "2027-01-01"):
+        result = _invoke(_args(ledger, statements, "--post-advances", day))
+        assert result.exit_code == 2 and day in result.stderr, (day, result.output)
+        assert result.stderr.startswith("Error: --post-advances:")
+    assert ledger.read_bytes() == before
+
+
+def test_no_advance_for_an_installment_the_customer_already_paid(desk):
+    folder, ledger, statements = desk
+    book = openpyxl.load_workbook(ledger)
+    # 王五 paid periods 1–10 (10 × 10,500.00) at the counter; the bank's deduction on 11-15 failed
+    book["还款记录"].append(["HT003", dt.date(2026, 11, 20), 105000, "客户还款", None, "柜台还款"])
+    book.save(ledger)
+    result = _invoke(_args(ledger, statements, "--post-advances", "2026-11-30", "--json"))
+    assert result.exit_code == 0, result.stderr
+    posted = json.loads(result.stdout)["posted"]
+    assert posted["advances_added"] == 1
+    assert posted["advances_paid_by_customer"] == [
+        {"contract_no": "HT003", "due_date": "2026-11-15", "amount": "10600.50"}]
+    advances = [row for row in _payment_rows(ledger) if row[3] == "公司垫款"]
+    assert [(c, a) for c, _d, a, *_ in advances] == [("HT002", 5500)]

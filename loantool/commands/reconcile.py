@@ -56,6 +56,10 @@ def reconcile_bank(
     result = workflow.reconcile_bank(run.settings, run.ledger_path, statements, period=month, as_of=run.as_of,
                                      out=out, post_payments=post, post_advances=advance_date,
                                      arguments=run.argv)
+    warning = result.period_warning()
+    if warning and not run.json:
+        # the first line of the run, even with --quiet (a posting would have been refused)
+        (run.err if run.quiet else run.out).print(warning, markup=False, style="bold", soft_wrap=True)
     if run.json:
         run.emit_json(result.to_dict())
     elif not run.quiet:

@@ -27,7 +27,10 @@ rule 5):
   of the statements is posted only while 还款记录 holds fewer than k 客户还款 rows without a 流水号 for
   that contract, date and amount (:func:`payments_to_post`);
 - a company advance (公司垫款) is keyed on (合同编号, the installment's due date); the due date is written
-  into 备注 as ``垫付 YYYY-MM-DD 期`` (``ADVANCE_NOTE``) and read back from there (:func:`advances_to_post`).
+  into 备注 as ``垫付 YYYY-MM-DD 期`` (``ADVANCE_NOTE``) and read back from there (:func:`advances_to_post`);
+- an advance is never posted for an installment the customer's payments in 还款记录 already pay in full
+  (:func:`advances_paid_by_customer`), and nothing is posted when most usable lines fall outside the
+  period (:meth:`Reconciliation.period_mismatch`: the statements belong to another month).
 
 Pure: frames in, frames out; money int64 fen throughout.
 """
@@ -42,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from ..money import fen_to_str
+from .allocation import CUSTOMER_PAYMENT_TYPES, allocate
 from .loans import active_during
 
 STATUSES = ("paid", "short", "over", "unpaid")
@@ -111,6 +115,18 @@ class Reconciliation:
     advances: pd.DataFrame
     totals: dict[str, int]
     digest: str
+
+    def period_mismatch(self) -> dict[str, object] | None:
+        """The posting guard (DOMAIN.md): when most usable lines (neither failed nor duplicate, dated) fall
+        outside the period, the statements belong to another month – ``lines_month`` (the month most of
+        those lines are in), ``outside`` and ``usable`` counts; else None."""
+        lines = self.lines
+        usable = lines["category"].isin(["matched", "unmatched", "outside_month"]) & lines["paid_on"].notna()
+        outside = usable & lines["category"].eq("outside_month")
+        if not usable.any() or 2 * int(outside.sum()) <= int(usable.sum()):
+            return None
+        month = pd.to_datetime(lines.loc[outside, "paid_on"]).dt.to_period("M").mode().iloc[0]
+        return {"lines_month": str(month), "outside": int(outside.sum()), "usable": int(usable.sum())}
 
     def findings(self) -> dict[str, int]:
         """Counts that ``--fail-on-diff`` fails on."""
@@ -401,3 +417,23 @@ def advances_to_post(rec: Reconciliation, existing: pd.DataFrame) -> tuple[pd.Da
                                         advances["due_date"].dt.strftime("%Y-%m-%d")])
     done = wanted.isin(posted)
     return advances[~done], int(done.sum())
+
+
+def advances_paid_by_customer(advances: pd.DataFrame, installments: pd.DataFrame, payments: pd.DataFrame, *,
+                              as_of: object) -> np.ndarray:
+    """For each advance-list row, whether the customer's payments in ``payments`` (还款记录 rows, dated ≤
+    ``as_of``, allocated oldest first: core.allocation) already pay its installment in full – the bank
+    then needs no advance for it."""
+    if advances.empty:
+        return np.zeros(0, dtype=bool)
+    contracts = set(advances["contract_no"])
+    mine = installments[installments["contract_no"].isin(contracts)]
+    paid = payments[payments["contract_no"].isin(contracts)
+                    & payments["payment_type"].isin(CUSTOMER_PAYMENT_TYPES)]
+    allocation = allocate(mine, paid, as_of=as_of)
+    done = allocation.installments[allocation.installments["unpaid"] <= 0]
+    keys = pd.MultiIndex.from_arrays([done["contract_no"].astype(str),
+                                      pd.to_datetime(done["due_date"]).dt.strftime("%Y-%m-%d")])
+    wanted = pd.MultiIndex.from_arrays([advances["contract_no"].astype(str),
+                                        pd.to_datetime(advances["due_date"]).dt.strftime("%Y-%m-%d")])
+    return np.asarray(wanted.isin(keys), dtype=bool)

@@ -23,6 +23,7 @@ from ..core.reconcile import (
     ADVANCE_NOTE,
     Period,
     Reconciliation,
+    advances_paid_by_customer,
     advances_to_post,
     payments_to_post,
     prepare_loans,
@@ -61,11 +62,17 @@ class Posting:
     advances_already: int = 0
     advance_date: dt.date | None = None
     requested: tuple[str, ...] = ()
+    # advance-list rows not posted: the customer's payments in 还款记录 already pay the installment
+    advances_paid: pd.DataFrame | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        paid = self.advances_paid if self.advances_paid is not None else pd.DataFrame(columns=["contract_no"])
         return {"requested": list(self.requested), "payments_added": self.payments_added,
                 "payments_already": self.payments_already, "advances_added": self.advances_added,
                 "advances_already": self.advances_already,
+                "advances_paid_by_customer": [
+                    {"contract_no": r.contract_no, "due_date": iso_date(r.due_date), "amount": fen_to_str(r.amount)}
+                    for r in paid.itertuples(index=False)],
                 "advance_date": self.advance_date.isoformat() if self.advance_date else None}
 
 
@@ -77,6 +84,16 @@ class ReconcileResult:
     posting: Posting | None = None
     report_path: Path | None = None
     warnings: list[Any] = field(default_factory=list)
+
+    def period_warning(self) -> str | None:
+        """The first line a read-only run prints when the statements belong to another month."""
+        mismatch = self.rec.period_mismatch()
+        if mismatch is None:
+            return None
+        return _("Warning: {outside} of the {usable} usable statement lines are dated outside {period}, most "
+                 "of them in {month}; these statements seem to belong to {month}.").format(
+                    period=self.rec.period.label, month=mismatch["lines_month"], outside=mismatch["outside"],
+                    usable=mismatch["usable"])
 
     def to_dict(self) -> dict[str, Any]:
         rec = self.rec
@@ -98,6 +115,7 @@ class ReconcileResult:
                 for r in rec.advances.itertuples(index=False)],
             "totals": {k: (v if k.endswith("_count") else fen_to_str(v)) for k, v in rec.totals.items()},
             "digest": rec.digest,
+            "period_mismatch": rec.period_mismatch(),
             "posted": self.posting.to_dict() if self.posting else None,
             "report": str(self.report_path) if self.report_path else None,
         }
@@ -140,13 +158,43 @@ def read_statements(paths: list[Path], settings: Settings) -> pd.DataFrame:
     return lines
 
 
-def reconcile_ledger(ledger: Ledger, lines: pd.DataFrame, period: Period, settings: Settings) -> Reconciliation:
+def month_installments(ledger: Ledger, period: Period, settings: Settings) -> pd.DataFrame:
     """Schedules of the loans active in the month (only those: a settled loan's old data cannot block the
-    run), then the core reconciliation."""
+    run)."""
     loans = ledger.loans.frame
     active = prepare_loans(loans, period)["active"].to_numpy()
-    schedules = schedules_for(ledger, loans[active], settings)
-    return reconcile(loans, schedules.installments, lines, period)
+    return schedules_for(ledger, loans[active], settings).installments
+
+
+def reconcile_ledger(ledger: Ledger, lines: pd.DataFrame, period: Period, settings: Settings) -> Reconciliation:
+    """The core reconciliation of the month over the ledger's loans (see month_installments)."""
+    return reconcile(ledger.loans.frame, month_installments(ledger, period, settings), lines, period)
+
+
+def check_advance_date(day: dt.date, period: Period) -> None:
+    """An advance is dated from the period's first day to 31 days after its last (DOMAIN.md)."""
+    first = period.start.date()
+    last = (period.end - pd.Timedelta(days=1)).date() + dt.timedelta(days=31)
+    if not first <= day <= last:
+        raise UsageError(
+            _("The advance date {day} is outside {first} – {last}: an advance for {period} is dated from the "
+              "month's first day to 31 days after its end.").format(
+                day=day.isoformat(), first=first.isoformat(), last=last.isoformat(), period=period.label),
+            _("Check the date and the period."), parameter="post_advances")
+
+
+def refuse_other_month(rec: Reconciliation) -> None:
+    """The posting guard: most usable lines outside the period means the statements belong to another
+    month – nothing is posted (exit 2, naming that month)."""
+    mismatch = rec.period_mismatch()
+    if mismatch:
+        raise UsageError(
+            _("{outside} of the {usable} usable statement lines are dated outside {period}, most of them in "
+              "{month}: these statements belong to another month; nothing was posted.").format(
+                period=rec.period.label, month=mismatch["lines_month"], outside=mismatch["outside"],
+                usable=mismatch["usable"]),
+            _("Check the period: reconcile them for {month}.").format(month=mismatch["lines_month"]),
+            parameter="period")
 
 
 # ------------------------------------------------------------------------------------------------ posting
@@ -199,10 +247,12 @@ def posting_edits(ledger: Ledger, payments: pd.DataFrame, advances: pd.DataFrame
                        header_row=ledger.payments.header_row)]
 
 
-def post(ledger: Ledger, rec: Reconciliation, *, payments: bool, advance_date: dt.date | None
-         ) -> tuple[list[Any], Posting]:
-    """Edits for whatever of the month is not in 还款记录 yet, and the counts."""
+def post(ledger: Ledger, rec: Reconciliation, installments: pd.DataFrame, *, payments: bool,
+         advance_date: dt.date | None) -> tuple[list[Any], Posting]:
+    """Edits for whatever of the month is not in 还款记录 yet, and the counts (``installments``: the
+    schedules the reconciliation used)."""
     payment_columns(ledger)  # refuse before anything is decided
+    refuse_other_month(rec)
     existing = ledger.payments.frame.reindex(columns=[f.key for f in PAYMENTS.fields])
     new_payments, paid_before = payments_to_post(rec, existing) if payments else (rec.lines.iloc[:0], 0)
     if len(new_payments):
@@ -210,10 +260,20 @@ def post(ledger: Ledger, rec: Reconciliation, *, payments: bool, advance_date: d
         refuse_future(latest, _("A statement line to post"))
     new_advances, advanced_before = (advances_to_post(rec, existing) if advance_date
                                      else (rec.advances.iloc[:0], 0))
+    paid = rec.advances.iloc[:0]
+    if len(new_advances):
+        # the customer's payments as they will stand: 还款记录 and what this run posts
+        posted = new_payments.reindex(columns=["contract_no", "paid_on", "amount"]).assign(
+            payment_type="customer_paid")
+        standing = pd.concat([existing.dropna(subset=["contract_no", "paid_on", "amount", "payment_type"]),
+                              posted], ignore_index=True)
+        latest = max([pd.Timestamp(advance_date), *pd.to_datetime(standing["paid_on"]).dropna().tolist()])
+        covered = advances_paid_by_customer(new_advances, installments, standing, as_of=latest)
+        new_advances, paid = new_advances[~covered], new_advances[covered]
     edits = posting_edits(ledger, new_payments, new_advances, rec, advance_date)
     requested = tuple(name for name, on in (("payments", payments), ("advances", advance_date)) if on)
     return edits, Posting(len(new_payments), paid_before, len(new_advances), advanced_before, advance_date,
-                          requested)
+                          requested, advances_paid=paid.reset_index(drop=True))
 
 
 # ------------------------------------------------------------------------------------------------ the run
@@ -231,6 +291,7 @@ def reconcile_bank(settings: Settings, ledger_path: Path, statements: list[Path]
 
     target = report_target(out, default_report_path(settings, period), ledger_path)
     if post_advances is not None:
+        check_advance_date(post_advances, period)
         refuse_future(post_advances, _("The advance posting"), parameter="post_advances")
     if lines is None:
         lines = read_statements(statements, settings)
@@ -241,9 +302,10 @@ def reconcile_bank(settings: Settings, ledger_path: Path, statements: list[Path]
     posting = None
     with guard as tx:
         ledger = load_ledger(tx.path if tx is not None else ledger_path, settings, as_of=as_of)
-        rec = reconcile_ledger(ledger, lines, period, settings)
+        installments = month_installments(ledger, period, settings)
+        rec = reconcile(ledger.loans.frame, installments, lines, period)
         if tx is not None:
-            edits, posting = post(ledger, rec, payments=post_payments, advance_date=post_advances)
+            edits, posting = post(ledger, rec, installments, payments=post_payments, advance_date=post_advances)
             tx.commit(edits, rows_added=posting.payments_added + posting.advances_added, cells_changed=0,
                       summary={"period": period.label, "digest": rec.digest, **posting.to_dict()})
     result = ReconcileResult(rec=rec, statements=list(statements), ledger_path=ledger.path, posting=posting,
