@@ -90,3 +90,63 @@ def test_archive_dir_moves_processed_files_into_a_dated_folder(sample_dir):
     assert sorted(p.name for p in archived.iterdir()) == sorted(hashes)
     assert all(sha256(archived / name) == digest for name, digest in hashes.items())  # moved, never changed
     assert not list((sample_dir / "inbox" / "slips").iterdir()) and slips
+
+
+# ------------------------------------------------------------- "already processed" = done to this ledger
+
+
+def _steps(result):
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    return {s["step"]: s for s in doc["steps"]}, doc
+
+
+def test_a_statement_only_advanced_or_read_is_still_posted_by_morning(sample_dir):
+    config = sample_dir / "loantool.toml"
+    statements = sorted((sample_dir / "inbox" / "statements").iterdir())
+    read_only = invoke("reconcile-bank", *statements, "--period", "2026-11", "--config", config, "--quiet")
+    assert read_only.exit_code == 0, read_only.stderr
+    advances = invoke("reconcile-bank", *statements, "--period", "2026-11", "--config", config,
+                      "--post-advances", "2026-11-30", "--quiet")
+    assert advances.exit_code == 0, advances.stderr
+    steps, doc = _steps(invoke("morning", "--config", config, "--json"))
+    (period,) = steps["reconcile"]["periods"]
+    assert period["payments_posted"] > 250 and not doc["skipped_files"]
+    assert steps["overdue"]["in_arrears"] < 30  # the customers' payments are in: not 270 loans in arrears
+
+
+def test_a_ledger_restored_from_its_backup_gets_the_files_again(sample_dir):
+    config = sample_dir / "loantool.toml"
+    ledger = sample_dir / "ledger.xlsx"
+    first, _ = _steps(invoke("morning", "--config", config, "--json"))
+    done = sha256(ledger)
+    backups = sorted((sample_dir / ".loantool" / "backups").iterdir())
+    ledger.write_bytes(backups[0].read_bytes())  # the ledger as it was before the morning run
+    again, doc = _steps(invoke("morning", "--config", config, "--json"))
+    assert again["import"]["status"] == "ok" and again["reconcile"]["status"] == "ok" and not doc["skipped_files"]
+    assert again["reconcile"]["periods"][0]["payments_posted"] == first["reconcile"]["periods"][0]["payments_posted"]
+    assert again["overdue"]["in_arrears"] == first["overdue"]["in_arrears"]
+    assert sha256(ledger) == done  # the same work redone: the same books, byte for byte
+    third, doc = _steps(invoke("morning", "--config", config, "--json"))
+    assert third["reconcile"]["status"] == "nothing" and len(doc["skipped_files"]) == 5
+
+
+def test_another_ledger_beside_it_is_not_the_same_books(sample_dir):
+    config = sample_dir / "loantool.toml"
+    other = sample_dir / "branch.xlsx"
+    other.write_bytes((sample_dir / "ledger.xlsx").read_bytes())
+    _steps(invoke("morning", "--config", config, "--json"))
+    steps, doc = _steps(invoke("morning", "--config", config, "--ledger", other, "--json"))
+    assert steps["reconcile"]["status"] == "ok" and steps["reconcile"]["periods"][0]["payments_posted"] > 250
+    assert not doc["skipped_files"]
+
+
+def test_read_only_mornings_remember_what_they_reconciled(sample_dir):
+    config = sample_dir / "loantool.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("[morning]", "[morning]\npost_payments = false"),
+                      encoding="utf-8")
+    first, _ = _steps(invoke("morning", "--config", config, "--json"))
+    assert first["reconcile"]["status"] == "ok" and first["reconcile"]["periods"][0]["payments_posted"] == 0
+    second, doc = _steps(invoke("morning", "--config", config, "--json"))
+    assert second["reconcile"]["status"] == "nothing"
+    assert {p.name for p in (sample_dir / "inbox" / "statements").iterdir()} <= set(doc["skipped_files"])

@@ -2,9 +2,10 @@
 
 Each step is the same workflow its own command runs, with its own all-or-nothing ledger transaction:
 a failing step leaves the ledger as it was before that step, is reported by name, and the later
-steps still run (the desk wants its call list even when a slip is bad). A file is new when its SHA-256
-appears in no journal record of an earlier import, reconciliation or morning run; processed files
-stay where they are unless ``morning.archive_dir`` is set.
+steps still run (the desk wants its call list even when a slip is bad). A file is new unless the
+journal shows it was already done *to this ledger as it is now* (:func:`done_to_ledger`: a slip
+imported, a statement's payments posted); processed files stay where they are unless
+``morning.archive_dir`` is set.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from ..ledger.transaction import JOURNAL, STATE_DIR, ledger_transaction, sha256_
 from ..money import fen_to_str
 
 STEP_LABELS = {"import": N_("import slips"), "reconcile": N_("reconcile"), "overdue": N_("overdue report")}
-JOURNALED_COMMANDS = {"import-disbursements", "reconcile-bank", "morning"}
 
 
 @dataclass
@@ -115,20 +115,59 @@ def _show(amount: str) -> str:
     return f"{Decimal(amount):,.2f}"
 
 
-def processed_hashes(ledger_path: Path) -> set[str]:
-    """SHA-256 of every input an earlier import, reconciliation or morning run journaled."""
-    journal = Path(ledger_path).resolve().parent / STATE_DIR / JOURNAL
-    seen: set[str] = set()
+def journal_records(ledger_path: Path) -> list[dict[str, Any]]:
+    """The journal's records about this ledger (its resolved path), oldest first; a torn last line from
+    a killed run is ignored, never an error."""
+    path = Path(ledger_path).expanduser().resolve()  # as the transaction journals it
+    journal = path.parent / STATE_DIR / JOURNAL
     if not journal.is_file():
-        return seen
+        return []
+    records = []
     for line in journal.read_text(encoding="utf-8").splitlines():
         try:
             record = json.loads(line)
         except json.JSONDecodeError:
-            continue  # a torn last line from a killed run: ignore it, never fail on it
-        if record.get("command") in JOURNALED_COMMANDS:
-            seen.update(i["sha256"] for i in record.get("inputs", []) if i.get("sha256"))
-    return seen
+            continue
+        if isinstance(record, dict) and record.get("ledger") == str(path):
+            records.append(record)
+    return records
+
+
+def action_of(record: dict[str, Any]) -> str | None:
+    """What a journaled run did with its inputs: ``imported`` (slips into 贷款台账), ``posted`` (a
+    statement's customer payments into 还款记录) or ``reconciled`` (morning's read-only reconciliation,
+    when morning.post_payments is false). A read-only reconcile-bank journals nothing, and one that
+    posted advances only did not post the statement's payments: neither counts."""
+    command, summary = record.get("command"), record.get("summary") or {}
+    if command == "import-disbursements":
+        return "imported"
+    if command == "reconcile-bank" and "payments" in (summary.get("requested") or []):
+        return "posted"
+    if command == "morning" and summary.get("done", "reconciled") == "reconciled":
+        return "reconciled"
+    return None
+
+
+def done_to_ledger(ledger_path: Path, ledger_sha256: str) -> dict[str, set[str]]:
+    """Input SHA-256 → what was done with it to this ledger *as it is now* (``ledger_sha256``).
+
+    A run's work still holds when the journal leads from the ledger it wrote (its ``after`` SHA-256)
+    through later runs to the current file. A ledger restored from a backup, or saved by another program
+    since, breaks that chain: its work counts as not done, and morning processes the file again (posting
+    is idempotent, so nothing is booked twice)."""
+    reach = {ledger_sha256}  # states that lead to the current file through later journaled runs
+    done: dict[str, set[str]] = {}
+    for record in reversed(journal_records(ledger_path)):
+        before, after = record.get("ledger_sha256_before"), record.get("ledger_sha256_after")
+        if after not in reach:
+            continue
+        reach.add(before)
+        action = action_of(record)
+        if action is not None and record.get("result") in ("written", "nothing to do"):
+            for item in record.get("inputs") or []:
+                if item.get("sha256"):
+                    done.setdefault(item["sha256"], set()).add(action)
+    return done
 
 
 def inbox_files(folder: Path) -> list[Path]:
@@ -182,20 +221,20 @@ def morning(settings: Settings, ledger_path: Path, *, as_of: dt.date, arguments:
     started = dt.datetime.now()
     ledger_path = Path(ledger_path)
     journaled = ["morning", *arguments]
-    seen = processed_hashes(ledger_path)
+    done = done_to_ledger(ledger_path, sha256_file(ledger_path)) if ledger_path.is_file() else {}
     result = MorningResult(as_of=as_of, ledger_path=ledger_path,
                            steps=[Step("import"), Step("reconcile"), Step("overdue")])
-    hashes: dict[Path, str] = {}
 
-    def new_files(folder: str) -> list[Path]:
+    def new_files(folder: str, action: str) -> list[Path]:
+        """The inbox's files not yet ``action``-ed to this ledger as it stands."""
         fresh = []
         for path in inbox_files(settings.resolve(folder)):
-            hashes[path] = sha256_file(path)
-            (result.skipped_files if hashes[path] in seen else fresh).append(path)
+            (result.skipped_files if action in done.get(sha256_file(path), ()) else fresh).append(path)
         return fresh
 
-    slips = new_files(settings.morning.slips_inbox)
-    statements = new_files(settings.morning.statements_inbox)
+    slips = new_files(settings.morning.slips_inbox, "imported")
+    statements = new_files(settings.morning.statements_inbox,
+                           "posted" if settings.morning.post_payments else "reconciled")
 
     def do_import() -> dict[str, Any]:
         report = settings.resolve(settings.morning.reports_dir) / f"放款单导入_{as_of:%Y%m%d}.xlsx"
@@ -228,7 +267,7 @@ def morning(settings: Settings, ledger_path: Path, *, as_of: dt.date, arguments:
             # empty commit (a "nothing to do" journal line, the ledger untouched)
             with ledger_transaction(ledger_path, settings, command="morning", arguments=journaled,
                                     inputs=statements) as tx:
-                tx.commit([], summary={"periods": [p["period"] for p in periods]})
+                tx.commit([], summary={"done": "reconciled", "periods": [p["period"] for p in periods]})
         return {"periods": periods}
 
     def do_overdue() -> dict[str, Any]:
