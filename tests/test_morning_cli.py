@@ -1,7 +1,10 @@
 """morning and demo end to end on copies of the samples."""
 
+import csv
+import io
 import json
 
+import openpyxl
 from typer.testing import CliRunner
 
 from conftest import SAMPLES, sha256
@@ -150,3 +153,27 @@ def test_read_only_mornings_remember_what_they_reconciled(sample_dir):
     second, doc = _steps(invoke("morning", "--config", config, "--json"))
     assert second["reconcile"]["status"] == "nothing"
     assert {p.name for p in (sample_dir / "inbox" / "statements").iterdir()} <= set(doc["skipped_files"])
+
+
+def test_a_copy_of_the_retry_statement_without_references_is_held_for_review(sample_dir):
+    config = sample_dir / "loantool.toml"
+    ledger = sample_dir / "ledger.xlsx"
+    _steps(invoke("morning", "--config", config, "--json"))
+    posted = sha256(ledger)
+    original = sample_dir / "inbox" / "statements" / "工商银行补扣明细_202611.csv"
+    text = original.read_bytes().decode("gbk").splitlines()
+    copy = sample_dir / "补扣明细_副本.csv"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in csv.reader(text[2:]):
+        writer.writerow([cell for i, cell in enumerate(row) if i != 4])  # without the 流水号 column
+    copy.write_bytes(buffer.getvalue().encode("gbk"))
+    result = invoke("reconcile-bank", copy, "--period", "2026-11", "--config", config, "--post", "--json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["posted"]["payments_added"] == 0 and doc["posted"]["payments_for_review"] == 3
+    assert sorted(line["customer_name"] for line in doc["review_lines"]) == ["武昊", "毛璐", "秦芳"]
+    assert all("2026" in line["reason"] for line in doc["review_lines"])  # names the 流水号 it has
+    assert sha256(ledger) == posted  # no duplicate payment booked
+    book = openpyxl.load_workbook(sample_dir / "reports" / "银行对账_2026-11.xlsx")
+    assert "待核对流水" in book.sheetnames

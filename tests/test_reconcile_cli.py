@@ -217,7 +217,7 @@ def test_post_twice_is_post_once(desk):
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["posted"] == {
         "requested": ["payments"], "payments_added": 5, "payments_already": 0, "advances_added": 0,
-        "advances_already": 0, "advances_paid_by_customer": [], "advance_date": None}
+        "advances_already": 0, "advances_paid_by_customer": [], "payments_for_review": 0, "advance_date": None}
     rows = _payment_rows(ledger)
     assert rows[0][:5] == ("HT001", dt.date(2026, 10, 15), 10500, "客户还款", "B-OLD")
     added = [(c, d, a, k, r) for c, d, a, k, r, _ in rows[1:]]
@@ -312,12 +312,13 @@ def test_samples_read_only_then_post_twice(tmp_path, monkeypatch):
     assert _digests(statements) == {k: v for k, v in before.items() if k != "ledger.xlsx"}
 
 
-def test_lines_without_reference_are_keyed_on_contract_date_amount_occurrence(tmp_path, monkeypatch):
-    """Two identical lines without 流水号 are two payments; 还款记录 already holds one of them."""
+def test_lines_without_reference_are_keyed_on_file_card_date_amount_occurrence(tmp_path, monkeypatch):
+    """Two identical lines without 流水号 are two payments; 还款记录 already holds one of them, posted from
+    the same file (its name in 备注)."""
     monkeypatch.chdir(tmp_path)
     ledger = _ledger(tmp_path / "ledger.xlsx")
     wb = openpyxl.load_workbook(ledger)
-    wb["还款记录"].append(["HT005", dt.date(2026, 11, 15), 5250, "客户还款", None, "手工录入"])
+    wb["还款记录"].append(["HT005", dt.date(2026, 11, 15), 5250, "客户还款", None, "银行对账 2026-11 st.csv 第2行"])
     wb.save(ledger)
     csv = tmp_path / "st.csv"
     csv.write_bytes(("卡号,姓名,交易日期,金额,流水号,状态\r\n"
@@ -329,11 +330,30 @@ def test_lines_without_reference_are_keyed_on_contract_date_amount_occurrence(tm
     assert doc["duplicate_lines"] == []  # no 流水号: never a duplicate
     assert [r["status"] for r in doc["installments"] if r["contract_no"] == "HT005"] == ["paid"]
     assert (doc["posted"]["payments_added"], doc["posted"]["payments_already"]) == (1, 1)
+    assert doc["review_lines"] == []
     hts = [row for row in _payment_rows(ledger) if row[0] == "HT005"]
     assert [(r[1], r[2], r[4]) for r in hts] == [(dt.date(2026, 11, 15), 5250, None)] * 2
     once = ledger.read_bytes()
     assert _invoke(_args(ledger, [csv], "--post", "--quiet")).exit_code == 0
     assert ledger.read_bytes() == once
+
+
+def test_a_hand_entered_payment_holds_back_the_same_line_without_reference(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    ledger = _ledger(tmp_path / "ledger.xlsx")
+    wb = openpyxl.load_workbook(ledger)
+    wb["还款记录"].append(["HT005", dt.date(2026, 11, 15), 5250, "客户还款", None, "手工录入"])
+    wb.save(ledger)
+    before = ledger.read_bytes()
+    csv = tmp_path / "st.csv"
+    csv.write_bytes(("卡号,姓名,交易日期,金额,流水号,状态\r\n"
+                     "6222020000000055,钱七,2026-11-15,5250.00,,成功\r\n").encode("gbk"))
+    doc = json.loads(_invoke(_args(ledger, [csv], "--post", "--json")).stdout)
+    assert doc["posted"]["payments_added"] == 0 and doc["posted"]["payments_for_review"] == 1
+    (line,) = doc["review_lines"]
+    assert (line["contract_no"], line["paid_on"], line["amount"]) == ("HT005", "2026-11-15", "5250.00")
+    assert "手工录入" in line["reason"]
+    assert ledger.read_bytes() == before
 
 
 # ------------------------------------------------------------------------------ events after today

@@ -23,9 +23,9 @@ The advance list and its digest are defined in :func:`canonical_advance_text`.
 *Posting* (what of the month is not yet in 还款记录; posting twice changes nothing, DESIGN.md safety
 rule 5):
 - a customer payment (客户还款) is already posted when 还款记录 holds a row with the same 流水号 (any
-  type); a line without a 流水号 is keyed on 合同编号 + 交易日期 + 金额 + occurrence – the k-th such line
-  of the statements is posted only while 还款记录 holds fewer than k 客户还款 rows without a 流水号 for
-  that contract, date and amount (:func:`payments_to_post`);
+  type); a line without a 流水号 is keyed on its file + card + date + amount + occurrence, and when a
+  客户还款 of the same contract, date and amount came from another source it is held for review instead
+  of posted (:func:`payments_to_post`);
 - a company advance (公司垫款) is keyed on (合同编号, the installment's due date); the due date is written
   into 备注 as ``垫付 YYYY-MM-DD 期`` (``ADVANCE_NOTE``) and read back from there (:func:`advances_to_post`);
 - an advance is never posted for an installment the customer's payments in 还款记录 already pay in full
@@ -381,30 +381,77 @@ def advance_digest(advances: pd.DataFrame, period: Period) -> str:
 # -------------------------------------------------------------------------------------------- posting
 
 
-def payments_to_post(rec: Reconciliation, existing: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Matched, successful, in-month lines not yet in 还款记录 (``existing``: its rows with the payment
-    field keys contract_no, paid_on, amount, payment_type, bank_ref); and how many were already there."""
+@dataclass
+class PaymentsToPost:
+    """What posting the month's customer payments would do: ``post`` (matched lines not yet in 还款记录),
+    ``already`` (how many are there), ``review`` (lines without a 流水号 held back: 还款记录 already holds a
+    客户还款 of the same contract, date and amount from another source – ``other`` says which)."""
+
+    post: pd.DataFrame
+    already: int
+    review: pd.DataFrame
+
+
+def _trimmed(values: pd.Series) -> pd.Series:
+    return values.astype(object).where(values.notna(), "").astype(str).str.strip()
+
+
+def _other_source(rows: pd.DataFrame) -> pd.Series:
+    """How a 还款记录 row names where it came from: its 流水号, else its 备注, else its Excel row."""
+    ref, note = _trimmed(rows["bank_ref"]), _trimmed(rows["note"])
+    where = ("row " + rows["excel_row"].astype(str)) if "excel_row" in rows else pd.Series("", index=rows.index)
+    return ref.where(ref.ne(""), note.where(note.ne(""), where))
+
+
+def payments_to_post(rec: Reconciliation, existing: pd.DataFrame) -> PaymentsToPost:
+    """The matched, successful, in-month lines to post (``existing``: 还款记录's rows with the payment
+    field keys contract_no, paid_on, amount, payment_type, bank_ref, note).
+
+    A line with a 流水号 is there when any row carries it. A line without one is keyed on its file, card,
+    date, amount and occurrence (the k-th identical line of a file): it is there when 还款记录 holds k
+    客户还款 rows without a 流水号 posted from that file (its name in 备注) for the same contract, date and
+    amount. Otherwise, when a 客户还款 of that contract, date and amount came from anywhere else – a row
+    with a 流水号, another file, a hand entry, or a line posted earlier in this run – it is not posted but
+    listed for review: the same deduction copied into a file without 流水号 must not be booked twice."""
     lines = rec.lines[rec.lines["category"] == "matched"].copy()
-    ref = lines["bank_ref"].fillna("").astype(str).str.strip()
-    known_refs = set(existing["bank_ref"].dropna().astype(str).str.strip()) - {""}
-    with_ref = ref.ne("")
-    posted_ref = with_ref & ref.isin(known_refs)
-
     key = ["contract_no", "paid_on", "amount"]
-    bare = lines[~with_ref].assign(amount=lambda f: f["amount"].astype("int64"))
-    occurrence = bare.groupby(key, sort=False).cumcount() + 1
-    paid = existing[(existing["payment_type"] == "customer_paid")
-                    & existing["bank_ref"].fillna("").astype(str).str.strip().eq("")
-                    ].dropna(subset=["contract_no", "paid_on", "amount"])
-    have = paid.assign(amount=paid["amount"].astype("int64")).groupby(key).size().rename("have").reset_index()
-    have["paid_on"] = have["paid_on"].astype("datetime64[ns]")
-    counted = (bare[key].assign(paid_on=bare["paid_on"].astype("datetime64[ns]"))
-               .merge(have, on=key, how="left")["have"].fillna(0).to_numpy())
-    posted_bare = pd.Series(occurrence.to_numpy() <= counted, index=bare.index)
+    lines["amount"] = lines["amount"].astype("int64")
+    lines["paid_on"] = pd.to_datetime(lines["paid_on"]).astype("datetime64[ns]")
+    ref = _trimmed(lines["bank_ref"])
+    known_refs = set(_trimmed(existing["bank_ref"])) - {""}
+    with_ref = ref.ne("")
+    already = with_ref & ref.isin(known_refs)
+    review = pd.Series(False, index=lines.index)
+    other = pd.Series(None, index=lines.index, dtype=object)
 
-    already = posted_ref.copy()
-    already.loc[posted_bare.index] = posted_bare
-    return lines[~already], int(already.sum())
+    paid = existing[existing["payment_type"] == "customer_paid"].dropna(subset=key).copy()
+    paid["amount"] = paid["amount"].astype("int64")
+    paid["paid_on"] = pd.to_datetime(paid["paid_on"]).astype("datetime64[ns]")
+    paid_bare, paid_note = _trimmed(paid["bank_ref"]).eq(""), _trimmed(paid["note"])
+    paid["source_text"] = _other_source(paid)
+    # this run's postings so far: the new lines with a 流水号 first, then each file's bare lines in order
+    ran = lines.loc[with_ref & ~already, key].assign(source_text=lines["source"] + " " + ref)
+    bare = lines[~with_ref]
+    for source in dict.fromkeys(bare["source"]):
+        mine = bare[bare["source"] == source]
+        card = mine["card_no"].astype(object).where(mine["card_no"].notna(), "").astype(str)
+        occurrence = mine.assign(card=card).groupby(["card", "paid_on", "amount"], sort=False).cumcount() + 1
+        from_here = paid_bare & paid_note.str.contains(str(source), regex=False)
+        have = paid[from_here].groupby(key).size().rename("have")
+        have_count = mine[key].join(have, on=key)["have"].fillna(0).to_numpy()
+        done = occurrence.to_numpy() <= have_count
+        elsewhere = pd.concat([paid.loc[~from_here, [*key, "source_text"]], ran], ignore_index=True)
+        first = elsewhere.drop_duplicates(key).set_index(key)["source_text"]
+        found = mine[key].join(first, on=key)["source_text"]
+        held = ~done & found.notna().to_numpy()
+        already.loc[mine.index[done]] = True
+        review.loc[mine.index[held]] = True
+        other.loc[mine.index[held]] = found[held].to_numpy()
+        posted = mine[~done & ~held]
+        ran = pd.concat([ran, posted[key].assign(
+            source_text=posted["source"] + " 第" + posted["excel_row"].astype(str) + "行")], ignore_index=True)
+    held_back = lines[review].assign(other=other[review])
+    return PaymentsToPost(lines[~already & ~review], int(already.sum()), held_back)
 
 
 def advances_to_post(rec: Reconciliation, existing: pd.DataFrame) -> tuple[pd.DataFrame, int]:

@@ -67,6 +67,9 @@ def _summary_rows(result: Any) -> list[dict[str, Any]]:
         if posting.advance_date:
             rows.append(("本次记入还款记录：公司垫款", posting.advances_added, None,
                          f"日期 {posting.advance_date.isoformat()}；已存在 {posting.advances_already} 笔"))
+        if posting.review is not None and len(posting.review):
+            rows.append(("未记入：待核对流水", len(posting.review), int(posting.review["amount"].sum()),
+                         "无流水号，台账已有同合同、同日、同金额的客户还款，见 待核对流水"))
     return [{"item": a, "count": b, "amount": c, "note": d} for a, b, c, d in rows]
 
 
@@ -142,6 +145,13 @@ def build_book(result: Any, company: str, as_of: Any) -> ReportBook:
                      Column("first", "流水号首次出现")],
                     lines[lines["category"].isin(["duplicate", "failed", "outside_month"])], notes=header),
     ]
+    review = result.review_lines()
+    if review:
+        held = result.posting.review.assign(reason=[item["reason"] for item in review])
+        sheets.append(ReportSheet(
+            "待核对流水", f"待核对流水（未记入还款记录）{period}",
+            [*LINE_COLUMNS[:6], Column("contract_no", "合同编号", "id"), Column("reason", "原因", "text", 60)],
+            held, notes=header, totals={"amount": int(held["amount"].sum())}, landscape=True))
     return ReportBook(company=company, report=f"银行对账 {period}", as_of=as_of, sheets=sheets)
 
 

@@ -64,6 +64,8 @@ class Posting:
     requested: tuple[str, ...] = ()
     # advance-list rows not posted: the customer's payments in 还款记录 already pay the installment
     advances_paid: pd.DataFrame | None = None
+    # lines without a 流水号 not posted: 还款记录 already holds the same payment from another source
+    review: pd.DataFrame | None = None
 
     def to_dict(self) -> dict[str, Any]:
         paid = self.advances_paid if self.advances_paid is not None else pd.DataFrame(columns=["contract_no"])
@@ -73,6 +75,7 @@ class Posting:
                 "advances_paid_by_customer": [
                     {"contract_no": r.contract_no, "due_date": iso_date(r.due_date), "amount": fen_to_str(r.amount)}
                     for r in paid.itertuples(index=False)],
+                "payments_for_review": 0 if self.review is None else len(self.review),
                 "advance_date": self.advance_date.isoformat() if self.advance_date else None}
 
 
@@ -84,6 +87,16 @@ class ReconcileResult:
     posting: Posting | None = None
     report_path: Path | None = None
     warnings: list[Any] = field(default_factory=list)
+
+    def review_lines(self) -> list[dict[str, Any]]:
+        """Lines without a 流水号 held back from posting, with why (the payment's other source)."""
+        review = self.posting.review if self.posting is not None else None
+        if review is None or review.empty:
+            return []
+        items = _lines(review)
+        for item, other in zip(items, review["other"], strict=True):
+            item["reason"] = review_reason(item, other)
+        return items
 
     def period_warning(self) -> str | None:
         """The first line a read-only run prints when the statements belong to another month."""
@@ -116,6 +129,7 @@ class ReconcileResult:
             "totals": {k: (v if k.endswith("_count") else fen_to_str(v)) for k, v in rec.totals.items()},
             "digest": rec.digest,
             "period_mismatch": rec.period_mismatch(),
+            "review_lines": self.review_lines(),
             "posted": self.posting.to_dict() if self.posting else None,
             "report": str(self.report_path) if self.report_path else None,
         }
@@ -134,6 +148,13 @@ def _lines(frame: pd.DataFrame, extra: str | None = None) -> list[dict[str, Any]
             item["first_file"], item["first_row"] = r.first_source, int(r.first_row)
         out.append(item)
     return out
+
+
+def review_reason(item: dict[str, Any], other: str) -> str:
+    """Why a line without a 流水号 was not posted (a report cell and the JSON's reason)."""
+    return _("还款记录 already holds a 客户还款 of {contract} on {date} for {amount} from {other}: the same "
+             "deduction without its 流水号? Check it, and post it by hand if it is a second payment.").format(
+        contract=item["contract_no"], date=item["paid_on"], amount=item["amount"], other=other)
 
 
 # ------------------------------------------------------------------------------------------------ reading
@@ -254,7 +275,9 @@ def post(ledger: Ledger, rec: Reconciliation, installments: pd.DataFrame, *, pay
     payment_columns(ledger)  # refuse before anything is decided
     refuse_other_month(rec)
     existing = ledger.payments.frame.reindex(columns=[f.key for f in PAYMENTS.fields])
-    new_payments, paid_before = payments_to_post(rec, existing) if payments else (rec.lines.iloc[:0], 0)
+    plan = payments_to_post(rec, existing) if payments else None
+    new_payments = plan.post if plan is not None else rec.lines.iloc[:0]
+    paid_before = plan.already if plan is not None else 0
     if len(new_payments):
         latest = pd.Timestamp(new_payments["paid_on"].max()).date()
         refuse_future(latest, _("A statement line to post"))
@@ -273,7 +296,8 @@ def post(ledger: Ledger, rec: Reconciliation, installments: pd.DataFrame, *, pay
     edits = posting_edits(ledger, new_payments, new_advances, rec, advance_date)
     requested = tuple(name for name, on in (("payments", payments), ("advances", advance_date)) if on)
     return edits, Posting(len(new_payments), paid_before, len(new_advances), advanced_before, advance_date,
-                          requested, advances_paid=paid.reset_index(drop=True))
+                          requested, advances_paid=paid.reset_index(drop=True),
+                          review=plan.review.reset_index(drop=True) if plan is not None else None)
 
 
 # ------------------------------------------------------------------------------------------------ the run
