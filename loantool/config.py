@@ -40,6 +40,8 @@ class ScheduleSettings:
 class ArrearsSettings:
     grace_days: int = 0
     tolerance: str = "0.00"  # yuan; shortfalls up to this much are forgiven
+    # yuan; an overdue amount below it keeps its DPD and class but gets no call or escalation (尾差核对)
+    small_balance: str = "1.00"
     lookback_months: int = 24
     # upper DPD bound of M1..M6; above the last bound is M7+
     bucket_bounds: list[int] = field(default_factory=lambda: [30, 60, 90, 120, 150, 180])
@@ -49,6 +51,10 @@ class ArrearsSettings:
     @property
     def tolerance_fen(self) -> int:
         return to_fen(self.tolerance)
+
+    @property
+    def small_balance_fen(self) -> int:
+        return to_fen(self.small_balance)
 
     @property
     def penalty_rate_units(self) -> int:
@@ -226,6 +232,7 @@ def _validate(settings: Settings, path: Path) -> None:
         raise bad("arrears.bucket_bounds", "must be 6 increasing day counts (upper bounds of M1..M6)")
     for key, value in (
         ("arrears.tolerance", settings.arrears.tolerance),
+        ("arrears.small_balance", settings.arrears.small_balance),
         ("imports.monthly_amount_tolerance", settings.imports.monthly_amount_tolerance),
         *((f"settlement.fixed_fees.{k}", v) for k, v in settings.settlement.fixed_fees.items()),
     ):

@@ -432,3 +432,32 @@ def test_samples(tmp_path, monkeypatch):
     header, body = sheet_rows(report, "催收名单")
     assert column(header, body, "合同编号") == doc["call_list"]
     assert sha(tmp_path / "ledger.xlsx") == before
+
+
+# ------------------------------------------------------------------------------------- small balances
+
+
+def test_a_fifty_fen_residue_goes_to_the_small_balance_list_not_the_call_list(tmp_path, monkeypatch, chinese):
+    monkeypatch.chdir(tmp_path)
+    residue = ("HT009", "冯九", "13800000009", card(9), "甲车行", 12000, 12, "6%", "等本等费", D(2026, 1, 10), 15,
+               "在贷", None, "好", D(2026, 11, 1), None, None, None)
+    payments = [*PAYMENTS, *_monthly("HT009", D(2026, 2, 1), 9, 15), ("HT009", D(2026, 11, 15), 1059.5, "客户还款")]
+    ledger = build_ledger(tmp_path / "ledger.xlsx", loans=[*LOANS, residue], payments=payments)
+    out = tmp_path / "r.xlsx"
+    result = invoke("--ledger", ledger, "--as-of", AS_OF, "--json", "--out", out)
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    loan = next(item for item in doc["loans"] if item["contract_no"] == "HT009")
+    assert (loan["dpd"], loan["classification"], loan["overdue_amount"], loan["small_balance"]) == (
+        15, "special_mention", "0.50", True)
+    assert loan["actions"] == []  # no call, no notice, no escalation
+    assert "HT009" not in doc["call_list"]
+    assert doc["small_balances"] == [{"contract_no": "HT009", "customer_name": "冯九", "dpd": 15,
+                                      "classification": "special_mention", "overdue_amount": "0.50",
+                                      "missed_due_dates": ["2026-11-15"]}]
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames[1] == "尾差核对"
+    rows = list(book["尾差核对"].iter_rows(values_only=True))
+    assert any("HT009" in row for row in rows) and any("1.00" in str(row[0]) for row in rows if row[0])
+    console = invoke("--ledger", ledger, "--as-of", AS_OF, "--out", tmp_path / "c.xlsx")
+    assert "尾差核对 1 户" in console.stdout

@@ -94,21 +94,25 @@ def _join_codes(flags: dict[str, np.ndarray], words: dict[str, str], sep: str) -
 def collection_actions(*, dpd: np.ndarray, lian3lei6: np.ndarray, sms_due: np.ndarray,
                        final_due_day: np.ndarray, open_installments: np.ndarray,
                        last_notice_day: np.ndarray, as_of_day: int, maturity_notice_days: int = 30,
-                       escalate_dpd: int = 90) -> pd.DataFrame:
+                       escalate_dpd: int = 90, small_balance: np.ndarray | None = None) -> pd.DataFrame:
     """催收措施 per loan: one boolean column per action code, ``actions`` (codes joined by ';'),
     ``action_labels`` (Chinese, joined by '、') and ``suggested_action`` (the call list's text).
 
     ``sms_due``: the loan has an installment due in [D, D + sms_days_before] that is not paid (computed
-    per installment by the caller). ``open_installments``: installments not counted as paid.
+    per installment by the caller); the friendly reminder goes only to a loan that is not being called
+    (not in arrears, or only for a small balance). ``open_installments``: installments not counted as
+    paid. ``small_balance``: in arrears for less than the small-balance setting – it keeps its DPD and
+    class but gets no call, written notice or escalation (the desk checks it on the 尾差核对 list).
     """
     dpd = np.asarray(dpd)
     final_due = np.asarray(final_due_day, dtype=np.int64)
-    in_arrears = dpd >= 1
+    small = np.zeros(len(dpd), dtype=bool) if small_balance is None else np.asarray(small_balance, dtype=bool)
+    collected = (dpd >= 1) & ~small  # the loans the desk chases
     flags = {
-        "sms": np.asarray(sms_due, dtype=bool),
-        "call_daily": in_arrears,
-        "written_notice": in_arrears & ~notice_this_quarter(last_notice_day, as_of_day),
-        "escalate": np.asarray(lian3lei6, dtype=bool) | (dpd > escalate_dpd),
+        "sms": np.asarray(sms_due, dtype=bool) & ~collected,
+        "call_daily": collected,
+        "written_notice": collected & ~notice_this_quarter(last_notice_day, as_of_day),
+        "escalate": (np.asarray(lian3lei6, dtype=bool) | (dpd > escalate_dpd)) & ~small,
         "maturity_notice": (final_due != NAT_DAY) & (final_due >= as_of_day)
         & (final_due <= as_of_day + maturity_notice_days) & (np.asarray(open_installments) > 0),
     }

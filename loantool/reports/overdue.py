@@ -78,6 +78,19 @@ def call_list_sheet(report: Any) -> ReportSheet:
         notes=[ESCALATE_NOTE.format(days=report.arrears.rules.escalate_dpd)], landscape=True)
 
 
+def small_balance_sheet(report: Any) -> ReportSheet:
+    """尾差核对: loans in arrears for less than the small-balance setting – no call; the desk checks them."""
+    rows = _label_columns(report.small_balances)
+    limit = fen_to_display(report.arrears.rules.small_balance_fen)
+    columns = [*CONTACT, Column("missed_list", "逾期应还日", "text", 26),
+               Column("overdue_amount", "逾期金额", "yuan", YUAN_WIDTH), Column("dpd", "逾期天数", "int", 8),
+               Column("class_label", "五级分类", "text", 8), Column("result", "核对结果", "text", 30)]
+    notes = [f"逾期金额低于 {limit} 元：保留逾期天数与五级分类，不打催收电话、不升级；请核对尾差来源（四舍五入、"
+             "银行扣款差额等）并处理。"]
+    return ReportSheet("尾差核对", f"尾差核对（逾期金额低于 {limit} 元）", columns, rows.assign(result=""),
+                       totals={"customer_name": _count(rows), **_sum(rows, "overdue_amount")}, notes=notes)
+
+
 def sms_sheet(report: Any) -> ReportSheet:
     rows = report.sms
     days = report.arrears.rules.sms_days_before
@@ -251,6 +264,8 @@ def build_book(report: Any, company: str) -> ReportBook:
     sheets = [call_list_sheet(report), sms_sheet(report), aging_sheet(report), lian_sheet(report),
               maturity_sheet(report), quarterly_sheet(report), inspection_sheet(report),
               limitation_sheet(report)]
+    if len(report.small_balances):
+        sheets.insert(1, small_balance_sheet(report))
     sheets = [_only_shown(sheet) for sheet in sheets]
     if report.warnings:
         sheets.append(warnings_sheet(report))
@@ -303,7 +318,7 @@ def render_console(report: Any, console: Any, *, top: int = 10) -> None:
     console.print(
         f"短信提醒 {len(report.sms)} 条  到期提示 {len(report.maturity)} 份  季度催收通知 "
         f"{len(report.quarterly_notices)} 份  贷后检查 {len(report.inspections)} 户  诉讼时效预警 "
-        f"{len(report.limitation)} 户", markup=False)
+        f"{len(report.limitation)} 户  尾差核对 {len(report.small_balances)} 户", markup=False)
     if len(report.call_list):
         calls = Table(title=f"催收名单（前 {min(top, len(report.call_list))} / {len(report.call_list)} 户）")
         for name, fixed in (("合同编号", True), ("客户姓名", False), ("手机号", True), ("天数", True),

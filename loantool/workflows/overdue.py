@@ -48,6 +48,7 @@ class OverdueReport:
     arrears: ArrearsResult
     contacts: pd.DataFrame
     call_list: pd.DataFrame
+    small_balances: pd.DataFrame
     sms: pd.DataFrame
     lian3lei6: pd.DataFrame
     maturity: pd.DataFrame
@@ -77,6 +78,11 @@ class OverdueReport:
             "loans": _loan_items(self.arrears.loans),
             "summary": self.summary.to_dict(),
             "call_list": self.call_list["contract_no"].tolist(),
+            "small_balances": [
+                {"contract_no": r.contract_no, "customer_name": text_or_none(r.customer_name),
+                 "dpd": int(r.dpd), "classification": r.classification, "overdue_amount": fen_to_str(r.overdue_amount),
+                 "missed_due_dates": _dates(r.missed_due_dates)}
+                for r in self.small_balances.itertuples(index=False)],
             "sms": [
                 {"contract_no": r.contract_no, "customer_name": text_or_none(r.customer_name),
                  "phone": text_or_none(r.phone),
@@ -126,6 +132,7 @@ def _loan_items(loans: pd.DataFrame) -> list[dict[str, Any]]:
         "classification": loans["classification"].tolist(),
         "overdue_periods": loans["overdue_periods"].astype(int).tolist(),
         "overdue_amount": _money_strings(loans["overdue_amount"]),
+        "small_balance": loans["small_balance"].astype(bool).tolist(),
         "penalty": _money_strings(loans["penalty"]),
         "outstanding_principal": _money_strings(loans["outstanding_principal"]),
         "consecutive_late": loans["consecutive_late"].astype(int).tolist(),
@@ -248,6 +255,7 @@ def assess_ledger(ledger: Ledger, settings: Settings, as_of: dt.date) -> Overdue
         arrears=result,
         contacts=contacts,
         call_list=_with_contacts(result.call_list, contacts),
+        small_balances=_with_contacts(result.small_balances, contacts),
         sms=_sms(result, contacts, settings.actions.sms_template, settings.company.name),
         lian3lei6=_with_contacts(result.lian3lei6, contacts),
         maturity=per_recipient(_with_contacts(result.maturity, contacts)),
