@@ -83,15 +83,17 @@ def write_import_report(path: Path, result: Any, company: str, as_of: dt.date) -
     return write_book(path, import_book(result, company, as_of))
 
 
-def write_rejects(path: Path, problems: list[CellProblem], company: str, as_of: dt.date) -> Path:
-    """The bad slip rows and why each was refused, for the desk to correct and send again."""
+def write_rejects(path: Path, problems: list[CellProblem], company: str, as_of: dt.date, *,
+                  what: str = "放款单") -> Path:
+    """The bad rows (of slips, or of the customer table: ``what``) and why each was refused, for the desk to
+    correct and send again."""
     rows = [{"file": Path(p.file).name, "sheet": p.sheet, "row": p.row, "column": p.column,
              "value": None if p.value is None else str(p.value), "reason": p.reason} for p in problems]
-    sheet = ReportSheet("拒收", "未导入的放款单行及原因", [
+    sheet = ReportSheet("拒收", f"未导入的{what}行及原因", [
         Column("file", "文件"), Column("sheet", "工作表"), Column("row", "行号", "int", 6), Column("column", "列"),
         Column("value", "值"), Column("reason", "原因", "text", 60),
     ], rows, notes=["这些行没有导入。请更正后重新导入（其余行已处理）。"])
-    return write_book(path, ReportBook(company=company, report="放款单拒收", as_of=as_of, sheets=[sheet]))
+    return write_book(path, ReportBook(company=company, report=f"{what}拒收", as_of=as_of, sheets=[sheet]))
 
 
 # ---------------------------------------------------------------------------------------------- console

@@ -31,6 +31,7 @@ from ..core.disbursement import (
 )
 from ..core.matching import KEY_LABELS, match_slips
 from ..errors import CellProblem, InputError
+from ..i18n import _
 from ..ledger.read import TableRead, load_ledger, read_table
 from ..ledger.transaction import ledger_transaction
 from ..ledger.xlsx_patch import SheetEdits
@@ -345,6 +346,8 @@ def import_disbursements(settings: Settings, ledger_path: Path, slip_paths: Sequ
 
 
 def rejects_path(settings: Settings, out: Path | None, as_of: dt.date) -> Path:
+    """Beside the report (<report>_拒收.xlsx), else in the reports folder (放款单_拒收_YYYYMMDD.xlsx)."""
     if out is not None:
-        return out.with_name(f"{out.stem}_rejects.xlsx")
-    return settings.resolve(settings.morning.reports_dir) / f"放款单_rejects_{as_of:%Y%m%d}.xlsx"
+        return out.with_name(_("{name}_rejects.xlsx").format(name=out.stem))
+    name = _("{table}_rejects_{date}.xlsx").format(table="放款单", date=f"{as_of:%Y%m%d}")
+    return settings.resolve(settings.morning.reports_dir) / name
