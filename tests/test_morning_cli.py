@@ -177,3 +177,24 @@ def test_a_copy_of_the_retry_statement_without_references_is_held_for_review(sam
     assert sha256(ledger) == posted  # no duplicate payment booked
     book = openpyxl.load_workbook(sample_dir / "reports" / "银行对账_2026-11.xlsx")
     assert "待核对流水" in book.sheetnames
+
+
+def test_a_missing_or_wrong_inbox_is_an_error_not_no_new_files(sample_dir):
+    import shutil
+
+    config = sample_dir / "loantool.toml"
+    shutil.rmtree(sample_dir / "inbox" / "slips")
+    (sample_dir / "inbox" / "slips").write_text("not a folder", encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8").replace('statements_inbox = "inbox/statements"',
+                                                                 'statements_inbox = "inbox/statement"'),
+                      encoding="utf-8")
+    result = invoke("morning", "--config", config, "--json")
+    assert result.exit_code == 2
+    steps = {s["step"]: s for s in json.loads(result.stdout)["steps"]}
+    assert steps["import"]["status"] == "failed" and "slips_inbox" in steps["import"]["error"]
+    assert "not a folder" in steps["import"]["error"]
+    assert steps["reconcile"]["status"] == "failed" and "inbox/statement " in steps["reconcile"]["error"]
+    assert "does not exist" in steps["reconcile"]["error"]
+    assert steps["overdue"]["status"] == "ok"  # the call list still comes
+    text = invoke("morning", "--config", config)
+    assert text.exit_code == 2 and "inbox/statement" in text.stdout

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
-from ..errors import LoantoolError
+from ..errors import LoantoolError, UsageError
 from ..i18n import N_, _
 from ..ledger.transaction import JOURNAL, STATE_DIR, ledger_transaction, sha256_file
 from ..money import fen_to_str
@@ -170,10 +170,15 @@ def done_to_ledger(ledger_path: Path, ledger_sha256: str) -> dict[str, set[str]]
     return done
 
 
-def inbox_files(folder: Path) -> list[Path]:
-    """Data files in an inbox folder, in name order: no lock files (~$), hidden files or folders."""
+def inbox_files(folder: Path, setting: str = "") -> list[Path]:
+    """Data files in an inbox folder, in name order: no lock files (~$), hidden files or folders. A
+    configured folder that is missing or not a folder is an error (naming it and its ``setting``), never
+    "no new files"."""
     if not folder.is_dir():
-        return []
+        what = (_("The inbox folder {folder} ({setting} in loantool.toml) does not exist.") if not folder.exists()
+                else _("The inbox {folder} ({setting} in loantool.toml) is not a folder."))
+        raise UsageError(what.format(folder=folder, setting=setting),
+                         _("Create the folder (loantool init makes both inboxes), or correct the setting."))
     return sorted(p for p in folder.iterdir()
                   if p.is_file() and not p.name.startswith(("~$", ".")) and p.suffix.lower() in DATA_SUFFIXES)
 
@@ -186,9 +191,13 @@ def _run_step(step: Step, action: Callable[[], dict[str, Any]]) -> None:
         step.detail = action()
         step.status = "ok"
     except LoantoolError as exc:
-        step.status = "failed"
-        step.error = exc.render().removeprefix("Error: ")
-        step.exit_code = exc.exit_code
+        fail(step, exc)
+
+
+def fail(step: Step, exc: LoantoolError) -> None:
+    step.status = "failed"
+    step.error = exc.render().removeprefix("Error: ")
+    step.exit_code = exc.exit_code
 
 
 def statement_periods(paths: list[Path], all_lines: Any) -> dict[str, list[Path]]:
@@ -225,15 +234,20 @@ def morning(settings: Settings, ledger_path: Path, *, as_of: dt.date, arguments:
     result = MorningResult(as_of=as_of, ledger_path=ledger_path,
                            steps=[Step("import"), Step("reconcile"), Step("overdue")])
 
-    def new_files(folder: str, action: str) -> list[Path]:
-        """The inbox's files not yet ``action``-ed to this ledger as it stands."""
-        fresh = []
-        for path in inbox_files(settings.resolve(folder)):
+    def new_files(step: str, setting: str, action: str) -> list[Path]:
+        """The inbox's files not yet ``action``-ed to this ledger as it stands (a bad inbox fails the step)."""
+        fresh: list[Path] = []
+        try:
+            paths = inbox_files(settings.resolve(getattr(settings.morning, setting)), f"morning.{setting}")
+        except LoantoolError as exc:
+            fail(result.step(step), exc)
+            return fresh
+        for path in paths:
             (result.skipped_files if action in done.get(sha256_file(path), ()) else fresh).append(path)
         return fresh
 
-    slips = new_files(settings.morning.slips_inbox, "imported")
-    statements = new_files(settings.morning.statements_inbox,
+    slips = new_files("import", "slips_inbox", "imported")
+    statements = new_files("reconcile", "statements_inbox",
                            "posted" if settings.morning.post_payments else "reconciled")
 
     def do_import() -> dict[str, Any]:
@@ -283,6 +297,8 @@ def morning(settings: Settings, ledger_path: Path, *, as_of: dt.date, arguments:
                                 ("overdue", None, do_overdue)):
         progress(name)
         step = result.step(name)
+        if step.status == "failed":
+            continue  # its inbox could not be read
         if files is not None:
             step.files = files
             if not files:
