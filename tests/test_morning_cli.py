@@ -61,7 +61,10 @@ def test_a_failing_step_is_named_and_the_others_still_run(sample_dir):
     assert result.exit_code == 2
     doc = json.loads(result.stdout)
     steps = {s["step"]: s for s in doc["steps"]}
-    assert steps["import"]["status"] == "failed" and "abc" in steps["import"]["error"]
+    error = steps["import"]["error"]
+    assert steps["import"]["status"] == "failed" and error["code"] == "bad-input" and error["exit_code"] == 2
+    # the problems stay data: file, row, column, value, reason
+    assert [(p["row"], p["column"], p["value"]) for p in error["problems"]] == [(2, "放款金额", "abc")]
     assert steps["overdue"]["status"] == "ok"
     assert steps["reconcile"]["status"] == "ok"
     # the import step wrote nothing; only the reconciliation's posting changed the ledger
@@ -191,10 +194,28 @@ def test_a_missing_or_wrong_inbox_is_an_error_not_no_new_files(sample_dir):
     result = invoke("morning", "--config", config, "--json")
     assert result.exit_code == 2
     steps = {s["step"]: s for s in json.loads(result.stdout)["steps"]}
-    assert steps["import"]["status"] == "failed" and "slips_inbox" in steps["import"]["error"]
-    assert "not a folder" in steps["import"]["error"]
-    assert steps["reconcile"]["status"] == "failed" and "inbox/statement " in steps["reconcile"]["error"]
-    assert "does not exist" in steps["reconcile"]["error"]
+    assert steps["import"]["status"] == "failed" and "slips_inbox" in steps["import"]["error"]["message"]
+    assert "not a folder" in steps["import"]["error"]["message"]
+    assert steps["reconcile"]["status"] == "failed" and "inbox/statement " in steps["reconcile"]["error"]["message"]
+    assert "does not exist" in steps["reconcile"]["error"]["message"]
     assert steps["overdue"]["status"] == "ok"  # the call list still comes
     text = invoke("morning", "--config", config)
     assert text.exit_code == 2 and "inbox/statement" in text.stdout
+
+
+def test_a_failed_steps_problems_are_rendered_at_the_edge(sample_dir):
+    bad = sample_dir / "inbox" / "slips" / "坏放款单.csv"
+    bad.write_text("姓名,身份证号,卡号,放款金额,放款日期\n张三,110101199003077777,6222020200112233445,abc,2026-11-01\n",
+                   encoding="utf-8")
+    result = invoke("morning", "--config", sample_dir / "loantool.toml")
+    assert result.exit_code == 2
+    assert "FAILED import slips:" in result.stdout  # the summary names the step
+    assert "row 2" in result.stderr and "value 'abc'" in result.stderr  # every problem, rendered once
+
+
+def test_the_morning_summary_is_chinese_by_default(sample_dir, chinese):
+    result = invoke("morning", "--config", sample_dir / "loantool.toml")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("每日任务")
+    assert "银行对账 2026-11" in result.stdout and "笔待核对" in result.stdout and "报告：" in result.stdout
+    assert "matched" not in result.stdout and "discrepancy" not in result.stdout

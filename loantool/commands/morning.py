@@ -71,15 +71,14 @@ def _render(run: Run, result: Any) -> None:
     if run.json:
         run.emit_json(result.to_dict())
         return
-    if run.quiet:
-        for step in result.failed:
-            run.err.print(_("Error in {step}: {error}").format(step=step_label(step.name), error=step.error),
-                          markup=False)
-        return
-    if sys.stdout.isatty():
-        from rich.panel import Panel
+    if not run.quiet:
+        if sys.stdout.isatty():
+            from rich.panel import Panel
 
-        run.out.print(Panel("\n".join(result.summary_lines()), title="loantool morning", expand=False))
-    else:
-        for line in result.summary_lines():
-            typer.echo(line)
+            run.out.print(Panel("\n".join(result.summary_lines()), title="loantool morning", expand=False))
+        else:
+            for line in result.summary_lines():
+                typer.echo(line)
+    for step in result.failed:  # each failed step's error with every problem, rendered here at the edge
+        run.err.print(_("{step}: {error}").format(step=step_label(step.name), error=step.error.render()),
+                      markup=False, soft_wrap=True)

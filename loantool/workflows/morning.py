@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
-from ..errors import LoantoolError, UsageError
+from ..errors import InputError, LoantoolError, UsageError
 from ..i18n import N_, _
 from ..ledger.transaction import JOURNAL, STATE_DIR, ledger_transaction, sha256_file
 from ..money import fen_to_str
@@ -34,12 +34,16 @@ class Step:
     status: str = "pending"  # ok, nothing (no new files), failed
     files: list[Path] = field(default_factory=list)
     detail: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None
-    exit_code: int = 0
+    error: LoantoolError | None = None  # kept as data: code, message, problems (the edge renders it)
+
+    @property
+    def exit_code(self) -> int:
+        return self.error.exit_code if self.error is not None else 0
 
     def to_dict(self) -> dict[str, Any]:
+        """``error``: the error document of DESIGN.md ({code, exit_code, message, problems}) or None."""
         return {"step": self.name, "status": self.status, "files": [p.name for p in self.files],
-                "error": self.error, **self.detail}
+                "error": self.error.to_dict()["error"] if self.error is not None else None, **self.detail}
 
 
 @dataclass
@@ -72,36 +76,48 @@ class MorningResult:
         }
 
     def summary_lines(self) -> list[str]:
-        lines = [f"每日任务 morning run, as of {self.as_of.isoformat()}, ledger {self.ledger_path.name}"]
+        """The run in a few lines for people (the console and the log); a failed step's problems are
+        rendered by the caller from ``Step.error``."""
+        lines = [_("Morning run as of {day}, ledger {ledger}").format(day=self.as_of.isoformat(),
+                                                                      ledger=self.ledger_path.name)]
         imp = self.step("import")
         if imp.status == "ok":
-            lines.append(f"导入放款单: {len(imp.files)} file(s), {imp.detail['matched']} matched, "
-                         f"{imp.detail['updated']} loan(s) updated, {imp.detail['conflicts']} conflict(s), "
-                         f"{imp.detail['unmatched']} unmatched, {imp.detail['discrepancies']} discrepancy(ies)")
+            d = imp.detail
+            lines.append(_("Slips: {files} file(s), {matched} matched, {updated} loan(s) updated, {conflicts} "
+                           "conflict(s), {unmatched} unmatched, {discrepancies} discrepancy(ies)").format(
+                files=len(imp.files), matched=d["matched"], updated=d["updated"], conflicts=d["conflicts"],
+                unmatched=d["unmatched"], discrepancies=d["discrepancies"]))
         rec = self.step("reconcile")
         for period in rec.detail.get("periods", []):
-            lines.append(f"银行对账 {period['period']}: {period['statements']} statement(s), expected "
-                         f"{_show(period['expected'])}, received {_show(period['received'])}, 垫款 "
-                         f"{period['advance_count']} loan(s) {_show(period['advance_sum'])}, posted "
-                         f"{period['payments_posted']} payment(s); digest {period['digest'][:16]}…")
+            lines.append(_("Reconciliation {period}: {statements} statement(s), expected {expected}, received "
+                           "{received}, advances {advance_count} loan(s) {advance_sum}, {posted} payment(s) "
+                           "posted, {review} held for review; digest {digest}…").format(
+                period=period["period"], statements=period["statements"], expected=_show(period["expected"]),
+                received=_show(period["received"]), advance_count=period["advance_count"],
+                advance_sum=_show(period["advance_sum"]), posted=period["payments_posted"],
+                review=period.get("payments_for_review", 0), digest=period["digest"][:16]))
         ovd = self.step("overdue")
         if ovd.status == "ok":
-            lines.append(f"逾期: {ovd.detail['in_arrears']} of {ovd.detail['active_loans']} active loan(s) in "
-                         f"arrears, overdue {_show(ovd.detail['overdue_amount'])}, NPL ratio {ovd.detail['npl_ratio']}")
+            d = ovd.detail
+            lines.append(_("Arrears: {in_arrears} of {active} active loan(s) in arrears, overdue {amount}, NPL "
+                           "ratio {npl}; {small} small balance(s) to check").format(
+                in_arrears=d["in_arrears"], active=d["active_loans"], amount=_show(d["overdue_amount"]),
+                npl=d["npl_ratio"], small=d.get("small_balances", 0)))
         for step in self.steps:
             if step.status == "nothing":
-                lines.append(f"{step_label(step.name)}: no new files")
-            if step.status == "failed":
-                lines.append(f"FAILED {step_label(step.name)}: {step.error} (the ledger is as it was before "
-                             "this step)")
+                lines.append(_("{step}: no new files").format(step=step_label(step.name)))
+            if step.status == "failed" and step.error is not None:
+                lines.append(_("FAILED {step}: {message} (the ledger is as it was before this step)").format(
+                    step=step_label(step.name), message=step.error.message))
         if self.skipped_files:
-            lines.append(f"already processed, skipped: {', '.join(p.name for p in self.skipped_files)}")
+            lines.append(_("Already done to this ledger, skipped: {files}").format(
+                files=_(", ").join(p.name for p in self.skipped_files)))
         reports = [imp.detail["report"]] if imp.status == "ok" else []
         reports += [p["report"] for p in rec.detail.get("periods", [])]
         if ovd.status == "ok":
             reports.append(ovd.detail["report"])
         if reports:
-            lines.append("reports: " + "; ".join(reports))
+            lines.append(_("Reports: {reports}").format(reports="; ".join(reports)))
         return lines
 
 
@@ -196,8 +212,7 @@ def _run_step(step: Step, action: Callable[[], dict[str, Any]]) -> None:
 
 def fail(step: Step, exc: LoantoolError) -> None:
     step.status = "failed"
-    step.error = exc.render().removeprefix("Error: ")
-    step.exit_code = exc.exit_code
+    step.error = exc
 
 
 def statement_periods(paths: list[Path], all_lines: Any) -> dict[str, list[Path]]:
@@ -213,7 +228,8 @@ def statement_periods(paths: list[Path], all_lines: Any) -> dict[str, list[Path]
         if dates.empty:
             dates = lines["paid_on"].dropna()
         if dates.empty:
-            raise LoantoolError(f"statement {path.name} has no dated lines.", "Check the file.")
+            raise InputError(_("Statement {file} has no dated lines.").format(file=path.name),
+                             hint=_("Check the file."))
         month = dates.dt.to_period("M").mode().iloc[0]
         groups.setdefault(Period.parse(str(month)).label, []).append(path)
     return groups
@@ -274,6 +290,8 @@ def morning(settings: Settings, ledger_path: Path, *, as_of: dt.date, arguments:
                 "received": fen_to_str(totals["received"]), "advance_count": int(totals["advance_count"]),
                 "advance_sum": fen_to_str(totals["advance_sum"]), "digest": rec.rec.digest,
                 "payments_posted": rec.posting.payments_added if rec.posting else 0,
+                "payments_for_review": len(rec.posting.review) if rec.posting and rec.posting.review is not None
+                else 0,
                 "findings": rec.rec.findings(), "report": str(rec.report_path),
             })
         if not settings.morning.post_payments:
@@ -289,6 +307,7 @@ def morning(settings: Settings, ledger_path: Path, *, as_of: dt.date, arguments:
         summary = report.summary.to_dict()
         loans = report.arrears.loans
         return {"active_loans": int(len(loans)), "in_arrears": int((loans["dpd"] > 0).sum()),
+                "small_balances": int(len(report.small_balances)),
                 "overdue_amount": fen_to_str(int(loans["overdue_amount"].sum())),
                 "npl_ratio": summary.get("npl_ratio_display", summary.get("npl_ratio")),
                 "report": str(report.report_path)}
@@ -328,7 +347,9 @@ def write_log(result: MorningResult, folder: Path, started: dt.datetime) -> Path
     """The run's summary as a plain-text log in the reports folder."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"morning_{started:%Y%m%d-%H%M%S}.log"
-    lines = [f"started {started.isoformat(timespec='seconds')}", *result.summary_lines()]
+    lines = [_("Started {time}").format(time=started.isoformat(timespec="seconds")), *result.summary_lines()]
+    for step in result.failed:
+        lines.append(step.error.render() if step.error is not None else "")
     for step in result.steps:
         lines.append(json.dumps(step.to_dict(), ensure_ascii=False, default=str))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
