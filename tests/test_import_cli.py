@@ -245,7 +245,7 @@ def test_skip_bad_imports_the_good_rows_and_writes_rejects_beside_the_report(des
     doc = json.loads(result.stdout)
     assert [m["contract_no"] for m in doc["matches"]] == ["HT001"]
     assert {(p["row"], p["column"]) for p in doc["rejected"]} == BAD_CELLS
-    assert doc["rejects"] == str(desk / "out" / "导入报告_rejects.xlsx")
+    assert doc["rejects"] == str(desk / "out" / "导入报告_rejects.xlsx")  # English run; Chinese: _拒收
     rejects = load_workbook(doc["rejects"], read_only=True)["拒收"]
     rows = [r for r in rejects.iter_rows(values_only=True) if r and r[0] == "放款单_坏.xlsx"]
     assert sorted((r[2], r[3]) for r in rows) == sorted(BAD_CELLS)
@@ -309,3 +309,23 @@ def test_a_ledger_without_the_column_to_fill_is_refused_whole(tmp_path: Path):
     assert "has no column 银行还款日, 银行月还金额, 首期还款日" in result.stderr
     assert (tmp_path / "ledger.xlsx").read_bytes() == before
     assert not any((tmp_path / ".loantool").glob("backups/*"))
+
+
+def test_a_bad_slip_file_is_read_once(desk: Path, monkeypatch):
+    """Every problem of a bad file comes from one read (the reader's own read_table_with_problems)."""
+    import loantool.ledger.read as reader
+
+    opened: list[str] = []
+    original = reader.read_source
+
+    def counting(source, *args, **kwargs):
+        opened.append(Path(source).name)
+        return original(source, *args, **kwargs)
+
+    monkeypatch.setattr(reader, "read_source", counting)
+    bad = desk / "inbox" / "放款单_坏.xlsx"
+    write_xlsx_slip(bad, BAD_ROWS)
+    result = invoke(desk, "--skip-bad", "--dry-run", "--json", slips=[str(bad)])
+    assert result.exit_code == 0, result.output
+    assert opened.count("放款单_坏.xlsx") == 1
+    assert {(p["row"], p["column"]) for p in json.loads(result.stdout)["rejected"]} == BAD_CELLS

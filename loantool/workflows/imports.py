@@ -32,7 +32,7 @@ from ..core.disbursement import (
 from ..core.matching import KEY_LABELS, match_slips
 from ..errors import CellProblem, InputError
 from ..i18n import _
-from ..ledger.read import TableRead, load_ledger, read_table
+from ..ledger.read import TableRead, load_ledger, read_table_with_problems
 from ..ledger.transaction import ledger_transaction
 from ..ledger.xlsx_patch import SheetEdits
 from ..money import fen_to_decimal, fen_to_str, to_fen
@@ -101,10 +101,6 @@ class ImportResult:
     def updated_contracts(self) -> list[str]:
         return list(dict.fromkeys(c["contract_no"] for c in self.changes))
 
-    @property
-    def conflict_contracts(self) -> list[str]:
-        return list(dict.fromkeys(c["contract_no"] for c in self.conflicts))
-
     def to_dict(self) -> dict[str, Any]:
         def cells(records: list[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
             return [{k: (json_value(r["kind"], v) if k in keys else v) for k, v in r.items() if k != "kind"}
@@ -148,15 +144,12 @@ def read_slips(paths: Sequence[Path], settings: Settings, *, skip_bad: bool) -> 
     bad: list[CellProblem] = []
     fatal: list[InputError] = []
     for path in paths:
-        try:
-            read = read_table(path, SLIPS, settings=settings)
+        try:  # one read per file: its rows and its bad cells (every problem of every file at once)
+            read, problems = read_table_with_problems(path, SLIPS, settings=settings)
         except InputError as error:
-            if not error.problems or any(p.row is None for p in error.problems):
-                fatal.append(error)  # no header, not a table, not found: not a matter of rows
-                continue
-            # keep the file's rows so that every problem of every file is reported at once
-            read, problems = _read_keeping_problems(path, settings)
-            bad += problems
+            fatal.append(error)  # no header, not a table, not found: not a matter of rows
+            continue
+        bad += problems
         reads.append(read)
     if fatal:
         problems = [p for error in fatal for p in error.problems] + bad
@@ -186,22 +179,6 @@ def read_slips(paths: Sequence[Path], settings: Settings, *, skip_bad: bool) -> 
         frame = frame[keep].reset_index(drop=True)
     warnings = [w for read in reads for w in read.warnings]
     return SlipBatch(frame=frame, reads=reads, rejected=bad, warnings=warnings)
-
-
-def _read_keeping_problems(path: Path, settings: Settings) -> tuple[TableRead, list[CellProblem]]:
-    """The slip file's rows and its bad cells (for --skip-bad, and to report every problem at once).
-
-    ``read_table`` is all-or-nothing by design; the reader's own steps are used here so that the good
-    rows of a file with bad ones can still be imported (the bad rows are dropped by the caller).
-    """
-    from ..ledger import read as reader
-
-    data, label, base = reader.read_source(path)
-    book = reader.open_book(data, label, base)
-    located = reader.locate(book, SLIPS, settings)
-    problems: list[CellProblem] = []
-    table = reader._read_located(book, SLIPS, located, Path(path), problems)
-    return table, problems
 
 
 # ------------------------------------------------------------------------------------------ planning
