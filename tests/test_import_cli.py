@@ -306,7 +306,7 @@ def test_a_ledger_without_the_column_to_fill_is_refused_whole(tmp_path: Path):
     result = CliRunner().invoke(app, ["import-disbursements", str(slip), "--ledger", str(tmp_path / "ledger.xlsx"),
                                       "--as-of", "2026-11-30"])
     assert result.exit_code == 2
-    assert "has no column 银行还款日, 银行月还金额, 首期还款日" in result.stderr
+    assert "has no 银行还款日, 银行月还金额, 首期还款日 column" in result.stderr
     assert (tmp_path / "ledger.xlsx").read_bytes() == before
     assert not any((tmp_path / ".loantool").glob("backups/*"))
 

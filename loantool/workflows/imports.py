@@ -166,10 +166,9 @@ def read_slips(paths: Sequence[Path], settings: Settings, *, skip_bad: bool) -> 
     if bad and not skip_bad:
         rows = len({(p.file, p.sheet, p.row) for p in bad})
         raise InputError(
-            f"{rows} bad slip row(s), {len(bad)} problem(s); nothing was written.", bad,
-            hint="Correct the listed cells, or run with --skip-bad to import the good rows and get the bad "
-                 "ones in a rejects workbook.",
-        )
+            _("{rows} bad slip row(s), {count} problem(s); nothing was written.").format(rows=rows, count=len(bad)),
+            bad, hint=_("Correct the listed cells, or skip the bad rows: the good ones are imported and the bad "
+                        "ones listed in a rejects workbook."), parameter="skip_bad")
     empty = pd.DataFrame(columns=["excel_row", "file", "sheet", "read"])
     frame = pd.concat(frames, ignore_index=True) if frames else empty
     if bad:
@@ -240,7 +239,7 @@ def plan_import(batch: SlipBatch, ledger: Any, settings: Settings, *, overwrite:
     for dup in matching.duplicates:
         first = _slip_where(batch, dup.first)
         result.duplicates.append({**_slip_where(batch, dup.slip), "contract_no": dup.contract_no,
-                                  "same_as": f"{first['file']} row {first['row']}"})
+                                  "same_as": _("{file} row {row}").format(file=first["file"], row=first["row"])})
 
     found, not_checked = cross_check(
         slips, loans, ledger.rates.frame if ledger.rates is not None else None, matching.matches,
@@ -264,10 +263,11 @@ def _edits(ledger: Any, result: ImportResult) -> list[SheetEdits]:
     if missing:
         names = ", ".join(LOANS.field(k).header for k in missing)
         raise InputError(
-            f"{Path(ledger.path).name} sheet {loans.sheet} has no column {names}; nothing was written.",
+            _("{file} sheet {sheet} has no {columns} column; nothing was written.").format(
+                file=Path(ledger.path).name, sheet=loans.sheet, columns=names),
             [CellProblem(str(ledger.path), loans.sheet, loans.header_row, LOANS.field(k).header, None,
-                         "column missing", "missing-column") for k in missing],
-            hint="Add the column header(s) to the 贷款台账 header row and run again.",
+                         _("column missing"), "missing-column") for k in missing],
+            hint=_("Add the column header(s) to the 贷款台账 header row and run again."),
         )
     updates: dict[tuple[int, int], Any] = {}
     for change in result.changes:
