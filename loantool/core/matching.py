@@ -297,7 +297,7 @@ def _match_one(label: Hashable, value: Any, index: _LoanIndex) -> SlipMatch | Sl
         if not candidates:
             continue
         narrowed_by: list[str] = []
-        for later in ["status", *(k for k, _ in finders[position + 1:]), "contract_no"]:
+        for later in ["status", *(k for k, _find in finders[position + 1:]), "contract_no"]:
             if len(candidates) == 1:
                 break
             kept = [loan for loan in candidates if narrowers[later](loan)]
@@ -318,7 +318,7 @@ def _match_one(label: Hashable, value: Any, index: _LoanIndex) -> SlipMatch | Sl
         if contradiction:
             return SlipUnmatched(label, contradiction, contracts)
         return SlipMatch(label, loan, index.contract[loan], key, tuple(narrowed_by), tuple(notes))
-    tried = " / ".join(KEY_LABELS[k] for k, _ in finders)
+    tried = " / ".join(KEY_LABELS[k] for k, _find in finders)
     return SlipUnmatched(label, _("no ledger loan has this {keys}").format(keys=tried))
 
 
