@@ -219,3 +219,29 @@ def test_the_morning_summary_is_chinese_by_default(sample_dir, chinese):
     assert result.stdout.startswith("每日任务")
     assert "银行对账 2026-11" in result.stdout and "笔待核对" in result.stdout and "报告：" in result.stdout
     assert "matched" not in result.stdout and "discrepancy" not in result.stdout
+
+
+def test_the_month_end_morning_reads_the_ledger_once(sample_dir, monkeypatch):
+    """Posting and the overdue report share one read: the posted rows are applied in memory."""
+    import loantool.ledger.read as reader
+    from loantool.workflows import overdue, reconcile
+
+    for slip in (sample_dir / "inbox" / "slips").iterdir():
+        slip.unlink()
+    reads: list[str] = []
+    original = reader.load_ledger
+
+    def counting(path, *args, **kwargs):
+        reads.append(str(path))
+        return original(path, *args, **kwargs)
+
+    for module in (reader, overdue, reconcile):
+        monkeypatch.setattr(module, "load_ledger", counting)
+    steps, _ = _steps(invoke("morning", "--config", sample_dir / "loantool.toml", "--json"))
+    assert steps["reconcile"]["periods"][0]["payments_posted"] > 250 and steps["overdue"]["status"] == "ok"
+    assert len(reads) == 1
+    # and the report is the one a fresh read gives
+    fresh = json.loads(invoke("overdue-report", "--config", sample_dir / "loantool.toml", "--json", "--out",
+                              sample_dir / "fresh.xlsx").stdout)
+    assert steps["overdue"]["in_arrears"] == fresh["summary"]["loans_in_arrears"]
+    assert steps["overdue"]["overdue_amount"] == fresh["summary"]["overdue_amount"]

@@ -424,3 +424,32 @@ def test_no_advance_for_an_installment_the_customer_already_paid(desk):
         {"contract_no": "HT003", "due_date": "2026-11-15", "amount": "10600.50"}]
     advances = [row for row in _payment_rows(ledger) if row[3] == "公司垫款"]
     assert [(c, a) for c, _d, a, *_ in advances] == [("HT002", 5500)]
+
+
+# ------------------------------------------------------------------- the ledger after posting, in memory
+
+
+@pytest.mark.parametrize("sheet", [True, False])
+def test_the_posted_ledger_in_memory_equals_the_file_read_again(tmp_path, monkeypatch, sheet):
+    """morning reads the ledger once: the rows a posting appends are applied to the frames in memory,
+    and they are exactly what reading the written file gives (also when 还款记录 had to be created)."""
+    import pandas as pd
+
+    from loantool.ledger.read import load_ledger
+    from loantool.workflows.overdue import assess_ledger
+
+    monkeypatch.chdir(tmp_path)
+    ledger = _ledger(tmp_path / "ledger.xlsx", payments_sheet=sheet)
+    statements = _statements(tmp_path)
+    settings = load_settings(None)
+    day = dt.date(2026, 11, 30)
+    result = workflow.reconcile_bank(settings, ledger, statements, period=workflow.parse_period(PERIOD), as_of=day,
+                                     post_payments=True, post_advances=day)
+    again = load_ledger(ledger, settings, as_of=day)
+    assert result.ledger.sha256 == again.sha256
+    assert result.posting.payments_added == 5 and result.posting.advances_added == 2
+    pd.testing.assert_frame_equal(result.ledger.payments.frame, again.payments.frame)
+    assert (result.ledger.payments.sheet, result.ledger.payments.columns) == (again.payments.sheet,
+                                                                               again.payments.columns)
+    mine, theirs = assess_ledger(result.ledger, settings, day), assess_ledger(again, settings, day)
+    assert mine.to_dict() == theirs.to_dict()

@@ -418,20 +418,25 @@ def payments_to_post(rec: Reconciliation, existing: pd.DataFrame) -> PaymentsToP
     lines["amount"] = lines["amount"].astype("int64")
     lines["paid_on"] = pd.to_datetime(lines["paid_on"]).astype("datetime64[ns]")
     ref = _trimmed(lines["bank_ref"])
-    known_refs = set(_trimmed(existing["bank_ref"])) - {""}
+    known_refs = existing["bank_ref"].dropna()
     with_ref = ref.ne("")
-    already = with_ref & ref.isin(known_refs)
+    already = with_ref & ref.isin(known_refs.astype(str).str.strip())
     review = pd.Series(False, index=lines.index)
     other = pd.Series(None, index=lines.index, dtype=object)
+    bare = lines[~with_ref]
+    if bare.empty:  # every line has its 流水号 (the usual month-end statement): nothing more to look at
+        return PaymentsToPost(lines[~already], int(already.sum()), lines.iloc[:0].assign(other=None))
 
-    paid = existing[existing["payment_type"] == "customer_paid"].dropna(subset=key).copy()
+    # only the 客户还款 rows that could be one of these payments: same contract, date and amount
+    paid = existing[(existing["payment_type"] == "customer_paid")
+                    & existing["contract_no"].isin(set(bare["contract_no"]))].dropna(subset=key).copy()
     paid["amount"] = paid["amount"].astype("int64")
     paid["paid_on"] = pd.to_datetime(paid["paid_on"]).astype("datetime64[ns]")
+    paid = paid.merge(bare[key].drop_duplicates(), on=key, how="inner")
     paid_bare, paid_note = _trimmed(paid["bank_ref"]).eq(""), _trimmed(paid["note"])
     paid["source_text"] = _other_source(paid)
     # this run's postings so far: the new lines with a 流水号 first, then each file's bare lines in order
     ran = lines.loc[with_ref & ~already, key].assign(source_text=lines["source"] + " " + ref)
-    bare = lines[~with_ref]
     for source in dict.fromkeys(bare["source"]):
         mine = bare[bare["source"] == source]
         card = mine["card_no"].astype(object).where(mine["card_no"].notna(), "").astype(str)

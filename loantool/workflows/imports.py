@@ -96,6 +96,7 @@ class ImportResult:
     backup: Path | None = None  # the previous ledger, kept by the transaction
     report_path: Path | None = None
     rejects_path: Path | None = None
+    ledger: Any = field(default=None, repr=False)  # the ledger read, when the import left it unchanged
 
     @property
     def updated_contracts(self) -> list[str]:
@@ -314,6 +315,8 @@ def import_disbursements(settings: Settings, ledger_path: Path, slip_paths: Sequ
             })
             result.written = committed.written
             result.backup = committed.backup
+            if not committed.written:
+                result.ledger = ledger  # still the file on disk: a later step needs no second read
     if result.rejected and (out is not None or not dry_run):
         result.rejects_path = write_rejects(rejects_path(settings, out, as_of), result.rejected,
                                             settings.company.name, as_of)

@@ -241,7 +241,7 @@ def morning(settings: Settings, ledger_path: Path, *, as_of: dt.date, arguments:
     line as given, for the journal of each step)."""
     from .imports import import_disbursements
     from .overdue import overdue_report
-    from .reconcile import parse_period, read_statements, reconcile_bank
+    from .reconcile import parse_period, read_statements, reconcile_bank, still_on_disk
 
     started = dt.datetime.now()
     ledger_path = Path(ledger_path)
@@ -266,10 +266,13 @@ def morning(settings: Settings, ledger_path: Path, *, as_of: dt.date, arguments:
     statements = new_files("reconcile", "statements_inbox",
                            "posted" if settings.morning.post_payments else "reconciled")
 
+    current: list[Any] = [None]  # the ledger as it stands, in memory: each step hands it to the next
+
     def do_import() -> dict[str, Any]:
         report = settings.resolve(settings.morning.reports_dir) / f"放款单导入_{as_of:%Y%m%d}.xlsx"
         imported = import_disbursements(settings, ledger_path, slips, as_of=as_of, out=report,
                                         arguments=journaled)
+        current[0] = imported.ledger
         return {"matched": len(imported.matches), "updated": len(imported.updated_contracts),
                 "cells_changed": len(imported.changes), "conflicts": len(imported.conflicts),
                 "unmatched": len(imported.unmatched), "discrepancies": len(imported.discrepancies),
@@ -282,7 +285,9 @@ def morning(settings: Settings, ledger_path: Path, *, as_of: dt.date, arguments:
             names = {p.name for p in paths}
             lines = all_lines[all_lines["source"].isin(names)].reset_index(drop=True)
             rec = reconcile_bank(settings, ledger_path, paths, period=parse_period(label), as_of=as_of,
-                                 post_payments=settings.morning.post_payments, lines=lines, arguments=journaled)
+                                 post_payments=settings.morning.post_payments, lines=lines, arguments=journaled,
+                                 ledger=current[0])
+            current[0] = rec.ledger
             totals = rec.rec.totals
             result.findings += sum(rec.rec.findings().values())
             periods.append({
@@ -303,7 +308,8 @@ def morning(settings: Settings, ledger_path: Path, *, as_of: dt.date, arguments:
         return {"periods": periods}
 
     def do_overdue() -> dict[str, Any]:
-        report = overdue_report(settings, ledger_path, as_of=as_of)
+        ledger = current[0] if still_on_disk(current[0], ledger_path) else None
+        report = overdue_report(settings, ledger_path, as_of=as_of, ledger=ledger)
         summary = report.summary.to_dict()
         loans = report.arrears.loans
         return {"active_loans": int(len(loans)), "in_arrears": int((loans["dpd"] > 0).sum()),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +33,8 @@ from ..errors import InputError, UsageError
 from ..i18n import _
 from ..ledger.read import Ledger, load_ledger, read_table
 from ..ledger.transaction import ledger_transaction
-from ..money import fen_to_decimal, fen_to_str
-from ..schema import PAYMENT_TYPES, PAYMENTS, STATEMENT, label
+from ..money import fen_to_decimal, fen_to_str, to_fen
+from ..schema import PAYMENT_TYPES, PAYMENTS, STATEMENT, code_lookup, label
 from ..values import iso_date, text_or_none
 from .common import refuse_future, report_target, require_ledger
 from .schedule import schedules_for
@@ -87,6 +87,8 @@ class ReconcileResult:
     posting: Posting | None = None
     report_path: Path | None = None
     warnings: list[Any] = field(default_factory=list)
+    # the ledger as it now stands, in memory (posted rows applied): the next step needs no second read
+    ledger: Ledger | None = field(default=None, repr=False)
 
     def review_lines(self) -> list[dict[str, Any]]:
         """Lines without a 流水号 held back from posting, with why (the payment's other source)."""
@@ -274,7 +276,7 @@ def post(ledger: Ledger, rec: Reconciliation, installments: pd.DataFrame, *, pay
     schedules the reconciliation used)."""
     payment_columns(ledger)  # refuse before anything is decided
     refuse_other_month(rec)
-    existing = ledger.payments.frame.reindex(columns=[f.key for f in PAYMENTS.fields])
+    existing = ledger.payments.frame.reindex(columns=[*(f.key for f in PAYMENTS.fields), "excel_row"])
     plan = payments_to_post(rec, existing) if payments else None
     new_payments = plan.post if plan is not None else rec.lines.iloc[:0]
     paid_before = plan.already if plan is not None else 0
@@ -306,11 +308,13 @@ def post(ledger: Ledger, rec: Reconciliation, installments: pd.DataFrame, *, pay
 def reconcile_bank(settings: Settings, ledger_path: Path, statements: list[Path], *, period: Period,
                    as_of: dt.date, out: Path | None = None, post_payments: bool = False,
                    post_advances: dt.date | None = None, lines: pd.DataFrame | None = None,
-                   arguments: Sequence[str] = ()) -> ReconcileResult:
+                   arguments: Sequence[str] = (), ledger: Ledger | None = None) -> ReconcileResult:
     """Read the statements and the ledger, reconcile the month, post if asked, write the report.
 
     ``lines``: the statements' lines when the caller has read them already (read_statements' frame);
-    ``arguments``: the command line as given, for the journal."""
+    ``arguments``: the command line as given, for the journal; ``ledger``: the ledger as the caller
+    read it (as of ``as_of``) – used when it is still the file on disk, else read again. The result's
+    ``ledger`` is the ledger after the posting, in memory."""
     from ..reports.reconcile import write_report
 
     target = report_target(out, default_report_path(settings, period), ledger_path)
@@ -325,17 +329,63 @@ def reconcile_bank(settings: Settings, ledger_path: Path, statements: list[Path]
                                 inputs=list(statements)) if writing else nullcontext(None))
     posting = None
     with guard as tx:
-        ledger = load_ledger(tx.path if tx is not None else ledger_path, settings, as_of=as_of)
+        if tx is None:
+            ledger = ledger if still_on_disk(ledger, ledger_path) else load_ledger(ledger_path, settings, as_of=as_of)
+        elif ledger is None or ledger.sha256 != tx.sha256:  # read under the lock unless it is that file
+            ledger = load_ledger(tx.path, settings, as_of=as_of)
         installments = month_installments(ledger, period, settings)
         rec = reconcile(ledger.loans.frame, installments, lines, period)
         if tx is not None:
             edits, posting = post(ledger, rec, installments, payments=post_payments, advance_date=post_advances)
-            tx.commit(edits, rows_added=posting.payments_added + posting.advances_added, cells_changed=0,
-                      summary={"period": period.label, "digest": rec.digest, **posting.to_dict()})
+            committed = tx.commit(edits, rows_added=posting.payments_added + posting.advances_added,
+                                  cells_changed=0,
+                                  summary={"period": period.label, "digest": rec.digest, **posting.to_dict()})
+            ledger = with_appended_payments(ledger, edits, committed)
     result = ReconcileResult(rec=rec, statements=list(statements), ledger_path=ledger.path, posting=posting,
-                             warnings=list(ledger.loans.warnings))
+                             warnings=list(ledger.loans.warnings), ledger=ledger)
     result.report_path = write_report(result, target, settings.company.name, as_of)
     return result
+
+
+def still_on_disk(ledger: Ledger | None, ledger_path: Path) -> bool:
+    """Whether ``ledger`` (read earlier in this run) is still the file at ``ledger_path``."""
+    from ..ledger.transaction import sha256_file
+
+    return ledger is not None and Path(ledger.path).resolve() == Path(ledger_path).resolve() and (
+        sha256_file(Path(ledger_path)) == ledger.sha256)
+
+
+def with_appended_payments(ledger: Ledger, edits: list[Any], committed: Any) -> Ledger:
+    """The ledger after a committed posting, without reading the file again: the rows appended to
+    还款记录 (as the writer placed them, verified by the transaction) added to the payments frame."""
+    if not committed.written or committed.patch is None:
+        return ledger
+    read = ledger.payments
+    columns = dict(read.columns)
+    sheet = read.sheet
+    appended: list[tuple[int, dict[int, Any]]] = []
+    for edit, placed in ((e, p) for e in edits for p in committed.patch.sheets if p.sheet == e.sheet):
+        if edit.create_header:
+            columns = {f.key: i for i, f in enumerate(PAYMENTS.fields, start=1)}
+        sheet = edit.sheet
+        appended += list(zip(placed.appended_rows, edit.appends, strict=True))
+    types = code_lookup(PAYMENT_TYPES)
+    rows = []
+    for excel_row, cells in appended:
+        value = {key: cells.get(column) for key, column in columns.items()}
+        rows.append({
+            "contract_no": value.get("contract_no"), "paid_on": pd.Timestamp(value.get("paid_on")),
+            "amount": to_fen(value["amount"]), "payment_type": types[str(value["payment_type"]).lower()],
+            "bank_ref": value.get("bank_ref"), "note": value.get("note"), "excel_row": excel_row})
+    added = pd.DataFrame(rows, columns=[*(f.key for f in PAYMENTS.fields), "excel_row"])
+    frame = read.frame
+    added = added[[c for c in frame.columns if c in added.columns]].astype(
+        {c: frame[c].dtype for c in frame.columns if c in added.columns})
+    for column in added.columns[added.dtypes == object]:  # empty text is None, as the reader gives it
+        added[column] = added[column].where(added[column].notna(), None)
+    payments = replace(read, frame=pd.concat([frame, added], ignore_index=True), sheet=sheet,
+                       columns=columns, header_row=read.header_row or 1)
+    return replace(ledger, sha256=committed.sha256_after, payments=payments)
 
 
 def default_report_path(settings: Settings, period: Period) -> Path:
