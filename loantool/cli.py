@@ -86,7 +86,20 @@ class Run:
 
 def emit_json(document: Any) -> None:
     """One JSON document on stdout (DESIGN.md: nothing else goes there)."""
-    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
+    sys.stdout.write(json_text(document) + "\n")
+
+
+def json_text(document: Any) -> str:
+    """The document as JSON text: UTF-8 as is, indented by 2, anything JSON lacks (Decimal, Path, numpy
+    numbers, datetimes) as ``str()`` – the text ``json.dumps(..., ensure_ascii=False, indent=2,
+    default=str)`` gives, made by orjson (20,000 loans' document in a fraction of the time)."""
+    import orjson
+
+    options = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME
+    try:
+        return orjson.dumps(document, default=str, option=options).decode("utf-8")
+    except (TypeError, orjson.JSONEncodeError):  # e.g. a key that is not text, or an int beyond 64 bits
+        return json.dumps(document, ensure_ascii=False, indent=2, default=str)
 
 
 def parse_date_option(value: str | None, option: str) -> dt.date | None:

@@ -78,6 +78,8 @@ class ActionSettings:
     limitation_warn_days: int = 90
     # months between post-loan inspections by risk grade; 0 means "now"
     inspection_months: dict[str, int] = field(default_factory=lambda: {"good": 3, "fair": 1, "poor": 0})
+    # the inspection plan lists the inspections overdue and those falling due within this many days
+    inspection_window_days: int = 0
     sms_template: str = (
         "【{company}】尊敬的{name}，您本期应还{amount}元将于{due_date}从尾号{card_last4}的银行卡扣款，"
         "请提前存足。如已还款请忽略。"

@@ -461,3 +461,16 @@ def test_a_fifty_fen_residue_goes_to_the_small_balance_list_not_the_call_list(tm
     assert any("HT009" in row for row in rows) and any("1.00" in str(row[0]) for row in rows if row[0])
     console = invoke("--ledger", ledger, "--as-of", AS_OF, "--out", tmp_path / "c.xlsx")
     assert "尾差核对 1 户" in console.stdout
+
+
+def test_the_json_document_is_the_text_the_standard_library_writes():
+    """--json goes through orjson: the same document, byte for byte, as json.dumps would write."""
+    from loantool.cli import json_text
+
+    settings = load_settings(SAMPLES / "loantool.toml")
+    report = workflow.assess_ledger(workflow.load_ledger(SAMPLES / "ledger.xlsx", settings,
+                                                         as_of=dt.date(2026, 11, 30)), settings,
+                                    dt.date(2026, 11, 30))
+    document = report.to_dict()
+    assert len(document["loans"]) > 100
+    assert json_text(document) == json.dumps(document, ensure_ascii=False, indent=2, default=str)

@@ -75,11 +75,12 @@ class Rules:
     limitation_years: int = _ACTIONS.limitation_years
     limitation_warn_days: int = _ACTIONS.limitation_warn_days
     inspection_months: dict[str, int] = field(default_factory=lambda: dict(_ACTIONS.inspection_months))
+    inspection_window_days: int = _ACTIONS.inspection_window_days
 
     def __post_init__(self) -> None:
         for name in ("grace_days", "tolerance_fen", "small_balance_fen", "lookback_months", "penalty_rate_units",
                      "sms_days_before", "maturity_notice_days", "escalate_dpd", "limitation_years",
-                     "limitation_warn_days"):
+                     "limitation_warn_days", "inspection_window_days"):
             if int(getattr(self, name)) < 0:
                 raise ValueError(f"{name} cannot be negative")
         classify.bucket_of(np.zeros(0, dtype=np.int64), self.bucket_bounds)  # validates the bounds
@@ -99,6 +100,7 @@ class Rules:
             escalate_dpd=actions.escalate_dpd, limitation_years=actions.limitation_years,
             limitation_warn_days=actions.limitation_warn_days,
             inspection_months=dict(actions.inspection_months),
+            inspection_window_days=actions.inspection_window_days,
         )
 
 
@@ -290,9 +292,12 @@ def assess_portfolio(loans: pd.DataFrame, installments: pd.DataFrame, payments: 
         final_due_day=final_due, open_installments=out["open_installments"].to_numpy(),
         last_notice_day=last_notice, as_of_day=today, maturity_notice_days=rules.maturity_notice_days,
         escalate_dpd=rules.escalate_dpd, small_balance=small)
+    start = _loan_dates(active, "pickup_date")
+    start = np.where(start == NAT_DAY, _loan_dates(active, "disbursed_on"), start)
     inspection = classify.inspection_plan(
         risk_grade=grade, last_inspection_day=last_inspection, in_arrears=in_arrears,
-        as_of_day=today, inspection_months=rules.inspection_months)
+        as_of_day=today, inspection_months=rules.inspection_months, start_day=start,
+        window_days=rules.inspection_window_days)
     limitation = classify.limitation_plan(
         final_due_day=final_due, last_notice_day=last_notice, in_arrears=in_arrears, as_of_day=today,
         years=rules.limitation_years, warn_days=rules.limitation_warn_days)

@@ -124,12 +124,16 @@ def collection_actions(*, dpd: np.ndarray, lian3lei6: np.ndarray, sms_due: np.nd
 
 
 def inspection_plan(*, risk_grade: np.ndarray, last_inspection_day: np.ndarray, in_arrears: np.ndarray,
-                    as_of_day: int, inspection_months: dict[str, int]) -> pd.DataFrame:
-    """贷后检查: ``next_inspection_day``, ``inspection_due`` (on or before D) and ``inspection_reason``.
+                    as_of_day: int, inspection_months: dict[str, int], start_day: np.ndarray | None = None,
+                    window_days: int = 0) -> pd.DataFrame:
+    """贷后检查: ``next_inspection_day``, ``inspection_due`` and ``inspection_reason``.
 
-    Next = last inspection + the grade's months (好 3, 一般 1, 差 0 by default). Due now (next = D) for a
-    loan in arrears, a poor grade, or one never inspected. A loan without a grade follows the 一般 (fair)
-    cadence: the middle setting, so an unfilled grade column neither floods nor empties the list.
+    Next = last inspection + the grade's months (好 3, 一般 1, 差 0 by default). A loan never inspected
+    counts from ``start_day`` (its pickup day: the first inspection falls one cadence after it), or is
+    due now when that is unknown too. Due now (next = D) for a loan in arrears or a poor grade. A loan
+    without a grade follows the 一般 (fair) cadence: the middle setting, so an unfilled grade column
+    neither floods nor empties the list. The plan lists the inspections due: overdue (next ≤ D) or due
+    within ``window_days`` after D – never every loan of the book.
     """
     grade = pd.Series(risk_grade, dtype=object).to_numpy(dtype=object)
     last = np.asarray(last_inspection_day, dtype=np.int64)
@@ -137,13 +141,16 @@ def inspection_plan(*, risk_grade: np.ndarray, last_inspection_day: np.ndarray, 
     months = np.full(len(grade), fair, dtype=np.int64)
     for name, value in inspection_months.items():
         months[grade == name] = value
-    reason = np.full(len(grade), "cadence", dtype=object)
-    reason[last == NAT_DAY] = "never"
+    start = np.full(len(grade), NAT_DAY, dtype=np.int64) if start_day is None else np.asarray(start_day,
+                                                                                                 dtype=np.int64)
+    never = last == NAT_DAY
+    baseline = np.where(never, start, last)
+    reason = np.where(never, "never", "cadence").astype(object)
     reason[grade == "poor"] = "poor"
     reason[np.asarray(in_arrears, dtype=bool)] = "arrears"
-    now = reason != "cadence"
-    next_day = np.where(now, as_of_day, add_months(last, months))
-    due = next_day <= as_of_day
+    now = (reason == "poor") | (reason == "arrears") | (baseline == NAT_DAY)
+    next_day = np.where(now, as_of_day, add_months(baseline, months))
+    due = next_day <= as_of_day + max(int(window_days), 0)
     reason[~due] = ""
     return pd.DataFrame({"next_inspection_day": next_day, "inspection_due": due, "inspection_reason": reason})
 
