@@ -274,9 +274,9 @@ def stages(ledger: Path, out: Path, repeat: int) -> None:
     """Each stage of the command on its own, best of ``repeat`` (the machine may be shared)."""
     from loantool.config import Settings
     from loantool.core.arrears import Rules, assess_portfolio
+    from loantool.core.loans import active_on
     from loantool.ledger.read import load_ledger
     from loantool.reports.overdue import write_report
-    from loantool.core.loans import active_on
     from loantool.workflows.overdue import assess_ledger
     from loantool.workflows.schedule import schedules_for
 
