@@ -5,9 +5,9 @@ import io
 import json
 
 import openpyxl
+from conftest import SAMPLES, sha256
 from typer.testing import CliRunner
 
-from conftest import SAMPLES, sha256
 from loantool.cli import app
 
 runner = CliRunner()

@@ -2,12 +2,11 @@
 
 import json
 
+from conftest import sha256
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
 from loantool.cli import app
-
-from conftest import sha256
 
 runner = CliRunner()
 

@@ -381,8 +381,9 @@ def with_appended_payments(ledger: Ledger, edits: list[Any], committed: Any) -> 
     frame = read.frame
     added = added[[c for c in frame.columns if c in added.columns]].astype(
         {c: frame[c].dtype for c in frame.columns if c in added.columns})
-    for column in added.columns[added.dtypes == object]:  # empty text is None, as the reader gives it
-        added[column] = added[column].where(added[column].notna(), None)
+    for column in added.columns:  # empty text is None, as the reader gives it
+        if pd.api.types.is_object_dtype(added[column]):
+            added[column] = added[column].where(added[column].notna(), None)
     payments = replace(read, frame=pd.concat([frame, added], ignore_index=True), sheet=sheet,
                        columns=columns, header_row=read.header_row or 1)
     return replace(ledger, sha256=committed.sha256_after, payments=payments)
