@@ -18,6 +18,7 @@ verifies its ledger write by reading the patched sheet back and writes two repor
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import shutil
 import sys
 import tempfile
@@ -33,8 +34,11 @@ from bench_overdue import bare_read, generate_loans, generate_payments, schedule
 from typer.testing import CliRunner  # noqa: E402
 
 from loantool.cli import app  # noqa: E402
+from loantool.workflows import common  # noqa: E402
 
 AS_OF = "2026-12-31"
+# the run simulates the month-end of AS_OF: that day has come (a posting dated after today is refused)
+common.real_today = lambda: dt.date.fromisoformat(AS_OF)
 CONFIG = """as_of = "{as_of}"
 [morning]
 slips_inbox = "inbox/slips"

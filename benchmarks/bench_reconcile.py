@@ -173,8 +173,7 @@ def main() -> None:
     installments = workflow.schedules_for(book, active, run.settings).installments
     t_core, rec = best(args.repeat, lambda: reconcile(book.loans.frame, installments, lines, PERIOD))
     t_all, result = best(args.repeat, lambda: workflow.reconcile_bank(
-        run, statements=[statement], period=PERIOD, out=folder / "report.xlsx", post_payments=False,
-        post_advances=None))
+        run.settings, ledger, [statement], period=PERIOD, as_of=run.as_of, out=folder / "report.xlsx"))
     t = rec.totals
     print(f"statement lines {t['lines_count']}, installments due {t['installment_count']}, "
           f"schedule rows {len(installments)}, calamine cells {cells}")
@@ -189,10 +188,9 @@ def main() -> None:
         copy = folder / "post"
         copy.mkdir(exist_ok=True)
         ledger_copy = Path(shutil.copy2(ledger, copy / ledger.name))
-        run_post = make_run(ledger_copy, None, AS_OF, True, True, False)
         start = time.perf_counter()
-        posted = workflow.reconcile_bank(run_post, statements=[statement], period=PERIOD,
-                                         out=copy / "report.xlsx", post_payments=True, post_advances=None)
+        posted = workflow.reconcile_bank(run.settings, ledger_copy, [statement], period=PERIOD, as_of=run.as_of,
+                                         out=copy / "report.xlsx", post_payments=True)
         print(f"reconcile-bank --post ({posted.posting.payments_added} rows):  "
               f"{time.perf_counter() - start:7.2f}s")
 

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import inspect
 import json
 import sys
+import typing
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -108,6 +111,7 @@ class Run:
     quiet: bool
     debug: bool
     lang: str = "zh"
+    argv: list[str] = field(default_factory=list)  # the command's arguments as given: the journal's
 
     @property
     def err(self) -> Any:
@@ -134,7 +138,20 @@ class Run:
 
 def emit_json(document: Any) -> None:
     """One JSON document on stdout (DESIGN.md: nothing else goes there)."""
-    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
+    sys.stdout.write(json_text(document) + "\n")
+
+
+def json_text(document: Any) -> str:
+    """The document as JSON text: UTF-8 as is, indented by 2, anything JSON lacks (Decimal, Path, numpy
+    numbers, datetimes) as ``str()`` – the text ``json.dumps(..., ensure_ascii=False, indent=2,
+    default=str)`` gives, made by orjson (20,000 loans' document in a fraction of the time)."""
+    import orjson
+
+    options = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME
+    try:
+        return orjson.dumps(document, default=str, option=options).decode("utf-8")
+    except (TypeError, orjson.JSONEncodeError):  # e.g. a key that is not text, or an int beyond 64 bits
+        return json.dumps(document, ensure_ascii=False, indent=2, default=str)
 
 
 def parse_date_option(value: str | None, option: str) -> dt.date | None:
@@ -176,7 +193,55 @@ def make_run(ledger: Path | None, config: Path | None, as_of: str | None, json_:
         quiet=quiet or json_,
         debug=debug,
         lang=chosen,
+        argv=invocation_argv(),
     )
+
+
+# the running command's context (typer.Context), set by the ``command`` edge for make_run and the errors
+_CONTEXT: ContextVar[Any] = ContextVar("loantool_command_context", default=None)
+_CONTEXT_PARAMETER = "loantool_context"
+
+
+def invocation_argv() -> list[str]:
+    """The running command's arguments as the user gave them (from its context, so the same under a
+    test runner): what the journal records. Built once, here at the edge; options left at their
+    defaults are not repeated."""
+    ctx = _CONTEXT.get()
+    if ctx is None:
+        return []
+    argv: list[str] = []
+    for param in ctx.command.params:
+        source = ctx.get_parameter_source(param.name) if param.name else None
+        if source is None or source.name not in ("COMMANDLINE", "ENVIRONMENT"):
+            continue
+        value = ctx.params.get(param.name)
+        values = list(value) if isinstance(value, (list, tuple)) else [value]
+        if param.param_type_name == "argument":
+            argv += [str(v) for v in values if v is not None]
+        elif getattr(param, "is_flag", False):
+            if value:
+                argv.append(param.opts[0])
+            elif param.secondary_opts:
+                argv.append(param.secondary_opts[0])
+        else:
+            for v in values:
+                if v is not None:
+                    argv += [param.opts[0], str(v)]
+    return argv
+
+
+def name_option(exc: LoantoolError) -> None:
+    """A workflow names the parameter an error is about (``exc.parameter``, e.g. "out"); the command's
+    option for it (``--out``) is put in front of the message here, at the edge."""
+    ctx = _CONTEXT.get()
+    parameter = getattr(exc, "parameter", None)
+    if not parameter or ctx is None:
+        return
+    for param in ctx.command.params:
+        if param.name == parameter and param.param_type_name == "option":
+            exc.message = _("{option}: {message}").format(option=param.opts[0], message=exc.message)
+            exc.parameter = None  # named once
+            return
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -202,33 +267,51 @@ def command(name: str, help_text: str) -> Callable[[F], F]:
     def decorate(func: F) -> F:
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            set_language(choose(kwargs.get("lang")))
+            token = _CONTEXT.set(kwargs.pop(_CONTEXT_PARAMETER, None))
             try:
-                return func(*args, **kwargs)
-            except typer.Exit:
-                raise
-            except LoantoolError as exc:
-                report_error(exc, as_json=bool(kwargs.get("json_")))
-                if kwargs.get("debug"):
-                    raise
-                raise typer.Exit(exc.exit_code) from None
-            except KeyboardInterrupt:
-                sys.stderr.write(_("Interrupted; nothing was written.") + "\n")
-                raise typer.Exit(130) from None
-            except Exception as exc:  # the edge: no traceback without --debug
-                if kwargs.get("debug"):
-                    raise
-                error = UnexpectedError(
-                    _("Unexpected error: {kind}: {detail}.").format(kind=type(exc).__name__, detail=exc),
-                    _("A ledger write is all or nothing: the ledger is as it was, or fully updated as "
-                      ".loantool/journal.jsonl records. Run again with --debug for the details and report it."))
-                report_error(error, as_json=bool(kwargs.get("json_")))
-                raise typer.Exit(1) from None
+                return _guarded(func, args, kwargs)
+            finally:
+                _CONTEXT.reset(token)
 
+        # typer hands the command's context to a parameter annotated typer.Context: add one to the
+        # wrapper (the command functions themselves never see it)
+        signature = inspect.signature(func, eval_str=True)
+        extra = inspect.Parameter(_CONTEXT_PARAMETER, inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context)
+        wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[*signature.parameters.values(), extra])
+        wrapper.__annotations__ = {**typing.get_type_hints(func, include_extras=True),
+                                   _CONTEXT_PARAMETER: typer.Context}
         app.command(name, help=help_text)(wrapper)
         return func
 
     return decorate
+
+
+def _guarded(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Run a command; every error reaches the user once, rendered in their language."""
+    set_language(choose(kwargs.get("lang")))
+    try:
+        return func(*args, **kwargs)
+    except typer.Exit:
+        raise
+    except LoantoolError as exc:
+        name_option(exc)
+        report_error(exc, as_json=bool(kwargs.get("json_")))
+        if kwargs.get("debug"):
+            raise
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        sys.stderr.write(_("Interrupted; nothing was written.") + "\n")
+        raise typer.Exit(130) from None
+    except Exception as exc:  # the edge: no traceback without --debug
+        if kwargs.get("debug"):
+            raise
+        error = UnexpectedError(
+            _("Unexpected error: {kind}: {detail}.").format(kind=type(exc).__name__, detail=exc),
+            _("A ledger write is all or nothing: the ledger is as it was, or fully updated as "
+              ".loantool/journal.jsonl records. Run again with --debug for the details and report it."))
+        report_error(error, as_json=bool(kwargs.get("json_")))
+        raise typer.Exit(1) from None
 
 
 COMMAND_MODULES = ("init", "schedule", "imports", "customers", "overdue", "reconcile", "settle", "morning", "demo",

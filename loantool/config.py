@@ -218,6 +218,7 @@ def validate(settings: Settings) -> list[Problem]:
     for key in ("grace_days", "lookback_months"):
         not_negative(f"arrears.{key}", getattr(arrears, key))
     amount("arrears.tolerance", arrears.tolerance)
+    amount("arrears.small_balance", arrears.small_balance)
     one_of("arrears.classification", arrears.classification, tuple(CLASSIFICATION_PRESETS))
     rate("arrears.penalty_rate_daily", arrears.penalty_rate_daily)
     bounds = arrears.bucket_bounds

@@ -60,11 +60,13 @@ class LoantoolError(Exception):
     code = "error"
     as_json_document = True  # with --json, the error is a JSON document on stdout
 
-    def __init__(self, message: str, hint: str | None = None):
+    def __init__(self, message: str, hint: str | None = None, *, parameter: str | None = None):
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.problems: list[CellProblem] = []
+        # the workflow parameter the error is about ("out", "as_of" …): the CLI edge names its option
+        self.parameter = parameter
 
     def text(self) -> str:
         """The message and the hint, without the "Error:" prefix."""
@@ -94,8 +96,9 @@ class InputError(LoantoolError):
     exit_code = 2
     code = "bad-input"
 
-    def __init__(self, message: str, problems: list[CellProblem] | None = None, hint: str | None = None):
-        super().__init__(message, hint)
+    def __init__(self, message: str, problems: list[CellProblem] | None = None, hint: str | None = None,
+                 *, parameter: str | None = None):
+        super().__init__(message, hint, parameter=parameter)
         self.problems = list(problems or [])
 
 

@@ -21,7 +21,6 @@ if TYPE_CHECKING:  # numpy stays out of start-up
 FEN = Decimal("0.01")
 RATE_SCALE = 10**8  # a rate is held to 8 decimal places of a fraction (0.000001 %)
 MAX_AMOUNT_FEN = 10**15  # 10 trillion yuan: no amount in a loan's books comes near it
-RATE_QUANTUM = Decimal(1) / RATE_SCALE
 
 
 class MoneyError(ValueError):
@@ -229,8 +228,3 @@ def div_round_half_up_array(numerator: np.ndarray, denominator: np.ndarray | int
     if negative.any():
         np.negative(q, out=q, where=negative)
     return q
-
-
-def fen_to_str_array(values: Any) -> list[str]:
-    return [fen_to_str(v) for v in values]
-

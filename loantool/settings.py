@@ -53,6 +53,8 @@ class ScheduleSettings:
 class ArrearsSettings:
     grace_days: int = 0
     tolerance: str = "0.00"  # yuan; shortfalls up to this much are forgiven
+    # yuan; an overdue amount below it keeps its DPD and class but gets no call or escalation (尾差核对)
+    small_balance: str = "1.00"
     lookback_months: int = 24
     # upper DPD bound of M1..M6; above the last bound is M7+
     bucket_bounds: list[int] = field(default_factory=lambda: [30, 60, 90, 120, 150, 180])
@@ -62,6 +64,10 @@ class ArrearsSettings:
     @property
     def tolerance_fen(self) -> int:
         return to_fen(self.tolerance)
+
+    @property
+    def small_balance_fen(self) -> int:
+        return to_fen(self.small_balance)
 
     @property
     def penalty_rate_units(self) -> int:
@@ -87,6 +93,8 @@ class ActionSettings:
     notice_letters: bool = True
     # months between post-loan inspections by risk grade; 0 means "now"
     inspection_months: dict[str, int] = field(default_factory=lambda: {"good": 3, "fair": 1, "poor": 0})
+    # the inspection plan lists the inspections overdue and those falling due within this many days
+    inspection_window_days: int = 0
     sms_template: str = (
         "【{company}】尊敬的{name}，您本期应还{amount}元将于{due_date}从尾号{card_last4}的银行卡扣款，"
         "请提前存足。如已还款请忽略。"

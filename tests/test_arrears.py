@@ -305,3 +305,37 @@ def test_outstanding_principal_plus_principal_paid_is_the_loan(spec, grace, as_o
         expected_dpd = (as_of - rows["due_date"][overdue].min()).days if overdue.any() else 0
         assert one(r, name).dpd == expected_dpd
         assert one(r, name).cumulative_late == int(late.sum())  # all within 24 months here
+
+
+# ------------------------------------------------------------------------------------- small balances
+
+
+def test_a_small_balance_keeps_dpd_and_class_but_is_not_called_or_escalated():
+    loans, inst = book(("A", 6), ("B", 6))
+    # A paid its six installments but 0.99 (the last, due Jun 15, is short); B paid nothing since Jan 15
+    payments = pays(("A", "2024-01-15", 901), *[("A", f"2024-0{m}-15", 1000) for m in range(2, 7)])
+    r = assess(loans, inst, payments, "2024-10-20")
+    a, b = one(r, "A"), one(r, "B")
+    assert (a.dpd, a.bucket, a.classification, a.overdue_amount) == (127, "M5", "substandard", 99)
+    assert a.small_balance and not b.small_balance
+    assert not a.action_call_daily and not a.action_escalate and not a.action_written_notice
+    assert b.action_call_daily and b.action_escalate
+    assert r.call_list["contract_no"].tolist() == ["B"]
+    assert r.small_balances["contract_no"].tolist() == ["A"]
+    assert r.summary.loans_in_arrears == 2 and r.summary.npl_loans == 2  # the class still counts
+    # 1.00 exactly is not below the setting: called like any other arrears
+    a = one(assess(loans, inst, pays(("A", "2024-01-15", 900)), "2024-01-20"), "A")
+    assert (a.overdue_amount, a.small_balance, a.action_call_daily) == (100, False, True)
+    # the setting moves the line
+    a = one(assess(loans, inst, payments, "2024-10-20", small_balance_fen=50), "A")
+    assert not a.small_balance and a.action_call_daily
+
+
+def test_the_friendly_sms_goes_to_upcoming_dues_not_to_a_loan_called_daily():
+    loans, inst = book(("A", 12), ("B", 12), ("C", 12))
+    paid_up = [("A", f"2024-{m:02d}-15", 1000) for m in range(1, 10)]
+    small = [("C", "2024-01-15", 950), *[("C", f"2024-{m:02d}-15", 1000) for m in range(2, 10)]]
+    r = assess(loans, inst, pays(*paid_up, *small), "2024-10-13")  # the 10-15 installment is 2 days away
+    assert set(r.sms["contract_no"]) == {"A", "C"}  # B, 272 days past due, is called instead
+    assert one(r, "B").dpd == 272 and one(r, "B").action_call_daily and not one(r, "B").action_sms
+    assert one(r, "C").small_balance and one(r, "C").action_sms

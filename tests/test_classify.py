@@ -134,3 +134,23 @@ def test_percent_display_rounds_half_up():
     assert classify.percent_display(Fraction(1, 8)) == "12.50%"
     assert classify.percent_display(Fraction(1, 80000)) == "0.00%"  # 0.00125 %
     assert classify.percent_display(Fraction(1, 20000)) == "0.01%"  # 0.005 %: a tie, half up
+
+
+def test_inspection_plan_counts_a_never_inspected_loan_from_its_pickup_and_lists_a_window():
+    plan = classify.inspection_plan(
+        risk_grade=np.array(["good", "good", "fair", None], dtype=object),
+        last_inspection_day=days(None, None, "2025-05-01", None),
+        in_arrears=np.array([False, False, False, False]),
+        as_of_day=D, inspection_months={"good": 3, "fair": 1, "poor": 0},
+        start_day=days("2025-04-01", "2025-01-10", "2024-01-01", None))
+    # picked up Apr 1 with 好: first inspection Jul 1, not yet; picked up Jan 10: Apr 10, overdue ("never");
+    # inspected May 1, fair: Jun 1 – not in the plan without a window; no dates at all: now
+    assert plan["inspection_due"].tolist() == [False, True, False, True]
+    assert plan["inspection_reason"].tolist() == ["", "never", "", "never"]
+    assert plan["next_inspection_day"].tolist()[:2] == [day_number("2025-07-01"), day_number("2025-04-10")]
+    week = classify.inspection_plan(
+        risk_grade=np.array(["fair", "fair"], dtype=object), last_inspection_day=days("2025-04-25", "2025-05-01"),
+        in_arrears=np.array([False, False]), as_of_day=D, inspection_months={"good": 3, "fair": 1, "poor": 0},
+        window_days=7)
+    # May 25 and Jun 1, as of May 20 with a week's window: the first is in the plan, the second not yet
+    assert week["inspection_due"].tolist() == [True, False]

@@ -315,3 +315,23 @@ def test_a_column_to_fill_that_the_ledger_lacks_is_added_at_the_right_end(tmp_pa
     journal = (tmp_path / ".loantool" / "journal.jsonl").read_text("utf-8")
     [line] = [json.loads(x) for x in journal.splitlines()]
     assert line["columns_added"] == {"贷款台账": ["银行还款日", "银行月还金额", "首期还款日"]}
+
+
+def test_a_bad_slip_file_is_read_once(desk: Path, monkeypatch):
+    """Every problem of a bad file comes from one read (the reader's own read_table_with_problems)."""
+    import loantool.ledger.read as reader
+
+    opened: list[str] = []
+    original = reader.read_source
+
+    def counting(source, *args, **kwargs):
+        opened.append(Path(source).name)
+        return original(source, *args, **kwargs)
+
+    monkeypatch.setattr(reader, "read_source", counting)
+    bad = desk / "inbox" / "放款单_坏.xlsx"
+    write_xlsx_slip(bad, BAD_ROWS)
+    result = invoke(desk, "--skip-bad", "--dry-run", "--json", slips=[str(bad)])
+    assert result.exit_code == 0, result.output
+    assert opened.count("放款单_坏.xlsx") == 1
+    assert {(p["row"], p["column"]) for p in json.loads(result.stdout)["rejected"]} == BAD_CELLS

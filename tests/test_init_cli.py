@@ -2,11 +2,11 @@
 
 import json
 
+from conftest import sha256
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
-from conftest import sha256
 from loantool.cli import app
 from loantool.config import load_settings
 
@@ -43,3 +43,32 @@ def test_init_creates_a_working_desk_and_never_overwrites(tmp_path):
     again = runner.invoke(app, ["init", str(desk)])
     assert again.exit_code == 2 and "never overwrites" in again.stderr
     assert {name: sha256(desk / name) for name in before} == before
+
+
+def test_init_creates_the_inbox_folders_of_its_loantool_toml(tmp_path):
+    desk = tmp_path / "desk"
+    result = runner.invoke(app, ["init", str(desk)])
+    assert result.exit_code == 0, result.stderr
+    settings = load_settings(desk / "loantool.toml")
+    assert settings.resolve(settings.morning.slips_inbox).is_dir()
+    assert settings.resolve(settings.morning.statements_inbox).is_dir()
+    # the morning run finds empty inboxes: nothing to do, not an error
+    morning = runner.invoke(app, ["morning", "--config", str(desk / "loantool.toml"), "--json"])
+    assert morning.exit_code == 0, morning.stderr
+    steps = {s["step"]: s["status"] for s in json.loads(morning.stdout)["steps"]}
+    assert steps["import"] == steps["reconcile"] == "nothing"
+
+
+def test_the_init_workflow_runs_without_the_command_line(tmp_path):
+    from loantool.workflows.init import init_desk
+
+    result = init_desk(tmp_path / "x")
+    assert [p.name for p in result.files] == ["ledger.xlsx", "loantool.toml"]
+    assert all(p.is_dir() for p in result.folders) and len(result.folders) == 2
+
+
+def test_init_speaks_chinese_by_default(tmp_path, chinese):
+    result = runner.invoke(app, ["init", str(tmp_path / "d")])
+    assert result.exit_code == 0 and result.stdout.startswith("已创建") and "收件文件夹" in result.stdout
+    again = runner.invoke(app, ["init", str(tmp_path / "d")])
+    assert again.exit_code == 2 and "init 绝不覆盖" in again.stderr

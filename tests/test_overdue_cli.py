@@ -40,7 +40,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
-from loantool.cli import app, make_run
+from loantool.cli import app
+from loantool.config import load_settings
 from loantool.money import fen_to_str, to_fen
 from loantool.workflows import overdue as workflow
 
@@ -234,8 +235,7 @@ def test_json_equals_the_report_object(desk):
     out = folder / "r.xlsx"
     result = invoke("--ledger", ledger, "--as-of", AS_OF, "--json", "--out", out)
     assert result.exit_code == 0, result.stderr
-    run = make_run(ledger, None, AS_OF, True, False, False)
-    direct = workflow.overdue_report(run, out=out)
+    direct = workflow.overdue_report(load_settings(None), ledger, as_of=dt.date.fromisoformat(AS_OF), out=out)
     assert direct.report_path == folder / "r_2.xlsx"  # r.xlsx is kept: a report is never overwritten
     document = json.loads(result.stdout)
     assert document.pop("report") == str(out)
@@ -393,7 +393,7 @@ def test_out_on_the_ledger_is_refused(desk):
     folder, ledger = desk
     before = sha(ledger)
     result = invoke("--ledger", ledger, "--as-of", AS_OF, "--out", ledger)
-    assert result.exit_code == 2 and "never writes the ledger" in result.stderr
+    assert result.exit_code == 2 and "is the ledger itself" in result.stderr
     assert sha(ledger) == before
 
 
@@ -442,3 +442,45 @@ def test_samples(tmp_path, monkeypatch, chinese):
     header, body = sheet_rows(report, "催收名单")
     assert column(header, body, "合同编号") == [c["contract_no"] for c in doc["call_list"]]
     assert sha(tmp_path / "ledger.xlsx") == before
+
+
+# ------------------------------------------------------------------------------------- small balances
+
+
+def test_a_fifty_fen_residue_goes_to_the_small_balance_list_not_the_call_list(tmp_path, monkeypatch, chinese):
+    monkeypatch.chdir(tmp_path)
+    residue = ("HT009", "冯九", "13800000009", card(9), "甲车行", 12000, 12, "6%", "等本等费", D(2026, 1, 10), 15,
+               "在贷", None, "好", D(2026, 11, 1), None, None, None)
+    payments = [*PAYMENTS, *_monthly("HT009", D(2026, 2, 1), 9, 15), ("HT009", D(2026, 11, 15), 1059.5, "客户还款")]
+    ledger = build_ledger(tmp_path / "ledger.xlsx", loans=[*LOANS, residue], payments=payments)
+    out = tmp_path / "r.xlsx"
+    result = invoke("--ledger", ledger, "--as-of", AS_OF, "--json", "--out", out)
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    loan = next(item for item in doc["loans"] if item["contract_no"] == "HT009")
+    assert (loan["dpd"], loan["classification"], loan["overdue_amount"], loan["small_balance"]) == (
+        15, "special_mention", "0.50", True)
+    assert loan["actions"] == []  # no call, no notice, no escalation
+    assert "HT009" not in doc["call_list"]
+    assert doc["small_balances"] == [{"contract_no": "HT009", "customer_name": "冯九", "dpd": 15,
+                                      "classification": "special_mention", "overdue_amount": "0.50",
+                                      "missed_due_dates": ["2026-11-15"]}]
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames[1] == "尾差核对"
+    rows = list(book["尾差核对"].iter_rows(values_only=True))
+    assert any("HT009" in row for row in rows) and any("1.00" in str(row[0]) for row in rows if row[0])
+    console = invoke("--ledger", ledger, "--as-of", AS_OF, "--out", tmp_path / "c.xlsx")
+    assert "尾差核对 1 户" in console.stdout
+
+
+def test_the_json_document_is_the_text_the_standard_library_writes():
+    """--json goes through orjson: the same document, byte for byte, as json.dumps would write."""
+    from loantool.cli import json_text
+
+    settings = load_settings(SAMPLES / "loantool.toml")
+    report = workflow.assess_ledger(workflow.load_ledger(SAMPLES / "ledger.xlsx", settings,
+                                                         as_of=dt.date(2026, 11, 30)), settings,
+                                    dt.date(2026, 11, 30))
+    document = report.to_dict()
+    assert len(document["loans"]) > 100
+    assert json_text(document) == json.dumps(document, ensure_ascii=False, indent=2, default=str)

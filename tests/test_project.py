@@ -103,3 +103,45 @@ def test_an_unexpected_error_is_one_line_and_exit_1_unless_debug(monkeypatch):
     assert "Unexpected error: RuntimeError: boom" in result.stderr and "Traceback" not in result.stderr
     debug = CliRunner().invoke(app, [*args, "--debug"])
     assert debug.exit_code == 1 and isinstance(debug.exception, RuntimeError)
+
+
+def test_workflows_import_nothing_from_the_cli_and_take_no_run_object():
+    """Workflows take explicit parameters (settings, ledger path, as-of, options): a script or another
+    workflow calls them without the command line."""
+    for path in (ROOT / "loantool" / "workflows").glob("*.py"):
+        for module, level in _imports(path):
+            top = module.split(".")[0]
+            assert top not in {"typer", "click", "rich"}, f"{path.name} imports {module}"
+            if level >= 2:
+                assert top not in {"cli", "commands"}, f"{path.name} imports ..{module}"
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef):
+                names = [a.arg for a in (*node.args.args, *node.args.kwonlyargs)]
+                assert "run" not in names, f"{path.name}: {node.name} takes the CLI's run object"
+
+
+def test_no_workflow_message_names_a_command_line_option():
+    """An error raised in a workflow names the parameter; only the CLI edge spells the option."""
+    import re
+
+    option = re.compile(r"--[a-z][a-z-]+")
+    for path in (ROOT / "loantool" / "workflows").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_":
+                text = node.args[0].value if node.args and isinstance(node.args[0], ast.Constant) else ""
+                assert not option.search(str(text)), f"{path.name}: {text!r}"
+
+
+def test_the_edge_names_the_option_of_a_workflow_parameter(tmp_path):
+    from loantool.errors import UsageError
+    from loantool.workflows.common import report_target
+
+    try:
+        report_target(tmp_path / "r.txt", tmp_path / "r.xlsx", tmp_path / "ledger.xlsx")
+    except UsageError as exc:
+        assert exc.parameter == "out" and "--out" not in exc.message
+    result = CliRunner().invoke(app, ["overdue-report", "--ledger", str(tmp_path / "l.xlsx"), "--out",
+                                      str(tmp_path / "r.txt")])
+    assert result.exit_code == 2 and result.stderr.startswith("Error: --out: The report file")

@@ -15,7 +15,8 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from loantool.cli import app, make_run
+from loantool.cli import app
+from loantool.config import load_settings
 from loantool.workflows import reconcile as workflow
 
 PERIOD = "2026-11"
@@ -140,9 +141,8 @@ def test_json_equals_the_result_object(desk):
     out = folder / "r.xlsx"
     result = _invoke(_args(ledger, statements, "--json", "--out", str(out)))
     assert result.exit_code == 0
-    run = make_run(ledger, None, "2026-11-30", True, False, False)
-    direct = workflow.reconcile_bank(run, statements=statements, period=workflow.parse_period(PERIOD), out=out,
-                                     post_payments=False, post_advances=None)
+    direct = workflow.reconcile_bank(load_settings(None), ledger, statements, period=workflow.parse_period(PERIOD),
+                                     as_of=dt.date(2026, 11, 30), out=out)
     assert direct.report_path == folder / "r_2.xlsx"  # r.xlsx is kept: a report is never overwritten
     document = json.loads(result.stdout)
     assert document.pop("report") == str(out)
@@ -222,7 +222,7 @@ def test_post_twice_is_post_once(desk):
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["posted"] == {
         "requested": ["payments"], "payments_added": 5, "payments_already": 0, "advances_added": 0,
-        "advances_already": 0, "advance_date": None}
+        "advances_already": 0, "advances_paid_by_customer": [], "payments_for_review": 0, "advance_date": None}
     rows = _payment_rows(ledger)
     assert rows[0][:5] == ("HT001", dt.date(2026, 10, 15), 10500, "客户还款", "B-OLD")
     added = [(c, d, a, k, r) for c, d, a, k, r, _ in rows[1:]]
@@ -318,12 +318,13 @@ def test_samples_read_only_then_post_twice(tmp_path, monkeypatch):
     assert _digests(statements) == {k: v for k, v in before.items() if k != "ledger.xlsx"}
 
 
-def test_lines_without_reference_are_keyed_on_contract_date_amount_occurrence(tmp_path, monkeypatch):
-    """Two identical lines without 流水号 are two payments; 还款记录 already holds one of them."""
+def test_lines_without_reference_are_keyed_on_file_card_date_amount_occurrence(tmp_path, monkeypatch):
+    """Two identical lines without 流水号 are two payments; 还款记录 already holds one of them, posted from
+    the same file (its name in 备注)."""
     monkeypatch.chdir(tmp_path)
     ledger = _ledger(tmp_path / "ledger.xlsx")
     wb = openpyxl.load_workbook(ledger)
-    wb["还款记录"].append(["HT005", dt.date(2026, 11, 15), 5250, "客户还款", None, "手工录入"])
+    wb["还款记录"].append(["HT005", dt.date(2026, 11, 15), 5250, "客户还款", None, "银行对账 2026-11 st.csv 第2行"])
     wb.save(ledger)
     csv = tmp_path / "st.csv"
     csv.write_bytes(("卡号,姓名,交易日期,金额,流水号,状态\r\n"
@@ -335,8 +336,126 @@ def test_lines_without_reference_are_keyed_on_contract_date_amount_occurrence(tm
     assert doc["duplicate_lines"] == []  # no 流水号: never a duplicate
     assert [r["status"] for r in doc["installments"] if r["contract_no"] == "HT005"] == ["paid"]
     assert (doc["posted"]["payments_added"], doc["posted"]["payments_already"]) == (1, 1)
+    assert doc["review_lines"] == []
     hts = [row for row in _payment_rows(ledger) if row[0] == "HT005"]
     assert [(r[1], r[2], r[4]) for r in hts] == [(dt.date(2026, 11, 15), 5250, None)] * 2
     once = ledger.read_bytes()
     assert _invoke(_args(ledger, [csv], "--post", "--quiet")).exit_code == 0
     assert ledger.read_bytes() == once
+
+
+def test_a_hand_entered_payment_holds_back_the_same_line_without_reference(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    ledger = _ledger(tmp_path / "ledger.xlsx")
+    wb = openpyxl.load_workbook(ledger)
+    wb["还款记录"].append(["HT005", dt.date(2026, 11, 15), 5250, "客户还款", None, "手工录入"])
+    wb.save(ledger)
+    before = ledger.read_bytes()
+    csv = tmp_path / "st.csv"
+    csv.write_bytes(("卡号,姓名,交易日期,金额,流水号,状态\r\n"
+                     "6222020000000055,钱七,2026-11-15,5250.00,,成功\r\n").encode("gbk"))
+    doc = json.loads(_invoke(_args(ledger, [csv], "--post", "--json")).stdout)
+    assert doc["posted"]["payments_added"] == 0 and doc["posted"]["payments_for_review"] == 1
+    (line,) = doc["review_lines"]
+    assert (line["contract_no"], line["paid_on"], line["amount"]) == ("HT005", "2026-11-15", "5250.00")
+    assert "手工录入" in line["reason"]
+    assert ledger.read_bytes() == before
+
+
+# ------------------------------------------------------------------------------ events after today
+
+
+def test_nothing_dated_after_today_is_posted(desk, monkeypatch):
+    from loantool.workflows import common
+
+    folder, ledger, statements = desk
+    monkeypatch.setattr(common, "real_today", lambda: dt.date(2026, 11, 18))
+    before = ledger.read_bytes()
+    advances = _invoke(_args(ledger, statements, "--post-advances", "2026-11-25"))
+    assert advances.exit_code == 2 and "2026-11-25" in advances.stderr and "2026-11-18" in advances.stderr
+    assert advances.stderr.startswith("Error: --post-advances:")
+    # 钱七's second deduction is dated 2026-11-20: the statement cannot be posted before that day
+    payments = _invoke(_args(ledger, statements, "--post"))
+    assert payments.exit_code == 2 and "2026-11-20" in payments.stderr
+    assert ledger.read_bytes() == before
+    assert _invoke(_args(ledger, statements)).exit_code == 0  # reading it is fine
+
+
+# ------------------------------------------------------------------------------------ posting guard
+
+
+def test_statements_of_another_month_are_never_posted(desk):
+    folder, ledger, statements = desk
+    before = ledger.read_bytes()
+    wrong = ["reconcile-bank", *map(str, statements), "--period", "2026-10", "--ledger", str(ledger),
+             "--as-of", "2026-11-30"]
+    for extra in (["--post-advances", "2026-10-31"], ["--post"]):
+        result = _invoke([*wrong, *extra])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith("Error: --period:") and "2026-11" in result.stderr
+        assert "nothing was posted" in result.stderr
+    assert ledger.read_bytes() == before and not (folder / ".loantool" / "journal.jsonl").exists()
+    # read-only, it says so on its first line, and in --json
+    read_only = _invoke(wrong)
+    assert read_only.exit_code == 0
+    first = read_only.stdout.splitlines()[0]
+    assert first.startswith("Warning:") and "2026-11" in first and "2026-10" in first
+    doc = json.loads(_invoke([*wrong, "--json"]).stdout)
+    assert doc["period_mismatch"] == {"lines_month": "2026-11", "outside": 7, "usable": 7}
+    right = json.loads(_invoke(_args(ledger, statements, "--json")).stdout)
+    assert right["period_mismatch"] is None  # one line of December among seven is fine
+
+
+def test_the_advance_date_lies_in_the_period_or_the_31_days_after(desk):
+    folder, ledger, statements = desk
+    before = ledger.read_bytes()
+    for day in ("1999-01-01", "2026-10-31", "2027-01-01"):
+        result = _invoke(_args(ledger, statements, "--post-advances", day))
+        assert result.exit_code == 2 and day in result.stderr, (day, result.output)
+        assert result.stderr.startswith("Error: --post-advances:")
+    assert ledger.read_bytes() == before
+
+
+def test_no_advance_for_an_installment_the_customer_already_paid(desk):
+    folder, ledger, statements = desk
+    book = openpyxl.load_workbook(ledger)
+    # 王五 paid periods 1–10 (10 × 10,500.00) at the counter; the bank's deduction on 11-15 failed
+    book["还款记录"].append(["HT003", dt.date(2026, 11, 20), 105000, "客户还款", None, "柜台还款"])
+    book.save(ledger)
+    result = _invoke(_args(ledger, statements, "--post-advances", "2026-11-30", "--json"))
+    assert result.exit_code == 0, result.stderr
+    posted = json.loads(result.stdout)["posted"]
+    assert posted["advances_added"] == 1
+    assert posted["advances_paid_by_customer"] == [
+        {"contract_no": "HT003", "due_date": "2026-11-15", "amount": "10600.50"}]
+    advances = [row for row in _payment_rows(ledger) if row[3] == "公司垫款"]
+    assert [(c, a) for c, _d, a, *_ in advances] == [("HT002", 5500)]
+
+
+# ------------------------------------------------------------------- the ledger after posting, in memory
+
+
+@pytest.mark.parametrize("sheet", [True, False])
+def test_the_posted_ledger_in_memory_equals_the_file_read_again(tmp_path, monkeypatch, sheet):
+    """morning reads the ledger once: the rows a posting appends are applied to the frames in memory,
+    and they are exactly what reading the written file gives (also when 还款记录 had to be created)."""
+    import pandas as pd
+
+    from loantool.ledger.read import load_ledger
+    from loantool.workflows.overdue import assess_ledger
+
+    monkeypatch.chdir(tmp_path)
+    ledger = _ledger(tmp_path / "ledger.xlsx", payments_sheet=sheet)
+    statements = _statements(tmp_path)
+    settings = load_settings(None)
+    day = dt.date(2026, 11, 30)
+    result = workflow.reconcile_bank(settings, ledger, statements, period=workflow.parse_period(PERIOD), as_of=day,
+                                     post_payments=True, post_advances=day)
+    again = load_ledger(ledger, settings, as_of=day)
+    assert result.ledger.sha256 == again.sha256
+    assert result.posting.payments_added == 5 and result.posting.advances_added == 2
+    pd.testing.assert_frame_equal(result.ledger.payments.frame, again.payments.frame)
+    assert (result.ledger.payments.sheet, result.ledger.payments.columns) == (again.payments.sheet,
+                                                                               again.payments.columns)
+    mine, theirs = assess_ledger(result.ledger, settings, day), assess_ledger(again, settings, day)
+    assert mine.to_dict() == theirs.to_dict()

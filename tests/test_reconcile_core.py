@@ -264,3 +264,71 @@ def test_control_totals_close_to_the_fen(portfolio):
     assert (t["advance_count"], t["advance_sum"]) == (len(out.advances), int(out.advances["amount"].sum()))
     assert (out.advances["amount"] > 0).all()
     assert rows["contract_no"].is_unique  # one installment a month per loan, lines summed
+
+
+# ------------------------------------------------------------------------------------------ posting
+
+
+def _existing(rows):
+    """还款记录 rows: (contract, date, amount fen, type code, 流水号, 备注)."""
+    frame = pd.DataFrame(rows, columns=["contract_no", "paid_on", "amount", "payment_type", "bank_ref", "note"])
+    frame["paid_on"] = pd.to_datetime(frame["paid_on"])
+    frame["amount"] = pd.array(frame["amount"], dtype="Int64")
+    return frame
+
+
+def test_posting_keys_on_the_bank_reference_else_on_contract_date_amount_and_occurrence():
+    from loantool.core.reconcile import advances_to_post, payments_to_post
+
+    loans = _loans([("A", "张三", "6222000000000011", "active", None, None),
+                    ("B", "李四", "6222000000000022", "active", None, None)])
+    lines = pd.DataFrame({
+        "source": "s.xlsx", "excel_row": [2, 3, 4, 5],
+        "card_no": ["6222000000000011", "6222000000000022", "6222000000000022", "6222000000000011"],
+        "customer_name": ["张三", "李四", "李四", "张三"],
+        "paid_on": pd.to_datetime(["2026-11-15", "2026-11-15", "2026-11-15", "2026-11-16"]),
+        "amount": pd.array([60_000, 50_000, 50_000, 1_000], dtype="Int64"),
+        "bank_ref": ["R1", None, None, "R2"], "deduction_status": "ok"})
+    rec = reconcile(loans, pd.concat([_schedule("A"), _schedule("B")]), lines, NOV)
+    existing = _existing([("A", "2026-11-15", 60_000, "customer_paid", "R1", ""),
+                          ("B", "2026-11-15", 50_000, "customer_paid", None, "银行对账 2026-11 s.xlsx 第3行")])
+    plan = payments_to_post(rec, existing)
+    todo, already = plan.post, plan.already
+    # R1 is there; one of B's two bare 500.00 lines is there, the second occurrence is not; R2 is new
+    assert already == 2 and list(todo["excel_row"]) == [4, 5] and plan.review.empty
+    assert list(rec.advances["contract_no"]) == ["A"]  # 610.00 of 1,000.00: short
+    advances, done = advances_to_post(rec, _existing([("A", "2026-11-30", 39_000, "company_advance", None,
+                                                       "垫付 2026-11-15 期 银行对账 2026-11")]))
+    assert done == 1 and advances.empty
+    advances, done = advances_to_post(rec, _existing([("A", "2026-11-30", 39_000, "company_advance", None,
+                                                       "垫付 2026-10-15 期 银行对账 2026-10")]))
+    assert done == 0 and list(advances["contract_no"]) == ["A"]
+
+
+def test_a_line_without_its_reference_is_held_for_review_when_paid_from_another_source():
+    from loantool.core.reconcile import payments_to_post
+
+    loans = _loans([("A", "张三", "6222000000000011", "active", None, None)])
+    lines = pd.DataFrame({
+        "source": ["copy.csv", "copy.csv", "other.csv"], "excel_row": [2, 3, 2],
+        "card_no": "6222000000000011", "customer_name": "张三",
+        "paid_on": pd.to_datetime(["2026-11-15", "2026-11-16", "2026-11-17"]),
+        "amount": pd.array([60_000, 40_000, 40_000], dtype="Int64"), "bank_ref": None, "deduction_status": "ok"})
+    rec = reconcile(loans, _schedule("A"), lines, NOV)
+    existing = _existing([("A", "2026-11-15", 60_000, "customer_paid", "R1", "银行对账 2026-11 s.xlsx 第2行")])
+    plan = payments_to_post(rec, existing)
+    # 11-15: the ledger has it with 流水号 R1 → review; 11-16: new → posted; 11-17 is another amount-day
+    assert list(plan.review["paid_on"].dt.day) == [15] and list(plan.review["other"]) == ["R1"]
+    assert list(plan.post["paid_on"].dt.day) == [16, 17] and plan.already == 0
+    # the same copy posted again: the 11-16 line is there (its file named in 备注), nothing new
+    posted = _existing([("A", "2026-11-15", 60_000, "customer_paid", "R1", ""),
+                        ("A", "2026-11-16", 40_000, "customer_paid", None, "银行对账 2026-11 copy.csv 第3行"),
+                        ("A", "2026-11-17", 40_000, "customer_paid", None, "银行对账 2026-11 other.csv 第2行")])
+    again = payments_to_post(rec, posted)
+    assert again.post.empty and again.already == 2 and len(again.review) == 1
+    # two files without 流水号 holding the same deduction: the first is posted, the second held back
+    twin = lines.assign(source=["a.csv", "b.csv", "b.csv"], paid_on=pd.to_datetime(["2026-11-15"] * 3),
+                        amount=pd.array([60_000, 60_000, 1_000], dtype="Int64"))
+    plan = payments_to_post(reconcile(loans, _schedule("A"), twin, NOV), _existing([]))
+    assert list(plan.post["source"]) == ["a.csv", "b.csv"] and list(plan.review["source"]) == ["b.csv"]
+    assert plan.review["other"].iloc[0] == "a.csv 第2行"

@@ -3,12 +3,11 @@
 import json
 from pathlib import Path
 
+from conftest import sha256
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
 from loantool.cli import app
-
-from conftest import sha256
 
 runner = CliRunner()
 
@@ -47,7 +46,7 @@ def test_calculator_bad_options_are_usage_errors_without_traceback():
     result = invoke("compute-schedule", "--principal", "abc", "--rate", "5%", "--term", "12",
                     "--method", "annuity", "--pickup", "2026-01-01")
     assert result.exit_code == 2
-    assert "Error: --principal 'abc' is not an amount" in result.stderr
+    assert "Error: --principal: 'abc' is not an amount" in result.stderr
     assert "Traceback" not in result.output
     result = invoke("compute-schedule", "--principal", "1000", "--rate", "5%", "--term", "12",
                     "--method", "balloon", "--pickup", "2026-01-01")

@@ -31,7 +31,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from loantool.cli import app, make_run
+from loantool.cli import app
 from loantool.config import load_settings
 from loantool.ledger.read import load_ledger
 from loantool.workflows import settle as workflow
@@ -139,9 +139,7 @@ def test_json_equals_the_result_objects_dict(desk):
     out = folder / "q.xlsx"
     result = invoke("HT003", "--as-of", "2026-03-20", "--out", out, "--json", "--ledger", ledger)
     assert result.exit_code == 0, result.stderr
-    run = make_run(ledger, None, "2026-03-20", True, False, False)
-    direct = workflow.settle_contract(run, contract="HT003", out=out, confirm=False, approved_by=None,
-                                      prepared_by=None)
+    direct = workflow.settle_contract(load_settings(None), ledger, "HT003", as_of=dt.date(2026, 3, 20), out=out)
     assert direct.report_path == folder / "q_2.xlsx"  # q.xlsx is kept: a report is never overwritten
     document = json.loads(result.stdout)
     assert document.pop("report") == str(out)
@@ -200,10 +198,10 @@ def test_quoting_a_settled_loan_warns_and_still_works(desk):
 
 
 @pytest.mark.parametrize("args, fragment", [
-    (("HT999",), "HT999 is not in ledger.xlsx"),
+    (("HT999",), "HT999 is not in the ledger"),
     (("HT001", "--as-of", "2026-01-09"), "before the pickup date 2026-01-10"),
-    ((), "name one CONTRACT"),
-    (("HT001", "--batch", "x.csv"), "name one CONTRACT"),
+    ((), "Name one CONTRACT"),
+    (("HT001", "--batch", "x.csv"), "Name one CONTRACT"),
     (("HT001", "--confirm"), "--confirm needs --approved-by"),
     (("HT001", "--approved-by", "陈建国"), "only used with --confirm"),
     (("--batch", "x.csv", "--confirm", "--approved-by", "陈建国"), "--batch only quotes"),
@@ -243,6 +241,9 @@ def test_confirm_records_every_component_then_a_repeat_is_refused(desk):
     journal = [json.loads(line) for line in lines]
     assert journal[-1]["command"] == "settle" and journal[-1]["result"] == "written"
     assert journal[-1]["summary"]["total"] == "2771.30"
+    # the journal holds the command line as it was given (built once, at the edge)
+    assert journal[-1]["arguments"] == ["HT003", "--out", str(folder / "q.xlsx"), "--confirm", "--approved-by",
+                                        "陈建国", "--prepared-by", "周敏", "--as-of", "2026-03-20", "--json"]
     sheet = openpyxl.load_workbook(folder / "q.xlsx").active
     assert any(isinstance(r[0], str) and r[0].startswith("Recorded in the ledger")
                for r in sheet.iter_rows(values_only=True))
@@ -259,7 +260,7 @@ def test_confirm_records_every_component_then_a_repeat_is_refused(desk):
     ("HT004", "HT004 is 结清"),
     ("HT005", "HT005 is 核销"),
     ("HT006", "HT006 already has a 结清记录 row"),
-    ("HT404", "HT404 is not in ledger.xlsx"),
+    ("HT404", "HT404 is not in the ledger"),
 ])
 def test_confirm_refuses_and_the_ledger_is_byte_identical(desk, contract, fragment):
     folder, ledger = desk
@@ -355,8 +356,7 @@ def test_batch_quotes_each_row_on_its_own_date(desk):
     header = next(r for r in summary if r[0] == "Contract no.")
     assert "Early settlement fee" not in header  # zero for every quote: no empty column squeezes the page
     assert any(r[0] == "Total" and r[header.index("Settlement total")] == 8403.06 for r in summary)
-    run = make_run(ledger, None, "2026-03-20", True, False, False)
-    direct = workflow.settle_batch(run, batch=batch, out=out)
+    direct = workflow.settle_batch(load_settings(None), ledger, batch, as_of=dt.date(2026, 3, 20), out=out)
     assert direct.report_path == folder / "batch_2.xlsx"
     assert {**doc, "report": None} == {**as_json(direct.to_dict()), "report": None}
 
@@ -376,7 +376,7 @@ def test_batch_rows_that_cannot_be_quoted_are_all_named(desk):
     result = invoke("--batch", batch, "--out", folder / "b.xlsx")
     assert result.exit_code == 2
     assert "3 row(s) cannot be quoted" in result.stderr
-    for fragment in ("row 4", "HT999 is not in ledger.xlsx", "row 5", "asked for twice", "row 6",
+    for fragment in ("row 4", "HT999 is not in the ledger", "row 5", "asked for twice", "row 6",
                      "before the pickup date"):
         assert fragment in result.stderr
     assert not (folder / "b.xlsx").exists()
@@ -399,3 +399,49 @@ def test_the_sample_ledgers_settlement_records_are_reproduced(sample_dir):
     for quote, record in zip(quotes, records.to_dict("records"), strict=True):
         keys = (*AMOUNTS, "unrecovered_advances")
         assert {k: quote.amounts[k] for k in keys} == {k: int(record[k]) for k in keys}, quote.contract_no
+
+
+# ------------------------------------------------------------------------------------- as-of truth
+
+
+@pytest.fixture
+def today_is_nov_30(monkeypatch):
+    """The calendar's today, whatever day the tests run on."""
+    from loantool.workflows import common
+
+    monkeypatch.setattr(common, "real_today", lambda: dt.date(2026, 11, 30))
+
+
+def test_a_settlement_dated_after_today_is_refused_and_the_books_stay_reproducible(desk, today_is_nov_30):
+    folder, ledger = desk
+    before = sha(ledger)
+    result = invoke("HT001", "--as-of", "2026-12-15", "--confirm", "--approved-by", "陈建国")
+    assert result.exit_code == 2, result.output
+    assert "2026-12-15" in result.stderr and "2026-11-30" in result.stderr
+    assert result.stderr.startswith("Error: --as-of:")
+    assert sha(ledger) == before  # the loan stays on the books of 11-30
+    # a quote for that day is still fine (it records nothing)
+    assert invoke("HT001", "--as-of", "2026-12-15", "--out", folder / "q.xlsx").exit_code == 0
+    # today itself has come
+    assert invoke("HT001", "--as-of", "2026-11-30", "--confirm", "--approved-by", "陈建国").exit_code == 0
+
+
+def test_a_future_settlement_is_refused_in_chinese(desk, today_is_nov_30, chinese):
+    result = invoke("HT001", "--as-of", "2026-12-15", "--confirm", "--approved-by", "陈建国")
+    assert result.exit_code == 2 and "晚于今天" in result.stderr and "2026-12-15" in result.stderr
+
+
+def test_a_loan_settled_after_d_is_still_active_at_d_in_every_command(desk, today_is_nov_30):
+    folder, ledger = desk
+    assert invoke("HT001", "--as-of", "2026-03-20", "--confirm", "--approved-by", "陈建国").exit_code == 0
+    report = CliRunner().invoke(app, ["overdue-report", "--as-of", "2026-03-19", "--json", "--out",
+                                      str(folder / "o.xlsx")])
+    assert "HT001" in {r["contract_no"] for r in json.loads(report.stdout)["loans"]}
+    quote = json.loads(invoke("HT001", "--as-of", "2026-03-19", "--json", "--out", folder / "q.xlsx").stdout)
+    assert quote["status"] == "active" and not quote["warnings"]
+    statement = folder / "代扣.csv"
+    statement.write_text("卡号,姓名,交易日期,金额,流水号\n", encoding="utf-8")
+    rec = CliRunner().invoke(app, ["reconcile-bank", str(statement), "--period", "2026-03", "--as-of",
+                                   "2026-03-31", "--json", "--out", str(folder / "r.xlsx")])
+    # settled on 03-20, HT001 was active in March: its 03-15 installment was expected
+    assert {r["contract_no"]: r["expected"] for r in json.loads(rec.stdout)["installments"]}["HT001"] == "1060.00"

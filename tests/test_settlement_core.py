@@ -429,3 +429,28 @@ def test_components_add_up_and_match_a_brute_force_quote(case):
         expected = reference(loan_rows, mine_pays, settle, loan["pickup_date"].date(), card, rules)
         assert parts(row) == expected, (loan, settle)
     assert np.all(q["remaining_principal"] >= 0)
+
+
+# --------------------------------------------------------------------------------- eligibility as data
+
+
+def test_request_and_recording_problems_are_data_with_stable_codes():
+    from loantool.core.settlement import recording_problems, request_problems
+
+    loans = pd.DataFrame({"contract_no": ["HT1", "HT2"], "pickup_date": pd.to_datetime([PICKUP, PICKUP])})
+    requests = pd.DataFrame({"contract_no": ["HT1", "HT9", "HT1", "HT2"],
+                             "settle_on": [dt.date(2026, 3, 1), dt.date(2026, 3, 1), dt.date(2026, 3, 1),
+                                           dt.date(2026, 1, 9)]})
+    found = request_problems(loans, requests)
+    assert [(p.table, p.label, p.field, p.code) for p in found] == [
+        ("requests", 1, "contract_no", "unknown-contract"), ("requests", 2, "contract_no", "asked-twice"),
+        ("requests", 3, "settled_on", "before-pickup")]
+    assert found[2].value == "2026-01-09" and "2026-01-10" in found[2].reason
+
+    settlements = pd.DataFrame({"contract_no": ["HT2"], "settled_on": pd.to_datetime(["2026-02-01"])},
+                               index=[7])
+    assert recording_problems("HT1", "active", 0, None, settlements) == []
+    twice = recording_problems("HT2", "settled", 1, pd.Timestamp("2026-02-01"), settlements)
+    assert [(p.table, p.label, p.code) for p in twice] == [("settlements", 7, "already-recorded"),
+                                                           ("loans", 1, "not-active")]
+    assert "2026-02-01" in twice[1].reason

@@ -217,3 +217,67 @@ def test_sync_bad_cell_exits_2_and_writes_nothing(desk: Path):
     assert "Error:" in result.stderr and "row 6" in result.stderr
     assert result.stdout == ""
     assert (desk / "ledger.xlsx").read_bytes() == before
+
+
+# ------------------------------------------------------------------- rows the ledger's reader would refuse
+
+
+def _bad_new_rows(desk: Path) -> None:
+    """Three more new contracts whose terms give no schedule: term 0, amount 0, no rate anywhere."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(desk / "客服信息表.xlsx")
+    ws = wb.active
+    ws.append(["HT005", "吴九", "110105198001010035", "13500001111", "6217000011113333444", "捷达", 40000, 0,
+               "4%", "等本等费", dt.date(2026, 11, 22), None])
+    ws.append(["HT006", "郑十", "110105198001010043", "13500002222", "6217000011114444555", "宝来", 0, 12,
+               "4%", "等本等费", dt.date(2026, 11, 23), None])
+    ws.append(["HT007", "王十一", "110105198001010051", "13500003333", "6217000011115555666", "高尔夫", 70000, 12,
+               None, "等本等费", dt.date(2026, 11, 24), None])  # no rate, and no 利率表 in the ledger
+    for row in ws.iter_rows(min_row=9):
+        for cell in row[:5]:
+            cell.number_format = "@"
+    wb.save(desk / "客服信息表.xlsx")
+
+
+def test_sync_never_writes_a_row_its_own_reader_would_refuse(desk: Path):
+    _bad_new_rows(desk)
+    before = (desk / "ledger.xlsx").read_bytes()
+    result = invoke(desk)
+    assert result.exit_code == 2, result.output
+    assert all(f"row {n}" in result.stderr for n in (9, 10, 11)) and "期数" in result.stderr
+    assert (desk / "ledger.xlsx").read_bytes() == before
+    # what was written today made every later command refuse the ledger; now the ledger still works
+    report = CliRunner().invoke(app, ["overdue-report", "--ledger", str(desk / "ledger.xlsx"), "--config",
+                                      str(desk / "loantool.toml"), "--out", str(desk / "o.xlsx")])
+    assert report.exit_code == 0, report.output
+
+
+def test_sync_skip_bad_writes_the_good_rows_and_a_rejects_workbook(desk: Path):
+    from openpyxl import load_workbook
+
+    from loantool.ledger.read import load_ledger
+
+    _bad_new_rows(desk)
+    result = invoke(desk, "--skip-bad", "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert [a["contract_no"] for a in document["added"]] == ["HT003"]
+    assert sorted({p["row"] for p in document["rejected"]}) == [9, 10, 11]
+    rejects = Path(document["rejects"])
+    assert rejects.is_file() and rejects.parent == desk / "reports"
+    rows = list(load_workbook(rejects).active.iter_rows(values_only=True))
+    assert sum(1 for r in rows if r and r[2] in (9, 10, 11)) == 3
+    loans = load_ledger(desk / "ledger.xlsx", Settings()).loans.frame
+    assert set(loans["contract_no"]) == {"HT001", "HT002", "HT003"}
+    report = CliRunner().invoke(app, ["overdue-report", "--ledger", str(desk / "ledger.xlsx"), "--config",
+                                      str(desk / "loantool.toml"), "--out", str(desk / "o.xlsx")])
+    assert report.exit_code == 0, report.output
+
+
+def test_sync_rejects_are_chinese_by_default(desk: Path, chinese):
+    _bad_new_rows(desk)
+    result = invoke(desk, "--skip-bad")
+    assert result.exit_code == 0, result.output
+    assert list((desk / "reports").glob("客服信息表_拒收_*.xlsx"))
+    assert "拒收" in result.stderr

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ..cli import AsOfOpt, ConfigOpt, DebugOpt, LangOpt, JsonOpt, LedgerOpt, QuietOpt, command, make_run
+from ..cli import AsOfOpt, ConfigOpt, DebugOpt, JsonOpt, LangOpt, LedgerOpt, QuietOpt, command, make_run
+from ..i18n import _
 
 HELP = """导入放款单 Record the bank's disbursement slips in the ledger.
 
@@ -45,15 +46,13 @@ def import_disbursements(
     from ..workflows.imports import import_disbursements as run_import
 
     run = make_run(ledger, config, as_of, json_, quiet, debug, lang)
-    arguments = [*map(str, slips), *(["--dry-run"] if dry_run else []), *(["--overwrite"] if overwrite else []),
-                 *(["--skip-bad"] if skip_bad else []), *(["--out", str(out)] if out else [])]
     result = run_import(run.settings, run.ledger_path, slips, as_of=run.as_of, dry_run=dry_run,
-                        overwrite=overwrite, skip_bad=skip_bad, out=out, arguments=arguments)
+                        overwrite=overwrite, skip_bad=skip_bad, out=out, arguments=run.argv)
     if run.json:
         run.emit_json(result.to_dict())
         return
     if run.quiet:
         return
     for problem in result.rejected:
-        run.err.print(f"Rejected: {problem.describe()}", markup=False)
+        run.err.print(_("Rejected: {problem}").format(problem=problem.describe()), markup=False)
     render_import_console(result, run.out)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..cli import DebugOpt, LangOpt, QuietOpt, command
-from ..errors import UsageError
+from ..i18n import _
 
-HELP = """新建台账 Create a blank ledger (ledger.xlsx) and loantool.toml in 文件夹 (default: here).
+HELP = """新建台账 Create a blank ledger (ledger.xlsx) and loantool.toml in 文件夹 (default: here), and the
+inbox folders of loantool.toml's [morning].
 
 Existing files are never overwritten."""
 
@@ -22,18 +22,9 @@ def init(
         help="文件夹（不存在则新建） Folder to set up (created if missing).", metavar="文件夹")] = Path("."),
     quiet: QuietOpt = False, debug: DebugOpt = False, lang: LangOpt = None,
 ) -> None:
-    templates = resources.files("loantool.templates")
-    targets = {"ledger.xlsx": directory / "ledger.xlsx", "loantool.toml": directory / "loantool.toml"}
-    existing = [str(p) for p in targets.values() if p.exists()]
-    if existing:
-        raise UsageError(f"{', '.join(existing)} already exist(s); init never overwrites.",
-                         "Choose an empty folder, or move the old files away first.")
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        for name, target in targets.items():
-            with open(target, "xb") as handle:  # "x": fail rather than overwrite, even in a race
-                handle.write(templates.joinpath(name).read_bytes())
-    except OSError as exc:
-        raise UsageError(f"cannot create files in {directory}: {exc.strerror}.", "Choose a folder you can write to.") from None
+    from ..workflows.init import init_desk
+
+    result = init_desk(directory)
     if not quiet:
-        typer.echo(f"Created {targets['ledger.xlsx']} and {targets['loantool.toml']}.")
+        typer.echo(_("Created {ledger} and {config}; inbox folders {folders}.").format(
+            ledger=result.files[0], config=result.files[1], folders=", ".join(map(str, result.folders))))

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ..cli import AsOfOpt, ConfigOpt, DebugOpt, LangOpt, JsonOpt, LedgerOpt, QuietOpt, command, make_run
+from ..cli import AsOfOpt, ConfigOpt, DebugOpt, JsonOpt, LangOpt, LedgerOpt, QuietOpt, command, make_run
+from ..i18n import _
 
 HELP = """逾期催收日报 Arrears, 五级分类 and the post-loan calendar as of --as-of.
 
@@ -39,11 +40,11 @@ def overdue_report(
     from ..workflows.overdue import overdue_report as run_report
 
     run = make_run(ledger, config, as_of, json_, quiet, debug, lang)
-    report = run_report(run, out=out)
+    report = run_report(run.settings, run.ledger_path, as_of=run.as_of, out=out)
     if run.json:
         run.emit_json(report.to_dict())
         return
     if run.quiet:
         return
-    run.warn(report.warnings, limit=MAX_WARNINGS, rest=" (sheet 数据提示 of the report)")
+    run.warn(report.warnings, limit=MAX_WARNINGS, rest=_(" (sheet 数据提示 of the report)"))
     render_console(report, run.out)

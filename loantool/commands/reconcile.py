@@ -10,8 +10,9 @@ import typer
 from ..cli import (
     AsOfOpt,
     ConfigOpt,
-    DebugOpt, LangOpt,
+    DebugOpt,
     JsonOpt,
+    LangOpt,
     LedgerOpt,
     QuietOpt,
     command,
@@ -19,6 +20,7 @@ from ..cli import (
     parse_date_option,
 )
 from ..errors import FindingsExit
+from ..i18n import N_, _
 
 HELP = """银行对账 Reconcile bank repayment statements for a month.
 
@@ -58,15 +60,25 @@ def reconcile_bank(
     run = make_run(ledger, config, as_of, json_, quiet, debug, lang)
     month = workflow.parse_period(period)
     advance_date = parse_date_option(post_advances, "--post-advances")
-    result = workflow.reconcile_bank(run, statements=statements, period=month, out=out, post_payments=post,
-                                     post_advances=advance_date)
+    result = workflow.reconcile_bank(run.settings, run.ledger_path, statements, period=month, as_of=run.as_of,
+                                     out=out, post_payments=post, post_advances=advance_date,
+                                     arguments=run.argv)
+    warning = result.period_warning()
+    if warning and not run.json:
+        # the first line of the run, even with --quiet (a posting would have been refused)
+        (run.err if run.quiet else run.out).print(warning, markup=False, style="bold", soft_wrap=True)
     if run.json:
         run.emit_json(result.to_dict())
     elif not run.quiet:
-        run.warn(result.warnings, limit=5, rest=" from the ledger's checks on entry")
+        run.warn(result.warnings, limit=5, rest=_(" from the ledger's checks on entry"))
         render_console(result, run.out)
     findings = {k: v for k, v in result.rec.findings().items() if v}
     if fail_on_diff and findings:
-        raise FindingsExit(f"reconciliation for {month.label} has findings: "
-                           + ", ".join(f"{v} {k}" for k, v in findings.items()) + ".",
-                           f"See {result.report_path}.")
+        raise FindingsExit(
+            _("reconciliation for {period} has findings: {findings}.").format(
+                period=month.label, findings=_(", ").join(_(FINDINGS[k]).format(count=v) for k, v in findings.items())),
+            _("See {report}.").format(report=result.report_path))
+
+
+FINDINGS = {"short": N_("{count} short"), "over": N_("{count} over"), "unpaid": N_("{count} unpaid"),
+            "unmatched": N_("{count} unmatched")}

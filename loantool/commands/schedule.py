@@ -7,8 +7,20 @@ from typing import Annotated
 
 import typer
 
-from ..cli import AsOfOpt, ConfigOpt, DebugOpt, LangOpt, JsonOpt, LedgerOpt, QuietOpt, command, make_run, parse_date_option
+from ..cli import (
+    AsOfOpt,
+    ConfigOpt,
+    DebugOpt,
+    JsonOpt,
+    LangOpt,
+    LedgerOpt,
+    QuietOpt,
+    command,
+    make_run,
+    parse_date_option,
+)
 from ..errors import UsageError
+from ..i18n import _
 
 HELP = """计算还款明细 Compute repayment schedules.
 
@@ -56,9 +68,10 @@ def compute_schedule(
     calculator_options = [principal, rate, term, method, pickup]
     if any(v is not None for v in calculator_options):
         if contracts or pending:
-            raise UsageError("give either contracts/--pending (ledger mode) or the calculator options, not both.")
+            raise UsageError(_("Give either contracts or --pending (ledger mode) or the calculator options, "
+                               "not both."))
         if any(v is None for v in calculator_options):
-            raise UsageError("the calculator needs --principal, --rate, --term, --method and --pickup.")
+            raise UsageError(_("The calculator needs --principal, --rate, --term, --method and --pickup."))
         result = workflow.calculator(
             principal=principal, rate=rate, term=term, method=method,
             pickup=parse_date_option(pickup, "--pickup"), first_due=parse_date_option(first_due, "--first-due"),
@@ -68,7 +81,11 @@ def compute_schedule(
         return
     from ..workflows.issue import issue_schedules
 
-    issued = issue_schedules(run, contracts=contracts or [], pending=pending, out=out, mark=not no_mark)
+    if not contracts and not pending:
+        raise UsageError(_("Name the contracts, or use --pending for every loan whose 还款明细已出 is not 是."),
+                         _("Or use the calculator: --principal --rate --term --method --pickup."))
+    issued = issue_schedules(run.settings, run.ledger_path, as_of=run.as_of, contracts=contracts or [],
+                             pending=pending, out=out, mark=not no_mark, arguments=run.argv)
     _render(run, issued.result, issued)
 
 
@@ -83,7 +100,7 @@ def _render(run, result, issued=None) -> None:
         return
     if run.quiet:
         return
-    run.warn(result.warnings, rest=" from the ledger's checks on entry")
+    run.warn(result.warnings, rest=_(" from the ledger's checks on entry"))
     if issued is None:
         render_console(result, run.out)
         return

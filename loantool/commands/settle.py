@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from ..cli import AsOfOpt, ConfigOpt, DebugOpt, LangOpt, JsonOpt, LedgerOpt, QuietOpt, command, make_run
+from ..cli import AsOfOpt, ConfigOpt, DebugOpt, JsonOpt, LangOpt, LedgerOpt, QuietOpt, command, make_run
 from ..errors import UsageError
+from ..i18n import _
 
 HELP = """提前结清 Early settlement: quote, approval sheet, and (with --confirm) close the loan.
 
@@ -46,32 +47,34 @@ def settle(
     json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False, lang: LangOpt = None,
 ) -> None:
     if (contract is None) == (batch is None):
-        raise UsageError("name one CONTRACT, or give --batch FILE.")
+        raise UsageError(_("Name one CONTRACT, or give --batch FILE."))
     if batch is not None and (confirm or approved_by):
-        raise UsageError("--batch only quotes; confirm each settlement on its own with "
-                         "`loantool settle CONTRACT --confirm --approved-by NAME`.")
+        raise UsageError(_("--batch only quotes; confirm each settlement on its own with "
+                           "`loantool settle CONTRACT --confirm --approved-by NAME`."))
     if confirm and not (approved_by or "").strip():
-        raise UsageError("--confirm needs --approved-by NAME (who approved the settlement).")
+        raise UsageError(_("--confirm needs --approved-by NAME (who approved the settlement)."))
     if approved_by and not confirm:
-        raise UsageError("--approved-by is only used with --confirm.",
-                         "Add --confirm to record the settlement.")
+        raise UsageError(_("--approved-by is only used with --confirm."),
+                         _("Add --confirm to record the settlement."))
     from ..reports import settle as report
     from ..workflows import settle as workflow
 
     run = make_run(ledger, config, as_of, json_, quiet, debug, lang)
     if batch is not None:
-        result = workflow.settle_batch(run, batch=batch, out=out)
+        result = workflow.settle_batch(run.settings, run.ledger_path, batch, as_of=run.as_of, out=out)
         quotes = result.quotes
     else:
-        result = workflow.settle_contract(run, contract=contract, out=out, confirm=confirm,
-                                          approved_by=approved_by, prepared_by=prepared_by)
+        assert contract is not None
+        result = workflow.settle_contract(run.settings, run.ledger_path, contract, as_of=run.as_of, out=out,
+                                          confirm=confirm, approved_by=approved_by, prepared_by=prepared_by,
+                                          arguments=run.argv)
         quotes = [result.quote]
     if run.json:
         run.emit_json(result.to_dict())
         return
     for quote in quotes:
-        for _, message in quote.warnings:
-            run.err.print(f"Warning: {message}.", markup=False)
+        for _code, message in quote.warnings:
+            run.err.print(_("Warning: {text}").format(text=message + "."), markup=False)
     from ..ledger.columns import added_notes
 
     for note in added_notes(run.ledger_path, getattr(result, "columns_added", {})):

@@ -14,6 +14,10 @@ Meanings the rules leave open, fixed here:
 - "past due" / overdue at D: due_date + grace_days < D and unpaid > tolerance (a payment on the due
   date + grace is on time). Penalty (罚息) is charged on exactly those installments, for D − due_date
   days (grace excuses lateness, it does not move the due date); a forgiven shortfall bears none.
+- a *small balance* (尾差): in arrears for less than ``small_balance_fen`` (default 1.00 yuan). It keeps
+  its DPD and class (and counts in the NPL figures) but gets no call, written notice or escalation; it
+  is listed for the desk to check (``small_balances``). The friendly SMS reminder goes only to loans the
+  desk is not chasing – never to one that is called daily.
 - ``oldest_unpaid_due`` is the due date DPD counts from; ``missed_due_dates`` the due dates of the
   overdue installments (ISO, ';'-joined); ``next_due_date``/``next_due_amount`` the first installment
   not yet past due + grace that is still unpaid, and its unpaid amount.
@@ -65,6 +69,7 @@ class Rules:
     # the defaults are config.py's (DOMAIN.md's), never restated here
     grace_days: int = _ARREARS.grace_days
     tolerance_fen: int = _ARREARS.tolerance_fen
+    small_balance_fen: int = _ARREARS.small_balance_fen
     lookback_months: int = _ARREARS.lookback_months
     bucket_bounds: tuple[int, ...] = tuple(_ARREARS.bucket_bounds)
     class_bounds: tuple[int, ...] = _ARREARS.class_bounds
@@ -76,6 +81,7 @@ class Rules:
     limitation_warn_days: int = _ACTIONS.limitation_warn_days
     inspection_months: dict[str, int] = field(default_factory=lambda: dict(_ACTIONS.inspection_months))
     call_during_promise: bool = _ACTIONS.call_during_promise
+    inspection_window_days: int = _ACTIONS.inspection_window_days
 
     @classmethod
     def from_settings(cls, arrears: ArrearsSettings | None = None,
@@ -84,13 +90,15 @@ class Rules:
         actions = actions or ActionSettings()
         return cls(
             grace_days=arrears.grace_days, tolerance_fen=arrears.tolerance_fen,
-            lookback_months=arrears.lookback_months, bucket_bounds=tuple(arrears.bucket_bounds),
+            small_balance_fen=arrears.small_balance_fen, lookback_months=arrears.lookback_months,
+            bucket_bounds=tuple(arrears.bucket_bounds),
             class_bounds=tuple(arrears.class_bounds), penalty_rate_units=arrears.penalty_rate_units,
             sms_days_before=actions.sms_days_before, maturity_notice_days=actions.maturity_notice_days,
             escalate_dpd=actions.escalate_dpd, limitation_years=actions.limitation_years,
             limitation_warn_days=actions.limitation_warn_days,
             inspection_months=dict(actions.inspection_months),
             call_during_promise=bool(actions.call_during_promise),
+            inspection_window_days=actions.inspection_window_days,
         )
 
 
@@ -99,7 +107,7 @@ class ArrearsResult:
     """Everything the overdue-report shows.
 
     ``loans``, one row per active loan in ledger order: contract_no, customer_name, principal, dpd,
-    bucket (M0…M7+), classification (normal…loss), overdue_periods, overdue_amount, penalty,
+    bucket (M0…M7+), classification (normal…loss), overdue_periods, overdue_amount, small_balance, penalty,
     outstanding_principal, principal_paid, customer_paid, consecutive_late, cumulative_late, lian3lei6,
     unrecovered_advances, credit, oldest_unpaid_due, missed_due_dates, next_due_date, next_due_amount,
     final_due_date, open_installments, action_<code> (one bool per ``classify.ACTIONS``), actions
@@ -113,8 +121,10 @@ class ArrearsResult:
 
     ``installments``: the allocation detail (see ``allocation.Allocation``) plus ``overdue``, ``late``,
     ``in_window`` (inside the look-back window), ``penalty`` and ``sms_due``. The lists are filtered
-    views of ``loans``, sorted for the desk: ``call_list`` (in arrears, worst first; then broken promises
-    first and loans waiting for an open promise last, with ``waiting``: core.collection), ``lian3lei6`` (plus
+    views of ``loans``, sorted for the desk: ``call_list`` (in arrears, worst first – not the small
+    balances; then broken promises first and loans waiting for an open promise last, with ``waiting``:
+    core.collection), ``small_balances`` (尾差核对: in arrears for less than ``small_balance_fen``; they keep
+    DPD and class but get no call, notice or escalation), ``lian3lei6`` (plus
     ``late_due_dates``), ``maturity``, ``quarterly_notices``, ``inspections``, ``limitation``; ``sms``
     is installment rows. ``unknown_payments``: 还款记录 rows whose contract is in no loan at all.
     """
@@ -125,6 +135,7 @@ class ArrearsResult:
     installments: pd.DataFrame
     summary: classify.PortfolioSummary
     call_list: pd.DataFrame
+    small_balances: pd.DataFrame
     sms: pd.DataFrame
     lian3lei6: pd.DataFrame
     maturity: pd.DataFrame
@@ -219,12 +230,16 @@ def assess_portfolio(loans: pd.DataFrame, installments: pd.DataFrame, payments: 
     inst["late"] = late
     inst["in_window"] = in_window
     inst["penalty"] = penalty
-    inst["sms_due"] = sms_due
 
     # per loan
     oldest = segment_reduce(np.minimum, np.where(overdue, due, _NEVER), starts, counts, _NEVER)
     in_arrears = oldest != _NEVER
     dpd = np.where(in_arrears, today - oldest, 0)
+    overdue_amount = segment_sum(np.where(overdue, unpaid, 0), starts, counts)
+    small = in_arrears & (overdue_amount < rules.small_balance_fen)
+    # the friendly reminder is for upcoming dues of loans the desk is not chasing
+    sms_due &= ~(in_arrears & ~small)[pos]
+    inst["sms_due"] = sms_due
     row = np.arange(len(inst), dtype=np.int64)
     next_row = segment_reduce(np.minimum, np.where(~past_deadline & ~cleared, row, _NEVER), starts, counts,
                               _NEVER)
@@ -262,7 +277,8 @@ def assess_portfolio(loans: pd.DataFrame, installments: pd.DataFrame, payments: 
         "bucket": classify.bucket_of(dpd, rules.bucket_bounds),
         "classification": classify.classify_dpd(dpd, rules.class_bounds),
         "overdue_periods": segment_sum(overdue, starts, counts),
-        "overdue_amount": segment_sum(np.where(overdue, unpaid, 0), starts, counts),
+        "overdue_amount": overdue_amount,
+        "small_balance": small,
         "penalty": segment_sum(penalty, starts, counts),
         "outstanding_principal": principal - principal_paid,
         "principal_paid": principal_paid,
@@ -283,10 +299,13 @@ def assess_portfolio(loans: pd.DataFrame, installments: pd.DataFrame, payments: 
         dpd=dpd, lian3lei6=lian3lei6, sms_due=segment_sum(sms_due, starts, counts) > 0,
         final_due_day=final_due, open_installments=out["open_installments"].to_numpy(),
         last_notice_day=last_notice, as_of_day=today, maturity_notice_days=rules.maturity_notice_days,
-        escalate_dpd=rules.escalate_dpd)
+        escalate_dpd=rules.escalate_dpd, small_balance=small)
+    start = _loan_dates(active, "pickup_date")
+    start = np.where(start == NAT_DAY, _loan_dates(active, "disbursed_on"), start)
     inspection = classify.inspection_plan(
         risk_grade=grade, last_inspection_day=last_inspection, in_arrears=in_arrears,
-        as_of_day=today, inspection_months=rules.inspection_months)
+        as_of_day=today, inspection_months=rules.inspection_months, start_day=start,
+        window_days=rules.inspection_window_days)
     # 诉讼时效 restarts with a signed notice, a promise to pay and a customer payment (core.collection)
     restart, basis = collection.limitation_start(
         final_due_day=final_due, notice_day=last_notice, promise_day=day_numbers(contacts["last_promise_on"]),
@@ -314,7 +333,10 @@ def assess_portfolio(loans: pd.DataFrame, installments: pd.DataFrame, payments: 
 def _result(out: pd.DataFrame, inst: pd.DataFrame, loan_pos: np.ndarray, payments: pd.DataFrame,
             loans: pd.DataFrame, as_of: pd.Timestamp, rules: Rules) -> ArrearsResult:
     worst_first = ["dpd", "overdue_amount", "contract_no"]
-    arrears = out[out["dpd"] > 0].sort_values(worst_first, ascending=[False, False, True], kind="stable")
+    arrears = out[(out["dpd"] > 0) & ~out["small_balance"]].sort_values(
+        worst_first, ascending=[False, False, True], kind="stable")
+    small = out[(out["dpd"] > 0) & out["small_balance"]].sort_values(
+        worst_first, ascending=[False, False, True], kind="stable")
     lian = out[out["lian3lei6"]].sort_values(["consecutive_late", "cumulative_late", "contract_no"],
                                               ascending=[False, False, True], kind="stable").copy()
     late_rows = inst["late"].to_numpy() & inst["in_window"].to_numpy() & inst["contract_no"].isin(
@@ -326,6 +348,7 @@ def _result(out: pd.DataFrame, inst: pd.DataFrame, loan_pos: np.ndarray, payment
         as_of=as_of, rules=rules, loans=out, installments=inst,
         summary=classify.portfolio_summary(out),
         call_list=collection.order_call_list(arrears, keep_calling=rules.call_during_promise),
+        small_balances=small.reset_index(drop=True),
         sms=sms.reset_index(drop=True),
         lian3lei6=lian.reset_index(drop=True),
         maturity=out[out["action_maturity_notice"]].sort_values(["final_due_date", "contract_no"],

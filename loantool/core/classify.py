@@ -94,21 +94,25 @@ def _join_codes(flags: dict[str, np.ndarray], words: dict[str, str], sep: str) -
 def collection_actions(*, dpd: np.ndarray, lian3lei6: np.ndarray, sms_due: np.ndarray,
                        final_due_day: np.ndarray, open_installments: np.ndarray,
                        last_notice_day: np.ndarray, as_of_day: int, maturity_notice_days: int = 30,
-                       escalate_dpd: int = 90) -> pd.DataFrame:
+                       escalate_dpd: int = 90, small_balance: np.ndarray | None = None) -> pd.DataFrame:
     """催收措施 per loan: one boolean column per action code, ``actions`` (codes joined by ';'),
     ``action_labels`` (Chinese, joined by '、') and ``suggested_action`` (the call list's text).
 
     ``sms_due``: the loan has an installment due in [D, D + sms_days_before] that is not paid (computed
-    per installment by the caller). ``open_installments``: installments not counted as paid.
+    per installment by the caller); the friendly reminder goes only to a loan that is not being called
+    (not in arrears, or only for a small balance). ``open_installments``: installments not counted as
+    paid. ``small_balance``: in arrears for less than the small-balance setting – it keeps its DPD and
+    class but gets no call, written notice or escalation (the desk checks it on the 尾差核对 list).
     """
     dpd = np.asarray(dpd)
     final_due = np.asarray(final_due_day, dtype=np.int64)
-    in_arrears = dpd >= 1
+    small = np.zeros(len(dpd), dtype=bool) if small_balance is None else np.asarray(small_balance, dtype=bool)
+    collected = (dpd >= 1) & ~small  # the loans the desk chases
     flags = {
-        "sms": np.asarray(sms_due, dtype=bool),
-        "call_daily": in_arrears,
-        "written_notice": in_arrears & ~notice_this_quarter(last_notice_day, as_of_day),
-        "escalate": np.asarray(lian3lei6, dtype=bool) | (dpd > escalate_dpd),
+        "sms": np.asarray(sms_due, dtype=bool) & ~collected,
+        "call_daily": collected,
+        "written_notice": collected & ~notice_this_quarter(last_notice_day, as_of_day),
+        "escalate": (np.asarray(lian3lei6, dtype=bool) | (dpd > escalate_dpd)) & ~small,
         "maturity_notice": (final_due != NAT_DAY) & (final_due >= as_of_day)
         & (final_due <= as_of_day + maturity_notice_days) & (np.asarray(open_installments) > 0),
     }
@@ -120,12 +124,16 @@ def collection_actions(*, dpd: np.ndarray, lian3lei6: np.ndarray, sms_due: np.nd
 
 
 def inspection_plan(*, risk_grade: np.ndarray, last_inspection_day: np.ndarray, in_arrears: np.ndarray,
-                    as_of_day: int, inspection_months: dict[str, int]) -> pd.DataFrame:
-    """贷后检查: ``next_inspection_day``, ``inspection_due`` (on or before D) and ``inspection_reason``.
+                    as_of_day: int, inspection_months: dict[str, int], start_day: np.ndarray | None = None,
+                    window_days: int = 0) -> pd.DataFrame:
+    """贷后检查: ``next_inspection_day``, ``inspection_due`` and ``inspection_reason``.
 
-    Next = last inspection + the grade's months (好 3, 一般 1, 差 0 by default). Due now (next = D) for a
-    loan in arrears, a poor grade, or one never inspected. A loan without a grade follows the 一般 (fair)
-    cadence: the middle setting, so an unfilled grade column neither floods nor empties the list.
+    Next = last inspection + the grade's months (好 3, 一般 1, 差 0 by default). A loan never inspected
+    counts from ``start_day`` (its pickup day: the first inspection falls one cadence after it), or is
+    due now when that is unknown too. Due now (next = D) for a loan in arrears or a poor grade. A loan
+    without a grade follows the 一般 (fair) cadence: the middle setting, so an unfilled grade column
+    neither floods nor empties the list. The plan lists the inspections due: overdue (next ≤ D) or due
+    within ``window_days`` after D – never every loan of the book.
     """
     grade = pd.Series(risk_grade, dtype=object).to_numpy(dtype=object)
     last = np.asarray(last_inspection_day, dtype=np.int64)
@@ -133,13 +141,16 @@ def inspection_plan(*, risk_grade: np.ndarray, last_inspection_day: np.ndarray, 
     months = np.full(len(grade), fair, dtype=np.int64)
     for name, value in inspection_months.items():
         months[grade == name] = value
-    reason = np.full(len(grade), "cadence", dtype=object)
-    reason[last == NAT_DAY] = "never"
+    start = np.full(len(grade), NAT_DAY, dtype=np.int64) if start_day is None else np.asarray(start_day,
+                                                                                                 dtype=np.int64)
+    never = last == NAT_DAY
+    baseline = np.where(never, start, last)
+    reason = np.where(never, "never", "cadence").astype(object)
     reason[grade == "poor"] = "poor"
     reason[np.asarray(in_arrears, dtype=bool)] = "arrears"
-    now = reason != "cadence"
-    next_day = np.where(now, as_of_day, add_months(last, months))
-    due = next_day <= as_of_day
+    now = (reason == "poor") | (reason == "arrears") | (baseline == NAT_DAY)
+    next_day = np.where(now, as_of_day, add_months(baseline, months))
+    due = next_day <= as_of_day + max(int(window_days), 0)
     reason[~due] = ""
     return pd.DataFrame({"next_inspection_day": next_day, "inspection_due": due, "inspection_reason": reason})
 

@@ -12,6 +12,10 @@ Pure: two frames in, a plan out. Customer service owns the contact details; fina
   existing loan.
 - A contract listed twice in the table with different values is a conflict: reported, nothing applied for
   it. A contract listed twice in the ledger is not touched either.
+- A new row is never one the ledger's own reader would refuse (DOMAIN.md "Checks on entry"): its terms
+  must give a schedule – 期数 1–120, 贷款金额 > 0, a rate of its own or in 利率表 for its car model or
+  product and term, a pickup date (:func:`new_loan_problems`). Such a row is bad: the caller refuses
+  the table, or with skip-bad leaves the row out.
 """
 
 from __future__ import annotations
@@ -23,8 +27,11 @@ from typing import Any
 
 import pandas as pd
 
+from ..i18n import _
 from ..values import is_missing
+from .loans import schedule_inputs
 from .matching import column_getter, norm_card, norm_id
+from .schedule import ScheduleInputError, build_schedules
 
 CONTACT_FIELDS = ("customer_name", "id_no", "phone", "card_no", "guarantor", "guarantor_phone")
 
@@ -145,7 +152,8 @@ def plan_sync(customers: pd.DataFrame, loans: pd.DataFrame) -> SyncPlan:
             plan.new_loans.append(_new_loan(source, contract, first, fields))
             continue
         if len(rows) > 1:
-            reason = f"contract {contract} appears {len(rows)} times in the ledger: fix that first"
+            reason = _("contract {contract} appears {count} times in the ledger: fix that first").format(
+                contract=contract, count=len(rows))
             plan.skipped.append(Skipped(contract, first, None, None, reason))
             continue
         before = len(plan.changes)
@@ -198,13 +206,49 @@ def _contact_changes(source: Any, ledger: Any, source_columns: set[str], ledger_
             continue  # an empty cell in the table never blanks the ledger
         if key not in ledger_columns:
             plan.skipped.append(Skipped(contract, label, key, new,
-                                        "the ledger has no column for it: add the header to take it"))
+                                        _("the ledger has no column for it: add the header to take it")))
             continue
         if contact_value(key, raw_old) == new:
             continue
         if key == "card_no" and "*" in new:
             plan.skipped.append(Skipped(contract, label, key, new,
-                                        "a masked card number is never written over the ledger's card"))
+                                        _("a masked card number is never written over the ledger's card")))
             continue
         old_value = None if _missing(raw_old) else raw_old  # reported as the ledger holds it
         plan.changes.append(FieldChange(contract, loan, label, key, old_value, new))
+
+
+# the columns of a new loan the schedule needs, and their frame types (as the ledger reader gives them)
+_TERMS = {"contract_no": object, "principal": "Int64", "term": "Int64", "annual_rate": "Int64", "method": object,
+          "pickup_date": "datetime64[ns]", "first_due_date": "datetime64[ns]", "car_model": object,
+          "product": object}
+
+
+def new_loan_problems(new_loans: list[NewLoan], rates: pd.DataFrame | None, *, default_method: str
+                      ) -> list[tuple[Hashable, str, Any, str]]:
+    """(customer-table label, field key, value, reason) for every new row whose terms give no schedule –
+    the rows every later command would refuse once written (see the module text)."""
+    if not new_loans:
+        return []
+    labels = [n.source for n in new_loans]
+    frame = pd.DataFrame([n.cells for n in new_loans], index=labels)
+    for key, dtype in _TERMS.items():
+        frame[key] = frame[key].astype(dtype) if key in frame else pd.Series(None, index=labels).astype(dtype)
+    terms, problems = schedule_inputs(frame, rates, default_method=default_method)
+    found = list(problems)
+    bad = {label for label, *_ in found}
+    missing_pickup = frame["pickup_date"].isna()
+    for label in frame.index[missing_pickup]:
+        if label not in bad:
+            found.append((label, "pickup_date", None, _("提车日期 is empty: a schedule starts from it")))
+            bad.add(label)
+    usable = terms.loc[[label for label in labels if label not in bad]]
+    if len(usable):
+        try:
+            build_schedules(usable)
+        except ScheduleInputError as exc:
+            label_of = dict(zip(usable["contract_no"], usable.index, strict=True))
+            found += [(label_of[contract], "contract_no", contract, reason) for contract, reason in exc.problems
+                      if contract in label_of]
+    order = {label: i for i, label in enumerate(labels)}
+    return sorted(found, key=lambda p: order[p[0]])

@@ -82,10 +82,6 @@ def active_during(loans: pd.DataFrame, start: dt.date | pd.Timestamp, end: dt.da
     ended_before = loan_states(loans, before)
     return at_end["on_books"] & ~ended_before["settled"] & ~ended_before["written_off"]
 
-SCHEDULE_INPUT_COLUMNS = [
-    "contract_no", "principal", "term", "method", "rate", "pickup_date", "first_due_date", "due_day",
-]
-
 Problem = tuple[Any, str, Any, str]
 
 

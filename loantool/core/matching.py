@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..i18n import _
 from ..values import is_missing
 from .loans import loan_states
 
@@ -252,8 +253,8 @@ def match_slips(slips: pd.DataFrame, loans: pd.DataFrame, *, as_of: Any = None) 
         for outcome in found:
             result.unmatched.append(SlipUnmatched(
                 slip=outcome.slip,
-                reason=f"{len(found)} slip rows for contract {contract} disagree (放款日期/还款日/月还金额); "
-                       "none was applied – check which one the bank meant",
+                reason=_("{count} slip rows for contract {contract} disagree (放款日期/还款日/月还金额); none "
+                         "was applied – check which one the bank meant").format(count=len(found), contract=contract),
                 candidates=(contract,),
             ))
     return result
@@ -281,7 +282,7 @@ def _match_one(label: Hashable, value: Any, index: _LoanIndex) -> SlipMatch | Sl
     if name and amount is not None:
         finders.append(("name_amount", lambda: index.by_name_amount.get((name, amount), [])))
     if not finders:
-        return SlipUnmatched(label, "the row has no 身份证号, no 卡号 and no 姓名 + 放款金额 to match by")
+        return SlipUnmatched(label, _("the row has no 身份证号, no 卡号 and no 姓名 + 放款金额 to match by"))
 
     narrowers = {
         "id_no": lambda loan: bool(id_no) and index.ids[loan] == id_no,
@@ -296,7 +297,7 @@ def _match_one(label: Hashable, value: Any, index: _LoanIndex) -> SlipMatch | Sl
         if not candidates:
             continue
         narrowed_by: list[str] = []
-        for later in ["status", *(k for k, _ in finders[position + 1:]), "contract_no"]:
+        for later in ["status", *(k for k, _find in finders[position + 1:]), "contract_no"]:
             if len(candidates) == 1:
                 break
             kept = [loan for loan in candidates if narrowers[later](loan)]
@@ -307,8 +308,9 @@ def _match_one(label: Hashable, value: Any, index: _LoanIndex) -> SlipMatch | Sl
         if len(candidates) > 1:
             return SlipUnmatched(
                 label,
-                f"{KEY_LABELS[key]} fits {len(candidates)} loans ({', '.join(contracts)}) and nothing on the "
-                "slip tells them apart – enter the 放款 values by hand",
+                _("{key} fits {count} loans ({contracts}) and nothing on the slip tells them apart – enter the "
+                  "放款 values by hand").format(key=KEY_LABELS[key], count=len(candidates),
+                                                contracts=", ".join(contracts)),
                 contracts,
             )
         loan = candidates[0]
@@ -316,8 +318,8 @@ def _match_one(label: Hashable, value: Any, index: _LoanIndex) -> SlipMatch | Sl
         if contradiction:
             return SlipUnmatched(label, contradiction, contracts)
         return SlipMatch(label, loan, index.contract[loan], key, tuple(narrowed_by), tuple(notes))
-    tried = " / ".join(KEY_LABELS[k] for k, _ in finders)
-    return SlipUnmatched(label, f"no ledger loan has this {tried}")
+    tried = " / ".join(KEY_LABELS[k] for k, _find in finders)
+    return SlipUnmatched(label, _("no ledger loan has this {keys}").format(keys=tried))
 
 
 def _contradictions(key: str, loan: Hashable, id_no: str | None, card: str | None, name: str | None,
@@ -329,13 +331,14 @@ def _contradictions(key: str, loan: Hashable, id_no: str | None, card: str | Non
     id_differs = bool(id_no and ledger_id and ledger_id != id_no)
     card_differs = bool(card and ledger_card and not cards_agree(card, ledger_card))
     if key != "id_no" and id_differs:
-        return (f"{KEY_LABELS[key]} fits contract {contract} but its 身份证号 differs "
-                f"(slip {id_no}, ledger {ledger_id}) – not the same customer?"), notes
+        return (_("{key} fits contract {contract} but its 身份证号 differs (slip {slip}, ledger {ledger}) – "
+                  "not the same customer?").format(key=KEY_LABELS[key], contract=contract, slip=id_no,
+                                                   ledger=ledger_id)), notes
     if key == "name_amount" and card_differs:
-        return (f"客户姓名+贷款金额 fits contract {contract} but its 银行卡号 differs "
-                f"(slip {card}, ledger {ledger_card})"), notes
+        return (_("客户姓名+贷款金额 fits contract {contract} but its 银行卡号 differs (slip {slip}, ledger "
+                  "{ledger})").format(contract=contract, slip=card, ledger=ledger_card)), notes
     if card_differs:
-        notes.append(f"银行卡号 differs: slip {card}, ledger {ledger_card}")
+        notes.append(_("银行卡号 differs: slip {slip}, ledger {ledger}").format(slip=card, ledger=ledger_card))
     if name and index.names[loan] and index.names[loan] != name:
-        notes.append(f"客户姓名 differs: slip {name}, ledger {index.names[loan]}")
+        notes.append(_("客户姓名 differs: slip {slip}, ledger {ledger}").format(slip=name, ledger=index.names[loan]))
     return None, notes

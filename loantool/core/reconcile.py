@@ -18,8 +18,21 @@ DOMAIN.md, "Bank reconciliation for a month", is the contract:
   over = max(received − expected, 0) and advance = max(expected − received, 0); and on the statement
   side every line's amount lands in exactly one of received / unmatched / failed / duplicate / outside.
 
-The advance list and its digest are defined in :func:`canonical_advance_text`. Pure: frames in, frames
-out; money int64 fen throughout.
+The advance list and its digest are defined in :func:`canonical_advance_text`.
+
+*Posting* (what of the month is not yet in 还款记录; posting twice changes nothing, DESIGN.md safety
+rule 5):
+- a customer payment (客户还款) is already posted when 还款记录 holds a row with the same 流水号 (any
+  type); a line without a 流水号 is keyed on its file + card + date + amount + occurrence, and when a
+  客户还款 of the same contract, date and amount came from another source it is held for review instead
+  of posted (:func:`payments_to_post`);
+- a company advance (公司垫款) is keyed on (合同编号, the installment's due date); the due date is written
+  into 备注 as ``垫付 YYYY-MM-DD 期`` (``ADVANCE_NOTE``) and read back from there (:func:`advances_to_post`);
+- an advance is never posted for an installment the customer's payments in 还款记录 already pay in full
+  (:func:`advances_paid_by_customer`), and nothing is posted when most usable lines fall outside the
+  period (:meth:`Reconciliation.period_mismatch`: the statements belong to another month).
+
+Pure: frames in, frames out; money int64 fen throughout.
 """
 
 from __future__ import annotations
@@ -32,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from ..money import fen_to_str
+from .allocation import CUSTOMER_PAYMENT_TYPES, allocate
 from .loans import active_during
 
 STATUSES = ("paid", "short", "over", "unpaid")
@@ -44,6 +58,8 @@ LINE_COLUMNS = ("source", "excel_row", "card_no", "customer_name", "paid_on", "a
                 "deduction_status", "status_text")  # status_text: the status as the bank wrote it
 ADVANCE_COLUMNS = ("contract_no", "customer_name", "card_no", "due_date", "amount")
 DIGEST_HEADER = "loantool advance list v1"
+ADVANCE_NOTE = "垫付 {due} 期"  # the stable key of a posted advance, inside 备注
+ADVANCE_KEY = re.compile(r"垫付\s*(\d{4}-\d{2}-\d{2})\s*期")
 _MASK_CHARS = r"[*xX×]"  # banks mask the middle of a card with these
 
 
@@ -99,6 +115,18 @@ class Reconciliation:
     advances: pd.DataFrame
     totals: dict[str, int]
     digest: str
+
+    def period_mismatch(self) -> dict[str, object] | None:
+        """The posting guard (DOMAIN.md): when most usable lines (neither failed nor duplicate, dated) fall
+        outside the period, the statements belong to another month – ``lines_month`` (the month most of
+        those lines are in), ``outside`` and ``usable`` counts; else None."""
+        lines = self.lines
+        usable = lines["category"].isin(["matched", "unmatched", "outside_month"]) & lines["paid_on"].notna()
+        outside = usable & lines["category"].eq("outside_month")
+        if not usable.any() or 2 * int(outside.sum()) <= int(usable.sum()):
+            return None
+        month = pd.to_datetime(lines.loc[outside, "paid_on"]).dt.to_period("M").mode().iloc[0]
+        return {"lines_month": str(month), "outside": int(outside.sum()), "usable": int(usable.sum())}
 
     def findings(self) -> dict[str, int]:
         """Counts that ``--fail-on-diff`` fails on."""
@@ -348,3 +376,116 @@ def canonical_advance_text(advances: pd.DataFrame, period: Period) -> str:
 def advance_digest(advances: pd.DataFrame, period: Period) -> str:
     """SHA-256 (hex) of :func:`canonical_advance_text` encoded as UTF-8."""
     return hashlib.sha256(canonical_advance_text(advances, period).encode("utf-8")).hexdigest()
+
+
+# -------------------------------------------------------------------------------------------- posting
+
+
+@dataclass
+class PaymentsToPost:
+    """What posting the month's customer payments would do: ``post`` (matched lines not yet in 还款记录),
+    ``already`` (how many are there), ``review`` (lines without a 流水号 held back: 还款记录 already holds a
+    客户还款 of the same contract, date and amount from another source – ``other`` says which)."""
+
+    post: pd.DataFrame
+    already: int
+    review: pd.DataFrame
+
+
+def _trimmed(values: pd.Series) -> pd.Series:
+    return values.astype(object).where(values.notna(), "").astype(str).str.strip()
+
+
+def _other_source(rows: pd.DataFrame) -> pd.Series:
+    """How a 还款记录 row names where it came from: its 流水号, else its 备注, else its Excel row."""
+    ref, note = _trimmed(rows["bank_ref"]), _trimmed(rows["note"])
+    where = ("row " + rows["excel_row"].astype(str)) if "excel_row" in rows else pd.Series("", index=rows.index)
+    return ref.where(ref.ne(""), note.where(note.ne(""), where))
+
+
+def payments_to_post(rec: Reconciliation, existing: pd.DataFrame) -> PaymentsToPost:
+    """The matched, successful, in-month lines to post (``existing``: 还款记录's rows with the payment
+    field keys contract_no, paid_on, amount, payment_type, bank_ref, note).
+
+    A line with a 流水号 is there when any row carries it. A line without one is keyed on its file, card,
+    date, amount and occurrence (the k-th identical line of a file): it is there when 还款记录 holds k
+    客户还款 rows without a 流水号 posted from that file (its name in 备注) for the same contract, date and
+    amount. Otherwise, when a 客户还款 of that contract, date and amount came from anywhere else – a row
+    with a 流水号, another file, a hand entry, or a line posted earlier in this run – it is not posted but
+    listed for review: the same deduction copied into a file without 流水号 must not be booked twice."""
+    lines = rec.lines[rec.lines["category"] == "matched"].copy()
+    key = ["contract_no", "paid_on", "amount"]
+    lines["amount"] = lines["amount"].astype("int64")
+    lines["paid_on"] = pd.to_datetime(lines["paid_on"]).astype("datetime64[ns]")
+    ref = _trimmed(lines["bank_ref"])
+    known_refs = existing["bank_ref"].dropna()
+    with_ref = ref.ne("")
+    already = with_ref & ref.isin(known_refs.astype(str).str.strip())
+    review = pd.Series(False, index=lines.index)
+    other = pd.Series(None, index=lines.index, dtype=object)
+    bare = lines[~with_ref]
+    if bare.empty:  # every line has its 流水号 (the usual month-end statement): nothing more to look at
+        return PaymentsToPost(lines[~already], int(already.sum()), lines.iloc[:0].assign(other=None))
+
+    # only the 客户还款 rows that could be one of these payments: same contract, date and amount
+    paid = existing[(existing["payment_type"] == "customer_paid")
+                    & existing["contract_no"].isin(set(bare["contract_no"]))].dropna(subset=key).copy()
+    paid["amount"] = paid["amount"].astype("int64")
+    paid["paid_on"] = pd.to_datetime(paid["paid_on"]).astype("datetime64[ns]")
+    paid = paid.merge(bare[key].drop_duplicates(), on=key, how="inner")
+    paid_bare, paid_note = _trimmed(paid["bank_ref"]).eq(""), _trimmed(paid["note"])
+    paid["source_text"] = _other_source(paid)
+    # this run's postings so far: the new lines with a 流水号 first, then each file's bare lines in order
+    ran = lines.loc[with_ref & ~already, key].assign(source_text=lines["source"] + " " + ref)
+    for source in dict.fromkeys(bare["source"]):
+        mine = bare[bare["source"] == source]
+        card = mine["card_no"].astype(object).where(mine["card_no"].notna(), "").astype(str)
+        occurrence = mine.assign(card=card).groupby(["card", "paid_on", "amount"], sort=False).cumcount() + 1
+        from_here = paid_bare & paid_note.str.contains(str(source), regex=False)
+        have = paid[from_here].groupby(key).size().rename("have")
+        have_count = mine[key].join(have, on=key)["have"].fillna(0).to_numpy()
+        done = occurrence.to_numpy() <= have_count
+        elsewhere = pd.concat([paid.loc[~from_here, [*key, "source_text"]], ran], ignore_index=True)
+        first = elsewhere.drop_duplicates(key).set_index(key)["source_text"]
+        found = mine[key].join(first, on=key)["source_text"]
+        held = ~done & found.notna().to_numpy()
+        already.loc[mine.index[done]] = True
+        review.loc[mine.index[held]] = True
+        other.loc[mine.index[held]] = found[held].to_numpy()
+        posted = mine[~done & ~held]
+        ran = pd.concat([ran, posted[key].assign(
+            source_text=posted["source"] + " 第" + posted["excel_row"].astype(str) + "行")], ignore_index=True)
+    held_back = lines[review].assign(other=other[review])
+    return PaymentsToPost(lines[~already & ~review], int(already.sum()), held_back)
+
+
+def advances_to_post(rec: Reconciliation, existing: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Advance-list rows whose (合同编号, due date) has no 公司垫款 row with that due date in 备注."""
+    advances = rec.advances
+    rows = existing[existing["payment_type"] == "company_advance"]
+    due = rows["note"].fillna("").astype(str).str.extract(ADVANCE_KEY, expand=False)
+    posted = pd.MultiIndex.from_arrays([rows["contract_no"].astype(str), due.fillna("")])
+    wanted = pd.MultiIndex.from_arrays([advances["contract_no"].astype(str),
+                                        advances["due_date"].dt.strftime("%Y-%m-%d")])
+    done = wanted.isin(posted)
+    return advances[~done], int(done.sum())
+
+
+def advances_paid_by_customer(advances: pd.DataFrame, installments: pd.DataFrame, payments: pd.DataFrame, *,
+                              as_of: object) -> np.ndarray:
+    """For each advance-list row, whether the customer's payments in ``payments`` (还款记录 rows, dated ≤
+    ``as_of``, allocated oldest first: core.allocation) already pay its installment in full – the bank
+    then needs no advance for it."""
+    if advances.empty:
+        return np.zeros(0, dtype=bool)
+    contracts = set(advances["contract_no"])
+    mine = installments[installments["contract_no"].isin(contracts)]
+    paid = payments[payments["contract_no"].isin(contracts)
+                    & payments["payment_type"].isin(CUSTOMER_PAYMENT_TYPES)]
+    allocation = allocate(mine, paid, as_of=as_of)
+    done = allocation.installments[allocation.installments["unpaid"] <= 0]
+    keys = pd.MultiIndex.from_arrays([done["contract_no"].astype(str),
+                                      pd.to_datetime(done["due_date"]).dt.strftime("%Y-%m-%d")])
+    wanted = pd.MultiIndex.from_arrays([advances["contract_no"].astype(str),
+                                        pd.to_datetime(advances["due_date"]).dt.strftime("%Y-%m-%d")])
+    return np.asarray(wanted.isin(keys), dtype=bool)

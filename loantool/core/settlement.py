@@ -41,19 +41,20 @@ negative, e.g. the customer paid the bank after an advance), ``negative_advances
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..i18n import _
 from ..money import RATE_SCALE, div_round_half_up_array, parse_rate, to_fen
 from ..settings import (
-    CURRENT_PERIOD_SETTINGS,
-    FEE_RECIPIENTS,
     SETTLEMENT_STYLES,
     ArrearsSettings,
     Settings,
     SettlementSettings,
 )
+from ..schema import LOAN_STATE_LABELS
 from .allocation import (
     NAT_DAY,
     PaymentRows,
@@ -93,7 +94,7 @@ class SettlementRules:
 
     @property
     def fixed_fee_total(self) -> int:
-        return sum(amount for _, amount in self.fixed_fees)
+        return sum(amount for _name, amount in self.fixed_fees)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SettlementRules:
@@ -291,3 +292,74 @@ def _empty(rules: SettlementRules) -> SettlementQuotes:
         "current_due_date": pd.Series(dtype=date), "period_start": pd.Series(dtype=date),
         "advances_exceed_due": pd.Series(dtype=bool), "negative_advances": pd.Series(dtype=bool)})
     return SettlementQuotes(quotes=quotes, installments=pd.DataFrame(), rules=rules)
+
+
+# --------------------------------------------------------------------------------------- eligibility
+
+
+@dataclass(frozen=True)
+class SettlementProblem:
+    """Why a settlement cannot be quoted or recorded, as data: the caller names the file, sheet, row
+    and column. ``table`` is "requests" (``label`` = the request's position), "loans" or "settlements"
+    (``label`` = the frame label of the row concerned); ``code`` is stable for scripts."""
+
+    table: str
+    label: Any
+    field: str
+    value: Any
+    code: str
+    reason: str
+
+
+def request_problems(loans: pd.DataFrame, requests: pd.DataFrame) -> list[SettlementProblem]:
+    """Every request that cannot be quoted: an unknown contract, one asked twice, a date before the
+    pickup date. ``loans``: contract_no, pickup_date; ``requests``: contract_no, settle_on (dates)."""
+    known = pd.Index(loans["contract_no"].astype(str).str.strip())
+    pickup = pd.to_datetime(loans["pickup_date"]) if "pickup_date" in loans else pd.Series(pd.NaT,
+                                                                                            index=loans.index)
+    problems = []
+    seen: set[str] = set()
+    for i, (contract, day) in enumerate(zip(requests["contract_no"], requests["settle_on"], strict=True)):
+        at = known.get_indexer([contract])[0]
+        if at < 0:
+            problems.append(SettlementProblem("requests", i, "contract_no", contract, "unknown-contract",
+                                              _("contract {contract} is not in the ledger").format(
+                                                  contract=contract)))
+            continue
+        if contract in seen:
+            problems.append(SettlementProblem("requests", i, "contract_no", contract, "asked-twice",
+                                              _("contract {contract} is asked for twice").format(
+                                                  contract=contract)))
+            continue
+        seen.add(contract)
+        start = pickup.iloc[at]
+        if pd.notna(start) and pd.Timestamp(day) < start:
+            problems.append(SettlementProblem(
+                "requests", i, "settled_on", pd.Timestamp(day).date().isoformat(), "before-pickup",
+                _("the settlement date is before the pickup date {pickup} of {contract}").format(
+                    pickup=start.date().isoformat(), contract=contract)))
+    return problems
+
+
+def recording_problems(contract: str, state: str, loan_label: Any, settled_on: Any,
+                       settlements: pd.DataFrame) -> list[SettlementProblem]:
+    """Why a settlement of ``contract`` cannot be recorded: it already has a 结清记录 row, or the loan is
+    not active on the settlement day (``state``: core.loans.loan_states' code on that day;
+    ``settled_on``: the loan's 结清日期, shown when known)."""
+    problems = []
+    recorded = settlements[settlements["contract_no"].astype(str).str.strip() == contract]
+    if len(recorded):
+        label = recorded.index[0]
+        day = pd.Timestamp(recorded.loc[label, "settled_on"]) if "settled_on" in recorded else pd.NaT
+        problems.append(SettlementProblem(
+            "settlements", label, "contract_no", contract, "already-recorded",
+            _("{contract} already has a 结清记录 row (结清日期 {day})").format(
+                contract=contract, day="" if pd.isna(day) else day.date().isoformat())))
+    if state != "active":
+        day = pd.Timestamp(settled_on) if settled_on is not None and not pd.isna(settled_on) else pd.NaT
+        when = "" if pd.isna(day) else _(", 结清日期 {day}").format(day=day.date().isoformat())
+        problems.append(SettlementProblem(
+            "loans", loan_label, "status", LOAN_STATE_LABELS[state], "not-active",
+            _("{contract} is {state}{when}, not active").format(contract=contract,
+                                                                state=LOAN_STATE_LABELS[state], when=when)))
+    return problems

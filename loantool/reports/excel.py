@@ -4,8 +4,9 @@ Every report sheet has the same shape (DESIGN.md, "Output people look at"): a ti
 company, the report and the as-of date; a frozen header with filters; column widths that fit Chinese
 text; yuan number format; a totals row; highlighted rows (overdue); A4, fitting the width. Reports are
 written to a temporary file beside the target and renamed, so a failed run leaves no half file.
-XlsxWriter is used because it writes large sheets quickly in constant memory and sets every print
-option we need; it only ever creates new files.
+XlsxWriter is used because it writes large sheets quickly and sets every print option we need; it only
+ever creates new files. (Its constant-memory mode is off: merged title rows and the totals and notes
+written under a table need rows written out of order.)
 """
 
 from __future__ import annotations

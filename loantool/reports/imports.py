@@ -96,18 +96,20 @@ def write_import_report(path: Path, result: Any, company: str, as_of: dt.date) -
     return write_book(path, import_book(result, company, as_of))
 
 
-def write_rejects(path: Path, problems: list[CellProblem], company: str, as_of: dt.date) -> Path:
-    """The bad slip rows and why each was refused, for the desk to correct and send again."""
+def write_rejects(path: Path, problems: list[CellProblem], company: str, as_of: dt.date, *,
+                  what: str = "放款单") -> Path:
+    """The bad rows (of slips, or of the customer table: ``what``) and why each was refused, for the desk to
+    correct and send again."""
     rows = [{"file": Path(p.file).name, "sheet": p.sheet, "row": p.row, "column": p.column,
              "value": None if p.value is None else str(p.value), "reason": p.reason} for p in problems]
-    sheet = ReportSheet(_("Rejected"), _("Slip rows not imported, and why"), [
+    sheet = ReportSheet(_("Rejected"), _("Rows of the {what} not imported, and why").format(what=what), [
         Column("file", N_("File")), Column("sheet", N_("Sheet")), Column("row", N_("Row"), "int", 6),
         Column("column", N_("Column")), Column("value", N_("Value")),
         Column("reason", N_("Reason"), "text", 60, wrap=True),
     ], rows, notes=[_("These rows were not imported. Correct them and import again (the other rows were "
                       "processed).")])
-    return write_book(path, ReportBook(company=company, report=_("Rejected slip rows"), as_of=as_of,
-                                       sheets=[sheet]))
+    return write_book(path, ReportBook(company=company, report=_("Rejected rows of the {what}").format(what=what),
+                                       as_of=as_of, sheets=[sheet]))
 
 
 # ---------------------------------------------------------------------------------------------- console

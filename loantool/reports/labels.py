@@ -43,6 +43,8 @@ REPORT_NAMES = {
     "schedules_combined": N_("schedules-summary_{day}.xlsx"),
     "import": N_("disbursement-import_{day}.xlsx"),
     "rejects": N_("disbursement-rejects_{day}.xlsx"),
+    "customer_rejects": N_("customer-table-rejects_{day}.xlsx"),
+    "rejects_beside": N_("{subject}_rejects.xlsx"),
 }
 
 

@@ -112,6 +112,22 @@ def call_list_sheet(report: Any) -> ReportSheet:
         after=hide_detail)
 
 
+def small_balance_sheet(report: Any) -> ReportSheet:
+    """尾差核对: loans in arrears for less than the small-balance setting – no call; the desk checks them."""
+    rows = _label_columns(report.small_balances)
+    limit = fen_to_display(report.arrears.rules.small_balance_fen)
+    columns = [*CONTACT, Column("missed_list", N_("Overdue due dates"), "text", 26),
+               Column("overdue_amount", N_("Overdue amount"), "yuan", YUAN_WIDTH),
+               Column("dpd", N_("Days overdue"), "int", 8), Column("class_label", N_("Class"), "text", 8),
+               Column("result", N_("Check result"), "text", 30)]
+    notes = [_("Overdue amount below {limit} yuan: the loans keep their days overdue and class but get no call "
+               "and no escalation; check where the difference comes from (rounding, a bank deduction short "
+               "by a little …) and settle it.").format(limit=limit)]
+    return ReportSheet(_("Small balances"), _("Small balances (overdue amount below {limit} yuan)").format(
+        limit=limit), columns, rows.assign(result=""),
+                       totals={"customer_name": _customers(rows), **_sum(rows, "overdue_amount")}, notes=notes)
+
+
 def sms_sheet(report: Any) -> ReportSheet:
     rows = report.sms
     days = report.arrears.rules.sms_days_before
@@ -334,6 +350,8 @@ def build_book(report: Any, company: str) -> ReportBook:
               sms_sheet(report), aging_sheet(report), lian_sheet(report),
               maturity_sheet(report), quarterly_sheet(report), inspection_sheet(report),
               limitation_sheet(report)]
+    if len(report.small_balances):
+        sheets.insert(1, small_balance_sheet(report))
     sheets = [_only_shown(sheet) for sheet in sheets]
     if report.warnings:
         sheets.append(warnings_sheet(report))
@@ -396,9 +414,10 @@ def render_console(report: Any, console: Any, *, top: int = 10) -> None:
             lian=summary.lian3lei6), markup=False)
     console.print(
         _("SMS reminders {sms}  maturity notices {maturity}  quarterly notices {quarterly}  inspections "
-          "{inspections}  limitation warnings {limitation}").format(
+          "{inspections}  limitation warnings {limitation}  small balances {small}").format(
             sms=len(report.sms), maturity=len(report.maturity), quarterly=len(report.quarterly_notices),
-            inspections=len(report.inspections), limitation=len(report.limitation)), markup=False)
+            inspections=len(report.inspections), limitation=len(report.limitation),
+            small=len(report.small_balances)), markup=False)
     for line in _recovery_lines(report):
         console.print(line, markup=False)
     if len(report.call_list):

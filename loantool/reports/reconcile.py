@@ -85,6 +85,11 @@ def _summary_rows(result: Any) -> list[dict[str, Any]]:
             rows.append((_("Recorded now in 还款记录: company advances"), posting.advances_added, None,
                          _("dated {day}; {count} already there").format(
                              day=posting.advance_date.isoformat(), count=posting.advances_already)))
+        if posting.review is not None and len(posting.review):
+            rows.append((_("Not recorded: lines held for review"), len(posting.review),
+                         int(posting.review["amount"].sum()),
+                         _("no 流水号, and 还款记录 already holds a customer payment of the same contract, day and "
+                           "amount: see the sheet of lines held for review")))
     return [{"item": a, "count": b, "amount": c, "note": d} for a, b, c, d in rows]
 
 
@@ -172,6 +177,14 @@ def build_book(result: Any, company: str, as_of: Any) -> ReportBook:
                      Column("first", N_("Bank reference first seen"))],
                     lines[lines["category"].isin(["duplicate", "failed", "outside_month"])], notes=header),
     ]
+    review = result.review_lines()
+    if review:
+        held = result.posting.review.assign(reason=[item["reason"] for item in review])
+        sheets.append(ReportSheet(
+            _("Held for review"), _("Lines held for review (not recorded in 还款记录) {period}").format(period=period),
+            [*LINE_COLUMNS[:6], Column("contract_no", N_("Contract no."), "id"),
+             Column("reason", N_("Reason"), "text", 60)],
+            held, notes=header, totals={"amount": int(held["amount"].sum())}, landscape=True))
     return ReportBook(company=company, report=_("Bank reconciliation {period}").format(period=period),
                       as_of=as_of, sheets=sheets)
 

@@ -16,14 +16,17 @@ from typing import Any
 import pandas as pd
 
 from ..config import Settings
-from ..core.customers import SyncPlan, plan_sync
-from ..errors import CellProblem
+from ..core.customers import SyncPlan, new_loan_problems, plan_sync
+from ..errors import CellProblem, InputError
+from ..i18n import _
 from ..ledger import checks
-from ..ledger.read import TableRead, load_ledger, read_table
+from ..ledger.read import TableRead, load_ledger, read_table_with_problems
 from ..ledger.transaction import ledger_transaction
 from ..ledger.xlsx_patch import SheetEdits
 from ..money import fen_to_decimal, rate_to_decimal
+from ..reports.labels import report_name
 from ..schema import CUSTOMERS, LOANS, METHODS, STATUSES, label
+from .common import require_ledger
 
 COMMAND = "sync-customers"
 TEXT_KINDS = frozenset({"text", "contract", "id_no", "card", "phone"})
@@ -41,8 +44,10 @@ class SyncResult:
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[CellProblem] = field(default_factory=list)
+    rejected: list[CellProblem] = field(default_factory=list)  # bad rows left out (skip-bad)
     written: bool = False
     backup: Path | None = None
+    rejects_path: Path | None = None
 
     @property
     def changed_contracts(self) -> list[str]:
@@ -61,8 +66,10 @@ class SyncResult:
             "conflicts": self.conflicts,
             "skipped": self.skipped,
             "warnings": [w.as_dict() for w in self.warnings],
+            "rejected": [p.as_dict() for p in self.rejected],
             "written": self.written,
             "backup": str(self.backup) if self.backup else None,
+            "rejects": str(self.rejects_path) if self.rejects_path else None,
         }
 
 
@@ -120,7 +127,7 @@ def sync_edits(plan: SyncPlan, ledger: Any, result: SyncResult) -> list[SheetEdi
         if "term" in values and "term" not in loans.columns and "term_years" in loans.columns:
             months = int(values["term"])
             if months % 12:
-                reason = "the ledger has only 贷款年限 and this term is not whole years: enter it by hand"
+                reason = _("the ledger has only 贷款年限 and this term is not whole years: enter it by hand")
                 result.skipped.append({"contract_no": new.contract_no, "field": "term", "column": "期数",
                                        "value": str(months), "reason": reason, "row": None})
             else:
@@ -165,26 +172,79 @@ def _cell(key: str, value: Any) -> Any:
 # ------------------------------------------------------------------------------------------------ the run
 
 
+def read_customers(source: Path, settings: Settings, *, skip_bad: bool) -> tuple[TableRead, list[CellProblem]]:
+    """The customer table; rows with a bad cell are refused all at once (exit 2), or with ``skip_bad``
+    left out and returned."""
+    table, problems = read_table_with_problems(source, CUSTOMERS, settings=settings)
+    if problems and not skip_bad:
+        raise bad_rows_error(problems)
+    if problems:
+        bad = {p.row for p in problems}
+        table.frame = table.frame[~table.frame["excel_row"].isin(bad)]
+    return table, problems
+
+
+def bad_rows_error(problems: list[CellProblem]) -> InputError:
+    rows = len({(p.file, p.sheet, p.row) for p in problems})
+    return InputError(
+        _("{rows} bad row(s) in the customer table, {count} problem(s); nothing was written.").format(
+            rows=rows, count=len(problems)), problems,
+        hint=_("Correct the listed cells, or skip the bad rows: the good ones are synced and the bad ones "
+               "listed in a rejects workbook."), parameter="skip_bad")
+
+
+def refuse_bad_new_rows(plan: SyncPlan, table: TableRead, ledger: Any, settings: Settings, *,
+                        skip_bad: bool) -> list[CellProblem]:
+    """New rows the ledger's reader would refuse (their terms give no schedule): an error, or with
+    ``skip_bad`` taken out of the plan and returned."""
+    found = new_loan_problems(plan.new_loans, ledger.rates.frame if ledger.rates is not None else None,
+                              default_method=settings.schedule.default_method)
+    problems = [table.problem(label, key, value, reason, "new-loan") for label, key, value, reason in found]
+    if problems and not skip_bad:
+        raise bad_rows_error(problems)
+    bad = {label for label, *_ in found}
+    plan.new_loans = [n for n in plan.new_loans if n.source not in bad]
+    return problems
+
+
+def rejects_path(settings: Settings, as_of: dt.date) -> Path:
+    name = report_name("customer_rejects", day=as_of)
+    return settings.resolve(settings.morning.reports_dir) / name
+
+
 def sync_customers(settings: Settings, ledger_path: Path, source: Path, *, as_of: dt.date,
-                   dry_run: bool = False, arguments: Sequence[str] = ()) -> SyncResult:
-    """Read the customer table, then (under the lock unless ``dry_run``) plan and commit."""
-    table = read_table(source, CUSTOMERS, settings=settings)
+                   dry_run: bool = False, skip_bad: bool = False, arguments: Sequence[str] = ()) -> SyncResult:
+    """Read the customer table, then (under the lock unless ``dry_run``) plan and commit. Bad rows – a
+    bad cell, or new terms that give no schedule – refuse the whole table, or with ``skip_bad`` are left
+    out and written to a rejects workbook (a dry run writes none)."""
+    from ..reports.imports import write_rejects
+
+    table, rejected = read_customers(source, settings, skip_bad=skip_bad)
     if dry_run:
-        ledger = load_ledger(ledger_path, settings, as_of=as_of)
+        ledger = load_ledger(require_ledger(ledger_path), settings, as_of=as_of)
         plan = plan_sync(table.frame, ledger.loans.frame)
+        rejected += refuse_bad_new_rows(plan, table, ledger, settings, skip_bad=skip_bad)
         result = build_result(plan, table, ledger, dry_run=True, today=as_of)
         sync_edits(plan, ledger, result)  # the same notes a real run would give
+        result.rejected = rejected
         return result
+    require_ledger(ledger_path)
     with ledger_transaction(ledger_path, settings, command=COMMAND, arguments=list(arguments),
                             inputs=[Path(source)]) as tx:
         ledger = load_ledger(tx.path, settings, as_of=as_of)
         plan = plan_sync(table.frame, ledger.loans.frame)
+        rejected += refuse_bad_new_rows(plan, table, ledger, settings, skip_bad=skip_bad)
         result = build_result(plan, table, ledger, dry_run=False, today=as_of)
+        result.rejected = rejected
         edits = sync_edits(plan, ledger, result)
         summary = {"added": [n.contract_no for n in plan.new_loans], "changed": result.changed_contracts,
-                   "conflicts": sorted({c.contract_no for c in plan.conflicts})}
+                   "conflicts": sorted({c.contract_no for c in plan.conflicts}),
+                   "rejected_rows": len({(p.file, p.sheet, p.row) for p in rejected})}
         committed = tx.commit(edits, rows_added=len(plan.new_loans), cells_changed=len(plan.changes),
                               summary=summary)
         result.written = committed.written
         result.backup = committed.backup
+    if rejected:
+        result.rejects_path = write_rejects(rejects_path(settings, as_of), rejected, settings.company.name, as_of,
+                                            what="客服信息表")
     return result

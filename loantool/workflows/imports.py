@@ -33,7 +33,8 @@ from ..core.disbursement import (
 from ..core.matching import KEY_LABELS, match_slips
 from ..core.rates import RateLimits
 from ..errors import CellProblem, InputError
-from ..ledger.read import TableRead, load_ledger, read_table
+from ..i18n import _
+from ..ledger.read import TableRead, load_ledger, read_table_with_problems
 from ..ledger.transaction import ledger_transaction
 from ..ledger.xlsx_patch import SheetEdits
 from ..money import fen_to_decimal, fen_to_str, to_fen
@@ -99,14 +100,11 @@ class ImportResult:
     backup: Path | None = None  # the previous ledger, kept by the transaction
     report_path: Path | None = None
     rejects_path: Path | None = None
+    ledger: Any = field(default=None, repr=False)  # the ledger read, when the import left it unchanged
 
     @property
     def updated_contracts(self) -> list[str]:
         return list(dict.fromkeys(c["contract_no"] for c in self.changes))
-
-    @property
-    def conflict_contracts(self) -> list[str]:
-        return list(dict.fromkeys(c["contract_no"] for c in self.conflicts))
 
     def to_dict(self) -> dict[str, Any]:
         def cells(records: list[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -152,15 +150,12 @@ def read_slips(paths: Sequence[Path], settings: Settings, *, skip_bad: bool,
     bad: list[CellProblem] = []
     fatal: list[InputError] = []
     for path in paths:
-        try:
-            read = read_table(path, SLIPS, settings=settings)
+        try:  # one read per file: its rows and its bad cells (every problem of every file at once)
+            read, problems = read_table_with_problems(path, SLIPS, settings=settings)
         except InputError as error:
-            if not error.problems or any(p.row is None for p in error.problems):
-                fatal.append(error)  # no header, not a table, not found: not a matter of rows
-                continue
-            # keep the file's rows so that every problem of every file is reported at once
-            read, problems = _read_keeping_problems(path, settings)
-            bad += problems
+            fatal.append(error)  # no header, not a table, not found: not a matter of rows
+            continue
+        bad += problems
         reads.append(read)
     if fatal:
         problems = [p for error in fatal for p in error.problems] + bad
@@ -177,10 +172,9 @@ def read_slips(paths: Sequence[Path], settings: Settings, *, skip_bad: bool,
     if bad and not skip_bad:
         rows = len({(p.file, p.sheet, p.row) for p in bad})
         raise InputError(
-            f"{rows} bad slip row(s), {len(bad)} problem(s); nothing was written.", bad,
-            hint="Correct the listed cells, or run with --skip-bad to import the good rows and get the bad "
-                 "ones in a rejects workbook.",
-        )
+            _("{rows} bad slip row(s), {count} problem(s); nothing was written.").format(rows=rows, count=len(bad)),
+            bad, hint=_("Correct the listed cells, or skip the bad rows: the good ones are imported and the bad "
+                        "ones listed in a rejects workbook."), parameter="skip_bad")
     empty = pd.DataFrame(columns=["excel_row", "file", "sheet", "read"])
     frame = pd.concat(frames, ignore_index=True) if frames else empty
     if bad:
@@ -190,22 +184,6 @@ def read_slips(paths: Sequence[Path], settings: Settings, *, skip_bad: bool,
         frame = frame[keep].reset_index(drop=True)
     warnings = [w for read in reads for w in read.warnings]
     return SlipBatch(frame=frame, reads=reads, rejected=bad, warnings=warnings, skip_bad=skip_bad)
-
-
-def _read_keeping_problems(path: Path, settings: Settings) -> tuple[TableRead, list[CellProblem]]:
-    """The slip file's rows and its bad cells (for --skip-bad, and to report every problem at once).
-
-    ``read_table`` is all-or-nothing by design; the reader's own steps are used here so that the good
-    rows of a file with bad ones can still be imported (the bad rows are dropped by the caller).
-    """
-    from ..ledger import read as reader
-
-    data, label, base = reader.read_source(path)
-    book = reader.open_book(data, label, base)
-    located = reader.locate(book, SLIPS, settings)
-    problems: list[CellProblem] = []
-    table = reader._read_located(book, SLIPS, located, Path(path), problems)
-    return table, problems
 
 
 # ------------------------------------------------------------------------------------------ planning
@@ -268,7 +246,7 @@ def plan_import(batch: SlipBatch, ledger: Any, settings: Settings, *, overwrite:
     for dup in matching.duplicates:
         first = _slip_where(batch, dup.first)
         result.duplicates.append({**_slip_where(batch, dup.slip), "contract_no": dup.contract_no,
-                                  "same_as": f"{first['file']} row {first['row']}"})
+                                  "same_as": _("{file} row {row}").format(file=first["file"], row=first["row"])})
 
     found, not_checked = cross_check(
         slips, loans, ledger.rates.frame if ledger.rates is not None else None, matching.matches,
@@ -347,7 +325,7 @@ def import_disbursements(settings: Settings, ledger_path: Path, slip_paths: Sequ
     batch = read_slips(slip_paths, settings, skip_bad=skip_bad, as_of=as_of)
     if dry_run:
         ledger = load_ledger(ledger_path, settings, as_of=as_of)
-        result, _ = plan_import(batch, ledger, settings, overwrite=overwrite, dry_run=True)
+        result, _planned = plan_import(batch, ledger, settings, overwrite=overwrite, dry_run=True)
     else:
         with ledger_transaction(ledger_path, settings, command=COMMAND, arguments=list(arguments),
                                 inputs=[Path(p) for p in slip_paths]) as tx:
@@ -363,6 +341,8 @@ def import_disbursements(settings: Settings, ledger_path: Path, slip_paths: Sequ
             from ..ledger.columns import added_notes
 
             result.warnings += added_notes(ledger.path, committed.columns_added)
+            if not committed.written:
+                result.ledger = ledger  # still the file on disk: a later step needs no second read
     if result.rejected and (out is not None or not dry_run):
         result.rejects_path = write_rejects(rejects_path(settings, out, as_of), result.rejected,
                                             settings.company.name, as_of)
@@ -372,6 +352,7 @@ def import_disbursements(settings: Settings, ledger_path: Path, slip_paths: Sequ
 
 
 def rejects_path(settings: Settings, out: Path | None, as_of: dt.date) -> Path:
+    """Beside the report (<report>_拒收.xlsx), else in the reports folder (放款单_拒收_YYYYMMDD.xlsx)."""
     if out is not None:
-        return out.with_name(f"{out.stem}_rejects.xlsx")
+        return out.with_name(report_name("rejects_beside", subject=out.stem))
     return settings.resolve(settings.morning.reports_dir) / report_name("rejects", day=as_of)

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..config import Settings
 from ..errors import InputError
+from ..i18n import _
 from ..ledger.read import load_ledger
 from ..ledger.transaction import ledger_transaction
 from ..ledger.xlsx_patch import SheetEdits
 from ..reports.labels import report_name
 from ..reports.schedule import write_combined, write_letters
 from ..schema import LOANS
+from .common import require_ledger
 from .schedule import ScheduleResult, from_ledger
 
 
@@ -34,8 +39,10 @@ class IssueResult:
         }
 
     def summary_line(self) -> str:
-        mark = f"; 还款明细已出 set to 是 for {len(self.marked)}" if self.marked else ""
-        return f"{len(self.letters)} schedule(s) written to {self.out_dir}{mark}."
+        if self.marked:
+            return _("{count} schedule(s) written to {folder}; 还款明细已出 set to 是 for {marked}.").format(
+                count=len(self.letters), folder=self.out_dir, marked=len(self.marked))
+        return _("{count} schedule(s) written to {folder}.").format(count=len(self.letters), folder=self.out_dir)
 
 
 def mark_edits(ledger: Any, contracts: list[str]) -> tuple[list[SheetEdits], list[str]]:
@@ -44,9 +51,10 @@ def mark_edits(ledger: Any, contracts: list[str]) -> tuple[list[SheetEdits], lis
     column = loans.columns.get("schedule_issued")
     if column is None:
         raise InputError(
-            f"{ledger.path.name} sheet {loans.sheet} has no 还款明细已出 column to mark.",
-            hint="Add a column headed 还款明细已出, or run with --no-mark.",
-        )
+            _("{file} sheet {sheet} has no 还款明细已出 column to mark.").format(file=ledger.path.name,
+                                                                            sheet=loans.sheet),
+            hint=_("Add a column headed 还款明细已出, or issue the schedules without marking them."),
+            parameter="no_mark")
     frame = loans.frame
     chosen = frame[frame["contract_no"].isin(contracts) & ~frame["schedule_issued"].fillna(False).astype(bool)]
     updates = {(int(row), column): "是" for row in chosen["excel_row"]}
@@ -54,24 +62,27 @@ def mark_edits(ledger: Any, contracts: list[str]) -> tuple[list[SheetEdits], lis
     return edits, list(chosen["contract_no"])
 
 
-def issue_schedules(run: Any, *, contracts: list[str], pending: bool, out: Path | None, mark: bool) -> IssueResult:
-    settings = run.settings
-    out_dir = out or settings.resolve(settings.morning.reports_dir) / report_name("schedules", day=run.as_of)
-    guard = (ledger_transaction(run.ledger_path, settings, command="compute-schedule",
-                                arguments=[*contracts, *(["--pending"] if pending else [])], inputs=[])
+def issue_schedules(settings: Settings, ledger_path: Path, *, as_of: dt.date, contracts: list[str],
+                    pending: bool, out: Path | None = None, mark: bool = True,
+                    arguments: Sequence[str] = ()) -> IssueResult:
+    """The letters and the combined workbook of the chosen loans; with ``mark``, 还款明细已出 = 是 in the
+    ledger (inside the transaction; ``arguments``: the command line as given, for the journal)."""
+    out_dir = out or settings.resolve(settings.morning.reports_dir) / report_name("schedules", day=as_of)
+    require_ledger(ledger_path)
+    guard = (ledger_transaction(ledger_path, settings, command="compute-schedule", arguments=list(arguments),
+                                inputs=[])
              if mark else nullcontext(None))
     with guard as tx:
-        ledger = load_ledger(tx.path if tx is not None else run.ledger_path, settings)
-        result = from_ledger(ledger, contracts=contracts, pending=pending, settings=settings, as_of=run.as_of)
-        letters = write_letters(result, out_dir, settings.company.name, run.as_of)
+        ledger = load_ledger(tx.path if tx is not None else ledger_path, settings, as_of=as_of)
+        result = from_ledger(ledger, contracts=contracts, pending=pending, settings=settings, as_of=as_of)
+        letters = write_letters(result, out_dir, settings.company.name, as_of)
         combined = None
         if len(result.loans):
-            combined = write_combined(result, out_dir / report_name("schedules_combined", day=run.as_of),
-                                      settings.company.name, run.as_of)
+            combined = write_combined(result, out_dir / report_name("schedules_combined", day=as_of),
+                                      settings.company.name, as_of)
         marked: list[str] = []
         if tx is not None:
             edits, marked = mark_edits(ledger, list(result.loans["contract_no"]))
             tx.commit(edits, rows_added=0, cells_changed=len(marked),
                       summary={"marked": marked, "field": LOANS.field("schedule_issued").header})
     return IssueResult(result=result, out_dir=out_dir, letters=letters, combined=combined, marked=marked)
-

@@ -23,11 +23,13 @@ from ..core.arrears import ArrearsResult, Rules, assess_portfolio
 from ..core.loans import active_on
 from ..core.writeoff import recoveries, recoveries_summary
 from ..errors import CellProblem, UsageError
+from ..i18n import _
 from ..ledger.read import Ledger, load_ledger
 from ..money import fen_to_str
 from ..reports.labels import report_name
 from ..values import iso_date, text_or_none
 from .collection import unknown_record_warnings
+from .common import report_target, require_ledger
 from .schedule import schedules_for
 
 CONTACT_FIELDS = ("phone", "card_no", "dealer", "guarantor", "guarantor_phone", "excel_row")
@@ -49,6 +51,7 @@ class OverdueReport:
     arrears: ArrearsResult
     contacts: pd.DataFrame
     call_list: pd.DataFrame
+    small_balances: pd.DataFrame
     sms: pd.DataFrame
     lian3lei6: pd.DataFrame
     maturity: pd.DataFrame
@@ -83,6 +86,11 @@ class OverdueReport:
             "loans": _loan_items(self.arrears.loans),
             "summary": {**self.summary.to_dict(), "recoveries": recoveries_document(self.recoveries)},
             "call_list": call_items(self.call_list),
+            "small_balances": [
+                {"contract_no": r.contract_no, "customer_name": text_or_none(r.customer_name),
+                 "dpd": int(r.dpd), "classification": r.classification, "overdue_amount": fen_to_str(r.overdue_amount),
+                 "missed_due_dates": _dates(r.missed_due_dates)}
+                for r in self.small_balances.itertuples(index=False)],
             "sms": [
                 {"contract_no": r.contract_no, "customer_name": text_or_none(r.customer_name),
                  "phone": text_or_none(r.phone),
@@ -141,6 +149,7 @@ def _loan_items(loans: pd.DataFrame) -> list[dict[str, Any]]:
         "classification": loans["classification"].tolist(),
         "overdue_periods": loans["overdue_periods"].astype(int).tolist(),
         "overdue_amount": _money_strings(loans["overdue_amount"]),
+        "small_balance": loans["small_balance"].astype(bool).tolist(),
         "penalty": _money_strings(loans["penalty"]),
         "outstanding_principal": _money_strings(loans["outstanding_principal"]),
         "consecutive_late": loans["consecutive_late"].astype(int).tolist(),
@@ -189,14 +198,17 @@ def _notices(frame: pd.DataFrame, date_column: str) -> list[dict[str, Any]]:
 def check_sms_template(template: str) -> None:
     """Refuse a template with a placeholder we cannot fill before anything is read."""
     try:
-        names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+        names = {field for _text, field, _spec, _conv in string.Formatter().parse(template) if field is not None}
     except ValueError as exc:
-        raise UsageError(f"setting actions.sms_template is not a valid template ({exc}).",
-                         "Write placeholders as {name}; a literal brace as {{ or }}.") from None
+        raise UsageError(
+            _("The setting actions.sms_template is not a valid template ({error}).").format(error=exc),
+            _("Write placeholders as {example}; a literal brace doubled, as {braces}.").format(
+                example="{name}", braces="{{ }}")) from None
     unknown = sorted(n for n in names if n not in SMS_PLACEHOLDERS)
     if unknown:
-        raise UsageError(f"setting actions.sms_template has unknown placeholder(s) {', '.join(unknown)}.",
-                         f"Use only {', '.join('{' + p + '}' for p in SMS_PLACEHOLDERS)}.")
+        allowed = ", ".join("{" + p + "}" for p in SMS_PLACEHOLDERS)
+        raise UsageError(_("The setting actions.sms_template has unknown placeholders: {names}.").format(
+                             names=", ".join(unknown)), _("Use only {names}.").format(names=allowed))
 
 
 def _card_last4(cards: pd.Series) -> pd.Series:
@@ -239,10 +251,9 @@ def per_recipient(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _unknown_payment_warnings(result: ArrearsResult, ledger: Ledger) -> list[CellProblem]:
     read = ledger.payments
-    return [read.problem(label, "contract_no", contract,
-                         "no loan in the ledger has this 合同编号, so the payment counts for no one; correct "
-                         "the 合同编号 or add the loan to 贷款台账",
-                         "unknown-contract")
+    reason = _("no loan in the ledger has this 合同编号, so the payment counts for no one; correct the "
+               "合同编号 or add the loan to 贷款台账")
+    return [read.problem(label, "contract_no", contract, reason, "unknown-contract")
             for label, contract in zip(_labels(result.unknown_payments, read.frame),
                                        result.unknown_payments["contract_no"], strict=True)]
 
@@ -279,6 +290,7 @@ def assess_ledger(ledger: Ledger, settings: Settings, as_of: dt.date) -> Overdue
         arrears=result,
         contacts=contacts,
         call_list=_with_contacts(result.call_list, contacts),
+        small_balances=_with_contacts(result.small_balances, contacts),
         sms=_sms(result, contacts, settings.actions.sms_template, settings.company.name),
         lian3lei6=_with_contacts(result.lian3lei6, contacts),
         maturity=per_recipient(_with_contacts(result.maturity, contacts)),
@@ -298,22 +310,16 @@ def default_report_path(settings: Settings, as_of: dt.date) -> Path:
     return settings.resolve(settings.morning.reports_dir) / report_name("overdue", day=as_of)
 
 
-def overdue_report(run: Any, *, out: Path | None) -> OverdueReport:
-    """Read the ledger (read-only), assess it as of ``run.as_of`` and write the report workbook."""
+def overdue_report(settings: Settings, ledger_path: Path, *, as_of: dt.date, out: Path | None = None,
+                   ledger: Ledger | None = None) -> OverdueReport:
+    """Read the ledger (read-only), assess it as of ``as_of`` and write the report workbook.
+
+    ``ledger``: the ledger as the caller has it in memory already (morning, after its postings)."""
     from ..reports.overdue import write_report
 
-    settings = run.settings
-    target = Path(out) if out is not None else default_report_path(settings, run.as_of)
-    if target.suffix.lower() != ".xlsx":
-        raise UsageError(f"--out {target} must name an .xlsx file.", "For example --out 逾期催收日报.xlsx.")
-    ledger_path = Path(run.ledger_path)
-    if target.resolve() == ledger_path.resolve():
-        raise UsageError(f"--out {target} is the ledger itself; overdue-report never writes the ledger.",
-                         "Choose another file name for the report.")
-    if not ledger_path.is_file():
-        raise UsageError(f"ledger {ledger_path} not found.",
-                         "Give it with --ledger, set [ledger] path in loantool.toml, or run `loantool init`.")
-    ledger = load_ledger(ledger_path, settings, as_of=run.as_of)
-    report = assess_ledger(ledger, settings, run.as_of)
+    target = report_target(out, default_report_path(settings, as_of), ledger_path)
+    if ledger is None:
+        ledger = load_ledger(require_ledger(ledger_path), settings, as_of=as_of)
+    report = assess_ledger(ledger, settings, as_of)
     report.report_path = write_report(report, target, settings.company.name)
     return report

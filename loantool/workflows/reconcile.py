@@ -2,39 +2,46 @@
 and – only when asked – posting to 还款记录.
 
 Read-only by default: the ledger is read without the lock and nothing is written but the report.
-``--post`` / ``--post-advances`` run inside the ledger transaction (lock, backup, atomic replace,
-journal) and are idempotent:
-
-- a customer payment (客户还款) is already posted when 还款记录 holds a row with the same 流水号 (any
-  type); a line without a 流水号 is keyed on 合同编号 + 交易日期 + 金额 + occurrence – the k-th such
-  line of the statements is posted only while 还款记录 holds fewer than k 客户还款 rows without a
-  流水号 for that contract, date and amount;
-- a company advance (公司垫款) is keyed on (合同编号, the installment's due date); the due date is
-  written into 备注 as ``垫付 YYYY-MM-DD 期`` and read back from there (ADVANCE_NOTE).
+Posting customer payments and advances runs inside the ledger transaction (lock, backup, atomic
+replace, journal) and is idempotent: what is already in 还款记录 is decided by core.reconcile
+(``payments_to_post``, ``advances_to_post``; the rules are in its docstring).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
+from collections.abc import Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ..core.reconcile import Period, Reconciliation, prepare_loans, reconcile
+from ..config import Settings
+from ..core.reconcile import (
+    ADVANCE_NOTE,
+    Period,
+    Reconciliation,
+    advances_paid_by_customer,
+    advances_to_post,
+    payments_to_post,
+    prepare_loans,
+    reconcile,
+)
 from ..errors import UsageError
+from ..i18n import _
 from ..ledger.read import Ledger, load_ledger, read_table
-from ..money import fen_to_decimal, fen_to_str
+from ..ledger.transaction import ledger_transaction
+from ..money import fen_to_decimal, fen_to_str, to_fen
 from ..reports.labels import report_name
-from ..schema import PAYMENT_TYPES, PAYMENTS, STATEMENT, label
+from ..schema import PAYMENT_TYPES, PAYMENTS, STATEMENT, code_lookup, label
 from ..values import iso_date, text_or_none
+from .common import refuse_future, report_target, require_ledger
 from .schedule import schedules_for
 
-ADVANCE_NOTE = "垫付 {due} 期"  # the stable key of a posted advance, inside 备注
-_ADVANCE_KEY = re.compile(r"垫付\s*(\d{4}-\d{2}-\d{2})\s*期")
+COMMAND = "reconcile-bank"
+
 LINE_FIELDS = ("source", "excel_row", "card_no", "customer_name", "paid_on", "amount", "bank_ref")
 
 
@@ -42,7 +49,8 @@ def parse_period(text: str) -> Period:
     try:
         return Period.parse(text)
     except ValueError:
-        raise UsageError(f"--period {text!r} is not a month.", "Write it as YYYY-MM, e.g. 2026-11.") from None
+        raise UsageError(_("'{text}' is not a month.").format(text=text),
+                         _("Write it as YYYY-MM, e.g. 2026-11."), parameter="period") from None
 
 
 @dataclass
@@ -55,11 +63,20 @@ class Posting:
     advances_already: int = 0
     advance_date: dt.date | None = None
     requested: tuple[str, ...] = ()
+    # advance-list rows not posted: the customer's payments in 还款记录 already pay the installment
+    advances_paid: pd.DataFrame | None = None
+    # lines without a 流水号 not posted: 还款记录 already holds the same payment from another source
+    review: pd.DataFrame | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        paid = self.advances_paid if self.advances_paid is not None else pd.DataFrame(columns=["contract_no"])
         return {"requested": list(self.requested), "payments_added": self.payments_added,
                 "payments_already": self.payments_already, "advances_added": self.advances_added,
                 "advances_already": self.advances_already,
+                "advances_paid_by_customer": [
+                    {"contract_no": r.contract_no, "due_date": iso_date(r.due_date), "amount": fen_to_str(r.amount)}
+                    for r in paid.itertuples(index=False)],
+                "payments_for_review": 0 if self.review is None else len(self.review),
                 "advance_date": self.advance_date.isoformat() if self.advance_date else None}
 
 
@@ -71,6 +88,28 @@ class ReconcileResult:
     posting: Posting | None = None
     report_path: Path | None = None
     warnings: list[Any] = field(default_factory=list)
+    # the ledger as it now stands, in memory (posted rows applied): the next step needs no second read
+    ledger: Ledger | None = field(default=None, repr=False)
+
+    def review_lines(self) -> list[dict[str, Any]]:
+        """Lines without a 流水号 held back from posting, with why (the payment's other source)."""
+        review = self.posting.review if self.posting is not None else None
+        if review is None or review.empty:
+            return []
+        items = _lines(review)
+        for item, other in zip(items, review["other"], strict=True):
+            item["reason"] = review_reason(item, other)
+        return items
+
+    def period_warning(self) -> str | None:
+        """The first line a read-only run prints when the statements belong to another month."""
+        mismatch = self.rec.period_mismatch()
+        if mismatch is None:
+            return None
+        return _("Warning: {outside} of the {usable} usable statement lines are dated outside {period}, most "
+                 "of them in {month}; these statements seem to belong to {month}.").format(
+                    period=self.rec.period.label, month=mismatch["lines_month"], outside=mismatch["outside"],
+                    usable=mismatch["usable"])
 
     def to_dict(self) -> dict[str, Any]:
         rec = self.rec
@@ -92,6 +131,8 @@ class ReconcileResult:
                 for r in rec.advances.itertuples(index=False)],
             "totals": {k: (v if k.endswith("_count") else fen_to_str(v)) for k, v in rec.totals.items()},
             "digest": rec.digest,
+            "period_mismatch": rec.period_mismatch(),
+            "review_lines": self.review_lines(),
             "posted": self.posting.to_dict() if self.posting else None,
             "report": str(self.report_path) if self.report_path else None,
         }
@@ -114,18 +155,26 @@ def _lines(frame: pd.DataFrame, extra: str | None = None) -> list[dict[str, Any]
     return out
 
 
+def review_reason(item: dict[str, Any], other: str) -> str:
+    """Why a line without a 流水号 was not posted (a report cell and the JSON's reason)."""
+    return _("还款记录 already holds a 客户还款 of {contract} on {date} for {amount} from {other}: the same "
+             "deduction without its 流水号? Check it, and post it by hand if it is a second payment.").format(
+        contract=item["contract_no"], date=item["paid_on"], amount=item["amount"], other=other)
+
+
 # ------------------------------------------------------------------------------------------------ reading
 
 
-def read_statements(paths: list[Path], settings: Any, warnings: list[Any] | None = None) -> pd.DataFrame:
+def read_statements(paths: list[Path], settings: Settings, warnings: list[Any] | None = None) -> pd.DataFrame:
     """Every line of every statement, files in the order given, rows in file order (read-only).
     ``warnings`` receives what the reader skipped (a footer under a statement's lines)."""
     if not paths:
-        raise UsageError("name at least one bank statement file.")
+        raise UsageError(_("Name at least one bank statement file."))
     frames = []
     for path in paths:
         if not Path(path).is_file():
-            raise UsageError(f"statement {path} not found.", "Check the file name and folder.")
+            raise UsageError(_("Statement {path} not found.").format(path=path),
+                             _("Check the file name and folder."))
         read = read_table(Path(path), STATEMENT, settings=settings)
         if warnings is not None:
             warnings += read.warnings
@@ -138,53 +187,46 @@ def read_statements(paths: list[Path], settings: Any, warnings: list[Any] | None
     return lines
 
 
-def reconcile_ledger(ledger: Ledger, lines: pd.DataFrame, period: Period, settings: Any) -> Reconciliation:
+def month_installments(ledger: Ledger, period: Period, settings: Settings) -> pd.DataFrame:
     """Schedules of the loans active in the month (only those: a settled loan's old data cannot block the
-    run), then the core reconciliation."""
+    run)."""
     loans = ledger.loans.frame
     active = prepare_loans(loans, period)["active"].to_numpy()
-    schedules = schedules_for(ledger, loans[active], settings)
-    return reconcile(loans, schedules.installments, lines, period)
+    return schedules_for(ledger, loans[active], settings).installments
+
+
+def reconcile_ledger(ledger: Ledger, lines: pd.DataFrame, period: Period, settings: Settings) -> Reconciliation:
+    """The core reconciliation of the month over the ledger's loans (see month_installments)."""
+    return reconcile(ledger.loans.frame, month_installments(ledger, period, settings), lines, period)
+
+
+def check_advance_date(day: dt.date, period: Period) -> None:
+    """An advance is dated from the period's first day to 31 days after its last (DOMAIN.md)."""
+    first = period.start.date()
+    last = (period.end - pd.Timedelta(days=1)).date() + dt.timedelta(days=31)
+    if not first <= day <= last:
+        raise UsageError(
+            _("The advance date {day} is outside {first} – {last}: an advance for {period} is dated from the "
+              "month's first day to 31 days after its end.").format(
+                day=day.isoformat(), first=first.isoformat(), last=last.isoformat(), period=period.label),
+            _("Check the date and the period."), parameter="post_advances")
+
+
+def refuse_other_month(rec: Reconciliation) -> None:
+    """The posting guard: most usable lines outside the period means the statements belong to another
+    month – nothing is posted (exit 2, naming that month)."""
+    mismatch = rec.period_mismatch()
+    if mismatch:
+        raise UsageError(
+            _("{outside} of the {usable} usable statement lines are dated outside {period}, most of them in "
+              "{month}: these statements belong to another month; nothing was posted.").format(
+                period=rec.period.label, month=mismatch["lines_month"], outside=mismatch["outside"],
+                usable=mismatch["usable"]),
+            _("Check the period: reconcile them for {month}.").format(month=mismatch["lines_month"]),
+            parameter="period")
 
 
 # ------------------------------------------------------------------------------------------------ posting
-
-
-def payments_to_post(rec: Reconciliation, existing: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Matched, successful, in-month lines not yet in 还款记录; and how many were already there."""
-    lines = rec.lines[rec.lines["category"] == "matched"].copy()
-    ref = lines["bank_ref"].fillna("").astype(str).str.strip()
-    known_refs = set(existing["bank_ref"].dropna().astype(str).str.strip()) - {""}
-    with_ref = ref.ne("")
-    posted_ref = with_ref & ref.isin(known_refs)
-
-    key = ["contract_no", "paid_on", "amount"]
-    bare = lines[~with_ref].assign(amount=lambda f: f["amount"].astype("int64"))
-    occurrence = bare.groupby(key, sort=False).cumcount() + 1
-    paid = existing[(existing["payment_type"] == "customer_paid")
-                    & existing["bank_ref"].fillna("").astype(str).str.strip().eq("")
-                    ].dropna(subset=["contract_no", "paid_on", "amount"])
-    have = paid.assign(amount=paid["amount"].astype("int64")).groupby(key).size().rename("have").reset_index()
-    have["paid_on"] = have["paid_on"].astype("datetime64[ns]")
-    counted = (bare[key].assign(paid_on=bare["paid_on"].astype("datetime64[ns]"))
-               .merge(have, on=key, how="left")["have"].fillna(0).to_numpy())
-    posted_bare = pd.Series(occurrence.to_numpy() <= counted, index=bare.index)
-
-    already = posted_ref.copy()
-    already.loc[posted_bare.index] = posted_bare
-    return lines[~already], int(already.sum())
-
-
-def advances_to_post(rec: Reconciliation, existing: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Advance-list rows whose (合同编号, due date) has no 公司垫款 row with that due date in 备注."""
-    advances = rec.advances
-    rows = existing[existing["payment_type"] == "company_advance"]
-    due = rows["note"].fillna("").astype(str).str.extract(_ADVANCE_KEY, expand=False)
-    posted = pd.MultiIndex.from_arrays([rows["contract_no"].astype(str), due.fillna("")])
-    wanted = pd.MultiIndex.from_arrays([advances["contract_no"].astype(str),
-                                        advances["due_date"].dt.strftime("%Y-%m-%d")])
-    done = wanted.isin(posted)
-    return advances[~done], int(done.sum())
 
 
 def payment_columns(ledger: Ledger) -> tuple[str, list[str] | None, dict[str, int]]:
@@ -232,62 +274,129 @@ def posting_edits(ledger: Ledger, payments: pd.DataFrame, advances: pd.DataFrame
                        insert_after_row=footer_insertion(ledger.payments))]
 
 
-def post(ledger: Ledger, rec: Reconciliation, *, payments: bool, advance_date: dt.date | None
-         ) -> tuple[list[Any], Posting]:
-    """Edits for whatever of the month is not in 还款记录 yet, and the counts."""
+def post(ledger: Ledger, rec: Reconciliation, installments: pd.DataFrame, *, payments: bool,
+         advance_date: dt.date | None) -> tuple[list[Any], Posting]:
+    """Edits for whatever of the month is not in 还款记录 yet, and the counts (``installments``: the
+    schedules the reconciliation used)."""
     payment_columns(ledger)  # refuse before anything is decided
-    existing = ledger.payments.frame.reindex(columns=[f.key for f in PAYMENTS.fields])
-    new_payments, paid_before = payments_to_post(rec, existing) if payments else (rec.lines.iloc[:0], 0)
+    refuse_other_month(rec)
+    existing = ledger.payments.frame.reindex(columns=[*(f.key for f in PAYMENTS.fields), "excel_row"])
+    plan = payments_to_post(rec, existing) if payments else None
+    new_payments = plan.post if plan is not None else rec.lines.iloc[:0]
+    paid_before = plan.already if plan is not None else 0
+    if len(new_payments):
+        latest = pd.Timestamp(new_payments["paid_on"].max()).date()
+        refuse_future(latest, _("A statement line to post"))
     new_advances, advanced_before = (advances_to_post(rec, existing) if advance_date
                                      else (rec.advances.iloc[:0], 0))
+    paid = rec.advances.iloc[:0]
+    if len(new_advances):
+        # the customer's payments as they will stand: 还款记录 and what this run posts
+        posted = new_payments.reindex(columns=["contract_no", "paid_on", "amount"]).assign(
+            payment_type="customer_paid")
+        standing = pd.concat([existing.dropna(subset=["contract_no", "paid_on", "amount", "payment_type"]),
+                              posted], ignore_index=True)
+        latest = max([pd.Timestamp(advance_date), *pd.to_datetime(standing["paid_on"]).dropna().tolist()])
+        covered = advances_paid_by_customer(new_advances, installments, standing, as_of=latest)
+        new_advances, paid = new_advances[~covered], new_advances[covered]
     edits = posting_edits(ledger, new_payments, new_advances, rec, advance_date)
     requested = tuple(name for name, on in (("payments", payments), ("advances", advance_date)) if on)
     return edits, Posting(len(new_payments), paid_before, len(new_advances), advanced_before, advance_date,
-                          requested)
+                          requested, advances_paid=paid.reset_index(drop=True),
+                          review=plan.review.reset_index(drop=True) if plan is not None else None)
 
 
 # ------------------------------------------------------------------------------------------------ the run
 
 
-def reconcile_bank(run: Any, *, statements: list[Path], period: Period, out: Path | None,
-                   post_payments: bool, post_advances: dt.date | None,
-                   lines: pd.DataFrame | None = None) -> ReconcileResult:
+def reconcile_bank(settings: Settings, ledger_path: Path, statements: list[Path], *, period: Period,
+                   as_of: dt.date, out: Path | None = None, post_payments: bool = False,
+                   post_advances: dt.date | None = None, lines: pd.DataFrame | None = None,
+                   arguments: Sequence[str] = (), ledger: Ledger | None = None) -> ReconcileResult:
     """Read the statements and the ledger, reconcile the month, post if asked, write the report.
 
-    ``lines``: the statements' lines when the caller has read them already (read_statements' frame)."""
+    ``lines``: the statements' lines when the caller has read them already (read_statements' frame);
+    ``arguments``: the command line as given, for the journal; ``ledger``: the ledger as the caller
+    read it (as of ``as_of``) – used when it is still the file on disk, else read again. The result's
+    ``ledger`` is the ledger after the posting, in memory."""
     from ..reports.reconcile import write_report
 
-    settings = run.settings
+    target = report_target(out, default_report_path(settings, period), ledger_path)
+    if post_advances is not None:
+        check_advance_date(post_advances, period)
+        refuse_future(post_advances, _("The advance posting"), parameter="post_advances")
     skipped: list[Any] = []
     if lines is None:
         lines = read_statements(statements, settings, skipped)
+    require_ledger(ledger_path)
     writing = post_payments or post_advances is not None
-    arguments = [*map(str, statements), "--period", period.label, *(["--post"] if post_payments else []),
-                 *(["--post-advances", post_advances.isoformat()] if post_advances else [])]
-    guard = (_transaction(run, arguments, statements) if writing else nullcontext(None))
+    guard = (ledger_transaction(ledger_path, settings, command=COMMAND, arguments=list(arguments),
+                                inputs=list(statements)) if writing else nullcontext(None))
     posting = None
     with guard as tx:
-        ledger = load_ledger(tx.path if tx is not None else run.ledger_path, settings, as_of=run.as_of)
-        rec = reconcile_ledger(ledger, lines, period, settings)
+        if tx is None:
+            ledger = ledger if still_on_disk(ledger, ledger_path) else load_ledger(ledger_path, settings, as_of=as_of)
+        elif ledger is None or ledger.sha256 != tx.sha256:  # read under the lock unless it is that file
+            ledger = load_ledger(tx.path, settings, as_of=as_of)
+        installments = month_installments(ledger, period, settings)
+        rec = reconcile(ledger.loans.frame, installments, lines, period)
         if tx is not None:
-            edits, posting = post(ledger, rec, payments=post_payments, advance_date=post_advances)
+            edits, posting = post(ledger, rec, installments, payments=post_payments, advance_date=post_advances)
             committed = tx.commit(edits, rows_added=posting.payments_added + posting.advances_added,
                                   cells_changed=0,
                                   summary={"period": period.label, "digest": rec.digest, **posting.to_dict()})
+            ledger = with_appended_payments(ledger, edits, committed)
     result = ReconcileResult(rec=rec, statements=list(statements), ledger_path=ledger.path, posting=posting,
-                             warnings=[*skipped, *ledger.loans.warnings])
+                             warnings=[*skipped, *ledger.loans.warnings], ledger=ledger)
     if tx is not None:
         from ..ledger.columns import added_notes
 
         result.warnings += added_notes(ledger.path, committed.columns_added)
-    target = out or settings.resolve(settings.morning.reports_dir) / report_name(
-        "reconcile", period=period.label)
-    result.report_path = write_report(result, target, settings.company.name, run.as_of)
+    result.report_path = write_report(result, target, settings.company.name, as_of)
     return result
 
 
-def _transaction(run: Any, arguments: list[str], statements: list[Path]) -> Any:
-    from ..ledger.transaction import ledger_transaction
+def still_on_disk(ledger: Ledger | None, ledger_path: Path) -> bool:
+    """Whether ``ledger`` (read earlier in this run) is still the file at ``ledger_path``."""
+    from ..ledger.transaction import sha256_file
 
-    return ledger_transaction(run.ledger_path, run.settings, command="reconcile-bank", arguments=arguments,
-                              inputs=list(statements))
+    return ledger is not None and Path(ledger.path).resolve() == Path(ledger_path).resolve() and (
+        sha256_file(Path(ledger_path)) == ledger.sha256)
+
+
+def with_appended_payments(ledger: Ledger, edits: list[Any], committed: Any) -> Ledger:
+    """The ledger after a committed posting, without reading the file again: the rows appended to
+    还款记录 (as the writer placed them, verified by the transaction) added to the payments frame."""
+    if not committed.written or committed.patch is None:
+        return ledger
+    read = ledger.payments
+    columns = dict(read.columns)
+    sheet = read.sheet
+    appended: list[tuple[int, dict[int, Any]]] = []
+    for edit, placed in ((e, p) for e in edits for p in committed.patch.sheets if p.sheet == e.sheet):
+        if edit.create_header:
+            columns = {f.key: i for i, f in enumerate(PAYMENTS.fields, start=1)}
+        sheet = edit.sheet
+        appended += list(zip(placed.appended_rows, edit.appends, strict=True))
+    types = code_lookup(PAYMENT_TYPES)
+    rows = []
+    for excel_row, cells in appended:
+        value = {key: cells.get(column) for key, column in columns.items()}
+        rows.append({
+            "contract_no": value.get("contract_no"), "paid_on": pd.Timestamp(value.get("paid_on")),
+            "amount": to_fen(value["amount"]), "payment_type": types[str(value["payment_type"]).lower()],
+            "bank_ref": value.get("bank_ref"), "note": value.get("note"), "excel_row": excel_row})
+    added = pd.DataFrame(rows, columns=[*(f.key for f in PAYMENTS.fields), "excel_row"])
+    frame = read.frame
+    added = added[[c for c in frame.columns if c in added.columns]].astype(
+        {c: frame[c].dtype for c in frame.columns if c in added.columns})
+    for column in added.columns:  # empty text is None, as the reader gives it
+        if pd.api.types.is_object_dtype(added[column]):
+            added[column] = added[column].where(added[column].notna(), None)
+    payments = replace(read, frame=pd.concat([frame, added], ignore_index=True), sheet=sheet,
+                       columns=columns, header_row=read.header_row or 1)
+    return replace(ledger, sha256=committed.sha256_after, payments=payments)
+
+
+def default_report_path(settings: Settings, period: Period) -> Path:
+    return settings.resolve(settings.morning.reports_dir) / report_name("reconcile", period=period.label)

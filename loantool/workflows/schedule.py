@@ -14,6 +14,7 @@ from ..core.loans import loan_states, schedule_inputs
 from ..core.rates import RateLimits
 from ..core.schedule import ScheduleInputError, build_schedules
 from ..errors import CellProblem, InputError, UsageError
+from ..i18n import _
 from ..money import MAX_AMOUNT_FEN, MoneyError, fen_to_str, parse_rate, rate_to_str, to_fen
 from ..schema import LOANS, METHODS, code_lookup
 from ..values import iso_date
@@ -64,8 +65,9 @@ class ScheduleResult:
 def parse_method(text: str) -> str:
     method = code_lookup(METHODS).get(text.strip().lower())
     if method is None:
-        raise UsageError(f"--method {text!r} is not a repayment method.",
-                         "Use annuity (等额本息), equal_principal (等额本金) or flat_fee (等本等费).")
+        raise UsageError(_("'{text}' is not a repayment method.").format(text=text),
+                         _("Use annuity (等额本息), equal_principal (等额本金) or flat_fee (等本等费)."),
+                         parameter="method")
     return method
 
 
@@ -75,22 +77,26 @@ def calculator(*, principal: str, rate: str, term: int, method: str, pickup: dt.
     try:
         principal_fen = to_fen(principal)
     except MoneyError as exc:
-        raise UsageError(f"--principal {principal!r} is not an amount ({exc}).", "Write it in yuan, e.g. 100000.00.") from None
+        raise UsageError(_("'{text}' is not an amount ({error}).").format(text=principal, error=exc),
+                         _("Write it in yuan, e.g. 100000.00."), parameter="principal") from None
     try:
         rate_units = parse_rate(rate)
     except MoneyError as exc:
-        raise UsageError(f"--rate {rate!r} is not a rate ({exc}).", "Write 4.75%, 0.0475 or 4.75.") from None
+        raise UsageError(_("'{text}' is not a rate ({error}).").format(text=rate, error=exc),
+                         _("Write 4.75%, 0.0475 or 4.75."), parameter="rate") from None
     if principal_fen <= 0:
-        raise UsageError("--principal must be more than 0.")
+        raise UsageError(_("The loan amount must be more than 0."), parameter="principal")
     if principal_fen >= MAX_AMOUNT_FEN:  # beyond what a loan (or an int64 of fen times a rate) can be
-        raise UsageError(f"--principal {principal!r} is far above any loan amount.")
+        raise UsageError(_("The loan amount {value} is far above any loan amount.").format(value=principal),
+                         parameter="principal")
     too_high = RateLimits.from_settings(settings).problem(parse_method(method), rate_units)
     if too_high:
-        raise UsageError(f"--rate {rate!r}: {too_high}.")
+        raise UsageError(_("The rate {value}: {reason}.").format(value=rate, reason=too_high), parameter="rate")
     if not 1 <= term <= 120:
-        raise UsageError(f"--term {term} is outside 1–120 months.")
+        raise UsageError(_("The term {term} is outside 1–120 months.").format(term=term), parameter="term")
     if due_day is not None and not 1 <= due_day <= 31:
-        raise UsageError(f"--due-day {due_day} is not a day of the month (1–31).")
+        raise UsageError(_("The due day {day} is not a day of the month (1–31).").format(day=due_day),
+                         parameter="due_day")
     loans = pd.DataFrame({
         "contract_no": ["试算"],
         "customer_name": [""],
@@ -110,8 +116,8 @@ def calculator(*, principal: str, rate: str, term: int, method: str, pickup: dt.
         installments = build_schedules(loans, residue=settings.schedule.residue)
     except ScheduleInputError as exc:
         reasons = "; ".join(reason for _contract, reason in exc.problems)
-        raise UsageError(f"these terms give no valid schedule: {reasons}.",
-                         "Check --principal, --rate and --term.") from None
+        raise UsageError(_("These terms give no valid schedule: {reasons}.").format(reasons=reasons),
+                         _("Check the loan amount, the rate and the term.")) from None
     return ScheduleResult(loans=loans[LOAN_INFO], installments=installments)
 
 
@@ -125,16 +131,17 @@ def from_ledger(ledger: Any, *, contracts: list[str], pending: bool, settings: S
         known = set(loans["contract_no"])
         unknown = [c for c in wanted if c not in known]
         if unknown:
-            raise UsageError(f"contract {', '.join(unknown)} not found in {ledger.path.name}.",
-                             "Check the 合同编号 (sheet 贷款台账).")
+            raise UsageError(_("Contract {contracts} not found in {file}.").format(
+                                 contracts=", ".join(unknown), file=ledger.path.name),
+                             _("Check the 合同编号 (sheet 贷款台账)."))
         loans = loans[loans["contract_no"].isin(wanted)]
     elif pending:
         issued = loans["schedule_issued"].fillna(False) if "schedule_issued" in loans else False
         states = loan_states(loans, as_of if as_of is not None else pd.Timestamp.today())
         loans = loans[~issued & ~states["settled"] & ~states["written_off"]]
     else:
-        raise UsageError("name the contracts, or use --pending for every loan whose 还款明细已出 is not 是.",
-                         "Or use the calculator: --principal --rate --term --method --pickup.")
+        raise UsageError(_("Name the contracts, or ask for every pending loan (还款明细已出 not 是)."),
+                         parameter="pending")
     return schedules_for(ledger, loans, settings)
 
 
@@ -150,11 +157,12 @@ def schedules_for(ledger: Any, loans: pd.DataFrame, settings: Settings) -> Sched
     if problems:
         read = ledger.loans
         raise InputError(
-            f"cannot compute schedules: {len(problems)} problem(s) in {read.path.name}.",
+            _("Cannot compute schedules: {count} problem(s) in {file}.").format(count=len(problems),
+                                                                               file=read.path.name),
             [CellProblem(str(read.path), read.sheet, int(loans.at[label, "excel_row"]),
                          read.headers.get(key, LOANS.field(key).header), value, reason, "schedule-input")
              for label, key, value, reason in problems],
-            "Correct these cells in the ledger and run again.",
+            _("Correct these cells in the ledger and run again."),
         )
     try:
         installments = build_schedules(terms, residue=settings.schedule.residue) if len(terms) else _empty()
@@ -162,11 +170,12 @@ def schedules_for(ledger: Any, loans: pd.DataFrame, settings: Settings) -> Sched
         read = ledger.loans
         rows = dict(zip(loans["contract_no"], loans["excel_row"], strict=False))
         raise InputError(
-            f"cannot compute schedules: {len(exc.problems)} loan(s) in {read.path.name} give no valid schedule.",
+            _("Cannot compute schedules: {count} loan(s) in {file} give no valid schedule.").format(
+                count=len(exc.problems), file=read.path.name),
             [CellProblem(str(read.path), read.sheet, int(rows[contract]) if contract in rows else None,
                          read.headers.get("contract_no", "合同编号"), contract, reason, "schedule-input")
              for contract, reason in exc.problems],
-            "Correct these loans' terms in the ledger and run again.",
+            _("Correct these loans' terms in the ledger and run again."),
         ) from None
     info = loans.assign(method=terms["method"], rate=terms["rate"], term=terms["term"], due_day=terms["due_day"])
     for column in LOAN_INFO:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,13 +25,22 @@ import pandas as pd
 
 from ..config import Settings
 from ..core.loans import loan_states
-from ..core.settlement import AMOUNT_COLUMNS, SettlementRules, quote_settlements
+from ..core.settlement import (
+    AMOUNT_COLUMNS,
+    SettlementProblem,
+    SettlementRules,
+    quote_settlements,
+    recording_problems,
+)
+from ..core.settlement import request_problems as core_request_problems
 from ..errors import CellProblem, InputError, LoantoolError, OutputError, UsageError
+from ..i18n import N_, _
 from ..ledger.read import Ledger, load_ledger, read_table
 from ..money import fen_to_decimal, fen_to_str
 from ..reports.labels import report_name
 from ..schema import LOAN_STATE_LABELS, SETTLEMENTS, STATUSES, Field, Table, label
 from ..values import as_date, text_or_none
+from .common import refuse_future, report_target, require_ledger
 from .schedule import schedules_for
 
 BATCH = Table(
@@ -43,14 +53,15 @@ BATCH = Table(
     header_keys=("contract_no",),
 )
 MONEY_KEYS = (*AMOUNT_COLUMNS, "total", "to_bank", "to_company")
-WARNINGS = {
-    "not-active": "loan {contract_no} is {status_label}, not active: this quote is for reference only",
-    "advances-exceed-due": "unrecovered advances {advances} exceed the amount due {due}: the bank's share of "
-                           "the amount due is negative (did the customer also pay the bank?) – check before "
-                           "paying out",
-    "negative-advances": "advances repaid exceed advances by {neg}: the company holds that much for the bank",
-    "credit": "the customer paid {credit} beyond the whole schedule; the quote neither refunds nor offsets "
-              "it",
+WARNINGS = {  # translated where shown (_quote)
+    "not-active": N_("loan {contract_no} is {status_label}, not active: this quote is for reference only"),
+    "advances-exceed-due": N_("unrecovered advances {advances} exceed the amount due {due}: the bank's share "
+                              "of the amount due is negative (did the customer also pay the bank?) – check "
+                              "before paying out"),
+    "negative-advances": N_("advances repaid exceed advances by {neg}: the company holds that much for the "
+                            "bank"),
+    "credit": N_("the customer paid {credit} beyond the whole schedule; the quote neither refunds nor "
+                 "offsets it"),
 }
 LOAN_INFO = ("customer_name", "id_no", "phone", "card_no", "dealer", "car_model", "principal", "term",
              "pickup_date", "bank_due_day", "settled_on", "excel_row")
@@ -151,28 +162,9 @@ class BatchSettleResult:
 
 
 
-def request_problems(ledger: Ledger, requests: pd.DataFrame) -> list[tuple[int, str, Any, str]]:
-    """(request position, field, value, reason) for every request that cannot be quoted: an unknown
-    contract, one asked twice, a date before the pickup date."""
-    loans = ledger.loans.frame
-    known = pd.Index(loans["contract_no"].astype(str).str.strip())
-    problems = []
-    seen: dict[str, int] = {}
-    for i, (contract, day) in enumerate(zip(requests["contract_no"], requests["settle_on"], strict=True)):
-        at = known.get_indexer([contract])[0]
-        if at < 0:
-            problems.append((i, "contract_no", contract, f"contract {contract} is not in {ledger.path.name} "
-                                                         f"(sheet {ledger.loans.sheet})"))
-            continue
-        if contract in seen:
-            problems.append((i, "contract_no", contract, f"contract {contract} is asked for twice"))
-            continue
-        seen[contract] = i
-        pickup = as_date(loans["pickup_date"].iloc[at])
-        if pickup is not None and day < pickup:
-            reason = f"the settlement date is before the pickup date {pickup.isoformat()} of {contract}"
-            problems.append((i, "settled_on", day.isoformat(), reason))
-    return problems
+def request_problems(ledger: Ledger, requests: pd.DataFrame) -> list[SettlementProblem]:
+    """core.settlement.request_problems over the ledger's loans (kept here for callers of the workflow)."""
+    return core_request_problems(ledger.loans.frame, requests)
 
 
 def compute_quotes(ledger: Ledger, requests: pd.DataFrame, settings: Settings) -> list[SettlementQuote]:
@@ -196,7 +188,7 @@ def compute_quotes(ledger: Ledger, requests: pd.DataFrame, settings: Settings) -
     quotes = []
     states = loan_states(selected, list(requests["settle_on"]))["state"].tolist()
     rows = zip(result.quotes.to_dict("records"), selected.iterrows(), info["rate"], states, strict=True)
-    for row, (_, loan), rate, state in rows:
+    for row, (_label, loan), rate, state in rows:
         quotes.append(_quote(row, loan, int(rate), rules, details[row["contract_no"]], state))
     return quotes
 
@@ -224,37 +216,34 @@ def _quote(row: dict[str, Any], loan: pd.Series, rate: int, rules: SettlementRul
              "neg": fen_to_str(-advances), "credit": fen_to_str(amounts["credit"])}
     flags = {"not-active": status != "active", "advances-exceed-due": bool(row["advances_exceed_due"]),
              "negative-advances": bool(row["negative_advances"]), "credit": amounts["credit"] > 0}
-    quote.warnings = [(code, WARNINGS[code].format(**facts)) for code, on in flags.items() if on]
+    quote.warnings = [(code, _(WARNINGS[code]).format(**facts)) for code, on in flags.items() if on]
     return quote
 
 
-def _raise_for_requests(problems: list[tuple[int, str, Any, str]]) -> None:
+def _raise_for_requests(ledger: Ledger, problems: list[SettlementProblem]) -> None:
+    """One contract's request problems: exit 2 naming the ledger."""
     if problems:
-        _, _, _, reason = problems[0]
-        raise UsageError(f"{reason}.", "Check the 合同编号 (sheet 贷款台账) and --as-of.")
+        where = _("{file} sheet {sheet}").format(file=ledger.path.name, sheet=ledger.loans.sheet)
+        raise UsageError(_("{reason} ({where}).").format(reason=problems[0].reason, where=where),
+                         _("Check the 合同编号 (sheet 贷款台账) and the settlement date."))
 
 
 # ------------------------------------------------------------------------------------------- recording
 
 
 def refuse_settlement(ledger: Ledger, quote: SettlementQuote) -> None:
-    """Exit 2, nothing written, unless the loan is active and has no 结清记录 row yet."""
-    contract = quote.contract_no
-    recorded = ledger.settlements.frame
-    recorded = recorded[recorded["contract_no"].astype(str).str.strip() == contract]
-    if len(recorded):
-        first = recorded.iloc[0]
-        raise InputError(
-            f"{contract} already has a 结清记录 row ({ledger.path.name} sheet {ledger.settlements.sheet} row "
-            f"{int(first['excel_row'])}, 结清日期 {as_date(first['settled_on'])}); nothing was written.",
-            hint="A loan is settled once. Print its sheet again with `loantool settle` (without --confirm).")
-    if quote.status != "active":
-        settled = as_date(quote.loan.get("settled_on"))
-        when = f", 结清日期 {settled.isoformat()}" if settled else ""
-        where = f"{ledger.path.name} sheet {ledger.loans.sheet} row {int(quote.loan['excel_row'])}{when}"
-        raise InputError(
-            f"{contract} is {LOAN_STATE_LABELS[quote.status]} ({where}), not active; nothing was written.",
-            hint="Only an active (在贷) loan can be settled.")
+    """Exit 2, nothing written, unless the loan is active on the settlement day and has no 结清记录 row
+    yet (core.settlement.recording_problems); each problem names its file, sheet, row and column."""
+    loans = ledger.loans.frame
+    label = loans.index[loans["contract_no"].astype(str).str.strip() == quote.contract_no][0]
+    problems = recording_problems(quote.contract_no, quote.status, label, quote.loan.get("settled_on"),
+                                  ledger.settlements.frame)
+    if problems:
+        reads = {"loans": ledger.loans, "settlements": ledger.settlements}
+        cells = [reads[p.table].problem(p.label, p.field, p.value, p.reason, p.code) for p in problems]
+        raise InputError(_("{reason}; nothing was written.").format(reason=problems[0].reason), cells,
+                         hint=_("Only an active (在贷) loan without a 结清记录 row can be settled; a quote "
+                                "without recording prints its sheet again."))
 
 
 def settlement_edits(ledger: Ledger, quote: SettlementQuote, *, prepared_by: str,
@@ -297,26 +286,31 @@ def _safe(text: str) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "-", text).strip("-") or "quote"
 
 
-def settle_contract(run: Any, *, contract: str, out: Path | None, confirm: bool, approved_by: str | None,
-                    prepared_by: str | None) -> SettleResult:
-    """Quote one contract as of run.as_of, record it if ``confirm``, and write the approval sheet."""
+def settle_contract(settings: Settings, ledger_path: Path, contract: str, *, as_of: dt.date,
+                    out: Path | None = None, confirm: bool = False, approved_by: str | None = None,
+                    prepared_by: str | None = None, arguments: Sequence[str] = ()) -> SettleResult:
+    """Quote one contract as of ``as_of``, record it if ``confirm``, and write the approval sheet.
+
+    ``arguments``: the command line as given, for the journal."""
     from ..reports.settle import write_quote
 
-    settings = run.settings
     contract = contract.strip()
-    requests = pd.DataFrame({"contract_no": [contract], "settle_on": [run.as_of]})
+    target = report_target(out, settings.resolve(settings.morning.reports_dir) / report_name(
+        "settle", subject=contract, day=as_of), ledger_path)
+    requests = pd.DataFrame({"contract_no": [contract], "settle_on": [as_of]})
+    require_ledger(ledger_path)
     if confirm:
         from ..ledger.lock import current_user
         from ..ledger.transaction import ledger_transaction
 
         if not approved_by or not approved_by.strip():
-            raise UsageError("--confirm needs --approved-by NAME (who approved the settlement).")
+            raise UsageError(_("Recording a settlement needs the name of who approved it."),
+                             parameter="approved_by")
+        refuse_future(as_of, _("The settlement of {contract}").format(contract=contract), parameter="as_of")
         prepared_by = (prepared_by or "").strip() or current_user()
-        arguments = [contract, "--as-of", run.as_of.isoformat(), "--confirm", "--approved-by", approved_by,
-                     "--prepared-by", prepared_by]
-        with ledger_transaction(run.ledger_path, settings, command="settle", arguments=arguments) as tx:
-            ledger = load_ledger(tx.path, settings, as_of=run.as_of)
-            _raise_for_requests(request_problems(ledger, requests))
+        with ledger_transaction(ledger_path, settings, command="settle", arguments=list(arguments)) as tx:
+            ledger = load_ledger(tx.path, settings, as_of=as_of)
+            _raise_for_requests(ledger, request_problems(ledger, requests))
             quote = compute_quotes(ledger, requests, settings)[0]
             refuse_settlement(ledger, quote)
             edits = settlement_edits(ledger, quote, prepared_by=prepared_by, approved_by=approved_by.strip())
@@ -325,33 +319,34 @@ def settle_contract(run: Any, *, contract: str, out: Path | None, confirm: bool,
         result = SettleResult(quote, ledger.path, confirmed=True, prepared_by=prepared_by,
                               approved_by=approved_by.strip(), columns_added=committed.columns_added)
     else:
-        ledger = load_ledger(run.ledger_path, settings, as_of=run.as_of)
-        _raise_for_requests(request_problems(ledger, requests))
+        ledger = load_ledger(ledger_path, settings, as_of=as_of)
+        _raise_for_requests(ledger, request_problems(ledger, requests))
         quote = compute_quotes(ledger, requests, settings)[0]
         result = SettleResult(quote, ledger.path, prepared_by=(prepared_by or "").strip() or None)
-    target = out or settings.resolve(settings.morning.reports_dir) / report_name(
-        "settle", subject=contract, day=run.as_of)
     try:
         result.report_path = write_quote(result, target, settings.company.name)
     except LoantoolError as exc:
         if not confirm:
             raise
-        again = f"loantool settle {contract} --as-of {run.as_of}"
         kind = OutputError if isinstance(exc, OutputError) else LoantoolError  # a full disk stays exit 3
-        raise kind(f"the settlement of {contract} was recorded in the ledger, but {exc.message}",
-                   f"Print the sheet again with `{again}`.") from None
+        raise kind(
+            _("The settlement of {contract} was recorded in the ledger, but {error}").format(
+                contract=contract, error=exc.message),
+            _("Print the approval sheet again: quote {contract} as of {day} without recording it.").format(
+                contract=contract, day=as_of.isoformat())) from None
     return result
 
 
 def read_batch(path: Path, settings: Settings, default_date: dt.date) -> tuple[pd.DataFrame, Any]:
     """The batch file's requests (contract_no, settle_on, excel_row) and its TableRead."""
     if not Path(path).is_file():
-        raise UsageError(f"batch file {path} not found.", "Check the file name and folder.")
+        raise UsageError(_("Batch file {path} not found.").format(path=path),
+                         _("Check the file name and folder."), parameter="batch")
     read = read_table(Path(path), BATCH, settings=settings)
     frame = read.frame
     if frame.empty:
-        raise UsageError(f"batch file {Path(path).name} lists no contracts.",
-                         "Put one 合同编号 (and its 结清日期) per row under the header.")
+        raise UsageError(_("Batch file {file} lists no contracts.").format(file=Path(path).name),
+                         _("Put one 合同编号 (and its 结清日期) per row under the header."), parameter="batch")
     dates = frame["settled_on"] if "settled_on" in frame else pd.Series(pd.NaT, index=frame.index)
     requests = pd.DataFrame({
         "contract_no": frame["contract_no"].astype(str).str.strip().to_numpy(dtype=object),
@@ -361,23 +356,24 @@ def read_batch(path: Path, settings: Settings, default_date: dt.date) -> tuple[p
     return requests, read
 
 
-def settle_batch(run: Any, *, batch: Path, out: Path | None) -> BatchSettleResult:
+def settle_batch(settings: Settings, ledger_path: Path, batch: Path, *, as_of: dt.date,
+                 out: Path | None = None) -> BatchSettleResult:
     """Quote every row of the batch file (each on its own date) and write one workbook."""
     from ..reports.settle import write_batch
 
-    settings = run.settings
-    requests, read = read_batch(batch, settings, run.as_of)
-    ledger = load_ledger(run.ledger_path, settings, as_of=run.as_of)
+    target = report_target(out, settings.resolve(settings.morning.reports_dir) / report_name(
+        "settle", subject=Path(batch).stem, day=as_of), ledger_path)
+    requests, read = read_batch(batch, settings, as_of)
+    ledger = load_ledger(require_ledger(ledger_path), settings, as_of=as_of)
     problems = request_problems(ledger, requests)
     if problems:
-        cells = [CellProblem(read.file, read.sheet, int(requests["excel_row"].iloc[i]),
-                             read.headers.get(key, BATCH.field(key).header), value, reason, "settle-request")
-                 for i, key, value, reason in problems]
-        raise InputError(f"{Path(batch).name}: {len(cells)} row(s) cannot be quoted; nothing was written.",
-                         cells, hint="Correct these rows and run again.")
+        cells = [CellProblem(read.file, read.sheet, int(requests["excel_row"].iloc[p.label]),
+                             read.headers.get(p.field, BATCH.field(p.field).header), p.value, p.reason, p.code)
+                 for p in problems]
+        raise InputError(_("{file}: {count} row(s) cannot be quoted; nothing was written.").format(
+                             file=Path(batch).name, count=len(cells)),
+                         cells, hint=_("Correct these rows and run again."))
     quotes = compute_quotes(ledger, requests, settings)
     result = BatchSettleResult(quotes, Path(batch), ledger.path)
-    target = out or settings.resolve(settings.morning.reports_dir) / report_name(
-        "settle", subject=Path(batch).stem, day=run.as_of)
-    result.report_path = write_batch(result, target, settings.company.name, run.as_of)
+    result.report_path = write_batch(result, target, settings.company.name, as_of)
     return result

@@ -147,8 +147,9 @@ def build_statements(ledger: Ledger, settings: Settings, contracts: list[str], a
                              "settle_on": [as_of] * len(contracts)})
     problems = request_problems(ledger, requests)
     if problems:
-        reason = problems[0][3]
-        raise UsageError(f"{reason}.", _("Check the 合同编号 (sheet 贷款台账) and --as-of."))
+        where = _("{file} sheet {sheet}").format(file=ledger.path.name, sheet=ledger.loans.sheet)
+        raise UsageError(_("{reason} ({where}).").format(reason=problems[0].reason, where=where),
+                         _("Check the 合同编号 (sheet 贷款台账) and the date of the statement."))
     statements = []
     for quote in compute_quotes(ledger, requests, settings):
         rows = quote.installments
