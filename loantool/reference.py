@@ -26,6 +26,8 @@ MEANINGS = {
                      "another run, or holding content saving would drop; it is unchanged",
     "findings": "有差异 Findings a script asked to fail on with --fail-on-diff (the result was printed "
                 "first)",
+    "output-not-written": "报表无法写入 A report could not be written (a full disk, a folder without write "
+                          "access, a file open in Excel/WPS); the ledger is untouched",
     "unexpected": "意外错误 A bug: run again with --debug and report it; a ledger write is all or nothing",
 }
 
@@ -74,11 +76,20 @@ def splice_errors(readme: str, table: str) -> str:
     return pattern.sub(lambda _m: f"{ERRORS_START}\n\n{table}\n{ERRORS_END}", readme)
 
 
-def main() -> None:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("README.md")
-    readme = splice(path.read_text(encoding="utf-8"), render())
-    path.write_text(splice_errors(readme, render_errors()), encoding="utf-8")
+def main() -> int:
+    """Refresh README.md (or the file named); ``--check``: exit 1, writing nothing, when it is stale."""
+    args = [a for a in sys.argv[1:] if a != "--check"]
+    path = Path(args[0]) if args else Path("README.md")
+    current = path.read_text(encoding="utf-8")
+    fresh = splice_errors(splice(current, render()), render_errors())
+    if "--check" in sys.argv[1:]:
+        if fresh != current:
+            print(f"{path}: the command reference or the error codes are stale: run python -m loantool.reference")
+            return 1
+        return 0
+    path.write_text(fresh, encoding="utf-8")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

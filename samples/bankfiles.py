@@ -22,7 +22,7 @@ from typing import Any
 
 from loantool import schema
 from loantool.money import fen_to_decimal, fen_to_display, fen_to_str
-from loantool.reports.ledger_layout import number_format, save_workbook, text_width
+from .ledger_layout import number_format, save_workbook, text_width
 
 from .book import SAMPLE_AS_OF
 from .history import History

@@ -27,7 +27,7 @@ import random  # noqa: E402
 from typing import Any  # noqa: E402
 
 from loantool import schema  # noqa: E402
-from loantool.reports.ledger_layout import LEDGER_TABLES, write_ledger_workbook  # noqa: E402
+from .ledger_layout import LEDGER_TABLES, write_ledger_workbook  # noqa: E402
 
 from .bankfiles import (  # noqa: E402
     slip_rows,

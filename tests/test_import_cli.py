@@ -38,7 +38,7 @@ LOANS = [
 
 
 def write_ledger(path: Path) -> None:
-    from loantool.reports.ledger_layout import write_ledger_workbook
+    from loantool.samples.ledger_layout import write_ledger_workbook
 
     loans = pd.DataFrame([{**loan, "pickup_date": dt.date(2026, 11, 20), "status": "active",
                            "schedule_issued": True} for loan in LOANS])

@@ -145,3 +145,20 @@ def test_the_edge_names_the_option_of_a_workflow_parameter(tmp_path):
     result = CliRunner().invoke(app, ["overdue-report", "--ledger", str(tmp_path / "l.xlsx"), "--out",
                                       str(tmp_path / "r.txt")])
     assert result.exit_code == 2 and result.stderr.startswith("Error: --out: The report file")
+
+
+def test_the_checkout_finds_its_templates_and_samples():
+    """``python -m pytest`` from a checkout imports loantool from the checkout itself (the top folder is
+    first on sys.path), where templates/ and samples/ sit beside the package, not in it."""
+    code = ("import loantool, loantool.templates, loantool.samples.ledger_layout; "
+            "from importlib import resources; assert resources.files('loantool.templates').joinpath('ledger.xlsx')"
+            ".is_file(); print(loantool.__file__)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == str(ROOT / "loantool" / "__init__.py")
+
+
+def test_the_runtime_never_imports_openpyxl_or_dateutil():
+    """openpyxl writes only the samples and the tests' workbooks; python-dateutil is not a dependency."""
+    for path in (ROOT / "loantool").rglob("*.py"):
+        for module, _level in _imports(path):
+            assert module.split(".")[0] not in {"openpyxl", "dateutil"}, f"{path.name} imports {module}"

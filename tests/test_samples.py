@@ -21,7 +21,7 @@ from loantool import schema
 from loantool.config import load_settings
 from loantool.core.schedule import build_schedules
 from loantool.money import parse_rate, to_fen
-from loantool.reports.ledger_layout import ledger_fields, write_ledger_workbook
+from loantool.samples.ledger_layout import ledger_fields, write_ledger_workbook
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples"

@@ -103,7 +103,7 @@ def test_a_field_the_ledger_lacks_is_skipped_with_a_reason():
 
 
 def write_ledger(path: Path) -> None:
-    from loantool.reports.ledger_layout import write_ledger_workbook
+    from loantool.samples.ledger_layout import write_ledger_workbook
 
     loans = pd.DataFrame([
         {**row, "term": 12, "annual_rate": 3_600_000, "method": "flat_fee", "pickup_date": dt.date(2026, 1, 10),

@@ -1,7 +1,7 @@
 """The ledger workbook's look (台账版式): one sheet per table, header from schema.py, typed cells.
 
-Used for ``templates/ledger.xlsx`` (the blank ledger ``loantool init`` copies) and for the sample ledger
-in ``samples/``. Frames use the reader's shapes (docs/ARCHITECTURE.md): field keys as columns, money in
+Used by samples/generate.py for ``templates/ledger.xlsx`` (the blank ledger ``loantool init`` copies)
+and for the sample ledger in ``samples/``; the tool itself never writes a workbook with openpyxl. Frames use the reader's shapes (docs/ARCHITECTURE.md): field keys as columns, money in
 integer fen, rates in ``money.RATE_SCALE`` units, dates, and English codes – so a frame read from a
 ledger can be written back through here unchanged.
 
@@ -22,9 +22,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from .. import schema
-from ..money import fen_to_decimal, fen_to_display, rate_to_decimal, rate_to_str
-from ..values import is_missing
+from loantool import schema
+from loantool.money import fen_to_decimal, fen_to_display, rate_to_decimal, rate_to_str
+from loantool.values import is_missing
 
 if TYPE_CHECKING:  # pandas and openpyxl stay out of start-up
     import pandas as pd
