@@ -162,3 +162,23 @@ def test_the_runtime_never_imports_openpyxl_or_dateutil():
     for path in (ROOT / "loantool").rglob("*.py"):
         for module, _level in _imports(path):
             assert module.split(".")[0] not in {"openpyxl", "dateutil"}, f"{path.name} imports {module}"
+
+
+# names that only files have (a frame's rename / replace are not files: not listed)
+FILE_CALLS = {"open", "read_text", "read_bytes", "write_text", "write_bytes", "read_excel", "read_csv",
+              "read_parquet", "read_json", "to_excel", "to_csv", "to_parquet", "iterdir", "rglob", "mkdir",
+              "unlink", "is_file", "is_dir", "from_path", "load_workbook"}
+FILE_MODULES = {"os", "io", "pathlib", "shutil", "tempfile", "zipfile", "glob", "csv", "sqlite3"}
+
+
+def test_nothing_under_core_opens_a_file():
+    """core/ is pure: frames in, frames out. Files are ledger/'s and reports' business."""
+    for path in (ROOT / "loantool" / "core").glob("*.py"):
+        for module, level in _imports(path):
+            if level == 0:
+                assert module.split(".")[0] not in FILE_MODULES, f"{path.name} imports {module}"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+                assert name not in FILE_CALLS, f"{path.name}:{node.lineno} calls {name}()"
