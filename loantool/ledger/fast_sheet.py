@@ -320,6 +320,8 @@ class FastBook:
                 raise Fallback(f"column {col}: {arrow.kind}")
             columns[col] = arrow
             names[col] = str(info.name)
+            if arrow.kind == "g" and np.isnan(arrow.numbers).any():
+                raise Fallback(f"column {col}: NaN, a number cell or the text nan")
             if arrow.kind not in ("u", "n") and arrow.null_count:
                 hidden[col] = int(info.index)
             if arrow.kind == "tsm":  # every distinct date must convert exactly
