@@ -87,8 +87,8 @@ class FastUse:
         self.left = 0
         table = fast_sheet.FastBook.table
 
-        def counted(book: Any, *args: Any) -> Any:
-            result = table(book, *args)
+        def counted(book: Any, *args: Any, **kwargs: Any) -> Any:
+            result = table(book, *args, **kwargs)
             if result is None:
                 self.left += 1
             else:
@@ -101,7 +101,8 @@ class FastUse:
 # ------------------------------------------------------------------------------------ the files we have
 
 
-SAMPLE_FILES = sorted(p for p in (ROOT / "samples").rglob("*") if p.suffix.lower() in (".xlsx", ".xls", ".csv"))
+SAMPLE_FILES = sorted(p for p in (ROOT / "samples").rglob("*")
+                      if p.suffix.lower() in (".xlsx", ".xls", ".csv"))
 
 
 @pytest.mark.parametrize("path", SAMPLE_FILES, ids=lambda p: p.name)
@@ -134,13 +135,14 @@ def test_realworld_files_read_the_same_both_ways(path: Path, tmp_path: Path) -> 
 
 # ------------------------------------------------------------------------------------ built workbooks
 
-LOAN_HEADER = ["合同编号", "客户姓名", "身份证号", "银行卡号", "贷款金额", "期数", "年利率", "还款方式", "提车日期",
-               "状态", "结清日期", "还款明细已出", "备注栏"]
+LOAN_HEADER = ["合同编号", "客户姓名", "身份证号", "银行卡号", "贷款金额", "期数", "年利率", "还款方式",
+               "提车日期", "状态", "结清日期", "还款明细已出", "备注栏"]
 PAY_HEADER = ["合同编号", "交易日期", "金额", "类型", "流水号"]
 
 
 def _workbook(sheets: dict[str, list[list[Any]]], *, engine: str = "openpyxl",
-              merges: dict[str, list[str]] | None = None, percent: dict[str, list[str]] | None = None) -> bytes:
+              merges: dict[str, list[str]] | None = None,
+              percent: dict[str, list[str]] | None = None) -> bytes:
     """An .xlsx of these rows (None: no cell); dates get a date format, ``percent`` cells 0.00%."""
     out = io.BytesIO()
     if engine == "openpyxl":
@@ -235,7 +237,8 @@ def test_all_cards_as_numbers_are_refused_the_fast_way_too(monkeypatch: pytest.M
     row_phone[2] = 110101199003070000.0
     use = FastUse(monkeypatch)
     grid.FAST_READ = True
-    _read_result, problems = read_table_with_problems(io.BytesIO(_workbook({"贷款台账": loans})), schema.LOANS)
+    data = _workbook({"贷款台账": loans})
+    _read_result, problems = read_table_with_problems(io.BytesIO(data), schema.LOANS)
     assert {p.column for p in problems} >= {"银行卡号", "身份证号"}
     assert use.fast == 1
     assert_same_table(_workbook({"贷款台账": loans}), schema.LOANS)
@@ -260,10 +263,11 @@ def test_title_rows_merges_footer_totals_and_percentages(monkeypatch: pytest.Mon
 
 CELLS = st.one_of(
     st.none(),
-    st.sampled_from(["", " ", "NA", "NULL", "nan", "N/A", "-", "合计", "小计：", "备注：见附件", "制表人：王五",
-                     "HT00001", "HT00002", "ht 00003", "6222021234567890123", "110101199003077777",
-                     "4.75%", "0.0475", "36期", "等额本息", "等本等费", "结清", "在贷", "是", "否", "客户还款",
-                     "1,234.50", "¥99.9", "2024-03-05", "2024年3月5日", "TRUE", "abc", "总计"]),
+    st.sampled_from(["", " ", "NA", "NULL", "nan", "N/A", "-", "合计", "小计：", "备注：见附件",
+                     "制表人：王五", "HT00001", "HT00002", "ht 00003", "6222021234567890123",
+                     "110101199003077777", "4.75%", "0.0475", "36期", "等额本息", "等本等费", "结清", "在贷",
+                     "是", "否", "客户还款", "1,234.50", "¥99.9", "2024-03-05", "2024年3月5日", "TRUE",
+                     "abc", "总计"]),
     st.floats(allow_nan=False, allow_infinity=False, min_value=-1e16, max_value=1e16),
     st.sampled_from([0.0, 1.0, 36.0, 1.5, 0.0475, 12345.67, 12345.678, 6.22202e18, 45000.0]),
     st.integers(min_value=-5, max_value=400),

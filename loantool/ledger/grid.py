@@ -138,7 +138,7 @@ class Book:
         the sheet's rows (:meth:`rows`)."""
         if self._fast is None or sheet is None or sheet in self._rows:
             return None
-        return self._fast.table(sheet, header_index, header_cells)
+        return self._fast.table(sheet, header_index, header_cells, background=BACKGROUND_PARSE)
 
     @property
     def fast(self) -> bool:
