@@ -257,6 +257,15 @@ def single_threaded(func, *args, **kwargs):
         grid.BACKGROUND_PARSE = True
 
 
+def careful(func, *args, **kwargs):
+    """``func`` with every sheet read through python-calamine's to_python (no typed columns)."""
+    grid.FAST_READ = False
+    try:
+        return func(*args, **kwargs)
+    finally:
+        grid.FAST_READ = True
+
+
 def load() -> str:
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg()) + f" on {os.cpu_count()} cores"
 
@@ -268,6 +277,41 @@ def best_of(repeat: int, func, *args, **kwargs) -> float:
         func(*args, **kwargs)
         best = min(best, time.perf_counter() - started)
     return best
+
+
+def timed_process(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MB) of one new process, its stdout discarded."""
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    _pid, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"{command[:4]} failed ({status})")
+    return seconds, usage.ru_maxrss / 1024  # kilobytes on Linux
+
+
+def processes(ledger: Path, out: Path) -> None:
+    """overdue-report --json as a whole process beside a process that only reads the ledger with
+    python-calamine's to_python: median of three each, interleaved, with each one's peak memory."""
+    bare = [sys.executable, "-c", "import sys; from python_calamine import CalamineWorkbook as W; "
+            "b = W.from_path(sys.argv[1]); [b.get_sheet_by_name(n).to_python() for n in b.sheet_names]",
+            str(ledger)]
+    report = [sys.executable, "-m", "loantool", "overdue-report", "--ledger", str(ledger),
+              "--as-of", str(AS_OF), "--out", str(out), "--json"]
+    timed_process(bare)  # warm the file cache
+    print(f"before: {load()}")
+    runs: dict[str, list[tuple[float, float]]] = {"bare": [], "report": []}
+    for _ in range(3):
+        runs["bare"].append(timed_process(bare))
+        runs["report"].append(timed_process(report))
+    print(f"after:  {load()}")
+    median = {name: sorted(t for t, _m in values)[1] for name, values in runs.items()}
+    peak = {name: max(m for _t, m in values) for name, values in runs.items()}
+    print(f"(a') to_python read, new process:        {median['bare']:6.2f} s (median of 3)  "
+          f"peak {peak['bare']:5.0f} MB")
+    print(f"(j)  overdue-report --json, new process: {median['report']:6.2f} s (median of 3)  "
+          f"peak {peak['report']:5.0f} MB")
+    print(f"ratio (j)/(a'): {median['report'] / median['bare']:.2f}  (target ≤ 1.5; peak target ≤ 350 MB)")
 
 
 def stages(ledger: Path, out: Path, repeat: int) -> None:
@@ -296,13 +340,16 @@ def stages(ledger: Path, out: Path, repeat: int) -> None:
                  as_of=day)
     timed("load_ledger, sheets parsed one after another in one thread", single_threaded, load_ledger,
           ledger, settings, as_of=day)
+    timed("load_ledger the careful way (to_python, before issue 15)", careful, load_ledger, ledger,
+          settings, as_of=day)
     active = book.loans.frame[active_on(book.loans.frame, day)]
     inst = timed("schedules_for (the active loans' installments)", schedules_for, book, active,
                  settings).installments
     timed("assess_portfolio (the core)", assess_portfolio, book.loans.frame, inst, book.payments.frame,
           as_of=day, rules=Rules.from_settings(settings.arrears, settings.actions))
     report = timed("assess_ledger (schedules + core + the lists)", assess_ledger, book, settings, day)
-    timed("write_report (the workbook)", write_report, report, out, settings.company.name)
+    timed("write_report (the workbook, and the notice letters beside it)", write_report, report, out,
+          settings.company.name)
     document = timed("to_dict (the --json document, not part of (b))", report.to_dict)
     from loantool.cli import json_text
 
@@ -323,6 +370,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the command, print the top functions")
     parser.add_argument("--keep", type=Path, help="folder to generate the ledger into once and reuse")
+    parser.add_argument("--processes", action="store_true",
+                        help="only the new-process figures: median of three of overdue-report --json beside "
+                             "a bare to_python read, with each process's peak memory")
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     with tempfile.TemporaryDirectory(prefix="bench_overdue_") as tmp:
@@ -342,6 +392,9 @@ def main() -> None:
             print(f"generated {len(loans):,} loans ({len(inst):,} installments), {len(payments):,} rows in "
                   f"还款记录, {ledger.stat().st_size / 1e6:.1f} MB, in {time.perf_counter() - started:.1f} s")
 
+        if args.processes:
+            processes(ledger, out)
+            return
         rows = bare_read(ledger)  # warm the file cache and the imports for both sides
         run_command(ledger, out)
         print(f"before: {load()}")

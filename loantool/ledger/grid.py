@@ -36,6 +36,9 @@ _SAVE_AS = N_("Open it in Excel or WPS and save it as .xlsx (or CSV), then try a
 # Book.prefetch parses sheets in a background thread; False parses every sheet in the caller's thread
 # (benchmarks/bench_overdue.py switches it off to show the single-threaded figure)
 BACKGROUND_PARSE = True
+# .xlsx sheets are read as typed columns (fast_sheet.py) where that gives python-calamine's values; False
+# reads every sheet through to_python (tests compare the two; benchmarks time both)
+FAST_READ = True
 
 
 def read_source(source: Path | str | BinaryIO | bytes, name: str | None = None
@@ -79,11 +82,16 @@ class Book:
     _sheets: dict[str, Any] = field(default_factory=dict)
     _data: bytes | None = None  # a workbook's bytes, for the background thread's own workbook object
     _pending: dict[str, Future[Any]] = field(default_factory=dict)  # sheets being parsed in the background
+    _fast: Any = None  # fast_sheet.FastBook of an .xlsx file, when fastexcel is there
 
     def head(self, sheet: str | None, nrows: int) -> Rows:
         """The first ``nrows`` rows of a sheet (without converting the rest of a big sheet)."""
         if sheet in self._rows:
             return self._rows[sheet][:nrows]
+        if self._fast is not None and sheet is not None:
+            rows = self._fast.head(sheet, nrows)
+            if rows is not None:
+                return rows
         calamine_sheet = self._calamine_sheet(sheet)
         if calamine_sheet is None:
             return []
@@ -125,6 +133,23 @@ class Book:
         finally:
             executor.shutdown(wait=False)  # the thread ends when its queue is done
 
+    def fast_table(self, sheet: str | None, header_index: int, header_cells: dict[int, str]) -> Any:
+        """The data rows under a header row as typed columns (fast_sheet.FastTable), or None: then read
+        the sheet's rows (:meth:`rows`)."""
+        if self._fast is None or sheet is None or sheet in self._rows:
+            return None
+        return self._fast.table(sheet, header_index, header_cells, background=BACKGROUND_PARSE)
+
+    @property
+    def fast(self) -> bool:
+        """Whether the sheets are read as typed columns (:meth:`fast_table`)."""
+        return self._fast is not None
+
+    def prefetch_table(self, sheet: str | None, header_index: int, columns: Sequence[int] = ()) -> None:
+        """Start loading the table under a header row in the background (fast reading only)."""
+        if self._fast is not None and sheet is not None and BACKGROUND_PARSE:
+            self._fast.prefetch(sheet, header_index, list(columns))
+
     def merged_ranges(self, sheet: str | None) -> list[tuple[int, int, int, int]]:
         """The merged cells of a workbook sheet as (first row, first col, last row, last col), 0-based
         like the rows (python-calamine reads them from .xlsx and .xls); none for text and HTML."""
@@ -148,6 +173,8 @@ class Book:
         for future in self._pending.values():
             future.cancel()
         self._pending.clear()
+        if self._fast is not None:
+            self._fast.discard()
         if self._workbook is not None:
             self._rows.clear()
             self._sheets.clear()
@@ -211,7 +238,16 @@ def _open_workbook(data: bytes, label: str, fmt: str) -> Book:
         meta.name for meta in workbook.sheets_metadata
         if meta.typ == python_calamine.SheetTypeEnum.WorkSheet
     ]
-    return Book(label, fmt, list(names), _workbook=workbook, _data=data)
+    fast = None
+    if FAST_READ and fmt == sniff.ZIP:
+        from . import fast_sheet
+
+        if fast_sheet.available():
+            try:
+                fast = fast_sheet.FastBook(data, label)
+            except Exception:  # noqa: BLE001 – a zip the standard library cannot list: read it the careful way
+                fast = None
+    return Book(label, fmt, list(names), _workbook=workbook, _data=data, _fast=fast)
 
 
 # ------------------------------------------------------------------------------------------------ text

@@ -295,11 +295,21 @@ def _coerce_located(book: Book, table: schema.Table, located: _Located, path: Pa
                     problems: list[CellProblem], settings: Settings | None = None) -> TableRead:
     sheet = located.sheet
     found_at = dict(located.found)
-    body, first_row = _data_rows(book, located)
-    grid = _object_grid(body, max(found_at.values()) + 1)
-    _read_percent_formats(book, table, located, found_at, grid, first_row)
-    _fill_merged(book, table, located, found_at, grid)
-    columns = {key: Column.of(grid[:, col]) for key, col in found_at.items()}
+    fast = book.fast_table(sheet, located.header_index,
+                           {col: str(located.header_cells[col]) for col in found_at.values()})
+    cells: _GridCells | _FastCells
+    body: Any
+    if fast is None:
+        body, first_row = _data_rows(book, located)
+        cells = _GridCells(_object_grid(body, max(found_at.values()) + 1))
+        merges = book.merged_ranges(sheet)
+    else:  # typed columns: Python values only for the cells that are looked at one by one
+        body, first_row = fast.rows, located.header_index + 2
+        cells = _FastCells(fast)
+        merges = fast.merges
+    _read_percent_formats(book, table, located, found_at, cells, first_row)
+    _fill_merged(table, located, found_at, cells, merges)
+    columns = {key: cells.column(col) for key, col in found_at.items()}
     blank = np.ones(len(body), dtype=bool)
     for column in columns.values():
         blank &= column.blank()
@@ -456,28 +466,67 @@ def _footer(table: schema.Table, body: list[list[Any]], columns: dict[str, Colum
 MERGE_FILLS = frozenset(schema.KINDS) - {"amount", "rate", "contract", "id_no", "card", "phone"}
 
 
-def _fill_merged(book: Book, table: schema.Table, located: _Located, found_at: dict[str, int],
-                 grid: np.ndarray) -> None:
+class _GridCells:
+    """The cells of a sheet's data rows as one object grid (python-calamine's rows)."""
+
+    def __init__(self, grid: np.ndarray):
+        self._grid = grid
+
+    def __len__(self) -> int:
+        return len(self._grid)
+
+    def cells(self, col: int) -> np.ndarray:
+        return self._grid[:, col]  # a view: changes reach the grid
+
+    def column(self, col: int) -> Column:
+        return Column.of(self._grid[:, col])
+
+
+class _FastCells:
+    """The cells of a sheet's data rows as typed columns (fast_sheet.FastTable); a column becomes Python
+    objects only when a cell of it is changed (a merged cell filled, a percentage read)."""
+
+    def __init__(self, table: Any):
+        self._table = table
+        self._changed: dict[int, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return int(self._table.height)
+
+    def cells(self, col: int) -> np.ndarray:
+        if col not in self._changed:
+            self._changed[col] = self._table.objects(col)
+        return self._changed[col]
+
+    def column(self, col: int) -> Column:
+        if col in self._changed:
+            return Column.of(self._changed[col])
+        return self._table.column(col)
+
+
+def _fill_merged(table: schema.Table, located: _Located, found_at: dict[str, int],
+                 grid: _GridCells | _FastCells, merges: list[tuple[int, int, int, int]]) -> None:
     """A cell merged down over several rows is read for every one of them (the sheet shows it beside
     each), not left blank below its first row; only in the columns of :data:`MERGE_FILLS` kinds."""
     fill = {col for key, col in found_at.items() if table.field(key).kind in MERGE_FILLS}
     if not fill or not len(grid):
         return
     offset = located.header_index + 1  # sheet row (0-based) of the grid's first row
-    for r1, c1, r2, _c2 in book.merged_ranges(located.sheet):
+    for r1, c1, r2, _c2 in merges:
         if c1 not in fill or r2 <= r1 or r1 < offset:
             continue
         top = r1 - offset
         if top >= len(grid):
             continue
-        value = grid[top, c1]
+        cells = grid.cells(c1)
+        value = cells[top]
         for position in range(top + 1, min(r2 - offset, len(grid) - 1) + 1):
-            if is_blank(grid[position, c1]):
-                grid[position, c1] = value
+            if is_blank(cells[position]):
+                cells[position] = value
 
 
 def _read_percent_formats(book: Book, table: schema.Table, located: _Located, found_at: dict[str, int],
-                          grid: np.ndarray, first_row: int) -> None:
+                          grid: _GridCells | _FastCells, first_row: int) -> None:
     """A number in a rate column shown with a percentage format means the percentage shown (1.5 shown
     as 150.00 % is 150 %, not 1.5 %): such cells become the text "150%" before they are coerced."""
     rate_columns = {found_at[f.key] for f in table.fields if f.kind == "rate" and f.key in found_at}
@@ -486,9 +535,10 @@ def _read_percent_formats(book: Book, table: schema.Table, located: _Located, fo
     for row, col in book.percent_cells(located.sheet, sorted(c + 1 for c in rate_columns)):
         position = row - first_row
         if 0 <= position < len(grid):
-            value = grid[position, col - 1]
+            cells = grid.cells(col - 1)
+            value = cells[position]
             if type(value) in (int, float) and math.isfinite(value):
-                grid[position, col - 1] = percent_text(value)
+                cells[position] = percent_text(value)
 
 
 def _summary_is_status(table: schema.Table, columns: dict[str, Column], statuses: StatusWords) -> bool:
@@ -587,8 +637,9 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
     book = open_book(data, label, base)
     optional = (schema.PAYMENTS, schema.RATES, schema.SETTLEMENTS, schema.COLLECTIONS)
     # 还款记录 is the big sheet: it is parsed in the background while 贷款台账 is read here
-    book.prefetch([name for table in optional for name in _sheet_order(book, table, None, True)
-                   if name is not None])
+    if not _prefetch_tables(book, optional, settings):
+        book.prefetch([name for table in optional for name in _sheet_order(book, table, None, True)
+                       if name is not None])
     problems: list[CellProblem] = []
     tables: dict[str, TableRead] = {}
     with gc_paused():  # the rows are dropped before the collector is back, so it never walks them
@@ -620,6 +671,21 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
     loans.warnings = [*loans.warnings, *footers, *checks.check_loans(loans.frame, loans.problem, today)]
     return Ledger(path, digest, loans, tables["rates"], tables["payments"], tables["settlements"],
                   tables["collections"])
+
+
+def _prefetch_tables(book: Book, tables: tuple[schema.Table, ...], settings: Settings) -> bool:
+    """Start loading the optional tables' typed columns in the background (fast reading only): their
+    header rows are found here quietly; a sheet without one is left for the reading to report."""
+    if not book.fast:
+        return False
+    for table in tables:
+        try:
+            located = locate(book, table, settings, by_name_only=True)
+        except InputError:
+            continue
+        if located is not None:
+            book.prefetch_table(located.sheet, located.header_index, sorted(located.found.values()))
+    return True
 
 
 def _schedule_problems(loans: TableRead, rates: TableRead, settings: Settings, today: date,

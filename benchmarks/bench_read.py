@@ -1,0 +1,129 @@
+"""Benchmark: reading the 20,000-loan ledger – python-calamine, fastexcel and loantool's load_ledger.
+
+Uses the ledger of ``bench_overdue.py`` (generated there; ``--keep DIR`` reuses the one kept in DIR) and
+times, in one run, best of ``--repeat``:
+
+(a) python-calamine ``to_python()`` of every sheet (a Python object per cell), one thread;
+(b) fastexcel's bare read: ``load_sheet`` of every sheet and its Arrow export (``__arrow_c_array__``,
+    what a fastexcel user gets without pyarrow), one thread;
+(c) ``load_ledger`` – typed frames, every check on entry – as loantool reads it (the big sheet loaded in
+    a background thread while 贷款台账 is read);
+(c1) the same with every sheet read in the calling thread (``grid.BACKGROUND_PARSE = False``);
+(d) ``load_ledger`` the careful way only (``grid.FAST_READ = False``: to_python, as before issue 15).
+
+Target (issue 15): (c) ≤ 1.3 × (b). The load average is printed before and after: the machine is shared.
+
+    python benchmarks/bench_read.py [--keep /tmp/bench_keep] [--loans 20000] [--seed 1] [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import fastexcel  # noqa: E402
+from python_calamine import CalamineWorkbook  # noqa: E402
+
+from loantool.config import Settings  # noqa: E402
+from loantool.ledger import grid  # noqa: E402
+from loantool.ledger.read import load_ledger  # noqa: E402
+
+AS_OF = dt.date(2026, 11, 30)
+
+
+def calamine_read(path: Path) -> int:
+    book = CalamineWorkbook.from_path(str(path))
+    return sum(len(book.get_sheet_by_name(name).to_python()) for name in book.sheet_names)
+
+
+def fastexcel_read(path: Path) -> int:
+    reader = fastexcel.read_excel(str(path))
+    rows = 0
+    for name in reader.sheet_names:
+        sheet = reader.load_sheet_by_name(name)
+        sheet.__arrow_c_array__()
+        rows += sheet.height
+    return rows
+
+
+def loantool_read(path: Path) -> int:
+    ledger = load_ledger(path, Settings(), as_of=AS_OF)
+    return len(ledger.loans.frame) + len(ledger.payments.frame)
+
+
+def with_flags(func, **flags):
+    def run(*args):
+        saved = {name: getattr(grid, name) for name in flags}
+        for name, value in flags.items():
+            setattr(grid, name, value)
+        try:
+            return func(*args)
+        finally:
+            for name, value in saved.items():
+                setattr(grid, name, value)
+    return run
+
+
+def best_of(repeat: int, func, *args) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        func(*args)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg()) + f" on {os.cpu_count()} cores"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--loans", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--keep", type=Path, help="folder of bench_overdue.py's kept ledger")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench_read_") as tmp:
+        folder = args.keep or Path(tmp)
+        ledger = folder / f"ledger_{args.loans}_{args.seed}.xlsx"
+        if not ledger.is_file():
+            import bench_overdue as gen
+            import numpy as np
+
+            rng = np.random.default_rng(args.seed)
+            loans = gen.generate_loans(args.loans, rng)
+            payments = gen.generate_payments(loans, gen.schedules(loans), rng)
+            folder.mkdir(parents=True, exist_ok=True)
+            gen.write_ledger(ledger, loans, payments)
+        print(f"{ledger} ({ledger.stat().st_size / 1e6:.1f} MB)")
+        runs = {
+            "(a)  python-calamine to_python, every sheet": calamine_read,
+            "(b)  fastexcel load_sheet + Arrow export, every sheet": fastexcel_read,
+            "(c)  loantool load_ledger": loantool_read,
+            "(c1) load_ledger, every sheet in the calling thread": with_flags(loantool_read,
+                                                                               BACKGROUND_PARSE=False),
+            "(d)  load_ledger the careful way (to_python)": with_flags(loantool_read, FAST_READ=False),
+        }
+        for func in runs.values():  # warm the file cache and the imports
+            func(ledger)
+        print(f"before: {load()}")
+        times = {name: best_of(args.repeat, func, ledger) for name, func in runs.items()}
+        print(f"after:  {load()}")
+        bare = times["(b)  fastexcel load_sheet + Arrow export, every sheet"]
+        for name, seconds in times.items():
+            print(f"{name:<55} {seconds:7.3f} s  {seconds / bare:5.2f} × (b)   (best of {args.repeat})")
+        ratio = times["(c)  loantool load_ledger"] / bare
+        print(f"(c)/(b) = {ratio:.2f}  (target ≤ 1.3)")
+
+
+if __name__ == "__main__":
+    main()

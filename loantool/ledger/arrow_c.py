@@ -1,0 +1,191 @@
+"""Arrow columns → numpy, through the Arrow C data interface (no pyarrow).
+
+fastexcel hands a sheet over as an Arrow record batch behind two PyCapsules (``__arrow_c_array__``, the
+Arrow PyCapsule interface). The C structures are small and fixed by the Arrow specification
+("The Arrow C data interface"), so reading them with ctypes costs a few lines instead of pyarrow's
+~100 MB: each column's buffers are copied into numpy arrays while the capsules are alive, and the
+capsules release the batch when they are dropped.
+
+Only the layouts fastexcel produces are read: ``g`` float64, ``l`` int64, ``b`` boolean, ``u``/``U``
+UTF-8 strings, ``tsm:`` timestamps in milliseconds, ``n`` null. Any other format raises
+:class:`UnsupportedArrow` (the caller then reads the sheet the careful way).
+"""
+
+from __future__ import annotations
+
+import ctypes
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+class UnsupportedArrow(ValueError):
+    """A layout this module does not read."""
+
+
+class _Schema(ctypes.Structure):
+    pass
+
+
+_Schema._fields_ = [
+    ("format", ctypes.c_char_p), ("name", ctypes.c_char_p), ("metadata", ctypes.c_char_p),
+    ("flags", ctypes.c_int64), ("n_children", ctypes.c_int64),
+    ("children", ctypes.POINTER(ctypes.POINTER(_Schema))), ("dictionary", ctypes.POINTER(_Schema)),
+    ("release", ctypes.c_void_p), ("private_data", ctypes.c_void_p),
+]
+
+
+class _Array(ctypes.Structure):
+    pass
+
+
+_Array._fields_ = [
+    ("length", ctypes.c_int64), ("null_count", ctypes.c_int64), ("offset", ctypes.c_int64),
+    ("n_buffers", ctypes.c_int64), ("n_children", ctypes.c_int64),
+    ("buffers", ctypes.POINTER(ctypes.c_void_p)), ("children", ctypes.POINTER(ctypes.POINTER(_Array))),
+    ("dictionary", ctypes.POINTER(_Array)), ("release", ctypes.c_void_p), ("private_data", ctypes.c_void_p),
+]
+
+_GET_POINTER = ctypes.pythonapi.PyCapsule_GetPointer
+_GET_POINTER.restype = ctypes.c_void_p
+_GET_POINTER.argtypes = [ctypes.py_object, ctypes.c_char_p]
+
+_FIXED = {"g": np.float64, "l": np.int64}
+_FACTORIZE_MAX_BYTES = 48
+_HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+_LOW_BYTES = np.array([(1 << (8 * i)) - 1 for i in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
+
+
+@dataclass
+class ArrowColumn:
+    """One column: ``kind`` is the Arrow format ("g", "l", "b", "u", "tsm", "n"), ``valid`` a bool per
+    row (None: every row holds a value). Strings keep their UTF-8 ``data`` and ``offsets``; the other
+    kinds their ``numbers`` (float64, int64, bool, int64 milliseconds)."""
+
+    name: str
+    kind: str
+    length: int
+    valid: np.ndarray | None
+    numbers: np.ndarray | None = None
+    offsets: np.ndarray | None = None
+    data: bytes = b""
+
+    @property
+    def null_count(self) -> int:
+        return 0 if self.valid is None else int(self.length - np.count_nonzero(self.valid))
+
+    def strings(self) -> list[str]:
+        """Every row's text as a Python ``str`` ("" where the row holds none)."""
+        assert self.offsets is not None
+        offsets = self.offsets
+        text = self.data.decode("utf-8")
+        if len(text) != len(self.data):  # not ASCII: byte offsets → character offsets
+            raw = np.frombuffer(self.data, dtype=np.uint8)
+            continuation = np.zeros(len(raw) + 1, dtype=np.int64)
+            np.cumsum((raw & 0xC0) == 0x80, out=continuation[1:])
+            offsets = offsets - continuation[offsets]
+        bounds = offsets.tolist()
+        return [text[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+    def factorize(self) -> tuple[np.ndarray, list[str]] | None:
+        """Strings as codes (−1 for a row without a value) into their distinct texts, in order of first
+        appearance – worked out on the UTF-8 bytes, so only the distinct texts become Python strings.
+        None when the texts are too long for that (the caller then uses :meth:`strings`)."""
+        assert self.offsets is not None
+        n = self.length
+        starts = self.offsets[:-1]
+        lengths = self.offsets[1:] - starts
+        if n == 0 or self.null_count == n:
+            return np.full(n, -1, dtype=np.intp), []
+        words_per_text = -(-int(lengths.max()) // 8)
+        if words_per_text * 8 > _FACTORIZE_MAX_BYTES:
+            return None
+        # every text as whole little-endian 8-byte words, the bytes past its end zeroed: read through a
+        # view of the (padded) buffer that starts a word at every byte
+        padded = self.data + bytes(8)
+        at_every_byte = np.ndarray(shape=(len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
+        last = len(padded) - 8
+        words = np.empty((n, words_per_text), dtype=np.uint64)
+        key = lengths.astype(np.uint64)
+        for k in range(words_per_text):
+            left = np.clip(lengths - 8 * k, 0, 8)
+            word = at_every_byte[np.minimum(starts + 8 * k, last)] & _LOW_BYTES[left]
+            words[:, k] = word
+            with np.errstate(over="ignore"):
+                key = (key ^ word) * _HASH_MULTIPLIER
+                key ^= key >> np.uint64(29)
+        codes, _keys = pd.factorize(key)
+        # factorize numbers the keys in order of first appearance: a code's first row is where the
+        # running maximum of the codes grows
+        before = np.maximum.accumulate(np.concatenate([[-1], codes[:-1]])) if n else codes
+        first = np.flatnonzero(codes > before)
+        if not (lengths == lengths[first[codes]]).all() or not (words == words[first[codes]]).all():
+            return None  # two texts with one hash: never guessed
+        bounds = self.offsets[np.concatenate([first, first + 1])].tolist() if n else []
+        k = len(first)
+        if self.data.isascii():
+            text = self.data.decode("ascii")
+            uniques = [text[a:b] for a, b in zip(bounds[:k], bounds[k:], strict=True)]
+        else:
+            data = self.data
+            uniques = [data[a:b].decode("utf-8") for a, b in zip(bounds[:k], bounds[k:], strict=True)]
+        codes = codes.astype(np.intp)
+        if self.valid is not None:
+            codes[~self.valid] = -1
+        return codes, uniques
+
+
+def _buffer(array: _Array, index: int, nbytes: int) -> bytes:
+    address = array.buffers[index]
+    if not address or nbytes <= 0:
+        return b""
+    return ctypes.string_at(address, nbytes)
+
+
+def _validity(array: _Array) -> np.ndarray | None:
+    if array.null_count == 0 or not array.buffers[0]:
+        return None
+    nbytes = (array.offset + array.length + 7) // 8
+    bits = np.unpackbits(np.frombuffer(_buffer(array, 0, nbytes), dtype=np.uint8), bitorder="little")
+    return bits[array.offset:array.offset + array.length].astype(bool)
+
+
+def _column(schema: _Schema, array: _Array) -> ArrowColumn:
+    fmt = schema.format.decode("ascii")
+    name = schema.name.decode("utf-8") if schema.name else ""
+    n, offset = int(array.length), int(array.offset)
+    if fmt == "n":
+        return ArrowColumn(name, "n", n, np.zeros(n, dtype=bool))
+    valid = _validity(array)
+    if fmt in _FIXED or fmt.startswith("tsm:"):
+        dtype = np.dtype(_FIXED.get(fmt, np.int64))
+        raw = _buffer(array, 1, (offset + n) * dtype.itemsize)
+        values = np.frombuffer(raw, dtype=dtype)[offset:offset + n] if n else np.zeros(0, dtype=dtype)
+        return ArrowColumn(name, "tsm" if fmt.startswith("tsm:") else fmt, n, valid, values)
+    if fmt == "b":
+        raw = _buffer(array, 1, (offset + n + 7) // 8)
+        bits = np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little")
+        return ArrowColumn(name, "b", n, valid, bits[offset:offset + n].astype(bool))
+    if fmt in ("u", "U"):
+        dtype = np.dtype(np.int32 if fmt == "u" else np.int64)
+        raw = _buffer(array, 1, (offset + n + 1) * dtype.itemsize)
+        offsets = np.frombuffer(raw, dtype=dtype)[offset:offset + n + 1].astype(np.int64)
+        data = _buffer(array, 2, int(offsets[-1])) if n else b""  # offsets index the whole buffer
+        return ArrowColumn(name, "u", n, valid, offsets=offsets, data=data)
+    raise UnsupportedArrow(f"Arrow format {fmt!r} of column {name!r}")
+
+
+def record_batch(source: Any) -> list[ArrowColumn]:
+    """The columns of an object with ``__arrow_c_array__`` that exports a record batch (a struct)."""
+    schema_capsule, array_capsule = source.__arrow_c_array__()
+    schema = _Schema.from_address(_GET_POINTER(schema_capsule, b"arrow_schema"))
+    array = _Array.from_address(_GET_POINTER(array_capsule, b"arrow_array"))
+    if schema.format != b"+s":
+        raise UnsupportedArrow(f"Arrow format {schema.format!r} is not a record batch")
+    columns = [_column(schema.children[i].contents, array.children[i].contents)
+               for i in range(int(schema.n_children))]
+    del schema, array  # the capsules own the structures: they release them when collected
+    return columns

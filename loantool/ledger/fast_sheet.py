@@ -1,0 +1,497 @@
+"""Typed columns of an .xlsx sheet without a Python object per cell (快速读取): fastexcel → Arrow → numpy.
+
+python-calamine's ``to_python`` makes a Python object for every cell of a sheet – most of the time of
+reading a big 还款记录, and most of its memory. fastexcel parses the same sheet with the same Rust reader
+(calamine) into typed Arrow columns, which :mod:`arrow_c` copies into numpy arrays. The reader then
+builds its :class:`~loantool.ledger.coerce.Column` s (codes into distinct values) from those arrays, so
+that the careful coercion of ``coerce.py`` runs per distinct value as before, and makes a row of
+Python values only for the few rows it looks at cell by cell (footers, totals, notes).
+
+The values must be python-calamine's, cell for cell, or the sheet is read the careful way
+(:meth:`FastBook.table` returns None):
+
+- every column of the data rows is inferred over all its rows with ``dtype_coercion="strict"``: a
+  column mixing numbers and text (or dates, or TRUE/FALSE) is refused by fastexcel, and the sheet
+  falls back;
+- a number column's empty cells may hide text that fastexcel counts as empty ("NA", "NULL", "nan" …):
+  those columns are read a second time as text, and such a cell keeps its text;
+- an error cell (#N/A …) is empty in both readers; #DIV/0! and the like make fastexcel refuse;
+- date cells become ``date`` (whole days) or ``datetime`` as python-calamine makes them; times of day,
+  durations, ISO date cells, sub-second times and dates outside years 1–9999 fall back;
+- the header row fastexcel sees must name the columns the reader found.
+
+The header is found in the first :data:`HEAD_ROWS` rows, read by python-calamine from a copy of the
+workbook whose sheets are cut after those rows (so the cells there are exactly python-calamine's). The
+merged cells come from the sheet's XML (``<mergeCell ref="…"/>``, after the cells), read as a stream.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import re
+import zipfile
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .arrow_c import ArrowColumn, UnsupportedArrow, record_batch
+from .coerce import Column
+
+HEAD_ROWS = 30
+_CHUNK = 1 << 20
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row(?=[\s/>])")
+_R_ATTR = re.compile(rb"""\sr\s*=\s*["'](\d+)["']""")
+_SHEETDATA = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData(\s*/?)>")
+_SHEETDATA_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?sheetData\s*>")
+_DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*/>")
+_MERGE = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\sref\s*=\s*["']([^"']+)["']""")
+_WORKSHEET_PART = re.compile(r"(?i)^/?xl/worksheets/[^/]+\.xml$")
+_MS_PER_DAY = 86_400_000
+_EXCEL_EPOCH_MS = -25_569 * _MS_PER_DAY  # 1899-12-30 in milliseconds since 1970-01-01
+_YEAR_1_MS = -62_135_596_800_000  # 0001-01-01
+_YEAR_10000_MS = 253_402_300_800_000  # 10000-01-01
+_UNIX = dt.datetime(1970, 1, 1)
+
+logging.getLogger("fastexcel").setLevel(logging.ERROR)  # "falling back to string" is ours to decide
+
+
+class Fallback(Exception):
+    """The sheet cannot be read exactly this way: read it the careful way."""
+
+
+def available() -> bool:
+    try:
+        import fastexcel  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# ------------------------------------------------------------------------------------------------ table
+
+
+@dataclass
+class FastTable:
+    """The data rows under a header row: ``height`` rows, one :class:`ArrowColumn` per sheet column
+    (0-based absolute index), header names as fastexcel read them, cells with text hidden from the
+    typed column (``patches``), and the sheet's merged cells (0-based, as python-calamine gives them)."""
+
+    height: int
+    columns: dict[int, ArrowColumn]
+    names: dict[int, str]
+    merges: list[tuple[int, int, int, int]]
+    patches: dict[int, dict[int, str]] = field(default_factory=dict)
+    _objects: dict[int, np.ndarray] = field(default_factory=dict)
+    _columns: dict[int, Column] = field(default_factory=dict)
+
+    @property
+    def width(self) -> int:
+        return max(self.columns, default=-1) + 1
+
+    def objects(self, col: int) -> np.ndarray:
+        """The column's cells as python-calamine gives them ("" for an empty cell), a new array."""
+        if col not in self._objects:
+            self._objects[col] = _objects(self.columns.get(col), self.height, self.patches.get(col, {}))
+        return self._objects[col].copy()
+
+    def column(self, col: int) -> Column:
+        """The column as :meth:`Column.of` would make it from python-calamine's cells."""
+        if col not in self._columns:
+            self._columns[col] = self._column(col)
+        return self._columns[col]
+
+    def _column(self, col: int) -> Column:
+        arrow = self.columns.get(col)
+        if arrow is not None and arrow.kind == "u" and col not in self.patches:
+            factorized = arrow.factorize()
+            if factorized is not None:
+                codes, uniques = factorized
+                plain = np.empty(len(uniques), dtype=object)
+                plain[:] = uniques
+                return Column(codes, plain)
+        if arrow is None or arrow.kind == "u" or col in self.patches:
+            return Column.of(self.objects(col))
+        if arrow.kind == "n" or arrow.null_count == arrow.length:
+            return Column(np.full(self.height, -1, dtype=np.intp), np.empty(0, dtype=object))
+        values = arrow.numbers
+        assert values is not None
+        codes = np.full(self.height, -1, dtype=np.intp)
+        valid = arrow.valid
+        present = values if valid is None else values[valid]
+        found, uniques = pd.factorize(present, use_na_sentinel=True)
+        if valid is None:
+            codes[:] = found
+        else:
+            codes[valid] = found
+        plain = np.empty(len(uniques), dtype=object)
+        plain[:] = _python_values(arrow.kind, np.asarray(uniques))
+        return Column(codes, plain)
+
+    @property
+    def rows(self) -> LazyRows:
+        return LazyRows(self)
+
+
+class LazyRows:
+    """The data rows as lists of python-calamine values, made one at a time when asked for."""
+
+    def __init__(self, table: FastTable):
+        self._table = table
+
+    def __len__(self) -> int:
+        return self._table.height
+
+    def __getitem__(self, position: int) -> list[Any]:
+        table = self._table
+        if not 0 <= position < table.height:
+            raise IndexError(position)
+        position = int(position)
+        return [_cell(table.columns.get(col), position, table.patches.get(col, {}))
+                for col in range(table.width)]
+
+
+def _cell(arrow: ArrowColumn | None, position: int, patches: dict[int, str]) -> Any:
+    if position in patches:
+        return patches[position]
+    if arrow is None or arrow.kind == "n" or (arrow.valid is not None and not arrow.valid[position]):
+        return ""
+    if arrow.kind == "u":
+        assert arrow.offsets is not None
+        return arrow.data[int(arrow.offsets[position]):int(arrow.offsets[position + 1])].decode("utf-8")
+    assert arrow.numbers is not None
+    return _python_values(arrow.kind, arrow.numbers[position:position + 1])[0]
+
+
+def _python_values(kind: str, values: np.ndarray) -> list[Any]:
+    if kind == "g":
+        return values.astype(np.float64).tolist()
+    if kind == "l":
+        return values.astype(np.int64).tolist()
+    if kind == "b":
+        return values.astype(bool).tolist()
+    if kind == "tsm":
+        return [_datetime_value(int(ms)) for ms in values.tolist()]
+    raise UnsupportedArrow(kind)
+
+
+def _datetime_value(ms: int) -> dt.date | dt.datetime:
+    """python-calamine's value of a date cell (its serial: whole days → date, else datetime)."""
+    if ms - _EXCEL_EPOCH_MS < _MS_PER_DAY or not _YEAR_1_MS <= ms < _YEAR_10000_MS or ms % 1000:
+        raise Fallback("a time of day, a date outside years 1–9999 or a fraction of a second")
+    moment = _UNIX + dt.timedelta(milliseconds=ms)
+    return moment.date() if ms % _MS_PER_DAY == 0 else moment
+
+
+def _objects(arrow: ArrowColumn | None, height: int, patches: dict[int, str]) -> np.ndarray:
+    cells = np.empty(height, dtype=object)
+    if arrow is None or arrow.kind == "n":
+        cells[:] = ""
+    elif arrow.kind == "u":
+        cells[:] = arrow.strings()
+        if arrow.valid is not None:
+            cells[~arrow.valid] = ""
+    else:
+        numbers = arrow.numbers
+        assert numbers is not None
+        codes, uniques = pd.factorize(numbers, use_na_sentinel=True)
+        plain = np.empty(len(uniques) + 1, dtype=object)
+        plain[:-1] = _python_values(arrow.kind, np.asarray(uniques))
+        plain[-1] = ""
+        empty = codes < 0 if arrow.valid is None else (codes < 0) | ~arrow.valid
+        cells[:] = plain[np.where(empty, len(uniques), codes)]
+    for position, text in patches.items():
+        cells[position] = text
+    return cells
+
+
+# ------------------------------------------------------------------------------------------------ book
+
+
+class FastBook:
+    """The fast reading of one .xlsx file's bytes: sheet heads, and tables loaded in the background."""
+
+    def __init__(self, data: bytes, label: str):
+        self._data = data
+        self._label = label
+        self._zip = zipfile.ZipFile(io.BytesIO(data))
+        names = self._zip.namelist()
+        self._worksheets = [n for n in names if _WORKSHEET_PART.match(n)]
+        if not self._worksheets:
+            raise Fallback("no worksheet parts where .xlsx keeps them")
+        self._head_book: Any = None
+        self._parts: dict[str, str] | None = None
+        self._pending: dict[tuple[str, int], Future[FastTable | None]] = {}
+        self._merging: dict[str, Future[list[tuple[int, int, int, int]]]] = {}
+        self._executor: ThreadPoolExecutor | None = None
+
+    # -- the first rows
+
+    def head(self, sheet: str, nrows: int) -> list[list[Any]] | None:
+        """The first ``nrows`` rows (≤ HEAD_ROWS) of a sheet as python-calamine reads them, without
+        parsing the whole sheet; None when that cannot be done exactly."""
+        if nrows > HEAD_ROWS:
+            return None
+        try:
+            if self._head_book is None:
+                self._head_book = _head_workbook(self._zip, self._worksheets)
+            rows = self._head_book[0].get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=nrows)
+        except Exception:  # noqa: BLE001 – any doubt: the careful reader decides
+            return None
+        cut = self._head_book[1]
+        if not rows and cut:  # nothing in the first rows of a longer sheet: let the whole sheet say so
+            return None
+        return rows
+
+    # -- the data
+
+    def prefetch(self, sheet: str, header_index: int, columns: list[int] = ()) -> None:
+        """Start loading the table under ``header_index`` of ``sheet`` in a background thread (and its
+        ``columns`` made ready to coerce), its merged cells in another."""
+        key = (sheet, header_index)
+        if key in self._pending:
+            return
+        self._pending[key] = self._submit(self._load_quietly, sheet, header_index, tuple(columns))
+        if sheet not in self._merging:
+            self._merging[sheet] = self._submit(self._merges, sheet)
+
+    def table(self, sheet: str, header_index: int, header_cells: dict[int, str], *,
+              background: bool = True) -> FastTable | None:
+        """The data rows under the header, or None (read them the careful way). With ``background``, the
+        merged cells are read in a background thread meanwhile."""
+        if sheet not in self._merging:
+            if background:
+                self._merging[sheet] = self._submit(self._merges, sheet)
+            else:
+                done: Future[list[tuple[int, int, int, int]]] = Future()
+                try:
+                    done.set_result(self._merges(sheet))
+                except Exception as exc:  # noqa: BLE001 – reported below as "read it the careful way"
+                    done.set_exception(exc)
+                self._merging[sheet] = done
+        pending = self._pending.pop((sheet, header_index), None)
+        table = pending.result() if pending is not None else self._load_quietly(sheet, header_index)
+        if table is None:
+            return None
+        for col, text in header_cells.items():
+            name = table.names.get(col)
+            if name is None or not (name == text or name.startswith(f"{text}_")):
+                return None
+        try:
+            table.merges = self._merging[sheet].result()
+        except Exception:  # noqa: BLE001 – a sheet part this cannot read: the careful reader decides
+            return None
+        return table
+
+    def _submit(self, func: Any, *args: Any) -> Future[Any]:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="loantool-fast")
+        return self._executor.submit(func, *args)
+
+    def discard(self) -> None:
+        for future in [*self._pending.values(), *self._merging.values()]:
+            future.cancel()
+        self._pending.clear()
+        self._merging.clear()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
+            self._executor = None
+        self._head_book = None
+
+    def _load_quietly(self, sheet: str, header_index: int, columns: tuple[int, ...] = ()) -> FastTable | None:
+        try:
+            table = self._load(sheet, header_index)
+            for col in columns:
+                table.column(col)
+            return table
+        except Exception:  # noqa: BLE001 – fastexcel's refusal (mixed types, error cells …) or ours
+            return None
+
+    def _load(self, sheet: str, header_index: int) -> FastTable:
+        import fastexcel
+
+        reader = fastexcel.read_excel(self._data)  # a reader per thread: it parses one sheet at a time
+        loaded = reader.load_sheet(sheet, header_row=header_index, skip_rows=0, schema_sample_rows=None,
+                                   dtype_coercion="strict")
+        infos = loaded.selected_columns
+        arrows = record_batch(loaded)
+        height = int(loaded.height)
+        del loaded
+        columns: dict[int, ArrowColumn] = {}
+        names: dict[int, str] = {}
+        hidden: dict[int, int] = {}  # absolute column → fastexcel's index
+        for info, arrow in zip(infos, arrows, strict=True):
+            col = int(info.absolute_index)
+            if arrow.length != height or arrow.kind not in ("g", "l", "b", "u", "tsm", "n"):
+                raise Fallback(f"column {col}: {arrow.kind}")
+            columns[col] = arrow
+            names[col] = str(info.name)
+            if arrow.kind == "g" and np.isnan(arrow.numbers).any():
+                raise Fallback(f"column {col}: NaN, a number cell or the text nan")
+            if arrow.kind not in ("u", "n") and arrow.null_count:
+                hidden[col] = int(info.index)
+            if arrow.kind == "tsm":  # every distinct date must convert exactly
+                present = arrow.numbers if arrow.valid is None else arrow.numbers[arrow.valid]
+                for ms in np.unique(present).tolist():
+                    _datetime_value(int(ms))
+        patches = _hidden_text(reader, sheet, header_index, hidden, columns, height) if hidden else {}
+        return FastTable(height, columns, names, [], patches)
+
+    def _merges(self, sheet: str) -> list[tuple[int, int, int, int]]:
+        from .xlsx_cells import parse_range
+
+        part = self._part(sheet)
+        merges = []
+        for ref in _merge_refs(self._zip, part):
+            r1, c1, r2, c2 = parse_range(ref.decode("ascii", "replace"))
+            merges.append((r1 - 1, c1 - 1, r2 - 1, c2 - 1))
+        return merges
+
+    def _part(self, sheet: str) -> str:
+        if self._parts is None:
+            from .xlsx_parts import Package
+            from .zip_raw import RawZip
+
+            package = Package(RawZip(self._data, self._label), self._label)
+            self._parts = {}
+            for name, *_rest in package.sheets:
+                try:
+                    found = package.find_sheet(name)
+                except Exception:  # noqa: BLE001 – a chart sheet, a missing part: not ours to read
+                    continue
+                if found is not None:
+                    self._parts[name] = found[1]
+        part = self._parts.get(sheet)
+        if part is None:
+            raise Fallback(f"no part for sheet {sheet}")
+        return part
+
+
+def _hidden_text(reader: Any, sheet: str, header_index: int, hidden: dict[int, int],
+                 columns: dict[int, ArrowColumn], height: int) -> dict[int, dict[int, str]]:
+    """Text cells that fastexcel counted as empty in a typed column ("NA", "NULL", "nan" …): the columns
+    whose typed reading has empty cells are read again as text, and each such cell keeps its text."""
+    indexes = sorted(hidden.values())
+    loaded = reader.load_sheet(sheet, header_row=header_index, skip_rows=0, use_columns=indexes,
+                               dtypes=dict.fromkeys(indexes, "string"))
+    infos = loaded.selected_columns
+    arrows = record_batch(loaded)
+    patches: dict[int, dict[int, str]] = {}
+    for info, text in zip(infos, arrows, strict=True):
+        col = int(info.absolute_index)
+        typed = columns.get(col)
+        if typed is None or hidden.get(col) != int(info.index):
+            raise Fallback(f"column {col} read again is another column")
+        if text.length != height or text.kind != "u":
+            raise Fallback(f"column {col} as text: {text.kind}")
+        text_valid = np.ones(height, dtype=bool) if text.valid is None else text.valid
+        typed_valid = np.ones(height, dtype=bool) if typed.valid is None else typed.valid
+        extra = np.flatnonzero(text_valid & ~typed_valid)
+        if len(extra):
+            strings = text.strings()
+            patches[col] = {int(p): strings[p] for p in extra.tolist()}
+    return patches
+
+
+def _merge_refs(archive: zipfile.ZipFile, part: str) -> list[bytes]:
+    """The ``ref`` of every ``<mergeCell>`` of a sheet part, read as a stream (they follow the cells)."""
+    rest: list[bytes] = []
+    tail = b""
+    with archive.open(part.lstrip("/")) as stream:
+        first = True
+        while True:
+            chunk = stream.read(_CHUNK)
+            if first and chunk.startswith((b"\xff\xfe", b"\xfe\xff")):
+                raise Fallback("a UTF-16 sheet part")
+            first = False
+            if not chunk:
+                break
+            if rest:
+                rest.append(chunk)
+                continue
+            text = tail + chunk
+            end = _cells_end(text)
+            if end is not None:
+                rest.append(text[end:])
+            else:
+                tail = text[-64:]
+    return _MERGE.findall(b"".join(rest))
+
+
+def _cells_end(text: bytes) -> int | None:
+    """Where the cells of a sheet's XML end (after ``</sheetData>`` or ``<sheetData/>``), if in ``text``."""
+    at = text.find(b"sheetData")
+    while at >= 0:
+        tag = text.rfind(b"<", 0, at)
+        close = text.find(b">", at)
+        if tag >= 0 and close >= 0:
+            if text[tag + 1:tag + 2] == b"/" or text[close - 1:close] == b"/":
+                return close + 1
+        at = text.find(b"sheetData", at + 9)
+    return None
+
+
+def _head_workbook(archive: zipfile.ZipFile, worksheets: list[str]) -> tuple[Any, bool]:
+    """python-calamine's workbook of a copy whose sheets are cut after their first HEAD_ROWS rows, and
+    whether any sheet was cut."""
+    import python_calamine
+
+    out = io.BytesIO()
+    cut_any = False
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as copy:
+        for info in archive.infolist():
+            if info.filename in worksheets:
+                data, cut = _sheet_head(archive, info.filename)
+                cut_any |= cut
+            else:
+                data = archive.read(info.filename)
+            copy.writestr(info.filename, data)
+    out.seek(0)
+    return python_calamine.CalamineWorkbook.from_filelike(out), cut_any
+
+
+def _sheet_head(archive: zipfile.ZipFile, name: str) -> tuple[bytes, bool]:
+    """A sheet's XML up to the first row after HEAD_ROWS (closed again), and whether it was cut."""
+    buffer = b""
+    start: int | None = None
+    prefix = b""
+    count = 0
+    scan = 0
+    with archive.open(name) as stream:
+        while True:
+            chunk = stream.read(1 << 16)
+            if not buffer and chunk.startswith((b"\xff\xfe", b"\xfe\xff")):
+                raise Fallback("a UTF-16 sheet part")
+            buffer += chunk
+            if start is None:
+                found = _SHEETDATA.search(buffer)
+                if found is None:
+                    if not chunk:
+                        return buffer, False
+                    continue
+                if found.group(2).strip() == b"/":
+                    return buffer, False
+                prefix, start, scan = found.group(1), found.end(), found.end()
+            end = _SHEETDATA_END.search(buffer, scan)
+            limit = end.start() if end is not None else len(buffer) - 256 if chunk else len(buffer)
+            for match in _ROW_TAG.finditer(buffer, scan):
+                if match.start() >= limit:
+                    break
+                close = buffer.find(b">", match.end())
+                if close < 0:
+                    break
+                count += 1
+                number = _R_ATTR.search(buffer, match.end(), close)
+                row = int(number.group(1)) if number else count
+                if row > HEAD_ROWS:
+                    head = _DIMENSION.sub(b"", buffer[:match.start()])
+                    return head + b"</" + prefix + b"sheetData></" + prefix + b"worksheet>", True
+                scan = close + 1
+            if end is not None:
+                return buffer[:end.end()] + b"</" + prefix + b"worksheet>", False
+            if not chunk:
+                return buffer, False

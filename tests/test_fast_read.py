@@ -1,0 +1,341 @@
+"""The typed-column reader (ledger/fast_sheet.py) gives what the careful reader gives: every sample and
+real-world file, and many built workbooks, are read both ways (``grid.FAST_READ`` on and off) and the
+frames, warnings, problems and errors compared exactly. A few tests check that the fast way is really
+taken where a sheet is clean, and left where it is not."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+import xlsxwriter
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from loantool import schema
+from loantool.config import Settings
+from loantool.errors import InputError
+from loantool.ledger import fast_sheet, grid
+from loantool.ledger.arrow_c import ArrowColumn
+from loantool.ledger.read import load_ledger, read_table_with_problems
+
+ROOT = Path(__file__).resolve().parents[1]
+REALWORLD = Path(os.environ.get("LOANTOOL_REALWORLD", ROOT.parent / "shared" / "realworld"))
+TABLES = (schema.LOANS, schema.PAYMENTS, schema.RATES, schema.SETTLEMENTS, schema.COLLECTIONS,
+          schema.SLIPS, schema.STATEMENT, schema.CUSTOMERS)
+
+
+def _outcome(read: Any) -> dict[str, Any]:
+    return {"sheet": read.sheet, "header_row": read.header_row, "columns": read.columns,
+            "headers": read.headers, "warnings": read.warnings, "file": read.file,
+            "last_data_row": read.last_data_row, "footer_row": read.footer_row}
+
+
+def _read(func: Any, fast: bool) -> tuple[str, Any, Any]:
+    grid.FAST_READ = fast
+    try:
+        return "ok", func(), None
+    except InputError as exc:
+        return "error", str(exc), exc.problems
+    finally:
+        grid.FAST_READ = True
+
+
+def assert_same_table(data: bytes, table: schema.Table, name: str = "book.xlsx",
+                      config: Settings | None = None) -> None:
+    def read() -> Any:
+        return read_table_with_problems(io.BytesIO(data), table, settings=config, name=name)
+
+    fast, careful = _read(read, True), _read(read, False)
+    assert fast[0] == careful[0], (fast, careful)
+    if fast[0] == "error":
+        assert fast[1:] == careful[1:]
+        return
+    (fast_read, fast_problems), (careful_read, careful_problems) = fast[1], careful[1]
+    pd.testing.assert_frame_equal(fast_read.frame, careful_read.frame, check_exact=True)
+    assert _outcome(fast_read) == _outcome(careful_read)
+    assert fast_problems == careful_problems
+
+
+def assert_same_ledger(path: Path, config: Settings | None = None, as_of: dt.date = dt.date(2026, 11, 30)
+                       ) -> None:
+    config = config or Settings()
+    fast = _read(lambda: load_ledger(path, config, as_of=as_of), True)
+    careful = _read(lambda: load_ledger(path, config, as_of=as_of), False)
+    assert fast[0] == careful[0], (fast, careful)
+    if fast[0] == "error":
+        assert fast[1:] == careful[1:]
+        return
+    for key in ("loans", "rates", "payments", "settlements", "collections"):
+        a, b = getattr(fast[1], key), getattr(careful[1], key)
+        pd.testing.assert_frame_equal(a.frame, b.frame, check_exact=True)
+        assert _outcome(a) == _outcome(b)
+
+
+class FastUse:
+    """Counts the sheets the fast way read, and those it left to the careful reader."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        self.fast = 0
+        self.left = 0
+        table = fast_sheet.FastBook.table
+
+        def counted(book: Any, *args: Any, **kwargs: Any) -> Any:
+            result = table(book, *args, **kwargs)
+            if result is None:
+                self.left += 1
+            else:
+                self.fast += 1
+            return result
+
+        monkeypatch.setattr(fast_sheet.FastBook, "table", counted)
+
+
+# ------------------------------------------------------------------------------------ the files we have
+
+
+SAMPLE_FILES = sorted(p for p in (ROOT / "samples").rglob("*")
+                      if p.suffix.lower() in (".xlsx", ".xls", ".csv"))
+
+
+@pytest.mark.parametrize("path", SAMPLE_FILES, ids=lambda p: p.name)
+def test_samples_read_the_same_both_ways(path: Path) -> None:
+    data = path.read_bytes()
+    for table in TABLES:
+        assert_same_table(data, table, path.name)
+
+
+def test_sample_ledger_loads_the_same_and_fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    use = FastUse(monkeypatch)
+    assert_same_ledger(ROOT / "samples" / "ledger.xlsx", as_of=dt.date(2026, 11, 30))
+    assert use.fast >= 2  # 贷款台账 and 还款记录 at least
+
+
+REAL_FILES = sorted(p for p in REALWORLD.iterdir() if p.is_file() and p.suffix.lower() != ".md") \
+    if REALWORLD.is_dir() else []
+
+
+@pytest.mark.skipif(not REAL_FILES, reason=f"no real-world files at {REALWORLD}")
+@pytest.mark.parametrize("path", REAL_FILES, ids=lambda p: p.name)
+def test_realworld_files_read_the_same_both_ways(path: Path, tmp_path: Path) -> None:
+    data = path.read_bytes()
+    for table in TABLES:
+        assert_same_table(data, table, path.name)
+    copy = tmp_path / path.name
+    copy.write_bytes(data)
+    assert_same_ledger(copy)
+
+
+# ------------------------------------------------------------------------------------ built workbooks
+
+LOAN_HEADER = ["合同编号", "客户姓名", "身份证号", "银行卡号", "贷款金额", "期数", "年利率", "还款方式",
+               "提车日期", "状态", "结清日期", "还款明细已出", "备注栏"]
+PAY_HEADER = ["合同编号", "交易日期", "金额", "类型", "流水号"]
+
+
+def _workbook(sheets: dict[str, list[list[Any]]], *, engine: str = "openpyxl",
+              merges: dict[str, list[str]] | None = None,
+              percent: dict[str, list[str]] | None = None) -> bytes:
+    """An .xlsx of these rows (None: no cell); dates get a date format, ``percent`` cells 0.00%."""
+    out = io.BytesIO()
+    if engine == "openpyxl":
+        book = openpyxl.Workbook()
+        book.remove(book.active)
+        for name, rows in sheets.items():
+            sheet = book.create_sheet(name)
+            for r, row in enumerate(rows, start=1):
+                for c, value in enumerate(row, start=1):
+                    if value is not None:
+                        cell = sheet.cell(r, c, value)
+                        if isinstance(value, dt.datetime):
+                            cell.number_format = "yyyy-mm-dd hh:mm"
+                        elif isinstance(value, dt.date):
+                            cell.number_format = "yyyy-mm-dd"
+            for ref in (merges or {}).get(name, []):
+                sheet.merge_cells(ref)
+            for ref in (percent or {}).get(name, []):
+                sheet[ref].number_format = "0.00%"
+        book.save(out)
+        return out.getvalue()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False,
+                                     "strings_to_formulas": False, "strings_to_urls": False})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    moment = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    for name, rows in sheets.items():
+        sheet = book.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, dt.datetime):
+                    sheet.write_datetime(r, c, value, moment)
+                elif isinstance(value, dt.date):
+                    sheet.write_datetime(r, c, dt.datetime.combine(value, dt.time()), day)
+                elif isinstance(value, bool):
+                    sheet.write_boolean(r, c, value)
+                elif isinstance(value, (int, float)):
+                    sheet.write_number(r, c, value)
+                else:
+                    sheet.write_string(r, c, value)
+    book.close()
+    return out.getvalue()
+
+
+def _loan(i: int) -> list[Any]:
+    return [f"HT{i:05d}", f"客户{i}", None, f"62220212345678{i % 10}", 10000.0 + i, 36.0, 0.0475, "等额本息",
+            dt.date(2025, 1, 1) + dt.timedelta(days=i), "在贷", None, "否", None]
+
+
+def test_a_clean_ledger_is_read_the_fast_way(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    loans = [LOAN_HEADER, *(_loan(i) for i in range(1, 40))]
+    payments = [PAY_HEADER, *([f"HT{i % 39 + 1:05d}", dt.date(2026, 1, 1) + dt.timedelta(days=i), 100.5,
+                               "客户还款", f"B{i:08d}"] for i in range(200))]
+    for engine in ("openpyxl", "xlsxwriter"):
+        path = tmp_path / f"ledger_{engine}.xlsx"
+        path.write_bytes(_workbook({"贷款台账": loans, "还款记录": payments}, engine=engine))
+        use = FastUse(monkeypatch)
+        assert_same_ledger(path)
+        assert use.fast == 2 and use.left == 0
+
+
+@pytest.mark.parametrize("text", ["NA", "NULL", "nan", "N/A", "None", "#N/A", "null", "-nan"])
+def test_text_that_fastexcel_counts_as_empty_stays_text(text: str, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """"NA" in a date or amount column is a bad cell (or, for N/A, an empty one) – as the careful reader
+    says – never silently an empty cell."""
+    loans = [LOAN_HEADER, *(_loan(i) for i in range(1, 6))]
+    loans[2][8] = text  # 提车日期
+    loans[3][4] = text  # 贷款金额
+    loans[4][10] = text  # 结清日期
+    use = FastUse(monkeypatch)
+    assert_same_table(_workbook({"贷款台账": loans}), schema.LOANS)
+    # nan and -nan read as NaN in a number column: a NaN cell and the text cannot be told apart there
+    assert use.fast == (0 if "nan" in text else 1)
+
+
+def test_mixed_columns_fall_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A card that reached the file as a number beside cards as text: the careful reader decides."""
+    loans = [LOAN_HEADER, *(_loan(i) for i in range(1, 6))]
+    loans[2][3] = 6222021234567890123.0
+    use = FastUse(monkeypatch)
+    assert_same_table(_workbook({"贷款台账": loans}), schema.LOANS)
+    assert use.left == 1 and use.fast == 0
+
+
+def test_all_cards_as_numbers_are_refused_the_fast_way_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    loans = [LOAN_HEADER, *(_loan(i) for i in range(1, 6))]
+    for row in loans[1:]:
+        row[3] = 6222021234567890123.0
+    row_phone = loans[1]
+    row_phone[2] = 110101199003070000.0
+    use = FastUse(monkeypatch)
+    grid.FAST_READ = True
+    data = _workbook({"贷款台账": loans})
+    _read_result, problems = read_table_with_problems(io.BytesIO(data), schema.LOANS)
+    assert {p.column for p in problems} >= {"银行卡号", "身份证号"}
+    assert use.fast == 1
+    assert_same_table(_workbook({"贷款台账": loans}), schema.LOANS)
+
+
+def test_title_rows_merges_footer_totals_and_percentages(monkeypatch: pytest.MonkeyPatch) -> None:
+    loans = [["某某汽车金融 贷款台账", None, None], [None], LOAN_HEADER,
+             *(_loan(i) for i in range(1, 8)),
+             ["合计", None, None, None, 70028.0],
+             [None], ["制表人：张三", None, "审核：李四"]]
+    loans[4][7] = "等额本金"
+    loans[5][7] = None  # merged from the row above
+    loans[6][6] = 1.5  # shown as 150.00 %
+    sheets = {"贷款台账": loans}
+    for engine in ("openpyxl",):
+        data = _workbook(sheets, engine=engine, merges={"贷款台账": ["H5:H6", "A1:D1"]},
+                         percent={"贷款台账": ["G7"]})
+        use = FastUse(monkeypatch)
+        assert_same_table(data, schema.LOANS)
+        assert use.fast == 1
+
+
+CELLS = st.one_of(
+    st.none(),
+    st.sampled_from(["", " ", "NA", "NULL", "nan", "N/A", "-", "合计", "小计：", "备注：见附件",
+                     "制表人：王五", "HT00001", "HT00002", "ht 00003", "6222021234567890123",
+                     "110101199003077777", "4.75%", "0.0475", "36期", "等额本息", "等本等费", "结清", "在贷",
+                     "是", "否", "客户还款", "1,234.50", "¥99.9", "2024-03-05", "2024年3月5日", "TRUE",
+                     "abc", "总计"]),
+    st.floats(allow_nan=False, allow_infinity=False, min_value=-1e16, max_value=1e16),
+    st.sampled_from([0.0, 1.0, 36.0, 1.5, 0.0475, 12345.67, 12345.678, 6.22202e18, 45000.0]),
+    st.integers(min_value=-5, max_value=400),
+    st.booleans(),
+    st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2035, 12, 31)),
+    st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2035, 12, 31)).map(
+        lambda d: d.replace(microsecond=0)),
+)
+
+
+@st.composite
+def sheets(draw: Any) -> tuple[list[list[Any]], list[str], str]:
+    header = draw(st.sampled_from([LOAN_HEADER, PAY_HEADER]))
+    width = len(header)
+    titles = draw(st.lists(st.lists(CELLS, max_size=3), max_size=3))
+    # each column is mostly one kind of value (a clean column) or anything at all (a messy one)
+    kinds = draw(st.lists(st.sampled_from(["clean", "messy"]), min_size=width, max_size=width))
+    rows = []
+    n = draw(st.integers(min_value=0, max_value=25))
+    for i in range(n):
+        row = []
+        for c in range(width):
+            if kinds[c] == "clean" and draw(st.integers(0, 9)) > 0:
+                row.append(_loan(i + 1)[c] if header is LOAN_HEADER else
+                           [f"HT{i:05d}", dt.date(2026, 1, 1), 100.5, "客户还款", f"B{i:07d}"][c])
+            else:
+                row.append(draw(CELLS))
+        rows.append(row)
+    tail = draw(st.lists(st.lists(CELLS, max_size=4), max_size=3))
+    merges = []
+    if rows and draw(st.booleans()):
+        top = len(titles) + 2 + draw(st.integers(0, len(rows) - 1))
+        col = "ABCDE"[draw(st.integers(0, 4))]
+        merges.append(f"{col}{top}:{col}{top + draw(st.integers(1, 3))}")
+    engine = draw(st.sampled_from(["openpyxl", "xlsxwriter"]))
+    return [*titles, header, *rows, *tail], merges, engine
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sheets())
+def test_built_workbooks_read_the_same_both_ways(drawn: tuple[list[list[Any]], list[str], str]) -> None:
+    rows, merges, engine = drawn
+    name = "还款记录" if rows and any(row == PAY_HEADER for row in rows) else "贷款台账"
+    try:
+        data = _workbook({name: rows}, engine=engine if not merges else "openpyxl", merges={name: merges})
+    except (ValueError, TypeError):  # a merge over another merge, a value the writer refuses
+        return
+    for table in (schema.LOANS, schema.PAYMENTS):
+        assert_same_table(data, table)
+
+
+# ------------------------------------------------------------------------------------ the parts
+
+
+def test_arrow_strings_factorize_like_python() -> None:
+    texts = ["客户还款", "", "HT0001", "客户还款", "B" * 47, "ＡＢ", "HT0001", "é"]
+    data = "".join(texts).encode()
+    offsets = np.cumsum([0, *(len(t.encode()) for t in texts)]).astype(np.int64)
+    column = ArrowColumn("x", "u", len(texts), None, offsets=offsets, data=data)
+    assert column.strings() == texts
+    codes, uniques = column.factorize()
+    assert [uniques[c] for c in codes] == texts
+    assert uniques == list(dict.fromkeys(texts))
+
+
+def test_sheet_head_cut_keeps_the_first_rows() -> None:
+    rows = [[f"r{r}c{c}" for c in range(3)] for r in range(60)]
+    data = _workbook({"S": rows}, engine="xlsxwriter")
+    book = grid.open_book(data, "x.xlsx")
+    assert book.fast
+    assert book.head("S", 30) == rows[:30]
