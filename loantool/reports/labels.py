@@ -34,7 +34,8 @@ def word(names: dict[str, str], code: Any, default: str = "") -> str:
 
 # ------------------------------------------------------------------------------------ report file names
 
-# name patterns: {day} YYYYMMDD, {period} YYYY-MM, {subject} a contract number or batch file's name
+# name patterns: {day} YYYYMMDD, {period} YYYY-MM (YYYYMM for the quality report), {subject} a contract
+# number or batch file's name
 REPORT_NAMES = {
     "overdue": N_("overdue-report_{day}.xlsx"),
     "reconcile": N_("bank-reconciliation_{period}.xlsx"),
@@ -45,6 +46,10 @@ REPORT_NAMES = {
     "rejects": N_("disbursement-rejects_{day}.xlsx"),
     "customer_rejects": N_("customer-table-rejects_{day}.xlsx"),
     "rejects_beside": N_("{subject}_rejects.xlsx"),
+    "statement": N_("statement_{subject}_{day}.xlsx"),
+    "writeoff": N_("write-off-approval_{subject}_{day}.xlsx"),
+    "quality": N_("asset-quality_{period}.xlsx"),
+    "notices": N_("collection-notices_{day}.xlsx"),
 }
 
 
