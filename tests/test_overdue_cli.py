@@ -239,7 +239,7 @@ def test_json_equals_the_report_object(desk):
     assert direct.report_path == folder / "r_2.xlsx"  # r.xlsx is kept: a report is never overwritten
     document = json.loads(result.stdout)
     assert document.pop("report") == str(out)
-    assert Path(document.pop("letters")).name == "催收通知书_20261130.xlsx"  # the second run's is _2
+    assert Path(document.pop("letters")).name == "collection-notices_20261130.xlsx"  # the second run's is _2
     assert document == {k: v for k, v in json.loads(json.dumps(direct.to_dict(), ensure_ascii=False)).items()
                         if k not in ("report", "letters")}
 

@@ -386,10 +386,10 @@ def test_a_contract_twice_inside_one_ledger_is_refused(ten):
         (["--period", "2026-12", "--as-of", "2026-11-30"], "--period: the month 2026-12 ends on 2026-12-31, "
                                                            "after 2026-11-30"),
         (["--period", "2026-13"], "--period: '2026-13' is not a month"),
-        (["--period", "2026-10", "--since", "2026-10-31", "--as-of", "2026-11-30"], "--since: The comparison "
-                                                                                    "start 2026-10-31 must come"),
-        (["--period", "2026-10", "--as-of", "2026-11-30", "--out", "ledger.xlsx"], "--out: The report file "
-                                                                                   "ledger.xlsx is the ledger"),
+        (["--period", "2026-10", "--since", "2026-10-31", "--as-of", "2026-11-30"],
+         "--since: The comparison start 2026-10-31 must come"),
+        (["--period", "2026-10", "--as-of", "2026-11-30", "--out", "ledger.xlsx"],
+         "--out: The report file ledger.xlsx is the ledger"),
         (["--history", "61"], "--history: A chart history of 61 months is out of range"),
     ],
 )

@@ -34,7 +34,7 @@ from .schedule import schedules_for
 
 CONTACT_FIELDS = ("phone", "card_no", "dealer", "guarantor", "guarantor_phone", "excel_row")
 SMS_PLACEHOLDERS = ("company", "name", "amount", "due_date", "card_last4", "contract_no")
-BORROWER, GUARANTOR = "借款人", "保证人"
+BORROWER, GUARANTOR = "borrower", "guarantor"  # recipient codes (reports/labels.py PARTY_NAMES: the words)
 
 
 @dataclass
@@ -44,7 +44,7 @@ class OverdueReport:
     ``arrears`` is the core result (money in fen). ``contacts``: one row per active loan in ledger
     order (``contract_no`` + ``CONTACT_FIELDS``). ``sms``: the SMS list (installments due within the
     reminder window and unpaid) with ``phone``, ``card_last4`` and the filled ``message``. ``maturity``
-    and ``quarterly_notices``: one row per recipient (``recipient`` 借款人/保证人, ``recipient_name``,
+    and ``quarterly_notices``: one row per recipient (``recipient`` borrower/guarantor, ``recipient_name``,
     ``recipient_phone``); ``limitation`` adds ``days_left``.
     """
 
@@ -186,7 +186,7 @@ def call_items(calls: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _notices(frame: pd.DataFrame, date_column: str) -> list[dict[str, Any]]:
     return [
-        {"contract_no": r.contract_no, "recipient": "borrower" if r.recipient == BORROWER else "guarantor",
+        {"contract_no": r.contract_no, "recipient": r.recipient,
          "name": text_or_none(r.recipient_name), "phone": text_or_none(r.recipient_phone),
          date_column: iso_date(getattr(r, date_column))}
         for r in frame.itertuples(index=False)]
