@@ -31,6 +31,8 @@ BASIS_NAMES = {"final_due": N_("final due date"), "notice": N_("signed notice"),
 # PARTIES words too, so a call sheet filled in either language is read back
 CHANNEL_NAMES = {"phone": N_("phone"), "sms": N_("sms"), "visit": N_("visit"), "letter": N_("letter")}
 PARTY_NAMES = {"borrower": N_("borrower"), "guarantor": N_("guarantor"), "dealer": N_("dealer")}
+PAYMENT_NAMES = {"customer_paid": N_("customer payment"), "company_advance": N_("company advance"),
+                 "advance_repaid": N_("advance repaid")}
 
 
 def word(names: dict[str, str], code: Any, default: str = "") -> str:
