@@ -31,7 +31,7 @@ from ..errors import CellProblem, InputError, LoantoolError, OutputError, UsageE
 from ..i18n import N_, _
 from ..ledger.read import Ledger, TableRead, load_ledger, read_table
 from ..money import fen_to_decimal, fen_to_str
-from ..reports.labels import report_name
+from ..reports.labels import CLASS_NAMES, report_name, word
 from ..schema import LOANS, STATUSES, WRITEOFFS, Field, Table, label
 from ..values import as_date, iso_date, text_or_none
 from .common import real_today, report_target, require_ledger
@@ -292,7 +292,7 @@ def _reason(
     code: str, quote: WriteOffQuote, records: TableRead | None, recorded: dict[str, int], today: dt.date
 ) -> str:
     loan = quote.loan
-    labels = {c: CLASS_LABELS[c] for c in CLASS_LABELS}
+    labels = {c: word(CLASS_NAMES, c) for c in CLASS_NAMES}
     facts = {
         "contract": quote.contract_no,
         "day": quote.as_of.isoformat(),
