@@ -138,8 +138,8 @@ def test_import_writes_the_slips_and_a_second_run_changes_nothing(desk: Path):
     assert (doc["matched"], doc["updated"], doc["unchanged"]) == (5, 5, 0)
     assert doc["written"] is True and doc["backup"]
     by_contract = {m["contract_no"]: m for m in doc["matches"]}
-    assert by_contract["HT002"]["matched_by"] == "银行卡号"  # the masked card
-    assert by_contract["HT005"]["matched_by"] == "身份证号"
+    assert by_contract["HT002"]["matched_by"] == "card_no"  # the masked card
+    assert by_contract["HT005"]["matched_by"] == "id_no"
     [unknown] = doc["unmatched"]
     assert unknown["customer_name"] == "陌生人" and unknown["row"] == 6 and unknown["principal"] == "50000.00"
     [duplicate] = doc["duplicates"]

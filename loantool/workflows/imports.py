@@ -30,7 +30,7 @@ from ..core.disbursement import (
     plan_disbursements,
     slip_problems,
 )
-from ..core.matching import KEY_LABELS, match_slips
+from ..core.matching import match_slips
 from ..core.rates import RateLimits
 from ..errors import CellProblem, InputError
 from ..i18n import _
@@ -214,8 +214,8 @@ def plan_import(batch: SlipBatch, ledger: Any, settings: Settings, *, overwrite:
     for match in matching.matches:
         outcome = outcomes[match.loan]
         record = {"contract_no": match.contract_no, "customer_name": name_of[match.loan],
-                  **_slip_where(batch, match.slip), "matched_by": KEY_LABELS[match.key],
-                  "narrowed_by": [KEY_LABELS[k] for k in match.narrowed_by],
+                  **_slip_where(batch, match.slip), "matched_by": match.key,  # codes (core.matching KEY_LABELS)
+                  "narrowed_by": list(match.narrowed_by),
                   "outcome": {UPDATE: "updated", UNCHANGED: "unchanged", CONFLICT: "conflict"}[outcome],
                   "notes": list(match.notes)}
         result.matches.append(record)
@@ -267,7 +267,7 @@ def plan_import(batch: SlipBatch, ledger: Any, settings: Settings, *, overwrite:
 def _refuse_far_disbursements(batch: SlipBatch, loans: pd.DataFrame, matching: Any, result: ImportResult
                               ) -> None:
     """A matched slip whose 放款日期 is more than a year from its loan's pickup is a bad row: refused
-    (exit 2), or with --skip-bad left out and listed with the rejects."""
+    (exit 2), or with ``skip_bad`` left out and listed with the rejects."""
     found = disbursement_problems(batch.frame, loans, matching.matches)
     if not found:
         return
@@ -278,8 +278,12 @@ def _refuse_far_disbursements(batch: SlipBatch, loans: pd.DataFrame, matching: A
         problems.append(CellProblem(read.file, read.sheet, int(row["excel_row"]),
                                     read.headers.get(key, SLIPS.field(key).header), value, reason))
     if not batch.skip_bad:
-        raise InputError(f"{len(problems)} bad slip row(s); nothing was written.", problems,
-                         hint="Correct the listed cells, or run with --skip-bad to import the good rows.")
+        rows = len({(p.file, p.sheet, p.row) for p in problems})
+        raise InputError(
+            _("{rows} bad slip row(s), {count} problem(s); nothing was written.").format(
+                rows=rows, count=len(problems)),
+            problems, hint=_("Correct the listed cells, or skip the bad rows: the good ones are imported and "
+                             "the bad ones listed in a rejects workbook."), parameter="skip_bad")
     refused = {label for label, _key, _value, _reason in found}
     matching.matches = [m for m in matching.matches if m.slip not in refused]
     result.rejected += problems
