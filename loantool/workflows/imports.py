@@ -38,6 +38,7 @@ from ..ledger.read import TableRead, load_ledger, read_table_with_problems
 from ..ledger.transaction import ledger_transaction
 from ..ledger.xlsx_patch import SheetEdits
 from ..money import fen_to_decimal, fen_to_str, to_fen
+from ..progress import Progress, no_progress
 from ..reports.labels import report_name
 from ..schema import LOANS, SLIPS
 from ..values import text_or_none
@@ -318,23 +319,31 @@ def _cell(kind: str, value: Any) -> Any:
 
 def import_disbursements(settings: Settings, ledger_path: Path, slip_paths: Sequence[Path], *, as_of: dt.date,
                          dry_run: bool = False, overwrite: bool = False, skip_bad: bool = False,
-                         out: Path | None = None, arguments: Sequence[str] = ()) -> ImportResult:
+                         out: Path | None = None, arguments: Sequence[str] = (),
+                         progress: Progress = no_progress) -> ImportResult:
     """Read the slips, then (under the ledger's lock unless ``dry_run``) match, plan and commit.
 
-    ``out`` names the Excel report; the rejects workbook (``--skip-bad``) goes beside it, else into the
+    ``out`` names the Excel report; the rejects workbook (``skip_bad``) goes beside it, else into the
     configured reports folder. A dry run never touches the ledger (no lock, no backup, no journal).
+    ``progress``: told of each step.
     """
     from ..reports.imports import write_import_report, write_rejects
 
+    progress(_("Reading the slips"), 1, 5)
     batch = read_slips(slip_paths, settings, skip_bad=skip_bad, as_of=as_of)
     if dry_run:
+        progress(_("Reading the ledger"), 2, 5)
         ledger = load_ledger(ledger_path, settings, as_of=as_of)
+        progress(_("Matching the slips to the loans"), 3, 5)
         result, _planned = plan_import(batch, ledger, settings, overwrite=overwrite, dry_run=True)
     else:
         with ledger_transaction(ledger_path, settings, command=COMMAND, arguments=list(arguments),
                                 inputs=[Path(p) for p in slip_paths]) as tx:
+            progress(_("Reading the ledger"), 2, 5)
             ledger = load_ledger(tx.path, settings, as_of=as_of)
+            progress(_("Matching the slips to the loans"), 3, 5)
             result, edits = plan_import(batch, ledger, settings, overwrite=overwrite, dry_run=False)
+            progress(_("Writing the ledger"), 4, 5)
             committed = tx.commit(edits, rows_added=0, cells_changed=len(result.changes), summary={
                 "matched": len(result.matches), "updated": result.updated_contracts,
                 "conflicts": len(result.conflicts), "unmatched": len(result.unmatched),
@@ -347,6 +356,7 @@ def import_disbursements(settings: Settings, ledger_path: Path, slip_paths: Sequ
             result.warnings += added_notes(ledger.path, committed.columns_added)
             if not committed.written:
                 result.ledger = ledger  # still the file on disk: a later step needs no second read
+    progress(_("Writing the report"), 5, 5)
     if result.rejected and (out is not None or not dry_run):
         result.rejects_path = write_rejects(rejects_path(settings, out, as_of), result.rejected,
                                             settings.company.name, as_of)

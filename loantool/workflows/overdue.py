@@ -26,6 +26,7 @@ from ..errors import CellProblem, UsageError
 from ..i18n import _
 from ..ledger.read import Ledger, load_ledger
 from ..money import fen_to_str
+from ..progress import Progress, no_progress
 from ..reports.labels import report_name
 from ..values import iso_date, text_or_none
 from .collection import unknown_record_warnings
@@ -34,6 +35,7 @@ from .schedule import schedules_for
 
 CONTACT_FIELDS = ("phone", "card_no", "dealer", "guarantor", "guarantor_phone", "excel_row")
 SMS_PLACEHOLDERS = ("company", "name", "amount", "due_date", "card_last4", "contract_no")
+STEPS = 4  # read, schedules, arrears, report (progress)
 BORROWER, GUARANTOR = "borrower", "guarantor"  # recipient codes (reports/labels.py PARTY_NAMES: the words)
 
 
@@ -272,13 +274,16 @@ def _contacts(active: pd.DataFrame) -> pd.DataFrame:
     return contacts
 
 
-def assess_ledger(ledger: Ledger, settings: Settings, as_of: dt.date) -> OverdueReport:
+def assess_ledger(ledger: Ledger, settings: Settings, as_of: dt.date,
+                  progress: Progress = no_progress) -> OverdueReport:
     """Schedules of the active loans (only those: a settled loan's old data cannot block the report),
     the core assessment, and the lists joined with contact details."""
     check_sms_template(settings.actions.sms_template)
     loans = ledger.loans.frame
     active = loans[active_on(loans, as_of)]
+    progress(_("Computing the schedules"), 2, STEPS)
     schedules = schedules_for(ledger, active, settings)
+    progress(_("Assessing the arrears"), 3, STEPS)
     rules = Rules.from_settings(settings.arrears, settings.actions)
     payments = ledger.payments.frame
     result = assess_portfolio(loans, schedules.installments, payments, as_of=as_of, rules=rules,
@@ -311,15 +316,18 @@ def default_report_path(settings: Settings, as_of: dt.date) -> Path:
 
 
 def overdue_report(settings: Settings, ledger_path: Path, *, as_of: dt.date, out: Path | None = None,
-                   ledger: Ledger | None = None) -> OverdueReport:
+                   ledger: Ledger | None = None, progress: Progress = no_progress) -> OverdueReport:
     """Read the ledger (read-only), assess it as of ``as_of`` and write the report workbook.
 
-    ``ledger``: the ledger as the caller has it in memory already (morning, after its postings)."""
+    ``ledger``: the ledger as the caller has it in memory already (morning, after its postings);
+    ``progress``: told of each step (loantool/progress.py)."""
     from ..reports.overdue import write_report
 
     target = report_target(out, default_report_path(settings, as_of), ledger_path)
     if ledger is None:
+        progress(_("Reading the ledger"), 1, STEPS)
         ledger = load_ledger(require_ledger(ledger_path), settings, as_of=as_of)
-    report = assess_ledger(ledger, settings, as_of)
+    report = assess_ledger(ledger, settings, as_of, progress)
+    progress(_("Writing the report"), STEPS, STEPS)
     report.report_path = write_report(report, target, settings.company.name)
     return report

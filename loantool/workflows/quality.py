@@ -34,6 +34,7 @@ from ..errors import CellProblem, UsageError
 from ..i18n import _
 from ..ledger.read import load_ledger
 from ..money import fen_to_str
+from ..progress import Progress, no_progress
 from ..reports.labels import report_name
 from ..values import iso_date, text_or_none
 from .common import report_target, require_ledger
@@ -323,7 +324,11 @@ def _snapshot_branch(
     lian_days: list[dt.date],
     end: dt.date,
     warnings: list[CellProblem],
+    step: Any = None,
 ) -> tuple[Snapshots, pd.DataFrame]:
+    """One branch's snapshots on ``days`` and its recoveries; ``step(text)`` is told of each stage."""
+    step = step or (lambda _text: None)
+    step(_("Reading {file}").format(file=branch.path.name))
     ledger = load_ledger(branch.path, branch.settings, as_of=as_of)
     branch.sha256 = ledger.sha256
     loans = ledger.loans.frame.assign(branch=branch.name)
@@ -331,9 +336,11 @@ def _snapshot_branch(
     on_books = (states == "active").any(axis=1)
     chosen = loans[on_books]
     branch.loans = len(chosen)
+    step(_("Computing the schedules of {branch}").format(branch=branch.name))
     scheduled = schedules_for(ledger, chosen, branch.settings)
     warnings += scheduled.warnings
     payments = ledger.payments.frame
+    step(_("Rebuilding {branch}'s month ends").format(branch=branch.name))
     snap = snapshots(chosen, scheduled.installments, payments, days, rules=rules, lian_days=lian_days,
                      states=states[on_books])
     rows = recoveries(loans, payments, until=end).assign(branch=branch.name)
@@ -350,8 +357,10 @@ def quality_report(
     since: dt.date | None = None,
     history: int = DEFAULT_HISTORY,
     out: Path | None = None,
+    progress: Progress = no_progress,
 ) -> QualityReport:
-    """Read each ledger (read-only), compute the month's figures and write the report workbook."""
+    """Read each ledger (read-only), compute the month's figures and write the report workbook.
+    ``progress``: told of each step (three per ledger, the figures, the workbook)."""
     from ..reports.quality import write_report
 
     if history < 0 or history > 60:
@@ -368,11 +377,19 @@ def quality_report(
     rules = Rules.from_settings(settings.arrears, settings.actions)
     warnings: list[CellProblem] = []
     parts, rows = [], []
+    total, done = 3 * len(branches) + 2, [0]
+
+    def step(text: str) -> None:
+        done[0] += 1
+        progress(text, done[0], total)
+
     for branch in branches:
-        snap, recovered = _snapshot_branch(branch, as_of, rules, days, [end, start, year], end, warnings)
+        snap, recovered = _snapshot_branch(branch, as_of, rules, days, [end, start, year], end, warnings,
+                                           step)
         parts.append(snap)
         rows.append(recovered)
     snap = parts[0] if len(parts) == 1 else Snapshots.concat(parts)
+    step(_("Computing the month's figures"))
     figures = quality.month_end_quality(
         snap,
         end=end,
@@ -382,5 +399,6 @@ def quality_report(
         recoveries=pd.concat(rows, ignore_index=True),
     )
     report = QualityReport(label, as_of, figures, branches, history, warnings)
+    step(_("Writing the report"))
     report.report_path = write_report(report, target, settings.company.name)
     return report
