@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import without_progress
 from typer.testing import CliRunner
 
 from loantool.cli import app
@@ -226,7 +227,7 @@ def test_bad_rows_exit_2_and_nothing_is_written(desk: Path):
     result = invoke(desk)
     assert result.exit_code == 2
     assert result.stdout == ""
-    err = result.stderr
+    err = without_progress(result.stderr)
     assert err.startswith("Error:") and "--skip-bad" in err
     for row, column in BAD_CELLS:
         assert f"row {row}, column {column}" in err

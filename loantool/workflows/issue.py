@@ -75,14 +75,15 @@ def issue_schedules(settings: Settings, ledger_path: Path, *, as_of: dt.date, co
                                 inputs=[])
              if mark else nullcontext(None))
     with guard as tx:
-        progress(_("Reading the ledger"), 1, 4)
+        steps = 4 if tx is not None else 3
+        progress(_("Reading the ledger"), 1, steps)
         ledger = load_ledger(tx.path if tx is not None else ledger_path, settings, as_of=as_of)
-        progress(_("Computing the schedules"), 2, 4)
+        progress(_("Computing the schedules"), 2, steps)
         result = from_ledger(ledger, contracts=contracts, pending=pending, settings=settings, as_of=as_of)
         letters = write_letters(result, out_dir, settings.company.name, as_of, progress)
         combined = None
         if len(result.loans):
-            progress(_("Writing the summary workbook"), 3, 4)
+            progress(_("Writing the summary workbook"), 3, steps)
             combined = write_combined(result, out_dir / report_name("schedules_combined", day=as_of),
                                       settings.company.name, as_of)
         marked: list[str] = []

@@ -325,8 +325,9 @@ def overdue_report(settings: Settings, ledger_path: Path, *, as_of: dt.date, out
 
     target = report_target(out, default_report_path(settings, as_of), ledger_path)
     if ledger is None:
+        path = require_ledger(ledger_path)
         progress(_("Reading the ledger"), 1, STEPS)
-        ledger = load_ledger(require_ledger(ledger_path), settings, as_of=as_of)
+        ledger = load_ledger(path, settings, as_of=as_of)
     report = assess_ledger(ledger, settings, as_of, progress)
     progress(_("Writing the report"), STEPS, STEPS)
     report.report_path = write_report(report, target, settings.company.name)
