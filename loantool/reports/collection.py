@@ -30,7 +30,7 @@ def render_recorded(result: Any, console: Any) -> None:
         return
     from rich import box
 
-    from .excel import display_width
+    from .console import column_width
 
     rows = []
     for r in result.records:
@@ -42,13 +42,15 @@ def render_recorded(result: Any, console: Any) -> None:
     # the columns of 催收记录 in the run's language; at 80 columns (cron logs) a long header wraps, the
     # identifiers, dates and amounts stay whole, the result and the caller's name wrap
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    columns = ((N_("Contract no."), True), (N_("Call date"), True), (N_("Method"), True), (N_("Party"), True),
+    columns = [(N_("Contract no."), True), (N_("Call date"), True), (N_("Method"), True), (N_("Party"), True),
                (N_("Call result"), False), (N_("Promise date"), True), (N_("Promised amount"), True),
-               (N_("Handled by"), False))
-    for i, (name, whole) in enumerate(columns):
-        widest = max(display_width(row[i]) for row in rows) if whole else None
-        table.add_column(_(name), overflow="fold", min_width=widest,
+               (N_("Handled by"), False)]
+    shown = [i for i in range(len(columns)) if i not in (5, 6) or any(row[i] for row in rows)]  # promises
+    for i in shown:
+        name, whole = columns[i]
+        width = column_width(_(name), [row[i] for row in rows]) if whole else None
+        table.add_column(_(name), overflow="fold", width=width,
                          justify="right" if name == "Promised amount" else "left")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(row[i] for i in shown))
     console.print(table)

@@ -171,3 +171,13 @@ def progress_display(*, shown: bool, console: Any = None) -> Iterator[Progress]:
         yield bar
     finally:
         bar.stop()
+
+
+def column_width(header: str, values: Sequence[str]) -> int:
+    """A console table column exactly as wide as its widest value (an amount, a date, a contract number
+    is never cut or folded) or its header's longest word, whichever is wider: the header wraps in it.
+    Rich's own min_width does not hold when a table must shrink to 80 columns; a fixed width does."""
+    from .excel import display_width
+
+    words = [display_width(w) for w in header.split()] or [0]
+    return int(max([*words, *(display_width(v) for v in values)]))

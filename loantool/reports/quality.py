@@ -22,6 +22,7 @@ from ..core import quality
 from ..core.classify import BUCKETS, CLASSES, NPL_CLASSES
 from ..i18n import N_, _, ngettext
 from ..money import fen_to_display
+from .console import column_width
 from .excel import Column, ReportBook, ReportSheet, display_width, list_separator, report_line, write_book
 from .labels import CLASS_NAMES, word
 
@@ -720,23 +721,24 @@ def render_console(report: Any, console: Any) -> None:
     )
     from rich import box
 
-    # 80 columns (cron logs): no vertical rules; amounts and counts never cut, a long header wraps
+    # 80 columns (cron logs): no vertical rules, amounts and counts never cut, a long header wraps; the
+    # year start by its balance only (its loans are in the workbook)
     table = Table(title=_("Loan classification"), show_footer=True, box=box.SIMPLE_HEAD, pad_edge=False,
                   collapse_padding=True)
-    table.add_column(_("Class"), footer=_("Total"))
-    for day, loans, balance in ((f.end, N_("Loans at month end"), N_("Balance at month end")),
-                                (f.since, N_("Loans at start"), N_("Balance at start")),
-                                (f.year_start, N_("Loans at year start"), N_("Balance at year start"))):
-        classes = f.classes[day]
-        count = str(int(classes["loans"].sum()))
-        amount = fen_to_display(int(classes["balance"].sum()))
-        table.add_column(_(loans), justify="right", footer=count, min_width=len(count))
-        table.add_column(_(balance), justify="right", footer=amount, min_width=len(amount))
-    tables = [f.classes[d].set_index("classification") for d in (f.end, f.since, f.year_start)]
-    for code in CLASSES:
-        cells = []
-        for t in tables:
-            cells += [str(int(t.loc[code, "loans"])), fen_to_display(int(t.loc[code, "balance"]))]
+    table.add_column(_("Class"), footer=_("Total"), min_width=max(display_width(_class(c)) for c in CLASSES))
+    columns = ((f.end, "loans", N_("Loans at month end")), (f.end, "balance", N_("Balance at month end")),
+               (f.since, "loans", N_("Loans at start")), (f.since, "balance", N_("Balance at start")),
+               (f.year_start, "balance", N_("Balance at year start")))
+    tables = {d: f.classes[d].set_index("classification") for d in (f.end, f.since, f.year_start)}
+    rows = [[str(int(tables[day].loc[code, key])) if key == "loans"
+             else fen_to_display(int(tables[day].loc[code, key])) for day, key, _header in columns]
+            for code in CLASSES]
+    for i, (day, key, header) in enumerate(columns):
+        total = int(f.classes[day][key].sum())
+        text = str(total) if key == "loans" else fen_to_display(total)
+        table.add_column(_(header), justify="right", footer=text,
+                         width=column_width(_(header), [text, *(row[i] for row in rows)]))
+    for code, cells in zip(CLASSES, rows, strict=True):
         table.add_row(_class(code), *cells)
     console.print(table)
     console.print(

@@ -9,6 +9,7 @@ from typing import Any
 from ..i18n import N_, _
 from ..money import fen_to_display, rate_to_str
 from ..values import as_date, is_missing
+from .console import column_width
 from .excel import Column, ReportBook, ReportSheet, report_line, write_book
 from .labels import METHOD_NAMES, PAYMENT_NAMES, STATE_NAMES, word
 
@@ -198,8 +199,8 @@ def render_console(statement: Any, console: Any) -> None:
                  N_("Penalty days"), N_("Penalty"))
         for i, name in enumerate(names):
             left = name in ("Due on", "Status")
-            widest = None if name == "Status" else max(len(row[i]) for row in cells)
-            table.add_column(_(name), justify="left" if left else "right", overflow="fold", min_width=widest)
+            width = None if name == "Status" else column_width(_(name), [row[i] for row in cells])
+            table.add_column(_(name), justify="left" if left else "right", overflow="fold", width=width)
         for row in cells:
             table.add_row(*row)
         console.print(table)
