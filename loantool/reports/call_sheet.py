@@ -41,8 +41,8 @@ SHORT_PROMISE = {"kept": N_("kept"), "broken": N_("broken"), "open": N_("open")}
 # headers: English message ids, written in the run's language; ledger/call_sheet.py reads both
 PRINTED = [
     Column("contract_no", N_("Contract no."), "id", 14),
-    Column("customer_name", N_("Customer name"), "text", 8),
-    Column("phone", N_("Mobile phone"), "id", 12), Column("dpd", N_("Days\noverdue"), "int", 5),
+    Column("customer_name", N_("Client"), "text", 8),
+    Column("phone", N_("Mobile phone"), "id", 12), Column("dpd", N_("DPD"), "int", 5),  # days past due
     Column("overdue_amount", N_("Overdue amount"), "yuan", 10),
     Column("periods", N_("Periods /\nearliest due"), "text", 11),
     Column("history", N_("Last contact / promise"), "text", 25),

@@ -12,6 +12,7 @@ the sheet shows exactly the JSON's figure.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,8 @@ def _write_block(
         row += 1
     for col, (text, _kind) in enumerate(headers):
         ws.write_string(row, col, _(text), fmt.header)
+    if any(display_width(_(text)) > YUAN_WIDTH - 1 for text, _kind in headers[1:]):
+        ws.set_row(row, 28)  # a header of two lines (the columns are YUAN_WIDTH wide)
     body = [(cells, False) for cells in rows] if hot is None else list(zip(rows, hot, strict=True))
     if total is not None:
         body.append((total, None))
@@ -354,10 +357,17 @@ def summary_sheet(report: Any) -> ReportSheet:
         ).format(end=f.end.isoformat(), since=f.since.isoformat(), year=f.year_start.isoformat()),
         _ledger_note(report),
     )
+    # the first column as wide as its longest label in the run's language (English labels are longer)
+    labels = [*rows["label"], *map(_, RATE_LABELS.values()), _("of which non-performing"),
+              _("Written off this period (principal)"), _("Written off this year (principal)"),
+              _("Recovered after write-off this period"), _("Recovered after write-off this year"),
+              _("连三累六 balance")]
+    first = SUMMARY_COLUMNS[0]
+    width = min(40.0, max(float(first.width or 0), max(display_width(t) for t in labels) + 2))
     return ReportSheet(
         _("Asset quality"),
         _("Asset quality report  {period}").format(period=report.period),
-        SUMMARY_COLUMNS,
+        [replace(first, width=width), *SUMMARY_COLUMNS[1:]],
         rows,
         totals=totals,
         highlight=[code in NPL_CLASSES for code in CLASSES] + [True],  # the NPL classes and their sum
@@ -435,7 +445,7 @@ def matrix_sheet(report: Any) -> ReportSheet:
     lines = notes(
         _(
             "Start cohort: the loans on the books at the start; each row is where its loans are at the "
-            "end (结清 settled, 核销 written off: balance 0). Reduction = start balance − end balance."
+            "end (settled or written off: balance 0). Reduction = start balance − end balance."
         ),
         _ledger_note(report),
     )
@@ -524,9 +534,10 @@ def rates_sheet(report: Any) -> ReportSheet:
     lines = notes(
         _(
             "Migration rate = end balance of the class's start loans now in a worse class / (their start "
-            "balance − their reductions); 正常贷款迁徙率 = start 正常 and 关注 loans now 次级, 可疑 or 损失. "
-            "Flow rate Mk → Mk+1 = end balance of start-Mk loans now in Mk+1 / their start balance. "
-            "Rates are rounded half up to 0.01 %; — when the denominator is 0."
+            "balance − their reductions); the performing loan migration rate = start normal and "
+            "special-mention loans now substandard, doubtful or loss. Flow rate Mk → Mk+1 = end balance of "
+            "start-Mk loans now in Mk+1 / their start balance. Rates are rounded half up to 0.01 %; — when "
+            "the denominator is 0."
         ),
         _ledger_note(report),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import pandas as pd
 from ..i18n import N_, _, ngettext
 from ..money import fen_to_display
 from ..values import iso_date, text_or_blank
-from .excel import Column, ReportBook, ReportSheet, report_line, write_book
+from .excel import Column, ReportBook, ReportSheet, display_width, report_line, write_book
 from .labels import CLASS_NAMES, word
 
 AMOUNT_COLUMNS = [
@@ -170,6 +171,17 @@ def _below(quote: Any, prepared_by: str | None, reviewed_by: str | None, approve
     return after
 
 
+def _amount_columns(quote: Any) -> list[Column]:
+    """AMOUNT_COLUMNS with the item column as wide as the longest item in the run's language (English
+    items are longer) and the note column narrower by as much: the printed width stays the same."""
+    items = [r["item"] for r in amount_rows(quote)] + [r[0] for r in history_rows(quote)] + [
+        _("Unrecovered advances (beside, not added)"), _("Total written off")]
+    item, amount, note = AMOUNT_COLUMNS
+    width = max(float(item.width or 0), max(display_width(text) for text in items) + 2)
+    spare = width - float(item.width or 0)
+    return [replace(item, width=width), amount, replace(note, width=float(note.width or 0) - spare)]
+
+
 def approval_sheet(
     quote: Any,
     *,
@@ -183,7 +195,7 @@ def approval_sheet(
         name=name or _("Write-off approval"),
         title=_("Loan write-off approval  contract no. {contract}  write-off date {day}").format(
             contract=quote.contract_no, day=quote.as_of.isoformat()),
-        columns=AMOUNT_COLUMNS,
+        columns=_amount_columns(quote),
         rows=amount_rows(quote),
         totals={
             "item": _("Total written off"),
