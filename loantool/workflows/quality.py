@@ -325,8 +325,10 @@ def _snapshot_branch(
     end: dt.date,
     warnings: list[CellProblem],
     step: Any = None,
+    named: bool = False,
 ) -> tuple[Snapshots, pd.DataFrame]:
-    """One branch's snapshots on ``days`` and its recoveries; ``step(text)`` is told of each stage."""
+    """One branch's snapshots on ``days`` and its recoveries; ``step(text)`` is told of each stage
+    (``named``: the stages name the branch – several ledgers)."""
     step = step or (lambda _text: None)
     step(_("Reading {file}").format(file=branch.path.name))
     ledger = load_ledger(branch.path, branch.settings, as_of=as_of)
@@ -336,11 +338,13 @@ def _snapshot_branch(
     on_books = (states == "active").any(axis=1)
     chosen = loans[on_books]
     branch.loans = len(chosen)
-    step(_("Computing the schedules of {branch}").format(branch=branch.name))
+    step(_("Computing the schedules of {branch}").format(branch=branch.name) if named
+         else _("Computing the schedules"))
     scheduled = schedules_for(ledger, chosen, branch.settings)
     warnings += scheduled.warnings
     payments = ledger.payments.frame
-    step(_("Rebuilding {branch}'s month ends").format(branch=branch.name))
+    step(_("Rebuilding {branch}'s month ends").format(branch=branch.name) if named
+         else _("Rebuilding the month ends"))
     snap = snapshots(chosen, scheduled.installments, payments, days, rules=rules, lian_days=lian_days,
                      states=states[on_books])
     rows = recoveries(loans, payments, until=end).assign(branch=branch.name)
@@ -385,7 +389,7 @@ def quality_report(
 
     for branch in branches:
         snap, recovered = _snapshot_branch(branch, as_of, rules, days, [end, start, year], end, warnings,
-                                           step)
+                                           step, named=len(branches) > 1)
         parts.append(snap)
         rows.append(recovered)
     snap = parts[0] if len(parts) == 1 else Snapshots.concat(parts)
