@@ -60,6 +60,7 @@ class CallSheet:
     read: TableRead
     call_date: dt.date | None
     problems: list[CellProblem]
+    date_label: str = DATE_LABELS[0]  # the date's label as the sheet writes it (催收日期, Call date)
 
 
 def _label(text: Any) -> str:
@@ -67,7 +68,7 @@ def _label(text: Any) -> str:
 
 
 def _call_date(path: Path, sheet: str | None, header_row: int | None
-               ) -> tuple[dt.date | None, CellProblem | None]:
+               ) -> tuple[dt.date | None, CellProblem | None, str]:
     """The date beside the 催收日期 (Call date) label above the table (the first non-empty cell to its
     right)."""
     data, label, base = read_source(path)
@@ -83,16 +84,16 @@ def _call_date(path: Path, sheet: str | None, header_row: int | None
             value = next((v for v in row[c + 1:] if v not in (None, "")), None)
             where = (label, sheet, r + 1, str(cell).strip())
             if value is None:
-                return None, CellProblem(*where, None,
-                                         _("the 催收日期 beside it is empty: write the day of the calls"))
+                return None, CellProblem(*where, None, _("the call date (催收日期) beside it is empty: write "
+                                                         "the day of the calls")), where[3]
             try:
-                return to_date(value), None
+                return to_date(value), None, where[3]
             except CoerceError as exc:
-                return None, CellProblem(*where, value, str(exc))
+                return None, CellProblem(*where, value, str(exc)), where[3]
     return None, CellProblem(label, sheet, None, DATE_LABELS[0], None,
                              _("no 催收日期 above the table: write 催收日期 and the day of the calls in the "
                                "rows above the header (the overdue report's 电话催收单 has it)"),
-                             "missing-column")
+                             "missing-column"), DATE_LABELS[0]
 
 
 def read_call_sheet(path: Path, settings: Settings | None = None) -> CallSheet:
@@ -113,7 +114,7 @@ def read_call_sheet(path: Path, settings: Settings | None = None) -> CallSheet:
             problems.append(read.problem(label, "result", None,
                                          _("催收结果 is empty but other columns of the row are filled: write "
                                            "what the call found")))
-    call_date, date_problem = _call_date(path, read.sheet, read.header_row)
+    call_date, date_problem, date_label = _call_date(path, read.sheet, read.header_row)
     if date_problem is not None:
         problems.insert(0, date_problem)
-    return CallSheet(path, read, call_date, problems)
+    return CallSheet(path, read, call_date, problems, date_label)

@@ -137,7 +137,8 @@ def _sheet_records(sheet: CallSheet, by: str | None) -> tuple[list[dict[str, Any
 
 def _date_problems(sheet: CallSheet, as_of: dt.date) -> list[CellProblem]:
     if sheet.call_date is not None and sheet.call_date > as_of:
-        return [CellProblem(sheet.read.file, sheet.read.sheet, None, "催收日期", sheet.call_date.isoformat(),
+        return [CellProblem(sheet.read.file, sheet.read.sheet, None, sheet.date_label,
+                            sheet.call_date.isoformat(),
                             _("the 催收日期 is after today ({as_of}): calls are recorded once made").format(
                                 as_of=as_of.isoformat()))]
     return []
