@@ -128,6 +128,13 @@ class Run:
     def emit_json(self, document: Any) -> None:
         emit_json(document)
 
+    def progress(self) -> Any:
+        """``with run.progress() as progress:`` – the callback for the workflow (loantool/progress.py): a bar
+        on a terminal, plain lines in a log, nothing with --json or --quiet."""
+        from .reports.console import progress_display
+
+        return progress_display(shown=not self.quiet)
+
     def warn(self, warnings: list[Any], *, limit: int = 10, rest: str = "") -> None:
         """The first ``limit`` warnings (checks on entry …) on stderr, then how many more and where – in
         full once per ledger state, then one line (reports/console.py)."""

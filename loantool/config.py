@@ -15,7 +15,7 @@ from typing import Any
 
 from .dayparse import DateError, parse_day
 from .errors import CellProblem, UsageError
-from .i18n import _
+from .i18n import N_, _
 from .money import MoneyError, parse_rate, to_fen
 from .schema import METHODS, TABLES, built_in_deduction_status, status_word
 from .settings import (
@@ -47,7 +47,7 @@ CONFIG_NAME = "loantool.toml"
 # TOML table name → Settings attribute, where they differ
 _SECTIONS = {"import": "imports"}
 _NOT_SECTIONS = ("source", "base_dir")
-_HINT = "See templates/loantool.toml for the allowed values."
+_HINT = N_("See templates/loantool.toml for the allowed values.")
 
 Problem = tuple[str, Any, str]  # (setting, its value, why it is refused)
 

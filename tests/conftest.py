@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -37,6 +38,11 @@ def chinese(monkeypatch):
     monkeypatch.delenv(i18n.ENV, raising=False)
     i18n.set_language(i18n.choose())
     return i18n
+
+
+def without_progress(stderr: str) -> str:
+    """stderr without the progress lines a long command prints when it is not a terminal ("[1/4] …")."""
+    return "".join(line for line in stderr.splitlines(keepends=True) if not re.match(r"\[\d+/\d+\] ", line))
 
 
 def sha256(path: Path) -> str:

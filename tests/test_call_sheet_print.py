@@ -33,7 +33,7 @@ def report(tmp_path_factory) -> Path:
     shutil.copytree(samples, folder / "desk", ignore=ignore)
     out = folder / "report.xlsx"
     result = CliRunner().invoke(app, ["overdue-report", "--config", str(folder / "desk" / "loantool.toml"),
-                                      "--out", str(out), "--quiet"])
+                                      "--out", str(out), "--quiet", "--lang", "zh"])
     assert result.exit_code == 0, result.stderr
     return out
 

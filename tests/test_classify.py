@@ -61,8 +61,6 @@ def test_collection_actions():
     assert actions(sms_due=np.array([True])).actions == "sms"
     a = actions(dpd=np.array([1]))
     assert a.actions == "call_daily;written_notice"
-    assert a.action_labels == "每日电话催收、本季度书面催收通知"
-    assert a.suggested_action == "每日电话催收；本季度发书面催收通知并取得签收"
     # a notice signed this quarter: no new written notice needed
     assert actions(dpd=np.array([1]), last_notice_day=days("2025-04-02")).actions == "call_daily"
     # DPD > 90 or 连三累六 escalates; exactly 90 does not

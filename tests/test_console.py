@@ -86,6 +86,33 @@ def test_settle_import_and_schedule_fit_80_columns(sample_dir, lang):
     assert re.search(r"^\S\s+1\s\S", text, re.M)  # the period column is there, not squeezed out
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_quality_statement_write_off_and_record_call_fit_80_columns(sample_dir, lang):
+    config = sample_dir / "loantool.toml"
+    doc = json.loads(run("quality-report", "--period", "2026-10", "--config", config, "--json", lang=lang)[0])
+    text, _ = run("quality-report", "--period", "2026-10", "--config", config, lang=lang)
+    assert_fits(text, [str(sample_dir)])
+    for c in doc["classes"]:
+        assert amounts(c["balance"])[0] in text
+    for c in doc["classes_year_start"]:
+        assert amounts(c["balance"])[0] in text
+
+    overdue = json.loads(run("overdue-report", "--config", config, "--json", lang=lang)[0])
+    worst = overdue["call_list"][0]["contract_no"]
+    statement = json.loads(run("statement", worst, "--config", config, "--json", lang=lang)[0])
+    text, _ = run("statement", worst, "--config", config, lang=lang)
+    assert_fits(text, [str(sample_dir)])
+    unpaid = [i for i in statement["installments"] if i["overdue"]]
+    assert unpaid and all(i["due_date"] in text and amounts(i["unpaid"])[0] in text for i in unpaid)
+
+    text, _ = run("write-off", worst, "--config", config, lang=lang)
+    assert_fits(text, [str(sample_dir)])
+    text, _ = run("record-call", worst, "--result", "无人接听", "--promise-date", "2026-12-05",
+                  "--promise-amount", "1000", "--dry-run", "--config", config, lang=lang)
+    assert_fits(text, [str(sample_dir)])
+    assert worst in text and "2026-12-05" in text and "1,000.00" in text
+
+
 # ------------------------------------------------------------------ warnings once per ledger state
 
 

@@ -1,7 +1,9 @@
 """The desk's language: Chinese by default, English on request; the catalogs complete and compiled."""
 
+import ast
 import json
 import re
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -73,7 +75,7 @@ def test_version():
 # what may be ASCII inside a Chinese message: file names and paths, options and commands, codes (English
 # class names, HT001, M1, SHA-256 …), dates and numbers, and values quoted in the message
 _ALLOWED = re.compile(
-    r"\S+\.(?:xlsx|xlsm|xls|csv|toml|jsonl|log|txt)\b"  # file names
+    r"\S*\.(?:xlsx|xlsm|xls|csv|toml|jsonl|log|txt|pdf)\b"  # file names and kinds
     r"|(?:/|[A-Za-z]:\\)\S*"  # paths
     r"|--[a-z][a-z-]*(?:\s+(?:[A-Z]+|YYYY-MM(?:-DD)?))?"  # options and their placeholder
     r"|loantool(?:\s+[a-z-]+)?"  # the tool and its commands
@@ -220,3 +222,199 @@ def test_the_readme_lists_every_error_code():
     assert splice_errors(readme, render_errors()) == readme, stale
     for cls in ERROR_CLASSES:
         assert f"| `{cls.code}` | {cls.exit_code} |" in readme
+
+
+# ------------------------------------------------------------------ no text reaches a person untranslated
+
+PACKAGE = Path(__file__).resolve().parents[1] / "loantool"
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# two words (a phrase, not a code or a key), or a label ("Rejected: ")
+_ENGLISH = re.compile(r"[A-Za-z]{2,}[ ,;:']+[A-Za-z]{2,}|^[A-Z][a-z]+: ")
+_TRANSLATE = {"_", "N_", "ngettext"}
+_SCHEMA_CALLS = {"Field", "F", "Table"}  # the desk's sheet and column names and their aliases: data
+_REGEX_CALLS = {"compile", "match", "fullmatch", "search", "sub", "subn", "split", "findall", "finditer"}
+# a bug's message: read by a developer
+_PROGRAMMER_ERRORS = {"ValueError", "TypeError", "KeyError", "AssertionError", "RuntimeError",
+                      "NotImplementedError", "IndexError", "ZeroDivisionError",
+                      # the fast reader's reasons to fall back to the careful one: never shown to a person
+                      "Fallback", "UnsupportedArrow"}
+_REGEX_SYNTAX = re.compile(r"\(\?:|\\[dsw]|\[[^\]]*\]\*?|\$$")
+_TOOLS = {"catalog.py", "reference.py"}  # developer tools: the catalog itself, the README's bilingual tables
+# Literals that reach a person as they are, by design – with the reason. Words of the desk's own ledger
+# (sheet and column names, their values) come from schema.py and need no entry here.
+FONTS = {"等线", "宋体"}
+# the 备注 of posted payments and advances, written into the ledger and read back
+LEDGER_NOTES = {"银行对账 ", " 银行对账 ", " 第", "行", "垫付 {due} 期"}
+ALLOWED = {
+    "reports/excel.py": FONTS, "reports/call_sheet.py": FONTS, "reports/reconcile.py": FONTS,
+    "reports/notices.py": FONTS,
+    "money.py": {"人民币", "元"},  # read in amount cells
+    "dayparse.py": {"无"},  # a date cell that says there is none
+    "i18n.py": {"中文"},  # a way to write the language option
+    # the company name until loantool.toml gives it, and the default SMS to the customers (settings)
+    "settings.py": {"XX汽车金融服务有限公司",
+                    "【{company}】尊敬的{name}，您本期应还{amount}元将于{due_date}从尾号{card_last4}的银行卡扣款，"
+                    "请提前存足。如已还款请忽略。"},
+    "ledger/coerce.py": {"人民币合计", "合计", "总计", "小计"},  # footer words, read in the desk's tables
+    # the call sheet's name and date label: read back whatever language the sheet was printed in
+    "ledger/call_sheet.py": {"电话催收单", "Call date"},
+    "core/classify.py": {"正常", "关注", "次级", "可疑", "损失"},  # the 五级分类 words written in 核销记录
+    "core/collection.py": {"已签收", "签收", "已签"},  # 结果 words that mean a signed notice (read)
+    "core/reconcile.py": {*LEDGER_NOTES, "loantool advance list v1"},  # and the advance list's digest header
+    "workflows/reconcile.py": LEDGER_NOTES,
+    "workflows/demo.py": {"客服信息表.xlsx"},  # a sample file's name
+    "ledger/transaction.py": {"nothing to do"}, "workflows/morning.py": {"nothing to do"},  # journal codes
+}
+
+
+def _schema_words() -> set[str]:
+    """Every text of schema.py: the desk's sheet and column names, their aliases and value words."""
+    tree = ast.parse((PACKAGE / "schema.py").read_text(encoding="utf-8"))
+    return {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+
+
+def _name(func: ast.AST) -> str:
+    return getattr(func, "id", None) or getattr(func, "attr", "") or ""
+
+
+def _exempt(node: ast.AST, parents: dict[int, ast.AST]) -> bool:
+    """Inside _() / N_(), help or a metavar, a schema definition, a regex or a programmer error."""
+    child, parent = node, parents.get(id(node))
+    while parent is not None:
+        if isinstance(parent, ast.Call):
+            name = _name(parent.func)
+            if name in _TRANSLATE or name in _SCHEMA_CALLS and (
+                    name != "Table" or any(k.arg == "fields" for k in parent.keywords)):  # not rich's Table
+                return True
+            if name in _REGEX_CALLS and child in parent.args[:1]:
+                return True
+        if isinstance(parent, ast.keyword) and parent.arg in ("help", "metavar"):
+            return True
+        targets = parent.targets if isinstance(parent, ast.Assign) else []
+        if any(getattr(t, "id", "").endswith("HELP") for t in targets):
+            return True
+        if isinstance(parent, ast.Raise) and isinstance(parent.exc, ast.Call) and (
+                _name(parent.exc.func) in _PROGRAMMER_ERRORS):
+            return True
+        if isinstance(parent, (ast.Assert, ast.Compare)):  # a bug's message; compared, not shown
+            return True
+        if isinstance(parent, ast.Expr) and child is node:  # a bare string: documentation
+            return True
+        child, parent = parent, parents.get(id(parent))
+    return False
+
+
+def scan(where: str, source: str, words: set[str]) -> list[tuple[str, int, str]]:
+    """(file, line, text) of every string literal of ``source`` with a Chinese word or an English phrase
+    that does not pass through _() / N_() and is not exempt (see ALLOWED and _exempt)."""
+    tree = ast.parse(source)
+    parents = {id(child): parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
+    kinds = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    docstrings = {id(n.body[0].value) for n in ast.walk(tree) if isinstance(n, kinds) and n.body
+                  and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)) or id(node) in docstrings:
+            continue
+        text = node.value
+        chinese, english = _CJK.search(text), _ENGLISH.search(text) and not text.lstrip().startswith("<")
+        if not (chinese or english) or text.strip() in words or text in ALLOWED.get(where, ()):
+            continue
+        if text.startswith("loantool ") or re.search(r'="|^"|^\{urn:', text):
+            continue  # a command line (the same in every language), XML
+        if _REGEX_SYNTAX.search(text) or _exempt(node, parents):
+            continue
+        found.append((where, node.lineno, text))
+    return found
+
+
+def untranslated_texts() -> list[tuple[str, int, str]]:
+    """What :func:`scan` finds in the package (developer tools and schema.py, the desk's words, aside)."""
+    words = _schema_words()
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        where = path.relative_to(PACKAGE).as_posix()
+        if path.name not in _TOOLS and where != "schema.py":
+            found += scan(where, path.read_text(encoding="utf-8"), words)
+    return found
+
+
+def test_no_sentence_reaches_a_person_without_passing_through_the_catalog():
+    """Everything a person reads goes through _() / N_(): a Chinese text or an English phrase outside them
+    is a sentence that would not change with --lang (or a word to add to ALLOWED, with its reason)."""
+    assert untranslated_texts() == []
+
+
+def test_the_scan_finds_what_it_should():
+    sample = '''
+from ..i18n import _
+def f(console):
+    """A docstring in English, and 中文."""
+    console.print("已记录 3 条")
+    console.print(f"Rejected: {1} rows")
+    console.print(_("Recorded {count} rows."))
+    console.print(Table(title="提醒已发送"), style="贷款台账")
+    if console == "Due on":
+        raise ValueError("a bug's message stays English")
+'''
+    found = [text for _where, _line, text in scan("workflows/sample.py", sample, _schema_words())]
+    assert sorted(found) == ["Rejected: ", "已记录 3 条", "提醒已发送"]
+
+
+# ------------------------------------------------------------------ the new commands' errors, both languages
+
+NEW_ERRORS = [  # (arguments after the command's name, ledger = the test ledger of test_overdue_cli)
+    ("quality-report", ["--period", "2026-13"]),
+    ("quality-report", ["--period", "2026-12", "--as-of", "2026-11-30"]),
+    ("quality-report", ["--period", "2026-10", "--since", "2026-10-31", "--as-of", "2026-11-30"]),
+    ("quality-report", ["--history", "99"]),
+    ("quality-report", ["--out", "{ledger}"]),
+    ("statement", ["HT999", "--as-of", "2026-11-30"]),
+    ("statement", ["HT003", "--out", "s.pdf"]),
+    ("write-off", ["HT003", "--as-of", "2026-11-30", "--confirm", "--approved-by", "陈建国"]),
+    ("write-off", ["--batch", "missing.csv"]),
+    ("write-off", ["HT003", "--out", "{ledger}"]),
+    ("record-call", ["HT003", "--result", " "]),
+    ("record-call", ["HT003", "--result", "x", "--promise-date", "2026-12-01"]),
+    ("record-call", ["HT003", "--result", "x", "--promise-date", "2026-11-01", "--promise-amount", "100"]),
+    ("record-call", ["HT003", "--result", "x", "--promise-date", "2026-12-01", "--promise-amount", "一百"]),
+    ("record-call", ["HT003", "--result", "x", "--method", "飞鸽"]),
+    ("record-call", ["HT999", "--result", "x"]),
+    ("record-calls", ["missing.xlsx"]),
+    ("record-calls", ["{bad_sheet}"]),
+]
+
+
+@pytest.fixture
+def desk_ledger(tmp_path, monkeypatch):
+    """test_overdue_cli's ledger, and a call sheet with a bad promise and an unknown contract."""
+    import openpyxl
+    from test_overdue_cli import build_ledger
+
+    monkeypatch.chdir(tmp_path)
+    ledger = build_ledger(tmp_path / "ledger.xlsx")
+    report = tmp_path / "report.xlsx"
+    CliRunner().invoke(app, ["overdue-report", "--ledger", str(ledger), "--as-of", "2026-11-30", "--out",
+                             str(report), "--quiet", "--lang", "zh"])
+    book = openpyxl.load_workbook(report)
+    ws = book["电话催收单"]
+    ws["A4"].value, ws["I4"].value, ws["J4"].value = "HT999", "空号", "2026-11-01"
+    ws["I5"].value, ws["K5"].value = "答应", "一千元"
+    book.save(tmp_path / "filled.xlsx")
+    return {"ledger": str(ledger), "bad_sheet": str(tmp_path / "filled.xlsx")}
+
+
+@pytest.mark.parametrize(("command", "args"), NEW_ERRORS)
+def test_the_new_commands_errors_read_in_either_language(desk_ledger, chinese, command, args):
+    """The Done line of issue 12: an error in the default language has no English sentence; with --lang en
+    it is English – for every error path of the commands added last (collection, quality, write-off)."""
+    args = [a.format(**desk_ledger) for a in args]
+    where = ["--ledger", desk_ledger["ledger"]] + (["--as-of", "2026-11-30"] if "--as-of" not in args else [])
+    zh = CliRunner().invoke(app, [command, *args, *where])
+    en = CliRunner().invoke(app, [command, *args, *where, "--lang", "en"])
+    assert zh.exit_code == en.exit_code == 2, (zh.stderr, en.stderr)
+    assert zh.stderr.startswith("错误：") and en.stderr.startswith("Error: "), (zh.stderr, en.stderr)
+    data = re.compile(r"陈建国|空号|答应|一百|一千元|飞鸽|HT\d+|ledger\.xlsx")  # values given, quoted back
+    for line in zh.stderr.splitlines():
+        assert english_words(data.sub(" ", line)) == [], line
+    assert is_english(data.sub(" ", en.stderr)), en.stderr

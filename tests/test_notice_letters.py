@@ -22,7 +22,7 @@ PDFTOTEXT = shutil.which("pdftotext")
 
 
 @pytest.fixture
-def letters(tmp_path, monkeypatch):
+def letters(tmp_path, monkeypatch, chinese):
     monkeypatch.chdir(tmp_path)
     ledger = build_ledger(tmp_path / "ledger.xlsx")
     result = CliRunner().invoke(app, ["overdue-report", "--ledger", str(ledger), "--as-of", AS_OF, "--json",
@@ -96,3 +96,28 @@ def test_each_letter_prints_on_a_page_of_its_own(letters, tmp_path):
     for page in bbox.split("<page ")[1:]:
         width = float(re.match(r'width="([\d.]+)"', page).group(1))
         assert max(float(x) for x in re.findall(r'xMax="([\d.]+)"', page)) <= width  # no line cut off
+
+
+def test_letters_in_english_with_lang_en(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    ledger = build_ledger(tmp_path / "ledger.xlsx")
+    result = CliRunner().invoke(app, ["overdue-report", "--ledger", str(ledger), "--as-of", AS_OF, "--json",
+                                      "--out", str(tmp_path / "report.xlsx")])
+    path = tmp_path / "collection-notices_20261130.xlsx"
+    assert json.loads(result.stdout)["letters"] == str(path)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Maturity letters", "Collection letters"]
+    maturity = _letters(book["Maturity letters"])
+    assert [(x["title"], x["to"]) for x in maturity] == [
+        ("Notice of a loan falling due", "To 吴七 (borrower):"),
+        ("Notice to the guarantor to perform the guarantee", "To 吴十 (guarantor):")]
+    assert "is due on 2026-12-02" in maturity[0]["text"]
+    assert "remaining principal 1,000.00 yuan" in maturity[0]["text"]
+    quarterly = _letters(book["Collection letters"])
+    assert ("107 days overdue: 4 installment(s) overdue, overdue amount 4,240.00 yuan, penalty 129.32 "
+            "yuan") in quarterly[1]["text"]
+    assert quarterly[2]["hint"] == ("Once the receipt is back, record it: loantool record-call HT004 "
+                                    "--method letter --result signed --party guarantor --as-of DATE-SIGNED")
+    for letter in maturity + quarterly:
+        text = re.sub(r"吴七|吴十|郑八|赵六|周九|杭州[^\n]*|XX汽车金融服务有限公司", "", letter["text"])
+        assert not re.search(r"[\u4e00-\u9fff]", text), text

@@ -186,8 +186,8 @@ def test_the_ten_loans_through_the_cli(ten):
     assert len(doc["flow_history"]) == 12 and doc["flow_history"][-1]["rates"]["M0→M1"] == "33.33"
     assert set(doc["year_to_date"]) == {"since", "migration", "migration_rates", "flow_rates"}
     book = openpyxl.load_workbook(folder / "q.xlsx")
-    assert book.sheetnames == ["资产质量", "迁徙矩阵", "迁徙率", "经销商", "明细"]
-    detail = list(book["明细"].iter_rows(values_only=True))
+    assert book.sheetnames == ["Asset quality", "Migration matrix", "Migration rates", "Dealers", "Detail"]
+    detail = list(book["Detail"].iter_rows(values_only=True))
     contracts = [row[0] for row in detail]
     assert "L10" in contracts and "L8" in contracts  # new in the month; written off in the month
     november = _json(
@@ -323,10 +323,10 @@ def test_several_ledgers_roll_up_by_branch(tmp_path, monkeypatch):
     assert doc["write_offs"]["month"] == {"loans": 2, "principal": "68000.00"}
     assert [led["branch"] for led in doc["ledgers"]] == ["杭州分公司", "宁波台账"]
     book = openpyxl.load_workbook(tmp_path / "roll.xlsx")
-    assert "分支机构" in book.sheetnames
-    rows = list(book["分支机构"].iter_rows(values_only=True))
-    assert any(row[0] == "合计" and row[2] == 480000 for row in rows)
-    detail = [row for row in book["明细"].iter_rows(values_only=True) if row[1] == "L1"]
+    assert "Branches" in book.sheetnames
+    rows = list(book["Branches"].iter_rows(values_only=True))
+    assert any(row[0] == "Total" and row[2] == 480000 for row in rows)
+    detail = [row for row in book["Detail"].iter_rows(values_only=True) if row[1] == "L1"]
     assert {row[0] for row in detail} == {"杭州分公司", "宁波台账"}
 
 
@@ -383,10 +383,14 @@ def test_a_contract_twice_inside_one_ledger_is_refused(ten):
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["--period", "2026-12", "--as-of", "2026-11-30"], "ends on 2026-12-31, after 2026-11-30"),
-        (["--period", "2026-13"], "is not a month"),
-        (["--period", "2026-10", "--since", "2026-10-31", "--as-of", "2026-11-30"], "must come before"),
-        (["--period", "2026-10", "--as-of", "2026-11-30", "--out", "ledger.xlsx"], "is a ledger"),
+        (["--period", "2026-12", "--as-of", "2026-11-30"], "--period: the month 2026-12 ends on 2026-12-31, "
+                                                           "after 2026-11-30"),
+        (["--period", "2026-13"], "--period: '2026-13' is not a month"),
+        (["--period", "2026-10", "--since", "2026-10-31", "--as-of", "2026-11-30"],
+         "--since: The comparison start 2026-10-31 must come"),
+        (["--period", "2026-10", "--as-of", "2026-11-30", "--out", "ledger.xlsx"],
+         "--out: The report file ledger.xlsx is the ledger"),
+        (["--history", "61"], "--history: A chart history of 61 months is out of range"),
     ],
 )
 def test_usage_errors(ten, args, words):
@@ -431,7 +435,12 @@ def test_console_summary_in_chinese(ten, chinese):
     assert result.exit_code == 0, result.stderr
     assert "资产质量 2026-10：月末 2026-10-31" in result.stdout
     assert "不良贷款率 52.08%" in result.stdout
-    assert "报表：" in result.stdout
+    assert "报告：" in result.stdout
+    book = openpyxl.load_workbook(folder / "c.xlsx")
+    assert book.sheetnames == ["资产质量", "迁徙矩阵", "迁徙率", "经销商", "明细"]
+    rows = list(book["资产质量"].iter_rows(values_only=True))
+    assert ("五级分类", "月末笔数", "月末余额", "占比") in [row[:4] for row in rows]
+    assert any(row[0] == "其中：不良贷款" for row in rows) and any(row[0] == "合计" for row in rows)
 
 
 def test_an_empty_ledger_gives_zeros_and_no_rates(tmp_path, monkeypatch):
@@ -453,4 +462,4 @@ def test_an_empty_ledger_gives_zeros_and_no_rates(tmp_path, monkeypatch):
     assert all(c["loans"] == 0 and c["balance"] == "0.00" for c in doc["classes"])
     assert doc["npl_ratio"] is None and set(doc["migration_rates"].values()) == {None}
     assert all(f["rate"] is None for f in doc["flow_rates"])
-    assert openpyxl.load_workbook(tmp_path / "q.xlsx").sheetnames[0] == "资产质量"
+    assert openpyxl.load_workbook(tmp_path / "q.xlsx").sheetnames[0] == "Asset quality"

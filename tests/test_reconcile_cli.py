@@ -13,6 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import without_progress
 from typer.testing import CliRunner
 
 from loantool.cli import app
@@ -392,7 +393,7 @@ def test_statements_of_another_month_are_never_posted(desk):
     for extra in (["--post-advances", "2026-10-31"], ["--post"]):
         result = _invoke([*wrong, *extra])
         assert result.exit_code == 2, result.output
-        assert result.stderr.startswith("Error: --period:") and "2026-11" in result.stderr
+        assert without_progress(result.stderr).startswith("Error: --period:") and "2026-11" in result.stderr
         assert "nothing was posted" in result.stderr
     assert ledger.read_bytes() == before and not (folder / ".loantool" / "journal.jsonl").exists()
     # read-only, it says so on its first line, and in --json

@@ -36,7 +36,10 @@ def desk(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     ledger = build_ledger(tmp_path / "ledger.xlsx")
     report = tmp_path / "report.xlsx"
-    result = run("overdue-report", "--ledger", ledger, "--as-of", AS_OF, "--out", report, "--quiet")
+    # the call sheet printed in Chinese, recorded by runs in English (the tests' language): a sheet is read
+    # back whatever language it was written in
+    result = run("overdue-report", "--ledger", ledger, "--as-of", AS_OF, "--out", report, "--quiet",
+                 "--lang", "zh")
     assert result.exit_code == 0, result.stderr
     return tmp_path, ledger, report
 
@@ -129,7 +132,7 @@ def test_the_overdue_report_shows_the_promise_then_puts_a_broken_one_first(desk)
     assert run("record-calls", filled, "--ledger", ledger, "--as-of", AS_OF, "--quiet").exit_code == 0
 
     doc = json.loads(run("overdue-report", "--ledger", ledger, "--as-of", AS_OF, "--json",
-                         "--out", folder / "a.xlsx").stdout)
+                         "--out", folder / "a.xlsx", "--lang", "zh").stdout)
     calls = {c["contract_no"]: c for c in doc["call_list"]}
     assert [c["contract_no"] for c in doc["call_list"]] == ["HT008", "HT003", "HT004"]  # waiting: last
     assert calls["HT004"] == {**calls["HT004"], "last_contact_on": AS_OF,
@@ -140,6 +143,10 @@ def test_the_overdue_report_shows_the_promise_then_puts_a_broken_one_first(desk)
     sheet = CalamineWorkbook.from_path(str(folder / "a.xlsx")).get_sheet_by_name("电话催收单").to_python()
     ht004 = next(r for r in sheet if r[0] == "HT004")
     assert "等待承诺日" in ht004[7] and "承诺12-05 1,060.00 待付" in ht004[6]
+    run("overdue-report", "--ledger", ledger, "--as-of", AS_OF, "--quiet", "--out", folder / "a-en.xlsx")
+    sheet = CalamineWorkbook.from_path(str(folder / "a-en.xlsx")).get_sheet_by_name("Call sheet").to_python()
+    ht004 = next(r for r in sheet if r[0] == "HT004")
+    assert ht004[7] == "waiting\ncall after 12-05" and "PTP 12-05 1,060.00 open" in ht004[6]
 
     later = json.loads(run("overdue-report", "--ledger", ledger, "--as-of", "2026-12-06", "--json",
                            "--out", folder / "b.xlsx").stdout)
@@ -247,3 +254,36 @@ def test_record_calls_speaks_chinese_by_default(desk, chinese):
     assert "已在 ledger.xlsx 记录 2 条催收记录" in result.stdout
     bad = run("record-call", "HT999", "--result", "x", "--ledger", ledger, "--as-of", AS_OF)
     assert bad.exit_code == 2 and bad.stderr.startswith("错误：") and "HT999" in bad.stderr
+
+
+def test_a_call_sheet_printed_in_english_is_recorded_by_a_run_in_chinese(desk, chinese):
+    """The sheet written with --lang en (sheet Call sheet, English headers and date label, the English
+    words of the drop-down lists), filled in English words, read back by a run in the default language."""
+    folder, ledger, _report = desk
+    english = folder / "english.xlsx"
+    result = run("overdue-report", "--ledger", ledger, "--as-of", AS_OF, "--out", english, "--quiet",
+                 "--lang", "en")
+    assert result.exit_code == 0, result.stderr
+    book = openpyxl.load_workbook(english)
+    ws = book["Call sheet"]
+    assert ws["A2"].value == "Call date"
+    headers = {ws.cell(3, c).value: c for c in range(1, ws.max_column + 1)}
+    assert {"Contract no.", "Call result", "Promise date", "Promised amount", "Party", "Method",
+            "Handled by", "Remarks"} <= set(headers)
+    lists = [v.formula1 for v in ws.data_validations.dataValidation if v.type == "list"]
+    assert '"borrower,guarantor,dealer"' in lists and '"phone,sms,visit,letter"' in lists
+    for r in range(4, 4 + 3):
+        if ws.cell(r, 1).value == "HT004":
+            ws.cell(r, headers["Call result"]).value = "guarantor will pay"
+            ws.cell(r, headers["Promise date"]).value = "2026-12-05"
+            ws.cell(r, headers["Promised amount"]).value = 1060
+            ws.cell(r, headers["Party"]).value = "guarantor"
+            ws.cell(r, headers["Method"]).value = "visit"
+    book.save(folder / "filled-en.xlsx")
+    result = run("record-calls", folder / "filled-en.xlsx", "--ledger", ledger, "--as-of", AS_OF,
+                 "--by", "小王")
+    assert result.exit_code == 0, result.stderr
+    assert "已在 ledger.xlsx 记录 1 条催收记录" in result.stdout
+    rows = records(ledger)
+    assert rows[1][:7] == ["HT004", _day(AS_OF), "上门", "保证人", "guarantor will pay", _day("2026-12-05"),
+                           1060]

@@ -191,7 +191,7 @@ def test_quoting_a_settled_loan_warns_and_still_works(desk):
     folder, ledger = desk
     result = invoke("HT004", "--as-of", "2026-03-01", "--out", folder / "q.xlsx")
     assert result.exit_code == 0
-    assert "HT004 is 结清, not active" in result.stderr
+    assert "HT004 is settled, not active" in result.stderr
     notes = [r[0] for r in openpyxl.load_workbook(folder / "q.xlsx").active.iter_rows(max_col=1, values_only=True)]
     assert ("NOTE: this loan is settled (settled on 2026-03-01), not active: this sheet is for checking only, "
             "it cannot be used to settle.") in notes
@@ -257,8 +257,8 @@ def test_confirm_records_every_component_then_a_repeat_is_refused(desk):
 
 
 @pytest.mark.parametrize("contract, fragment", [
-    ("HT004", "HT004 is 结清"),
-    ("HT005", "HT005 is 核销"),
+    ("HT004", "HT004 is settled"),
+    ("HT005", "HT005 is written off"),
     ("HT006", "HT006 already has a 结清记录 row"),
     ("HT404", "HT404 is not in the ledger"),
 ])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -65,7 +66,7 @@ def test_hand_worked_partial_payment(desk):
     assert (s["due_amount"], s["penalty"], s["remaining_principal"], s["current_interest"], s["total"]) == (
         "560.00", "4.20", "2000.00", "120.00", "2684.20")
     sheets = CalamineWorkbook.from_path(str(folder / "s.xlsx")).sheet_names
-    assert sheets == ["对账单", "还款分配", "结清试算"]
+    assert sheets == ["Statement", "Allocation", "Settlement quote"]
 
 
 def test_advances_and_their_repayment(desk):
@@ -98,6 +99,12 @@ def test_statement_speaks_chinese(desk, chinese):
     result = run("statement", "HT004", "--ledger", ledger, "--as-of", AS_OF, "--out", folder / "s.xlsx")
     assert result.exit_code == 0, result.stderr
     assert "逾期 4,240.00 元" in result.stdout and f"对账单：{folder / 's.xlsx'}" in result.stdout
+    sheets = CalamineWorkbook.from_path(str(folder / "s.xlsx")).sheet_names
+    assert sheets == ["对账单", "还款分配", "结清试算"]
+    english = run("statement", "HT004", "--ledger", ledger, "--as-of", AS_OF, "--out", folder / "e.xlsx",
+                  "--lang", "en")
+    assert "of which overdue 4,240.00 yuan" in " ".join(english.stdout.split())
+    assert not re.search(r"[\u4e00-\u9fff]", re.sub("赵六|乙车行", "", english.stdout))  # data only
     bad = run("statement", "HT999", "--ledger", ledger, "--as-of", AS_OF)
     assert bad.exit_code == 2 and bad.stderr.startswith("错误：")
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import openpyxl
@@ -124,7 +125,8 @@ def _json(result) -> dict:
 def test_the_quote_is_the_hand_worked_figures_and_writes_nothing(desk):
     folder, ledger = desk
     before = sha(ledger)
-    result = invoke("write-off", "W1", "--as-of", D, "--json", "--out", folder / "核销审批表.xlsx")
+    result = invoke("write-off", "W1", "--as-of", D, "--json", "--out", folder / "核销审批表.xlsx",
+                    "--lang", "zh")
     assert result.exit_code == 0, result.stderr
     doc = _json(result)
     assert {
@@ -163,6 +165,14 @@ def test_the_quote_is_the_hand_worked_figures_and_writes_nothing(desk):
     assert any(r[:2] == ["未收回垫款（另列，不计入）", 1740.0] for r in cells)
     assert any(text.startswith("经办") for text in flat) and any(text.startswith("复核") for text in flat)
     assert any(text.startswith("审批") for text in flat)
+    english = invoke("write-off", "W1", "--as-of", D, "--out", folder / "approval.xlsx")
+    assert english.exit_code == 0 and "Total written off" in english.stdout
+    sheet = openpyxl.load_workbook(folder / "approval.xlsx").active
+    assert sheet.title == "Write-off approval"
+    texts = [c for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert "Principal written off" in texts and any(t.startswith("Approved by: ") for t in texts)
+    data = "测试汽车金融|钱七|杭州甲店"  # the company, customer and dealer: data, not words
+    assert not [t for t in texts if re.search(r"[\u4e00-\u9fff]", re.sub(data, "", t))]
 
 
 def test_confirm_records_the_write_off_and_a_second_confirm_is_refused(desk):
@@ -234,7 +244,7 @@ def test_confirm_records_the_write_off_and_a_second_confirm_is_refused(desk):
 @pytest.mark.parametrize(
     ("contract", "day", "code", "words"),
     [
-        ("W2", D, "writeoff-class", "classified 次级"),
+        ("W2", D, "writeoff-class", "classified substandard"),
         ("W3", D, "writeoff-settled", "is settled (结清日期 2026-06-20)"),
         ("W1", "2099-01-01", "writeoff-future", "after today"),
         ("W1", "2024-12-01", "writeoff-not-on-books", "not yet on the books"),
@@ -346,7 +356,7 @@ def test_batch_quotes_every_row_into_one_workbook(desk):
     doc = _json(result)
     assert [q["contract_no"] for q in doc["quotes"]] == ["W1", "W2"]
     assert doc["totals"]["count"] == 2 and doc["totals"]["eligible"] == 1
-    assert openpyxl.load_workbook(folder / "batch.xlsx").sheetnames == ["汇总", "W1", "W2"]
+    assert openpyxl.load_workbook(folder / "batch.xlsx").sheetnames == ["Summary", "W1", "W2"]
     assert invoke("write-off", "--batch", batch, "--confirm", "--approved-by", "x").exit_code == 2
 
 

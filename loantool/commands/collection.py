@@ -56,7 +56,7 @@ def record_calls(
 
     run = make_run(ledger, config, as_of, json_, quiet, debug, lang)
     result = run_record(run.settings, run.ledger_path, run.as_of, call_sheets=call_sheets, dry_run=dry_run,
-                        by=by)
+                        by=by, arguments=run.argv)
     if run.json:
         run.emit_json(result.to_dict())
     elif not run.quiet:
@@ -89,8 +89,8 @@ def record_call(
     run = make_run(ledger, config, as_of, json_, quiet, debug, lang)
     outcome = run_record(run.settings, run.ledger_path, run.as_of, contract=contract, result=result,
                          promise_date=parse_date_option(promise_date, "--promise-date"),
-                         promise_amount=promise_amount, channel=method, party=party, by=by, note=note,
-                         dry_run=dry_run)
+                         promise_amount=promise_amount, method=method, party=party, by=by, note=note,
+                         dry_run=dry_run, arguments=run.argv)
     if run.json:
         run.emit_json(outcome.to_dict())
     elif not run.quiet:

@@ -46,8 +46,10 @@ def import_disbursements(
     from ..workflows.imports import import_disbursements as run_import
 
     run = make_run(ledger, config, as_of, json_, quiet, debug, lang)
-    result = run_import(run.settings, run.ledger_path, slips, as_of=run.as_of, dry_run=dry_run,
-                        overwrite=overwrite, skip_bad=skip_bad, out=out, arguments=run.argv)
+    with run.progress() as progress:
+        result = run_import(run.settings, run.ledger_path, slips, as_of=run.as_of, dry_run=dry_run,
+                            overwrite=overwrite, skip_bad=skip_bad, out=out, arguments=run.argv,
+                            progress=progress)
     if run.json:
         run.emit_json(result.to_dict())
         return

@@ -40,7 +40,8 @@ def overdue_report(
     from ..workflows.overdue import overdue_report as run_report
 
     run = make_run(ledger, config, as_of, json_, quiet, debug, lang)
-    report = run_report(run.settings, run.ledger_path, as_of=run.as_of, out=out)
+    with run.progress() as progress:
+        report = run_report(run.settings, run.ledger_path, as_of=run.as_of, out=out, progress=progress)
     if run.json:
         run.emit_json(report.to_dict())
         return

@@ -78,15 +78,17 @@ def quality_report(
 
     run = make_run(ledger[0] if ledger else None, config, as_of, json_, quiet, debug, lang)
     start = parse_date_option(since, "--since")
-    report = run_report(
-        run.settings,
-        list(ledger) if ledger else [run.ledger_path],
-        as_of=run.as_of,
-        period=period,
-        since=start,
-        history=history,
-        out=out,
-    )
+    with run.progress() as progress:
+        report = run_report(
+            run.settings,
+            list(ledger) if ledger else [run.ledger_path],
+            as_of=run.as_of,
+            period=period,
+            since=start,
+            history=history,
+            out=out,
+            progress=progress,
+        )
     if run.json:
         run.emit_json(report.to_dict())
         return

@@ -60,9 +60,10 @@ def reconcile_bank(
     run = make_run(ledger, config, as_of, json_, quiet, debug, lang)
     month = workflow.parse_period(period)
     advance_date = parse_date_option(post_advances, "--post-advances")
-    result = workflow.reconcile_bank(run.settings, run.ledger_path, statements, period=month, as_of=run.as_of,
-                                     out=out, post_payments=post, post_advances=advance_date,
-                                     arguments=run.argv)
+    with run.progress() as progress:
+        result = workflow.reconcile_bank(run.settings, run.ledger_path, statements, period=month,
+                                         as_of=run.as_of, out=out, post_payments=post,
+                                         post_advances=advance_date, arguments=run.argv, progress=progress)
     warning = result.period_warning()
     if warning and not run.json:
         # the first line of the run, even with --quiet (a posting would have been refused)

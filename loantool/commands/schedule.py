@@ -84,8 +84,10 @@ def compute_schedule(
     if not contracts and not pending:
         raise UsageError(_("Name the contracts, or use --pending for every loan whose 还款明细已出 is not 是."),
                          _("Or use the calculator: --principal --rate --term --method --pickup."))
-    issued = issue_schedules(run.settings, run.ledger_path, as_of=run.as_of, contracts=contracts or [],
-                             pending=pending, out=out, mark=not no_mark, arguments=run.argv)
+    with run.progress() as progress:
+        issued = issue_schedules(run.settings, run.ledger_path, as_of=run.as_of, contracts=contracts or [],
+                                 pending=pending, out=out, mark=not no_mark, arguments=run.argv,
+                                 progress=progress)
     _render(run, issued.result, issued)
 
 

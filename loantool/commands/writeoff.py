@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -77,11 +76,8 @@ def write_off(
     from ..workflows import writeoff as workflow
 
     run = make_run(ledger, config, as_of, json_, quiet, debug, lang)
-    today = dt.date.today()
     if batch is not None:
-        result = workflow.write_off_batch(
-            run.settings, run.ledger_path, run.as_of, batch=batch, out=out, today=today
-        )
+        result = workflow.write_off_batch(run.settings, run.ledger_path, run.as_of, batch=batch, out=out)
     else:
         result = workflow.write_off(
             run.settings,
@@ -93,7 +89,7 @@ def write_off(
             approved_by=approved_by,
             prepared_by=prepared_by,
             reviewed_by=reviewed_by,
-            today=today,
+            arguments=run.argv,
         )
     if run.json:
         run.emit_json(result.to_dict())

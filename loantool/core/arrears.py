@@ -111,8 +111,8 @@ class ArrearsResult:
     outstanding_principal, principal_paid, customer_paid, consecutive_late, cumulative_late, lian3lei6,
     unrecovered_advances, credit, oldest_unpaid_due, missed_due_dates, next_due_date, next_due_amount,
     final_due_date, open_installments, action_<code> (one bool per ``classify.ACTIONS``), actions
-    (codes, ';'), action_labels (Chinese, '、'), suggested_action (the call list's text), risk_grade,
-    last_inspection, next_inspection, inspection_due, inspection_reason (``classify.INSPECTION_REASONS``),
+    (codes, ';'), risk_grade,
+    last_inspection, next_inspection, inspection_due, inspection_reason (arrears / poor / never / cadence),
     last_notice_signed (the later of 最近催收签收日期 and a signed 函件 in 催收记录), notice_this_quarter,
     limitation_expiry, limitation_status ("", "expiring", "expired"), limitation_start and
     limitation_basis (the event the 3 years run from: final_due / notice / promise / payment, see

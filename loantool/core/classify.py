@@ -28,26 +28,6 @@ NPL_CLASSES = ("substandard", "doubtful", "loss")
 CLASS_PRESETS = CLASSIFICATION_PRESETS  # "2023": (90, 270, 360), "legacy": (90, 180, 360)
 
 ACTIONS = ("sms", "call_daily", "written_notice", "escalate", "maturity_notice")
-ACTION_LABELS = {
-    "sms": "短信提醒",
-    "call_daily": "每日电话催收",
-    "written_notice": "本季度书面催收通知",
-    "escalate": "升级处理",
-    "maturity_notice": "到期提示",
-}
-# the call list's 建议措施 column: what the caller does, in the desk's words
-SUGGESTIONS = {
-    "call_daily": "每日电话催收",
-    "written_notice": "本季度发书面催收通知并取得签收",
-    "escalate": "升级：通知经销商、保险（保证）方，转法务",
-}
-INSPECTION_REASONS = {
-    "arrears": "逾期：立即检查",
-    "poor": "风险等级差：立即检查",
-    "never": "未检查过：立即检查",
-    "cadence": "按检查周期到期",
-    "": "",
-}
 
 
 def _checked_bounds(bounds, size: int, what: str) -> np.ndarray:
@@ -95,8 +75,8 @@ def collection_actions(*, dpd: np.ndarray, lian3lei6: np.ndarray, sms_due: np.nd
                        final_due_day: np.ndarray, open_installments: np.ndarray,
                        last_notice_day: np.ndarray, as_of_day: int, maturity_notice_days: int = 30,
                        escalate_dpd: int = 90, small_balance: np.ndarray | None = None) -> pd.DataFrame:
-    """催收措施 per loan: one boolean column per action code, ``actions`` (codes joined by ';'),
-    ``action_labels`` (Chinese, joined by '、') and ``suggested_action`` (the call list's text).
+    """催收措施 per loan: one boolean column per action code and ``actions`` (codes joined by ';'); the
+    reports put them in words (reports/overdue.py, reports/call_sheet.py).
 
     ``sms_due``: the loan has an installment due in [D, D + sms_days_before] that is not paid (computed
     per installment by the caller); the friendly reminder goes only to a loan that is not being called
@@ -118,8 +98,6 @@ def collection_actions(*, dpd: np.ndarray, lian3lei6: np.ndarray, sms_due: np.nd
     }
     frame = pd.DataFrame({f"action_{code}": flag for code, flag in flags.items()})
     frame["actions"] = _join_codes(flags, {c: c for c in ACTIONS}, ";")
-    frame["action_labels"] = _join_codes(flags, ACTION_LABELS, "、")
-    frame["suggested_action"] = _join_codes(flags, SUGGESTIONS, "；")
     return frame
 
 

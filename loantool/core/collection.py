@@ -53,11 +53,8 @@ from .allocation import (
 )
 
 PROMISE_STATUSES = ("kept", "broken", "open")
-PROMISE_LABELS = {"kept": "已兑现", "broken": "已违约", "open": "待兑现"}
 SIGNED_RESULTS = ("已签收", "签收", "已签", "signed")
 LIMITATION_BASES = ("final_due", "notice", "promise", "payment")
-LIMITATION_BASIS_LABELS = {"final_due": "末期应还日", "notice": "签收催收通知", "promise": "承诺还款",
-                           "payment": "客户还款"}
 RECORD_COLUMNS = ("contract_no", "contacted_on", "channel", "party", "result", "promise_date",
                   "promise_amount", "handled_by", "note")
 _DAY_OFFSET = 1 << 20  # day numbers of 1900–2199 lie well inside ±2^20

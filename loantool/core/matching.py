@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..i18n import _
+from ..i18n import N_, _
 from ..values import is_missing
 from .loans import loan_states
 
@@ -35,12 +35,13 @@ MASK_CHARACTERS = "*xX•●＊"
 SLIP_VALUE_FIELDS = (
     "disbursed_on", "bank_due_day", "bank_monthly_amount", "first_due_date", "principal", "term",
 )
+# how a slip was matched to its loan, in words (translated where shown)
 KEY_LABELS = {
-    "id_no": "身份证号",
-    "card_no": "银行卡号",
-    "name_amount": "客户姓名+贷款金额",
-    "contract_no": "合同编号",
-    "status": "状态 在贷",
+    "id_no": N_("ID number (身份证号)"),
+    "card_no": N_("card number (银行卡号)"),
+    "name_amount": N_("customer name + loan amount (客户姓名+贷款金额)"),
+    "contract_no": N_("contract number (合同编号)"),
+    "status": N_("status active (状态 在贷)"),
 }
 
 
@@ -309,7 +310,7 @@ def _match_one(label: Hashable, value: Any, index: _LoanIndex) -> SlipMatch | Sl
             return SlipUnmatched(
                 label,
                 _("{key} fits {count} loans ({contracts}) and nothing on the slip tells them apart – enter the "
-                  "放款 values by hand").format(key=KEY_LABELS[key], count=len(candidates),
+                  "放款 values by hand").format(key=_(KEY_LABELS[key]), count=len(candidates),
                                                 contracts=", ".join(contracts)),
                 contracts,
             )
@@ -318,7 +319,7 @@ def _match_one(label: Hashable, value: Any, index: _LoanIndex) -> SlipMatch | Sl
         if contradiction:
             return SlipUnmatched(label, contradiction, contracts)
         return SlipMatch(label, loan, index.contract[loan], key, tuple(narrowed_by), tuple(notes))
-    tried = " / ".join(KEY_LABELS[k] for k, _find in finders)
+    tried = " / ".join(_(KEY_LABELS[k]) for k, _find in finders)
     return SlipUnmatched(label, _("no ledger loan has this {keys}").format(keys=tried))
 
 
@@ -332,7 +333,7 @@ def _contradictions(key: str, loan: Hashable, id_no: str | None, card: str | Non
     card_differs = bool(card and ledger_card and not cards_agree(card, ledger_card))
     if key != "id_no" and id_differs:
         return (_("{key} fits contract {contract} but its 身份证号 differs (slip {slip}, ledger {ledger}) – "
-                  "not the same customer?").format(key=KEY_LABELS[key], contract=contract, slip=id_no,
+                  "not the same customer?").format(key=_(KEY_LABELS[key]), contract=contract, slip=id_no,
                                                    ledger=ledger_id)), notes
     if key == "name_amount" and card_differs:
         return (_("客户姓名+贷款金额 fits contract {contract} but its 银行卡号 differs (slip {slip}, ledger "

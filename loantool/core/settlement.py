@@ -46,15 +46,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..i18n import _
+from ..i18n import N_, _
 from ..money import RATE_SCALE, div_round_half_up_array, parse_rate, to_fen
+from ..schema import LOAN_STATE_LABELS
 from ..settings import (
     SETTLEMENT_STYLES,
     ArrearsSettings,
     Settings,
     SettlementSettings,
 )
-from ..schema import LOAN_STATE_LABELS
 from .allocation import (
     NAT_DAY,
     PaymentRows,
@@ -66,6 +66,11 @@ from .allocation import (
     segment_sum,
 )
 from .arrears import penalty_fen  # the overdue-report's penalty arithmetic, shared so the numbers agree
+
+# a loan's state in words (the same messages as reports/labels.py STATE_NAMES); the ledger's own word
+# (LOAN_STATE_LABELS) is the value of the 状态 cell a problem points at
+STATE_WORDS = {"not_yet": N_("not yet on the books"), "active": N_("active"), "settled": N_("settled"),
+               "written_off": N_("written off")}
 
 STYLES = SETTLEMENT_STYLES
 PARTS = ("due", "current", "later")  # an installment due on/before D, the first one after D, the rest
@@ -361,5 +366,5 @@ def recording_problems(contract: str, state: str, loan_label: Any, settled_on: A
         problems.append(SettlementProblem(
             "loans", loan_label, "status", LOAN_STATE_LABELS[state], "not-active",
             _("{contract} is {state}{when}, not active").format(contract=contract,
-                                                                state=LOAN_STATE_LABELS[state], when=when)))
+                                                                state=_(STATE_WORDS[state]), when=when)))
     return problems

@@ -25,23 +25,28 @@ from .grid import open_book, read_source
 from .read import TableRead, read_table_with_problems
 
 F = schema.Field
+# The overdue report writes the sheet in the run's language (reports/call_sheet.py: the Chinese of its
+# English message ids); the sheet is read back whatever language it was written in, so every name,
+# header and the date label is known here in both – a sheet printed in English is recorded by a run in
+# Chinese and the other way round.
 CALL_SHEET_NAME = "电话催收单"
-DATE_LABEL = "催收日期"
+DATE_LABELS = ("催收日期", "Call date")
 CALL_SHEET = schema.Table(
     key="call_sheet",
-    sheet_aliases=(CALL_SHEET_NAME, "call_sheet"),
+    sheet_aliases=(CALL_SHEET_NAME, "Call sheet", "call_sheet"),
     fields=(
-        F("contract_no", ("合同编号", "合同号", "contract_no", "contract"), "contract", True),
-        F("result", ("催收结果", "结果", "result"), "text"),
-        F("promise_date", ("承诺还款日", "承诺日期", "promise_date"), "date"),
-        F("promise_amount", ("承诺金额", "承诺还款金额", "promise_amount"), "amount"),
-        F("party", ("对象", "催收对象", "party"), "party"),
-        F("channel", ("方式", "催收方式", "channel"), "channel"),
-        F("handled_by", ("经办", "催收员", "经办人", "handled_by", "by"), "text"),
-        F("note", ("备注", "note"), "text"),
+        F("contract_no", ("合同编号", "合同号", "Contract no.", "contract_no", "contract"), "contract", True),
+        F("result", ("催收结果", "结果", "Call result", "result"), "text"),
+        F("promise_date", ("承诺还款日", "承诺日期", "Promise date", "promise_date"), "date"),
+        F("promise_amount", ("承诺金额", "承诺还款金额", "Promised amount", "promise_amount"), "amount"),
+        F("party", ("对象", "催收对象", "Party", "party"), "party"),
+        F("channel", ("方式", "催收方式", "Method", "channel"), "channel"),
+        F("handled_by", ("经办", "催收员", "经办人", "Handled by", "handled_by", "by"), "text"),
+        F("note", ("备注", "Remarks", "note"), "text"),
     ),
     header_keys=("contract_no", "result"),
 )
+_DATE_KEYS = {"".join(t.split()).lower() for t in DATE_LABELS}  # as _label() gives them, lower case
 INPUT_KEYS = ("result", "promise_date", "promise_amount", "party", "channel", "handled_by", "note")
 _DATE_SEARCH_ROWS = 10
 
@@ -55,6 +60,7 @@ class CallSheet:
     read: TableRead
     call_date: dt.date | None
     problems: list[CellProblem]
+    date_label: str = DATE_LABELS[0]  # the date's label as the sheet writes it (催收日期, Call date)
 
 
 def _label(text: Any) -> str:
@@ -62,8 +68,9 @@ def _label(text: Any) -> str:
 
 
 def _call_date(path: Path, sheet: str | None, header_row: int | None
-               ) -> tuple[dt.date | None, CellProblem | None]:
-    """The date beside the 催收日期 label above the table (the first non-empty cell to its right)."""
+               ) -> tuple[dt.date | None, CellProblem | None, str]:
+    """The date beside the 催收日期 (Call date) label above the table (the first non-empty cell to its
+    right)."""
     data, label, base = read_source(path)
     book = open_book(data, label, base)
     try:
@@ -72,21 +79,21 @@ def _call_date(path: Path, sheet: str | None, header_row: int | None
         book.discard()
     for r, row in enumerate(rows):
         for c, cell in enumerate(row):
-            if _label(cell) != DATE_LABEL:
+            if _label(cell).lower() not in _DATE_KEYS:
                 continue
             value = next((v for v in row[c + 1:] if v not in (None, "")), None)
-            where = (label, sheet, r + 1, DATE_LABEL)
+            where = (label, sheet, r + 1, str(cell).strip())
             if value is None:
-                return None, CellProblem(*where, None,
-                                         _("the 催收日期 beside it is empty: write the day of the calls"))
+                return None, CellProblem(*where, None, _("the call date (催收日期) beside it is empty: write "
+                                                         "the day of the calls")), where[3]
             try:
-                return to_date(value), None
+                return to_date(value), None, where[3]
             except CoerceError as exc:
-                return None, CellProblem(*where, value, str(exc))
-    return None, CellProblem(label, sheet, None, DATE_LABEL, None,
+                return None, CellProblem(*where, value, str(exc)), where[3]
+    return None, CellProblem(label, sheet, None, DATE_LABELS[0], None,
                              _("no 催收日期 above the table: write 催收日期 and the day of the calls in the "
                                "rows above the header (the overdue report's 电话催收单 has it)"),
-                             "missing-column")
+                             "missing-column"), DATE_LABELS[0]
 
 
 def read_call_sheet(path: Path, settings: Settings | None = None) -> CallSheet:
@@ -107,7 +114,7 @@ def read_call_sheet(path: Path, settings: Settings | None = None) -> CallSheet:
             problems.append(read.problem(label, "result", None,
                                          _("催收结果 is empty but other columns of the row are filled: write "
                                            "what the call found")))
-    call_date, date_problem = _call_date(path, read.sheet, read.header_row)
+    call_date, date_problem, date_label = _call_date(path, read.sheet, read.header_row)
     if date_problem is not None:
         problems.insert(0, date_problem)
-    return CallSheet(path, read, call_date, problems)
+    return CallSheet(path, read, call_date, problems, date_label)

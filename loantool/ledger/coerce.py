@@ -528,8 +528,8 @@ SCALARS: dict[str, Callable[[Any], Any]] = {
     "grade": code_reader(schema.GRADES, N_("risk grade")),
     "payment_type": code_reader(schema.PAYMENT_TYPES, N_("payment type")),
     "deduction_status": to_deduction_status,
-    "channel": code_reader(schema.CHANNELS, "collection channel (方式)"),
-    "party": code_reader(schema.PARTIES, "contact party (对象)"),
+    "channel": code_reader(schema.CHANNELS, N_("collection channel (方式)")),
+    "party": code_reader(schema.PARTIES, N_("contact party (对象)")),
 }
 _INTEGER_KINDS = {"amount", "rate", "int", "term_years"}
 _EPOCH = date(1970, 1, 1)

@@ -57,7 +57,7 @@ class SheetXml:
         self.date1904 = date1904
         root = _ROOT.search(text)
         if not root or root.group(2) != "worksheet":
-            kind = root.group(2) if root else "unknown part"
+            kind = root.group(2) if root else _("unknown part")
             raise LedgerUnsafeError(
                 _("{where} is a {kind}, not a worksheet with cells; loantool cannot edit it.").format(
                     where=where, kind=kind)

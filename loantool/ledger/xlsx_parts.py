@@ -142,7 +142,7 @@ class Package:
         if kind != "worksheet":
             raise LedgerUnsafeError(
                 _("sheet {sheet} is a {kind}; loantool cannot write it.").format(
-                    sheet=sheet_name, kind=kind or 'sheet of unknown kind')
+                    sheet=sheet_name, kind=kind or _("sheet of unknown kind"))
             )
         entry = self.zip.find(target)
         if entry is None:
@@ -201,7 +201,7 @@ class Package:
             rels,
             "Relationships",
             f'<{rels_prefix}Relationship Id="{rid}" Type="{REL_NS}/worksheet" Target="{target}"/>',
-            "workbook relationships",
+            "workbook.xml.rels",
         )
         self.changed[rels_name] = rels.encode("utf-8")
         types_name = self.zip.find("[Content_Types].xml")

@@ -19,38 +19,45 @@ from typing import Any
 
 import pandas as pd
 
-from ..core.collection import PROMISE_LABELS
+from ..i18n import N_, _, ngettext
 from ..money import fen_to_display
-from ..schema import CHANNELS, PARTIES, label
+from ..schema import CHANNELS, PARTIES
 from ..values import as_date, is_missing
-from .excel import Column, ReportSheet, display_width
+from .excel import Column, ReportSheet, display_width, list_separator
+from .labels import CHANNEL_NAMES, PARTY_NAMES, PROMISE_NAMES, word
 
-SHEET_NAME = "电话催收单"
-DATE_LABEL = "催收日期"
+# the sheet's name and the label of its date cell; ledger/call_sheet.py reads either language's
+SHEET_NAME = N_("Call sheet")
+DATE_LABEL = N_("Call date")
 PRINT_SCALE = 85  # percent; with FONT_SIZE 11 the text prints at 9.35 pt
 FONT_SIZE = 11
 ROW_HEIGHT = 36  # points: two printed lines and room to write
 FIRST_PAGE_ROWS = 14  # data rows on page 1 (title, date line and header above them)
 PAGE_ROWS = 14  # data rows on each later page (the header repeats)
-SHORT_ACTIONS = {"call_daily": "电话", "written_notice": "通知", "escalate": "升级"}
-SHORT_PROMISE = {"kept": "兑现", "broken": "违约", "open": "待付"}
+SHORT_ACTIONS = {"call_daily": N_("call"), "written_notice": N_("notify"), "escalate": N_("escalate")}
+SHORT_PROMISE = {"kept": N_("kept"), "broken": N_("broken"), "open": N_("open")}
 # widths in the default font's character units: 124 in all, so that the page fits A4 landscape at 85 %
 # even where LibreOffice lacks Calibri and measures with a wider font (DejaVu Sans: a third wider)
+# headers: English message ids, written in the run's language; ledger/call_sheet.py reads both
 PRINTED = [
-    Column("contract_no", "合同编号", "id", 14), Column("customer_name", "客户", "text", 8),
-    Column("phone", "手机", "id", 12), Column("dpd", "逾期\n天数", "int", 5),
-    Column("overdue_amount", "逾期金额", "yuan", 10), Column("periods", "期数 /\n最早应还日", "text", 11),
-    Column("history", "上次联系 / 承诺", "text", 25), Column("measure", "措施", "text", 11),
-    Column("result", "催收结果", "text", 28),
+    Column("contract_no", N_("Contract no."), "id", 14),
+    Column("customer_name", N_("Client"), "text", 8),
+    Column("phone", N_("Mobile phone"), "id", 12), Column("dpd", N_("DPD"), "int", 5),  # days past due
+    Column("overdue_amount", N_("Overdue amount"), "yuan", 10),
+    Column("periods", N_("Periods /\nearliest due"), "text", 11),
+    Column("history", N_("Last contact / promise"), "text", 25),
+    Column("measure", N_("Action"), "text", 11),
+    Column("result", N_("Call result"), "text", 28),
 ]
 INPUTS = [
-    Column("promise_date", "承诺还款日", "date", 12), Column("promise_amount", "承诺金额", "yuan", 12),
-    Column("party", "对象", "text", 9), Column("channel", "方式", "text", 9),
-    Column("handled_by", "经办", "text", 10), Column("note", "备注", "text", 30),
+    Column("promise_date", N_("Promise date"), "date", 12),
+    Column("promise_amount", N_("Promised amount"), "yuan", 12),
+    Column("party", N_("Party"), "text", 9), Column("channel", N_("Method"), "text", 9),
+    Column("handled_by", N_("Handled by"), "text", 10), Column("note", N_("Remarks"), "text", 30),
 ]
-INPUT_NOTE = ("右侧为录入列（不打印）：有承诺还款的填写 承诺还款日 和 承诺金额；"
-              "对象、方式 不填即为 借款人、电话；"
-              "经办 不填用 --by。录完后运行 loantool record-calls 本文件。")
+INPUT_NOTE = N_("Input columns on the right (not printed): for a promise to pay fill in Promise date and "
+                "Promised amount; Party and Method left empty mean borrower and phone; Handled by left "
+                "empty takes the caller named with --by. Then run loantool record-calls with this file.")
 
 
 def _clip(text: str, width: int) -> str:
@@ -73,23 +80,25 @@ def _md(value: Any) -> str:
 def _history(row: Any, width: int) -> str:
     lines = []
     if not is_missing(row.last_contact_on):
-        how = label(CHANNELS, row.last_channel) if row.last_channel in CHANNELS else ""
+        how = word(CHANNEL_NAMES, row.last_channel)
         if row.last_party in PARTIES and row.last_party != "borrower":
-            how += f"·{label(PARTIES, row.last_party)}"
+            how += f"·{word(PARTY_NAMES, row.last_party)}"
         lines.append(_clip(f"{_md(row.last_contact_on)} {how} {row.last_result or ''}".strip(), width))
     if isinstance(row.promise_status, str):
-        lines.append(_clip(f"承诺{_md(row.promise_date)} {fen_to_display(row.promise_amount)} "
-                           f"{SHORT_PROMISE[row.promise_status]}", width))
-    return "\n".join(lines) if lines else "（无记录）"
+        lines.append(_clip(_("PTP {day} {amount} {status}").format(
+            day=_md(row.promise_date), amount=fen_to_display(row.promise_amount),
+            status=_(SHORT_PROMISE[row.promise_status])), width))
+    return "\n".join(lines) if lines else _("(no record)")
 
 
 def _measure(row: Any) -> str:
     if row.waiting:
-        return f"等待承诺日\n{_md(row.promise_date)} 后再打"
-    words = [SHORT_ACTIONS[a] for a in str(row.actions).split(";") if a in SHORT_ACTIONS]
+        return _("waiting\ncall after {day}").format(day=_md(row.promise_date))
+    words = [_(SHORT_ACTIONS[a]) for a in str(row.actions).split(";") if a in SHORT_ACTIONS]
     if row.promise_status == "broken":
-        words.insert(0, "违约")
-    return "\n".join("、".join(words[i:i + 2]) for i in range(0, len(words), 2))  # two words a line
+        words.insert(0, _(SHORT_PROMISE["broken"]))
+    separator = list_separator()
+    return "\n".join(separator.join(words[i:i + 2]) for i in range(0, len(words), 2))  # two words a line
 
 
 def call_rows(call_list: pd.DataFrame) -> list[dict[str, Any]]:
@@ -101,18 +110,20 @@ def call_rows(call_list: pd.DataFrame) -> list[dict[str, Any]]:
             "contract_no": r.contract_no, "customer_name": r.customer_name, "phone": r.phone,
             "dpd": int(r.dpd),
             "overdue_amount": int(r.overdue_amount),
-            "periods": f"{int(r.overdue_periods)} 期\n{as_date(r.oldest_unpaid_due).isoformat()}",
+            "periods": ngettext("{count} period\n{day}", "{count} periods\n{day}",
+                                int(r.overdue_periods)).format(count=int(r.overdue_periods),
+                                                               day=as_date(r.oldest_unpaid_due).isoformat()),
             "history": _history(r, width), "measure": _measure(r), "result": "",
             "broken": r.promise_status == "broken", "waiting": bool(r.waiting),
         })
     return rows
 
 
-CONTACT_COLUMNS = [Column("last_contact_text", "上次联系", "text", 26),
-                   Column("promise_text", "最近承诺", "text", 22),
-                   Column("promise_label", "承诺状态", "text", 12)]
-DETAIL_NOTE = ("明细表，供屏幕查看和筛选，不打印（隐藏工作表：右键工作表标签 → 取消隐藏）；"
-               "打印请用 电话催收单。")
+CONTACT_COLUMNS = [Column("last_contact_text", N_("Last contact"), "text", 26),
+                   Column("promise_text", N_("Latest promise"), "text", 22),
+                   Column("promise_label", N_("Promise status"), "text", 12)]
+DETAIL_NOTE = N_("The detail list, for the screen and for filtering; it does not print (a hidden sheet: "
+                 "right-click a sheet tab → Unhide). To print, use the Call sheet.")
 
 
 def hide_detail(_workbook: Any, ws: Any, _info: dict[str, Any], _row: int) -> None:
@@ -125,24 +136,25 @@ def contact_columns(calls: pd.DataFrame) -> dict[str, list[str]]:
     """The 催收名单's last contact, latest promise and its status (等待承诺日 for a loan waiting on it)."""
     last, promise, status = [], [], []
     for r in calls.itertuples(index=False):
-        how = label(CHANNELS, r.last_channel) if r.last_channel in CHANNELS else ""
+        how = word(CHANNEL_NAMES, r.last_channel)
         last.append(f"{as_date(r.last_contact_on).isoformat()} {how} {r.last_result or ''}".strip()
                     if not is_missing(r.last_contact_on) else "")
         has = isinstance(r.promise_status, str)
         promise.append(f"{as_date(r.promise_date).isoformat()} {fen_to_display(r.promise_amount)}"
                        if has else "")
-        status.append(("等待承诺日" if r.waiting else PROMISE_LABELS[r.promise_status]) if has else "")
+        waiting = _("waiting for the promised day")
+        status.append((waiting if r.waiting else word(PROMISE_NAMES, r.promise_status)) if has else "")
     return {"last_contact_text": last, "promise_text": promise, "promise_label": status}
 
 
 def call_sheet(report: Any) -> ReportSheet:
     rows = call_rows(report.call_list)
-    return ReportSheet(SHEET_NAME, "电话催收单", [*PRINTED, *INPUTS], rows, landscape=True,
+    return ReportSheet(_(SHEET_NAME), _(SHEET_NAME), [*PRINTED, *INPUTS], rows, landscape=True,
                        writer=write_call_sheet)
 
 
 def _formats(workbook: Any) -> dict[str, Any]:
-    base = {"font_name": "等线", "font_size": FONT_SIZE, "valign": "vcenter"}
+    base = {"font_name": "等线", "font_size": FONT_SIZE, "valign": "vcenter"}  # the font's own name
 
     def fmt(**extra: Any) -> Any:
         return workbook.add_format({**base, **extra})
@@ -171,24 +183,27 @@ def write_call_sheet(workbook: Any, _formats_unused: Any, book: Any, sheet: Repo
     f = _formats(workbook)
     rows: list[dict[str, Any]] = list(sheet.rows)
     as_of: dt.date = book.as_of
-    ws.write_string(0, 0, f"{book.company}  电话催收单  截至 {as_of.isoformat()}", f["title"])
+    ws.write_string(0, 0, _("{company}  Call sheet  as of {day}").format(company=book.company,
+                                                                          day=as_of.isoformat()), f["title"])
     ws.set_row(0, 24)
-    ws.write_string(1, 0, DATE_LABEL, f["label"])
+    ws.write_string(1, 0, _(DATE_LABEL), f["label"])
     ws.merge_range(1, 1, 1, 2, None, f["date"])
     ws.write_datetime(1, 1, dt.datetime.combine(as_of, dt.time()), f["date"])
     broken = sum(r["broken"] for r in rows)
     waiting = sum(r["waiting"] for r in rows)
-    ws.write_string(1, 4, f"共 {len(rows)} 户（承诺违约 {broken} 户在前，等待承诺日 {waiting} 户在后）    "
-                          "催收员：________", f["note"])
+    ws.write_string(1, 4, _("{count} customers ({broken} with a broken promise first, {waiting} waiting "
+                            "for a promised day last)    Caller: ________").format(
+                                count=len(rows), broken=broken, waiting=waiting), f["note"])
     ws.set_row(1, 20)
     header = 2
-    ws.write_string(1, len(PRINTED), INPUT_NOTE, f["note"])
+    ws.write_string(1, len(PRINTED), _(INPUT_NOTE), f["note"])
     ws.write_string(header + len(rows) + 3, 0,
-                    "明细（账龄、五级分类、罚息、垫款、保证人等）见隐藏工作表 催收名单。", f["note"])
+                    _("The details (aging, class, penalty, advances, guarantor …) are on the hidden sheet "
+                      "{sheet}.").format(sheet=_("Call list")), f["note"])
     for col, column in enumerate(PRINTED):
-        ws.write_string(header, col, column.header, f["header"])
+        ws.write_string(header, col, _(column.header), f["header"])
     for col, column in enumerate(INPUTS, start=len(PRINTED)):
-        ws.write_string(header, col, column.header, f["input_header"])
+        ws.write_string(header, col, _(column.header), f["input_header"])
     ws.set_row(header, 30)
     for col, column in enumerate([*PRINTED, *INPUTS]):
         ws.set_column(col, col, column.width)
@@ -210,8 +225,9 @@ def write_call_sheet(workbook: Any, _formats_unused: Any, book: Any, sheet: Repo
             ws.write_blank(at, col, None, f["input"][column.kind])
     last = header + len(rows)
     total_row = last + 1
-    ws.write_string(total_row, 0, "合计", f["total_text"])
-    ws.write_string(total_row, 1, f"{len(rows)} 户", f["total_text"])
+    ws.write_string(total_row, 0, _("Total"), f["total_text"])
+    ws.write_string(total_row, 1, ngettext("{count} customer", "{count} customers", len(rows)).format(
+        count=len(rows)), f["total_text"])
     ws.write_number(total_row, 4, sum(r["overdue_amount"] for r in rows) / 100, f["total"])
     ws.set_row(total_row, 22)
     _validations(ws, header, max(last, header + 1), as_of)
@@ -224,8 +240,9 @@ def write_call_sheet(workbook: Any, _formats_unused: Any, book: Any, sheet: Repo
     ws.set_print_scale(PRINT_SCALE)
     ws.repeat_rows(header)
     ws.set_margins(left=0.3, right=0.3, top=0.55, bottom=0.55)
-    ws.set_header(f"&L&9电话催收单  截至 {as_of.isoformat()}&R&9催收员：__________")
-    ws.set_footer("&C&9第 &P 页 / 共 &N 页")
+    ws.set_header("&L&9" + _("Call sheet  as of {day}").format(day=as_of.isoformat()) + "&R&9"
+                  + _("Caller: __________"))
+    ws.set_footer("&C&9" + _("Page &P of &N"))
     breaks = list(range(header + 1 + FIRST_PAGE_ROWS, total_row, PAGE_ROWS))  # each starts a new page
     if breaks:
         ws.set_h_pagebreaks(breaks)
@@ -237,13 +254,14 @@ def _validations(ws: Any, header: int, last: int, as_of: dt.date) -> None:
     LibreOffice show them while the caller types; record-calls checks the same again."""
     first = header + 1
     col = {c.key: i for i, c in enumerate(INPUTS, start=len(PRINTED))}
+    # the words offered are schema.PARTIES / CHANNELS words in the run's language: record-calls reads both
     ws.data_validation(first, col["party"], last, col["party"],
-                       {"validate": "list", "source": [label(PARTIES, p) for p in PARTIES]})
+                       {"validate": "list", "source": [word(PARTY_NAMES, p) for p in PARTIES]})
     ws.data_validation(first, col["channel"], last, col["channel"],
-                       {"validate": "list", "source": [label(CHANNELS, c) for c in CHANNELS]})
+                       {"validate": "list", "source": [word(CHANNEL_NAMES, c) for c in CHANNELS]})
     ws.data_validation(first, col["promise_date"], last, col["promise_date"],
                        {"validate": "date", "criteria": ">=", "value": dt.datetime.combine(as_of, dt.time()),
-                        "error_message": "承诺还款日不能早于催收日期"})
+                        "error_message": _("The promise date cannot be before the call date.")})
     ws.data_validation(first, col["promise_amount"], last, col["promise_amount"],
                        {"validate": "decimal", "criteria": ">", "value": 0,
-                        "error_message": "承诺金额须为大于 0 的金额"})
+                        "error_message": _("The promised amount must be an amount above 0.")})

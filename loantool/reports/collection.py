@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..i18n import ngettext
+from ..i18n import N_, _, ngettext
 from ..money import fen_to_display
-from ..schema import CHANNELS, PARTIES, label
+from .labels import CHANNEL_NAMES, PARTY_NAMES, word
 
 
 def render_recorded(result: Any, console: Any) -> None:
-    """One line of counts, then the rows added (or, with --dry-run, that would be added)."""
+    """One line of counts, then the rows added (or, in a dry run, that would be added)."""
     from rich.table import Table
 
     added, known = len(result.records), len(result.already_recorded)
@@ -28,16 +28,29 @@ def render_recorded(result: Any, console: Any) -> None:
                                ).format(count=known), markup=False)
     if not added:
         return
-    table = Table()
-    columns = (("合同编号", True), ("催收日期", True), ("方式", True), ("对象", True), ("结果", False),
-               ("承诺还款日", True), ("承诺金额", True), ("经办", False))
-    for name, fixed in columns:
-        table.add_column(name, no_wrap=fixed, overflow="fold",
-                         justify="right" if name == "承诺金额" else "left")
+    from rich import box
+
+    from .console import column_width
+
+    rows = []
     for r in result.records:
         amount = r.get("promise_amount")
-        table.add_row(str(r["contract_no"]), r["contacted_on"].isoformat(), label(CHANNELS, r["channel"]),
-                      label(PARTIES, r["party"]), r.get("result") or "",
-                      r["promise_date"].isoformat() if r.get("promise_date") else "",
-                      fen_to_display(amount) if amount is not None else "", r.get("handled_by") or "")
+        rows.append([str(r["contract_no"]), r["contacted_on"].isoformat(), word(CHANNEL_NAMES, r["channel"]),
+                     word(PARTY_NAMES, r["party"]), r.get("result") or "",
+                     r["promise_date"].isoformat() if r.get("promise_date") else "",
+                     fen_to_display(amount) if amount is not None else "", r.get("handled_by") or ""])
+    # the columns of 催收记录 in the run's language; at 80 columns (cron logs) a long header wraps, the
+    # identifiers, dates and amounts stay whole, the result and the caller's name wrap
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    columns = [(N_("Contract no."), True), (N_("Call date"), True), (N_("Method"), True), (N_("Party"), True),
+               (N_("Call result"), False), (N_("Promise date"), True), (N_("Promised amount"), True),
+               (N_("Handled by"), False)]
+    shown = [i for i in range(len(columns)) if i not in (5, 6) or any(row[i] for row in rows)]  # promises
+    for i in shown:
+        name, whole = columns[i]
+        width = column_width(_(name), [row[i] for row in rows]) if whole else None
+        table.add_column(_(name), overflow="fold", width=width,
+                         justify="right" if name == "Promised amount" else "left")
+    for row in rows:
+        table.add_row(*(row[i] for i in shown))
     console.print(table)

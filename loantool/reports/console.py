@@ -1,4 +1,5 @@
-"""Console helpers shared by the commands: the ledger's warnings, shown in full once per ledger state.
+"""Console helpers shared by the commands: the ledger's warnings, shown in full once per ledger state, and
+the progress of a long command (a bar on a terminal, plain lines in a log).
 
 A ledger with data warnings (a card failing its check digit, a payment for an unknown contract …) gives
 the same warnings on every run until someone corrects it. Printed in full each morning they bury the
@@ -14,11 +15,14 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from ..i18n import _, ngettext
+from ..progress import Progress, no_progress
 
 STATE_FILE = "warnings-shown.json"
 REMEMBERED = 50  # ledger states kept in the file (newest last)
@@ -96,3 +100,84 @@ def print_ledger_warnings(console: Any, warnings: Sequence[Any], ledger_path: Pa
     if key is not None and state is not None:
         _remember(state, [e for e in entries if e != key] + [key])
     return True
+
+
+# ------------------------------------------------------------------------------------------- progress
+
+
+class _PlainProgress:
+    """One line per step on stderr when it is not a terminal (a cron log, a pipe): the step's number, its
+    text and the seconds since the command started. A step counting its items prints once, not per item."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.started = time.monotonic()
+        self.last: tuple[str, int] | None = None
+
+    def __call__(self, text: str, number: int, total: int) -> None:
+        key = (text, total)
+        if key == self.last:
+            return
+        self.last = key
+        line = _("[{number}/{total}] {step} ({seconds:.1f} s)").format(
+            number=number, total=total, step=text, seconds=time.monotonic() - self.started)
+        try:
+            self.stream.write(line + "\n")
+            self.stream.flush()
+        except (OSError, ValueError):  # a closed pipe: progress is not worth failing for
+            pass
+
+
+class _BarProgress:
+    """A rich progress bar on stderr (a terminal): the step's text, a bar of the steps done, n/N and the
+    time so far. Transient: the command's results print where it stood."""
+
+    def __init__(self, console: Any) -> None:
+        from rich import progress as rich
+
+        columns = (rich.SpinnerColumn(), rich.TextColumn("{task.description}"), rich.BarColumn(),
+                   rich.MofNCompleteColumn(), rich.TimeElapsedColumn())
+        self.bar = rich.Progress(*columns, console=console, transient=True)
+        self.task: Any = None
+
+    def __call__(self, text: str, number: int, total: int) -> None:
+        if self.task is None:
+            self.bar.start()
+            self.task = self.bar.add_task(text, total=total)
+        self.bar.update(self.task, description=text, completed=max(number - 1, 0), total=total)
+
+    def stop(self) -> None:
+        if self.task is not None:
+            self.bar.stop()
+
+
+@contextmanager
+def progress_display(*, shown: bool, console: Any = None) -> Iterator[Progress]:
+    """The progress callback a command hands its workflow (progress.py): a rich bar when stderr is a
+    terminal, plain lines when it is not, nothing when not ``shown`` (--json, --quiet). The bar is gone
+    when the block ends, whatever happened inside it."""
+    if not shown:
+        yield no_progress
+        return
+    if console is None:
+        from rich.console import Console
+
+        console = Console(stderr=True, highlight=False)
+    if not console.is_terminal:
+        yield _PlainProgress(console.file)
+        return
+    bar = _BarProgress(console)
+    try:
+        yield bar
+    finally:
+        bar.stop()
+
+
+def column_width(header: str, values: Sequence[str]) -> int:
+    """A console table column exactly as wide as its widest value (an amount, a date, a contract number
+    is never cut or folded) or its header's longest word, whichever is wider: the header wraps in it.
+    Rich's own min_width does not hold when a table must shrink to 80 columns; a fixed width does."""
+    from .excel import display_width
+
+    words = [display_width(w) for w in header.split()] or [0]
+    return int(max([*words, *(display_width(v) for v in values)]))

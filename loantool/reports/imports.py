@@ -10,6 +10,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from ..core.matching import KEY_LABELS
 from ..errors import CellProblem
 from ..i18n import N_, _
 from ..money import fen_to_display
@@ -27,6 +28,15 @@ def display(kind: str, value: Any) -> str:
     if kind == "date":
         return value.isoformat() if isinstance(value, dt.date) else str(value)[:10]
     return str(value)
+
+
+def _matched_by(match: dict[str, Any]) -> str:
+    """How a slip row was matched, in words: the key, then what narrowed several loans down to one."""
+    text = _(KEY_LABELS[match["matched_by"]]) if match["matched_by"] in KEY_LABELS else str(match["matched_by"])
+    narrowed = [_(KEY_LABELS[k]) for k in match.get("narrowed_by") or () if k in KEY_LABELS]
+    if narrowed:
+        text = _("{key}, narrowed by {others}").format(key=text, others=_(", ").join(narrowed))
+    return text
 
 
 def _shown(records: list[dict[str, Any]], pairs: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
@@ -53,9 +63,10 @@ def import_book(result: Any, company: str, as_of: dt.date) -> ReportBook:
     notes = [summary]
     sheets = [
         ReportSheet(_("Matched"), _("Slip rows matched to loans"), [
-            *LOAN, Column("matched_by", N_("Matched by")), Column("outcome_label", N_("Outcome")), *WHERE,
+            *LOAN, Column("matched_label", N_("Matched by")), Column("outcome_label", N_("Outcome")), *WHERE,
             Column("notes", N_("Notes"), "list"),
-        ], [{**m, "outcome_label": _(OUTCOME_LABELS[m["outcome"]])} for m in result.matches], notes=notes),
+        ], [{**m, "outcome_label": _(OUTCOME_LABELS[m["outcome"]]), "matched_label": _matched_by(m)}
+            for m in result.matches], notes=notes),
         ReportSheet(_("Updated"),
                     _("Ledger cells to update") if result.dry_run else _("Ledger cells updated"), [
             *LOAN, Column("column", N_("Column")), Column("old_text", N_("Old value")),

@@ -23,6 +23,16 @@ STATE_NAMES = {"not_yet": N_("not yet on the books"), "active": N_("active"), "s
 CLASS_NAMES = {"normal": N_("normal"), "special_mention": N_("special mention"),
                "substandard": N_("substandard"), "doubtful": N_("doubtful"), "loss": N_("loss")}
 GRADE_NAMES = {"good": N_("good"), "fair": N_("fair"), "poor": N_("poor")}
+# a promise's status (core.collection) and where a limitation period runs from
+PROMISE_NAMES = {"kept": N_("promise kept"), "broken": N_("promise broken"), "open": N_("promise open")}
+BASIS_NAMES = {"final_due": N_("final due date"), "notice": N_("signed notice"),
+               "promise": N_("promise to pay"), "payment": N_("customer payment")}
+# how a collection contact was made and whom it reached; the English words are schema.CHANNELS /
+# PARTIES words too, so a call sheet filled in either language is read back
+CHANNEL_NAMES = {"phone": N_("phone"), "sms": N_("sms"), "visit": N_("visit"), "letter": N_("letter")}
+PARTY_NAMES = {"borrower": N_("borrower"), "guarantor": N_("guarantor"), "dealer": N_("dealer")}
+PAYMENT_NAMES = {"customer_paid": N_("customer payment"), "company_advance": N_("company advance"),
+                 "advance_repaid": N_("advance repaid")}
 
 
 def word(names: dict[str, str], code: Any, default: str = "") -> str:
@@ -34,7 +44,8 @@ def word(names: dict[str, str], code: Any, default: str = "") -> str:
 
 # ------------------------------------------------------------------------------------ report file names
 
-# name patterns: {day} YYYYMMDD, {period} YYYY-MM, {subject} a contract number or batch file's name
+# name patterns: {day} YYYYMMDD, {period} YYYY-MM (YYYYMM for the quality report), {subject} a contract
+# number or batch file's name
 REPORT_NAMES = {
     "overdue": N_("overdue-report_{day}.xlsx"),
     "reconcile": N_("bank-reconciliation_{period}.xlsx"),
@@ -45,6 +56,10 @@ REPORT_NAMES = {
     "rejects": N_("disbursement-rejects_{day}.xlsx"),
     "customer_rejects": N_("customer-table-rejects_{day}.xlsx"),
     "rejects_beside": N_("{subject}_rejects.xlsx"),
+    "statement": N_("statement_{subject}_{day}.xlsx"),
+    "writeoff": N_("write-off-approval_{subject}_{day}.xlsx"),
+    "quality": N_("asset-quality_{period}.xlsx"),
+    "notices": N_("collection-notices_{day}.xlsx"),
 }
 
 

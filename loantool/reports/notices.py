@@ -1,5 +1,5 @@
-"""催收通知书_YYYYMMDD.xlsx: the day's notices as printable letters, one per addressee and page, each with a
-回执 (receipt) to cut off, sign and return.
+"""催收通知书_YYYYMMDD.xlsx (collection-notices_… in English): the day's notices as printable letters,
+one per addressee and page, each with a 回执 (receipt) to cut off, sign and return.
 
 DOMAIN.md "Collection actions" and the source's second text: one month before the final installment,
 提示归还到期贷款通知书 to the borrower and 督促履行保证责任通知书 to the guarantor (where 保证人 is known);
@@ -21,11 +21,13 @@ from typing import Any
 
 import pandas as pd
 
+from ..i18n import N_, _, is_zh
 from ..money import fen_to_display
 from ..values import as_date, is_missing
 from .excel import ReportBook, ReportSheet, display_width, write_book
+from .labels import CHANNEL_NAMES, PARTY_NAMES, report_name, word
 
-BORROWER, GUARANTOR = "借款人", "保证人"
+BORROWER, GUARANTOR = "borrower", "guarantor"  # the recipient codes of the overdue report's notice lists
 # The letter is one wide column (no merged cells: thousands of letters a day must stay quick to write),
 # printed at a fixed scale: 68 character units fit A4 portrait at 90 % even where LibreOffice measures
 # with a font wider than Calibri ("fit to width" is not applied to a single column there)
@@ -34,55 +36,90 @@ PRINT_SCALE = 90
 CHARS_PER_LINE = 27  # wide characters per line at BODY_SIZE in Excel's narrowest case (for row heights)
 BODY_SIZE = 12
 LINE_HEIGHT = 19  # points per line of body text
-CUT_LINE = "- - - - - - - - - - - - - - - -  ✂  沿此线剪下，签字后交回  - - - - - - - - - - - - - - - -"
-TITLES = {("maturity", BORROWER): "提示归还到期贷款通知书", ("maturity", GUARANTOR): "督促履行保证责任通知书",
-          ("quarterly", BORROWER): "催收通知书", ("quarterly", GUARANTOR): "催收通知书"}
+DASHES = "- - - - - - - - - - - - - - - -"
+TITLES = {("maturity", BORROWER): N_("Notice of a loan falling due"),
+          ("maturity", GUARANTOR): N_("Notice to the guarantor to perform the guarantee"),
+          ("quarterly", BORROWER): N_("Collection notice"), ("quarterly", GUARANTOR): N_("Collection notice")}
+SHEETS = {"maturity": N_("Maturity letters"), "quarterly": N_("Collection letters")}
+SIGN_AND_RETURN = N_("Please sign the receipt below and return it as proof that this notice was delivered.")
 
 
 def _yuan(fen: Any) -> str:
-    return f"{fen_to_display(int(fen))} 元"
+    return _("{amount} yuan").format(amount=fen_to_display(int(fen)))
 
 
 def _day(value: Any) -> str:
     day = as_date(value)
-    return f"{day.year} 年 {day.month} 月 {day.day} 日" if day else "____年__月__日"
+    if not day:
+        return _("________ (date)")
+    return _("{year}-{month:02d}-{day:02d}").format(year=day.year, month=day.month, day=day.day)
 
 
 def _text(value: Any) -> str:
     return "" if is_missing(value) else str(value).strip()
 
 
+def _paragraph(text: str) -> str:
+    """A paragraph of a letter: indented by two wide spaces in Chinese."""
+    return ("\u3000\u3000" if is_zh() else "") + text
+
+
 def _maturity_body(r: Any, company: str, as_of: dt.date) -> list[str]:
-    overdue = f"，其中已逾期 {_yuan(r.overdue_amount)}" if int(r.overdue_amount) else ""
-    loan = (f"与{company}签订的汽车贷款合同（合同编号 {r.contract_no}）最后一期应还日为 "
-            f"{_day(r.final_due_date)}。"
-            f"截至 {_day(as_of)}，尚有 {int(r.open_installments)} 期未还清，剩余本金 "
-            f"{_yuan(r.outstanding_principal)}{overdue}。")
+    overdue = (_(", of which {amount} is overdue").format(amount=_yuan(r.overdue_amount))
+               if int(r.overdue_amount) else "")
+    facts = {"company": company, "contract": r.contract_no, "final": _day(r.final_due_date),
+             "day": _day(as_of), "periods": int(r.open_installments),
+             "principal": _yuan(r.outstanding_principal), "overdue": overdue, "name": _text(r.customer_name)}
     if r.recipient == BORROWER:
-        return [f"　　您{loan}请您于最后一期应还日前将应还款项足额存入还款银行卡，按期归还贷款本息。",
-                "　　如您已还款，请忽略本通知。如有疑问，请与我公司贷后管理岗联系。"]
-    return [f"　　借款人 {_text(r.customer_name)} {loan}您为该笔贷款提供保证，请督促借款人按期归还贷款本息；"
-            "借款人到期未能归还的，请您依照保证合同履行保证责任。",
-            "　　如借款人已还款，请忽略本通知。如有疑问，请与我公司贷后管理岗联系。"]
+        return [_paragraph(_(
+            "The last installment of your car loan with {company} (contract no. {contract}) is due on "
+            "{final}. As of {day}, {periods} installment(s) are not fully paid, remaining principal "
+            "{principal}{overdue}. Please pay the full amount due into your repayment bank card before the "
+            "last due date and repay the loan on time.").format(**facts)),
+            _paragraph(_("If you have already paid, please disregard this notice. For any question, please "
+                         "contact our post-loan management desk."))]
+    return [_paragraph(_(
+        "The last installment of the car loan of the borrower {name} with {company} (contract no. "
+        "{contract}) is due on {final}. As of {day}, {periods} installment(s) are not fully paid, remaining "
+        "principal {principal}{overdue}. You guarantee this loan: please urge the borrower to repay on "
+        "time; should the borrower fail to repay when due, please perform your guarantee under the "
+        "guarantee contract.").format(**facts)),
+        _paragraph(_("If the borrower has already paid, please disregard this notice. For any question, "
+                     "please contact our post-loan management desk."))]
 
 
 def _quarterly_body(r: Any, company: str, as_of: dt.date) -> list[str]:
-    debt = (f"与{company}签订的汽车贷款合同（合同编号 {r.contract_no}），截至 {_day(as_of)} "
-            f"已逾期 {int(r.dpd)} 天，逾期 {int(r.overdue_periods)} 期，逾期金额 {_yuan(r.overdue_amount)}，"
-            f"罚息 {_yuan(r.penalty)}。")
+    facts = {"company": company, "contract": r.contract_no, "day": _day(as_of), "dpd": int(r.dpd),
+             "periods": int(r.overdue_periods), "overdue": _yuan(r.overdue_amount),
+             "penalty": _yuan(r.penalty), "name": _text(r.customer_name)}
     if r.recipient == BORROWER:
-        return [f"　　您{debt}请您于收到本通知之日起七日内归还上述欠款。逾期不还的，我公司将依法追收。",
-                "　　请在下方回执上签字并交回，作为本通知的送达凭证。"]
-    return [f"　　借款人 {_text(r.customer_name)} {debt}您为该笔贷款提供保证，请督促借款人立即归还欠款，"
-            "或依照保证合同代为清偿。",
-            "　　请在下方回执上签字并交回，作为本通知的送达凭证。"]
+        return [_paragraph(_(
+            "Your car loan with {company} (contract no. {contract}) is, as of {day}, {dpd} days overdue: "
+            "{periods} installment(s) overdue, overdue amount {overdue}, penalty {penalty}. Please repay "
+            "these arrears within seven days of receiving this notice; if they remain unpaid, our company "
+            "will recover them according to law.").format(**facts)), _paragraph(_(SIGN_AND_RETURN))]
+    return [_paragraph(_(
+        "The car loan of the borrower {name} with {company} (contract no. {contract}) is, as of {day}, "
+        "{dpd} days overdue: {periods} installment(s) overdue, overdue amount {overdue}, penalty {penalty}. "
+        "You guarantee this loan: please urge the borrower to repay at once, or pay on the borrower's "
+        "behalf under the guarantee contract.").format(**facts)), _paragraph(_(SIGN_AND_RETURN))]
 
 
 def _receipt(r: Any, kind: str, company: str, as_of: dt.date) -> str:
-    title = TITLES[(kind, r.recipient)]
-    owed = (f"，确认截至 {_day(as_of)} 尚欠逾期款项 {_yuan(r.overdue_amount)}" if kind == "quarterly" else "")
-    return (f"　　本人已收到{company}于 {_day(as_of)} 发出的《{title}》（合同编号 {r.contract_no}，借款人 "
-            f"{_text(r.customer_name)}）{owed}。")
+    title = _(TITLES[(kind, r.recipient)])
+    owed = (_(", and confirm that as of {day} overdue arrears of {amount} are owed").format(
+        day=_day(as_of), amount=_yuan(r.overdue_amount)) if kind == "quarterly" else "")
+    return _paragraph(_("I have received the “{title}” sent by {company} on {day} (contract no. {contract}, "
+                        "borrower {name}){owed}.").format(title=title, company=company, day=_day(as_of),
+                                                          contract=r.contract_no, name=_text(r.customer_name),
+                                                          owed=owed))
+
+
+def record_command(contract: str, recipient: str) -> str:
+    """The command that records a signed receipt, in the words of the run's language (both are read)."""
+    party = "" if recipient == BORROWER else " --party " + word(PARTY_NAMES, recipient)
+    method, result, day = word(CHANNEL_NAMES, "letter"), _("signed"), _("DATE-SIGNED")
+    return f"loantool record-call {contract} --method {method} --result {result}{party} --as-of {day}"
 
 
 def letters(frame: pd.DataFrame, kind: str, company: str, as_of: dt.date) -> list[dict[str, Any]]:
@@ -90,14 +127,16 @@ def letters(frame: pd.DataFrame, kind: str, company: str, as_of: dt.date) -> lis
     out = []
     for r in frame.itertuples(index=False):
         body = (_maturity_body if kind == "maturity" else _quarterly_body)(r, company, as_of)
-        party = "" if r.recipient == BORROWER else " --party 保证人"
+        recipient = word(PARTY_NAMES, r.recipient)
         out.append({
-            "title": TITLES[(kind, r.recipient)],
-            "to": f"{_text(r.recipient_name) or '________'}（{r.recipient}）：",
+            "title": _(TITLES[(kind, r.recipient)]),
+            "to": _("To {name} ({recipient}):").format(name=_text(r.recipient_name) or "________",
+                                                     recipient=recipient),
             "body": body, "receipt": _receipt(r, kind, company, as_of),
-            "signer": f"签收人（{r.recipient}）：________________    身份证号：______________________",
-            "record": (f"回执交回后登记：loantool record-call {r.contract_no} --method 函件 "
-                       f"--result 已签收{party} --as-of 签收日期"),
+            "signer": _("Signed by ({recipient}): ________________    ID number: "
+                        "______________________").format(recipient=recipient),
+            "record": _("Once the receipt is back, record it: {command}").format(
+                command=record_command(r.contract_no, r.recipient)),
             "contract_no": r.contract_no, "recipient": r.recipient,
         })
     return out
@@ -120,10 +159,11 @@ def write_letters_sheet(workbook: Any, _formats: Any, book: ReportBook, sheet: R
     body = fmt(text_wrap=True)
     right = fmt(align="right")
     cut = fmt(align="center", font_size=9, font_color="#595959")
-    note = fmt(font_name="等线", font_size=10, font_color="#595959")
+    note = fmt(font_name="等线", font_size=10, font_color="#595959")  # font names
     ws.set_column(0, 0, LETTER_WIDTH)
     ws.set_column(1, 1, 80)
     row, breaks = 0, []
+    cut_text = _("cut along this line, sign and return")
 
     def line(text: str, cell_format: Any, height: float) -> None:
         nonlocal row
@@ -149,19 +189,19 @@ def write_letters_sheet(workbook: Any, _formats: Any, book: ReportBook, sheet: R
         line(book.company, right, 22)
         line(_day(book.as_of), right, 22)
         gap(48)
-        line(CUT_LINE, cut, 20)
+        line(f"{DASHES}  ✂  {cut_text}  {DASHES}", cut, 20)
         gap(8)
-        line("回　执", receipt_title, 30)
+        line(_("Receipt"), receipt_title, 30)
         line(letter["receipt"], body, _lines(letter["receipt"]) * LINE_HEIGHT + 6)
         gap(14)
         line(letter["signer"], body, 28)
-        line("签收日期：______年____月____日", body, 28)
+        line(_("Date signed: ______________"), body, 28)
     ws.print_area(0, 0, max(row - 1, 0), 0)
     ws.set_paper(9)
     ws.set_portrait()
     ws.set_print_scale(PRINT_SCALE)
     ws.set_margins(left=0.8, right=0.8, top=0.8, bottom=0.7)
-    ws.set_footer("&C&9第 &P 页 / 共 &N 页")
+    ws.set_footer("&C&9" + _("Page &P of &N"))
     if breaks:
         ws.set_h_pagebreaks(breaks)
 
@@ -169,16 +209,16 @@ def write_letters_sheet(workbook: Any, _formats: Any, book: ReportBook, sheet: R
 def build_letters(report: Any, company: str) -> ReportBook:
     as_of = report.as_of
     sheets = [
-        ReportSheet(name, name, [], letters(frame, kind, company, as_of), writer=write_letters_sheet)
-        for name, kind, frame in (("到期通知书", "maturity", report.maturity),
-                                  ("催收通知书", "quarterly", report.quarterly_notices))
+        ReportSheet(_(SHEETS[kind]), _(SHEETS[kind]), [], letters(frame, kind, company, as_of),
+                    writer=write_letters_sheet)
+        for kind, frame in (("maturity", report.maturity), ("quarterly", report.quarterly_notices))
         if len(frame)  # a sheet only for the kinds of notice the day has
     ]
-    return ReportBook(company=company, report="催收通知书", as_of=as_of, sheets=sheets)
+    return ReportBook(company=company, report=_("Collection letters"), as_of=as_of, sheets=sheets)
 
 
 def letters_path(report_path: Path, as_of: dt.date) -> Path:
-    return Path(report_path).parent / f"催收通知书_{as_of:%Y%m%d}.xlsx"
+    return Path(report_path).parent / report_name("notices", day=as_of)
 
 
 def write_letters(report: Any, report_path: Path, company: str) -> Path | None:

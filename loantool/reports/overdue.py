@@ -8,12 +8,11 @@ from typing import Any
 
 import pandas as pd
 
-from ..core.collection import LIMITATION_BASIS_LABELS
 from ..i18n import N_, _, ngettext
 from ..money import fen_to_display
 from .call_sheet import CONTACT_COLUMNS, DETAIL_NOTE, call_sheet, contact_columns, hide_detail
 from .excel import Column, ReportBook, ReportSheet, list_separator, report_line, write_book
-from .labels import CLASS_NAMES, GRADE_NAMES, word
+from .labels import BASIS_NAMES, CLASS_NAMES, GRADE_NAMES, PARTY_NAMES, word
 
 YUAN_WIDTH = 14  # up to 9,999,999.99; a fixed width also spares the writer measuring every amount
 # the call list's 建议措施, short enough to print (the note above the table spells out 升级)
@@ -29,7 +28,7 @@ ESCALATE_NOTE = N_("Highlighted rows need escalation (连三累六 or more than 
 CONTACT = [Column("contract_no", N_("Contract no."), "id"), Column("customer_name", N_("Customer")),
            Column("phone", N_("Mobile"), "id")]
 GUARANTOR = [Column("guarantor", N_("Guarantor")), Column("guarantor_phone", N_("Guarantor's phone"), "id")]
-RECIPIENT = [Column("contract_no", N_("Contract no."), "id"), Column("recipient", N_("Recipient")),
+RECIPIENT = [Column("contract_no", N_("Contract no."), "id"), Column("recipient_label", N_("Recipient")),
              Column("recipient_name", N_("Name")), Column("recipient_phone", N_("Phone"), "id"),
              Column("customer_name", N_("Borrower"))]
 
@@ -64,8 +63,10 @@ def _label_columns(frame: pd.DataFrame) -> pd.DataFrame:
     if "limitation_status" in out:
         out["status_label"] = [_(LIMITATION_LABELS[s]) if s in LIMITATION_LABELS else ""
                                for s in out["limitation_status"]]
+    if "recipient" in out:
+        out["recipient_label"] = [word(PARTY_NAMES, r) for r in out["recipient"]]
     if "limitation_basis" in out:
-        out["basis_label"] = out["limitation_basis"].map(LIMITATION_BASIS_LABELS)
+        out["basis_label"] = [word(BASIS_NAMES, b) for b in out["limitation_basis"]]
     return out
 
 
@@ -108,7 +109,7 @@ def call_list_sheet(report: Any) -> ReportSheet:
         totals={"customer_name": _customers(rows),
                 **_sum(rows, "overdue_amount", "penalty", "unrecovered_advances", "outstanding_principal")},
         highlight=list(rows["action_escalate"]) if len(rows) else [],
-        notes=[_(ESCALATE_NOTE).format(days=report.arrears.rules.escalate_dpd), DETAIL_NOTE], landscape=True,
+        notes=[_(ESCALATE_NOTE).format(days=report.arrears.rules.escalate_dpd), _(DETAIL_NOTE)], landscape=True,
         after=hide_detail)
 
 
@@ -259,7 +260,7 @@ def lian_sheet(report: Any) -> ReportSheet:
 
 
 def maturity_sheet(report: Any) -> ReportSheet:
-    rows = report.maturity
+    rows = _label_columns(report.maturity)
     days = report.arrears.rules.maturity_notice_days
     columns = [*RECIPIENT, Column("final_due_date", N_("Final due date"), "date", 12),
                Column("open_installments", N_("Open periods"), "int", 10),
@@ -272,7 +273,7 @@ def maturity_sheet(report: Any) -> ReportSheet:
 
 
 def quarterly_sheet(report: Any) -> ReportSheet:
-    rows = report.quarterly_notices
+    rows = _label_columns(report.quarterly_notices)
     columns = [*RECIPIENT, Column("dpd", N_("Days overdue"), "int", 8),
                Column("overdue_periods", N_("Periods overdue"), "int", 8),
                Column("overdue_amount", N_("Overdue amount"), "yuan", YUAN_WIDTH),

@@ -12,6 +12,7 @@ the sheet shows exactly the JSON's figure.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -19,18 +20,21 @@ from typing import Any
 import pandas as pd
 
 from ..core import quality
-from ..core.classify import BUCKETS, CLASS_LABELS, CLASSES, NPL_CLASSES
-from ..i18n import _
+from ..core.classify import BUCKETS, CLASSES, NPL_CLASSES
+from ..i18n import N_, _, ngettext
 from ..money import fen_to_display
-from .excel import Column, ReportBook, ReportSheet, display_width, write_book
+from .console import column_width
+from .excel import Column, ReportBook, ReportSheet, display_width, list_separator, report_line, write_book
+from .labels import CLASS_NAMES, word
 
-STATUS_LABELS = {**CLASS_LABELS, "settled": "结清", "written_off": "核销"}
+# where a start loan is at the end: a class, or off the books (settled, written off)
+STATUS_NAMES = {**CLASS_NAMES, "settled": N_("settled"), "written_off": N_("written off")}
 RATE_LABELS = {
-    "normal": "正常类贷款迁徙率",
-    "special_mention": "关注类贷款迁徙率",
-    "substandard": "次级类贷款迁徙率",
-    "doubtful": "可疑类贷款迁徙率",
-    "performing": "正常贷款迁徙率",
+    "normal": N_("Normal loan migration rate"),
+    "special_mention": N_("Special-mention loan migration rate"),
+    "substandard": N_("Substandard loan migration rate"),
+    "doubtful": N_("Doubtful loan migration rate"),
+    "performing": N_("Performing loan migration rate"),
 }
 CLASS_COLOURS = {
     "normal": "#70AD47",
@@ -75,8 +79,16 @@ def notes(*texts: str) -> list[str]:
 
 
 def _signature_lines() -> list[str]:
-    blank = "____________"
-    return [f"编制：{blank}    复核：{blank}    审批：{blank}    日期：{blank}"]
+    return [_("Compiled by: {blank}    Checked by: {blank}    Approved by: {blank}    Date: {blank}").format(
+        blank="____________")]
+
+
+def _class(code: str) -> str:
+    return word(CLASS_NAMES, code)
+
+
+def _status(code: Any) -> str:
+    return word(STATUS_NAMES, code)
 
 
 # ------------------------------------------------------------------------------------------ blocks
@@ -99,7 +111,9 @@ def _write_block(
         ws.write_string(row, 0, title, fmt.title)
         row += 1
     for col, (text, _kind) in enumerate(headers):
-        ws.write_string(row, col, text, fmt.header)
+        ws.write_string(row, col, _(text), fmt.header)
+    if any(display_width(_(text)) > YUAN_WIDTH - 1 for text, _kind in headers[1:]):
+        ws.set_row(row, 28)  # a header of two lines (the columns are YUAN_WIDTH wide)
     body = [(cells, False) for cells in rows] if hot is None else list(zip(rows, hot, strict=True))
     if total is not None:
         body.append((total, None))
@@ -129,16 +143,16 @@ def _delta(now: Fraction | None, before: Fraction | None) -> float | None:
 
 
 SUMMARY_COLUMNS = [  # one width for all: the blocks and the history table below share these columns
-    Column("label", "五级分类", "text", 20),
-    Column("loans_end", "月末笔数", "int", YUAN_WIDTH),
-    Column("balance_end", "月末余额", "yuan", YUAN_WIDTH),
-    Column("share_end", "占比", "ratio", YUAN_WIDTH),
-    Column("loans_since", "期初笔数", "int", YUAN_WIDTH),
-    Column("balance_since", "期初余额", "yuan", YUAN_WIDTH),
-    Column("change_since", "较期初", "yuan", YUAN_WIDTH),
-    Column("loans_year", "年初笔数", "int", YUAN_WIDTH),
-    Column("balance_year", "年初余额", "yuan", YUAN_WIDTH),
-    Column("change_year", "较年初", "yuan", YUAN_WIDTH),
+    Column("label", N_("Class"), "text", 20),
+    Column("loans_end", N_("Loans at month end"), "int", YUAN_WIDTH),
+    Column("balance_end", N_("Balance at month end"), "yuan", YUAN_WIDTH),
+    Column("share_end", N_("Share"), "ratio", YUAN_WIDTH),
+    Column("loans_since", N_("Loans at start"), "int", YUAN_WIDTH),
+    Column("balance_since", N_("Balance at start"), "yuan", YUAN_WIDTH),
+    Column("change_since", N_("Change since start"), "yuan", YUAN_WIDTH),
+    Column("loans_year", N_("Loans at year start"), "int", YUAN_WIDTH),
+    Column("balance_year", N_("Balance at year start"), "yuan", YUAN_WIDTH),
+    Column("change_year", N_("Change since year start"), "yuan", YUAN_WIDTH),
 ]
 
 
@@ -150,7 +164,7 @@ def _summary_rows(report: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
     for code in CLASSES:
         rows.append(
             {
-                "label": CLASS_LABELS[code],
+                "label": _class(code),
                 "loans_end": int(end.loc[code, "loans"]),
                 "balance_end": int(end.loc[code, "balance"]),
                 "share_end": pct(quality.ratio(int(end.loc[code, "balance"]), total)),
@@ -165,7 +179,7 @@ def _summary_rows(report: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
     npl = list(NPL_CLASSES)
     rows.append(
         {
-            "label": "其中：不良贷款",
+            "label": _("of which non-performing"),
             "loans_end": int(end.loc[npl, "loans"].sum()),
             "balance_end": int(end.loc[npl, "balance"].sum()),
             "share_end": pct(f.npl_ratio(f.end)),
@@ -178,7 +192,7 @@ def _summary_rows(report: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
         }
     )
     totals = {
-        "label": "合计",
+        "label": _("Total"),
         "loans_end": int(end["loans"].sum()),
         "balance_end": total,
         "share_end": 1.0 if total else None,
@@ -200,17 +214,17 @@ def _summary_after(report: Any) -> Any:
         fmt = context["formats"]
         lian = {day: f.lian3lei6.get(day, (0, 0)) for day in (end, since, year)}
         headers = [
-            ("指标", "text"),
-            ("本月末", "yuan"),
-            ("期初", "yuan"),
-            ("较期初", "yuan"),
-            ("年初", "yuan"),
-            ("较年初", "yuan"),
+            (N_("Measure"), "text"),
+            (N_("This month end"), "yuan"),
+            (N_("Start"), "yuan"),
+            (N_("Change since start"), "yuan"),
+            (N_("Year start"), "yuan"),
+            (N_("Change since year start"), "yuan"),
         ]
         npl_now, npl_since, npl_year = f.npl_ratio(end), f.npl_ratio(since), f.npl_ratio(year)
         rows = [
             [
-                "不良贷款率",
+                _("NPL ratio"),
                 (pct(npl_now), "ratio"),
                 (pct(npl_since), "ratio"),
                 (_delta(npl_now, npl_since), "ratio"),
@@ -218,7 +232,7 @@ def _summary_after(report: Any) -> Any:
                 (_delta(npl_now, npl_year), "ratio"),
             ],
             [
-                "连三累六笔数",
+                _("连三累六 loans"),
                 (lian[end][0], "int"),
                 (lian[since][0], "int"),
                 (lian[end][0] - lian[since][0], "int"),
@@ -226,7 +240,7 @@ def _summary_after(report: Any) -> Any:
                 (lian[end][0] - lian[year][0], "int"),
             ],
             [
-                "连三累六余额",
+                _("连三累六 balance"),
                 lian[end][1],
                 lian[since][1],
                 lian[end][1] - lian[since][1],
@@ -234,12 +248,12 @@ def _summary_after(report: Any) -> Any:
                 lian[end][1] - lian[year][1],
             ],
         ]
-        row = _write_block(ws, fmt, row, "不良贷款率与连三累六", headers, rows)
+        row = _write_block(ws, fmt, row, _("NPL ratio and 连三累六"), headers, rows)
         month_loans, month_amount = f.recovered(since)
         year_loans, year_amount = f.recovered(year)
         rows = [
             [
-                "本期核销（本金）",
+                _("Written off this period (principal)"),
                 f.write_offs["since"][0],
                 f.write_offs["since"][1],
                 _("written off after {since}, up to {end}").format(
@@ -247,26 +261,29 @@ def _summary_after(report: Any) -> Any:
                 ),
             ],
             [
-                "本年累计核销（本金）",
+                _("Written off this year (principal)"),
                 f.write_offs["year"][0],
                 f.write_offs["year"][1],
                 _("since the year start {year}").format(year=year.isoformat()),
             ],
-            ["本期核销后收回", month_loans, month_amount, _("customer payments after the write-off day")],
-            ["本年累计核销后收回", year_loans, year_amount, ""],
+            [_("Recovered after write-off this period"), month_loans, month_amount,
+             _("customer payments after the write-off day")],
+            [_("Recovered after write-off this year"), year_loans, year_amount, ""],
         ]
         row = _write_block(
             ws,
             fmt,
             row,
-            "核销与核销后收回",
-            [("项目", "text"), ("笔数", "int"), ("金额（元）", "yuan"), ("说明", "text")],
+            _("Write-offs and recoveries"),
+            [(N_("Item"), "text"), (N_("Loans"), "int"), (N_("Amount (yuan)"), "yuan"), (N_("Note"), "text")],
             rows,
         )
         rates = f.since_view.rates
-        rows = [[RATE_LABELS[code], pct(rates[code]), pct(f.year_view.rates[code])] for code in RATE_LABELS]
+        rows = [[_(RATE_LABELS[code]), pct(rates[code]), pct(f.year_view.rates[code])]
+                for code in RATE_LABELS]
         row = _write_block(
-            ws, fmt, row, "迁徙率", [("指标", "text"), ("本期", "ratio"), ("本年", "ratio")], rows
+            ws, fmt, row, _("Migration rates"),
+            [(N_("Measure"), "text"), (N_("This period"), "ratio"), (N_("This year"), "ratio")], rows
         )
         for line in _signature_lines():
             ws.write_string(row, 0, line, fmt.signature)
@@ -283,10 +300,10 @@ def _history_page(workbook: Any, ws: Any, fmt: Any, row: int, report: Any) -> No
     """The last months' class balances and NPL ratio, and a chart of them (page 2)."""
     history = report.shown_history()
     headers = [
-        ("月末", "text"),
-        *((CLASS_LABELS[c], "yuan") for c in CLASSES),
-        ("合计", "yuan"),
-        ("不良贷款率", "ratio"),
+        (N_("Month end"), "text"),
+        *((CLASS_NAMES[c], "yuan") for c in CLASSES),
+        (N_("Total"), "yuan"),
+        (N_("NPL ratio"), "ratio"),
     ]
     rows = [
         [r["month_end"].isoformat(), *(r[f"balance_{c}"] for c in CLASSES), r["balance"], pct(r["npl_ratio"])]
@@ -301,7 +318,7 @@ def _history_page(workbook: Any, ws: Any, fmt: Any, row: int, report: Any) -> No
     for k, code in enumerate(CLASSES, start=1):
         chart.add_series(
             {
-                "name": CLASS_LABELS[code],
+                "name": _class(code),
                 "categories": [sheet, top, 0, bottom, 0],
                 "values": [sheet, top, k, bottom, k],
                 "fill": {"color": CLASS_COLOURS[code]},
@@ -312,7 +329,7 @@ def _history_page(workbook: Any, ws: Any, fmt: Any, row: int, report: Any) -> No
     npl_col = len(CLASSES) + 2
     line.add_series(
         {
-            "name": "不良贷款率",
+            "name": _("NPL ratio"),
             "categories": [sheet, top, 0, bottom, 0],
             "values": [sheet, top, npl_col, bottom, npl_col],
             "y2_axis": True,
@@ -321,9 +338,9 @@ def _history_page(workbook: Any, ws: Any, fmt: Any, row: int, report: Any) -> No
         }
     )
     chart.combine(line)
-    chart.set_title({"name": "五级分类余额与不良贷款率", "name_font": {"size": 11}})
-    chart.set_y_axis({"num_format": "#,##0", "name": "元"})
-    line.set_y2_axis({"num_format": "0.00%", "name": "不良贷款率"})
+    chart.set_title({"name": _("Class balances and NPL ratio"), "name_font": {"size": 11}})
+    chart.set_y_axis({"num_format": "#,##0", "name": _("yuan")})
+    line.set_y2_axis({"num_format": "0.00%", "name": _("NPL ratio")})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 860, "height": 330})
     ws.insert_chart(next_row, 0, chart)
@@ -340,13 +357,20 @@ def summary_sheet(report: Any) -> ReportSheet:
         ).format(end=f.end.isoformat(), since=f.since.isoformat(), year=f.year_start.isoformat()),
         _ledger_note(report),
     )
+    # the first column as wide as its longest label in the run's language (English labels are longer)
+    labels = [*rows["label"], *map(_, RATE_LABELS.values()), _("of which non-performing"),
+              _("Written off this period (principal)"), _("Written off this year (principal)"),
+              _("Recovered after write-off this period"), _("Recovered after write-off this year"),
+              _("连三累六 balance")]
+    first = SUMMARY_COLUMNS[0]
+    width = min(40.0, max(float(first.width or 0), max(display_width(t) for t in labels) + 2))
     return ReportSheet(
-        "资产质量",
-        f"资产质量月报  {report.period}",
-        SUMMARY_COLUMNS,
+        _("Asset quality"),
+        _("Asset quality report  {period}").format(period=report.period),
+        [replace(first, width=width), *SUMMARY_COLUMNS[1:]],
         rows,
         totals=totals,
-        highlight=[label in ("次级", "可疑", "损失", "其中：不良贷款") for label in rows["label"]],
+        highlight=[code in NPL_CLASSES for code in CLASSES] + [True],  # the NPL classes and their sum
         notes=lines,
         landscape=True,
         after=_summary_after(report),
@@ -355,8 +379,9 @@ def summary_sheet(report: Any) -> ReportSheet:
 
 
 def _ledger_note(report: Any) -> str:
-    names = "、".join(
-        f"{b.name}（{Path(b.path).name}）" if b.name != Path(b.path).stem else Path(b.path).name
+    names = list_separator().join(
+        _("{branch} ({file})").format(branch=b.name, file=Path(b.path).name)
+        if b.name != Path(b.path).stem else Path(b.path).name
         for b in report.branches
     )
     return _("Ledgers: {names}.").format(names=names)
@@ -369,21 +394,23 @@ def _matrix_blocks(ws: Any, fmt: Any, row: int, view: quality.Comparison, title:
     matrix = view.matrix.set_index(["from", "to"])
     targets = list(quality.END_STATUSES)
     for what, key, kind in (
-        ("笔数", "loans", "int"),
-        ("期初余额（元）", "start_balance", "yuan"),
-        ("期末余额（元）", "end_balance", "yuan"),
+        (N_("Loans"), "loans", "int"),
+        (N_("Start balance (yuan)"), "start_balance", "yuan"),
+        (N_("End balance (yuan)"), "end_balance", "yuan"),
     ):
-        headers = [("期初分类 \\ 期末", "text"), *((STATUS_LABELS[t], kind) for t in targets), ("合计", kind)]
+        headers = [(N_("Start class \\ end"), "text"), *((STATUS_NAMES[t], kind) for t in targets),
+                   (N_("Total"), kind)]
         rows = []
         for source in CLASSES:
             values = [int(matrix.loc[(source, t), key]) for t in targets]
-            rows.append([CLASS_LABELS[source], *values, sum(values)])
+            rows.append([_class(source), *values, sum(values)])
         total = [
-            "合计",
+            _("Total"),
             *(sum(r[i + 1] for r in rows) for i in range(len(targets))),
             sum(r[-1] for r in rows),
         ]
-        row = _write_block(ws, fmt, row, f"{title}：{what}", headers, rows, total=total)
+        heading = _("{title}: {what}").format(title=title, what=_(what))
+        row = _write_block(ws, fmt, row, heading, headers, rows, total=total)
     return row
 
 
@@ -418,13 +445,13 @@ def matrix_sheet(report: Any) -> ReportSheet:
     lines = notes(
         _(
             "Start cohort: the loans on the books at the start; each row is where its loans are at the "
-            "end (结清 settled, 核销 written off: balance 0). Reduction = start balance − end balance."
+            "end (settled or written off: balance 0). Reduction = start balance − end balance."
         ),
         _ledger_note(report),
     )
     return ReportSheet(
-        "迁徙矩阵",
-        f"迁徙矩阵  {report.period}",
+        _("Migration matrix"),
+        _("Migration matrix  {period}").format(period=report.period),
         [],
         [],
         notes=lines,
@@ -455,7 +482,7 @@ def _rate_rows(view: quality.Comparison) -> list[list[Any]]:
         reduction = int(part["reduction"].sum())
         rows.append(
             [
-                RATE_LABELS[code],
+                _(RATE_LABELS[code]),
                 int(worse["end_balance"].sum()),
                 start,
                 reduction,
@@ -472,29 +499,32 @@ def rates_sheet(report: Any) -> ReportSheet:
     def after(workbook: Any, ws: Any, context: dict[str, Any], row: int) -> None:
         fmt = context["formats"]
         headers = [
-            ("指标", "text"),
-            ("向下迁徙期末余额", "yuan"),
-            ("期初余额", "yuan"),
-            ("期间减少", "yuan"),
-            ("分母", "yuan"),
-            ("迁徙率", "ratio"),
+            (N_("Measure"), "text"),
+            (N_("End balance moved worse"), "yuan"),
+            (N_("Balance at start"), "yuan"),
+            (N_("Reduction"), "yuan"),
+            (N_("Denominator"), "yuan"),
+            (N_("Migration rate"), "ratio"),
         ]
-        for view, title in ((f.since_view, "本期"), (f.year_view, "本年")):
-            if title == "本年" and view is f.since_view:
+        for view, title in ((f.since_view, N_("This period")), (f.year_view, N_("This year"))):
+            if title == "This year" and view is f.since_view:  # the year started at the period's start
                 continue
-            label = f"{title}（{view.start.isoformat()} → {view.end.isoformat()}）"
-            row = _write_block(ws, fmt, row, f"五级分类迁徙率  {label}", headers, _rate_rows(view))
+            label = _("{title} ({start} → {end})").format(title=_(title), start=view.start.isoformat(),
+                                                        end=view.end.isoformat())
+            row = _write_block(ws, fmt, row, _("Class migration rates  {label}").format(label=label), headers,
+                               _rate_rows(view))
             flow_headers = [
-                ("账龄迁徙", "text"),
-                ("期初余额", "yuan"),
-                ("迁入下一档的期末余额", "yuan"),
-                ("迁徙率", "ratio"),
+                (N_("Bucket flow"), "text"),
+                (N_("Balance at start"), "yuan"),
+                (N_("End balance in the next bucket"), "yuan"),
+                (N_("Migration rate"), "ratio"),
             ]
             flows = [
                 [f"{r['from']} → {r['to']}", r["start_balance"], r["end_balance"], pct(r["rate"])]
                 for r in view.flows.to_dict("records")
             ]
-            row = _write_block(ws, fmt, row, f"账龄迁徙率（Flow rate）  {label}", flow_headers, flows)
+            heading = _("Flow rates  {label}").format(label=label)
+            row = _write_block(ws, fmt, row, heading, flow_headers, flows)
         if len(f.flow_history):
             ws.set_h_pagebreaks([row])
             _flow_history(workbook, ws, fmt, row, f.flow_history)
@@ -504,15 +534,16 @@ def rates_sheet(report: Any) -> ReportSheet:
     lines = notes(
         _(
             "Migration rate = end balance of the class's start loans now in a worse class / (their start "
-            "balance − their reductions); 正常贷款迁徙率 = start 正常 and 关注 loans now 次级, 可疑 or 损失. "
-            "Flow rate Mk → Mk+1 = end balance of start-Mk loans now in Mk+1 / their start balance. "
-            "Rates are rounded half up to 0.01 %; — when the denominator is 0."
+            "balance − their reductions); the performing loan migration rate = start normal and "
+            "special-mention loans now substandard, doubtful or loss. Flow rate Mk → Mk+1 = end balance of "
+            "start-Mk loans now in Mk+1 / their start balance. Rates are rounded half up to 0.01 %; — when "
+            "the denominator is 0."
         ),
         _ledger_note(report),
     )
     return ReportSheet(
-        "迁徙率",
-        f"迁徙率  {report.period}",
+        _("Migration rates"),
+        _("Migration rates  {period}").format(period=report.period),
         [],
         [],
         notes=lines,
@@ -524,7 +555,7 @@ def rates_sheet(report: Any) -> ReportSheet:
 
 def _flow_history(workbook: Any, ws: Any, fmt: Any, row: int, history: pd.DataFrame) -> None:
     pairs = [f"{a}>{b}" for a, b in zip(BUCKETS, BUCKETS[1:], strict=False)]
-    headers = [("月末", "text"), *((p.replace(">", "→"), "ratio") for p in pairs)]
+    headers = [(N_("Month end"), "text"), *((p.replace(">", "→"), "ratio") for p in pairs)]
     rows = [[r["month_end"].isoformat(), *(pct(r[p]) for p in pairs)] for r in history.to_dict("records")]
     top = row + 2
     next_row = _write_block(ws, fmt, row, _("Flow rates month by month"), headers, rows)
@@ -539,7 +570,7 @@ def _flow_history(workbook: Any, ws: Any, fmt: Any, row: int, history: pd.DataFr
                 "marker": {"type": "circle", "size": 4},
             }
         )
-    chart.set_title({"name": "账龄迁徙率（逐月）", "name_font": {"size": 11}})
+    chart.set_title({"name": _("Flow rates by month"), "name_font": {"size": 11}})
     chart.set_y_axis({"num_format": "0%", "min": 0})
     chart.set_legend({"position": "bottom"})
     chart.show_blanks_as("gap")
@@ -553,27 +584,27 @@ def _flow_history(workbook: Any, ws: Any, fmt: Any, row: int, history: pd.DataFr
 def group_columns(key: str, header: str) -> list[Column]:
     return [
         Column(key, header, "text", 30 if key == "dealer" else 16),
-        Column("loans", "笔数", "int", 8),
-        Column("balance", "余额", "yuan", YUAN_WIDTH),
-        *(Column(f"balance_{c}", CLASS_LABELS[c], "yuan", YUAN_WIDTH) for c in CLASSES),
-        Column("npl_loans", "不良笔数", "int", 8),
-        Column("npl_balance", "不良余额", "yuan", YUAN_WIDTH),
-        Column("npl_pct", "不良率", "ratio", 9),
-        Column("npl_pct_start", "期初不良率", "ratio", 10),
-        Column("lian3lei6_loans", "连三累六笔数", "int", 12),
-        Column("lian3lei6_balance", "连三累六余额", "yuan", YUAN_WIDTH),
+        Column("loans", N_("Loans"), "int", 8),
+        Column("balance", N_("Outstanding"), "yuan", YUAN_WIDTH),
+        *(Column(f"balance_{c}", CLASS_NAMES[c], "yuan", YUAN_WIDTH) for c in CLASSES),
+        Column("npl_loans", N_("NPL loans"), "int", 8),
+        Column("npl_balance", N_("NPL balance"), "yuan", YUAN_WIDTH),
+        Column("npl_pct", N_("NPL %"), "ratio", 9),
+        Column("npl_pct_start", N_("NPL % at start"), "ratio", 10),
+        Column("lian3lei6_loans", N_("连三累六 loans"), "int", 12),
+        Column("lian3lei6_balance", N_("连三累六 balance"), "yuan", YUAN_WIDTH),
     ]
 
 
 def group_sheet(report: Any, table: pd.DataFrame, key: str, name: str, header: str) -> ReportSheet:
     f = report.figures
     rows = table.copy()
-    rows[key] = rows[key].where(rows[key].astype(str) != "", "（未填）")
+    rows[key] = rows[key].where(rows[key].astype(str) != "", _("(not filled in)"))
     rows["npl_pct"] = [pct(r) for r in rows["npl_ratio"]]
     rows["npl_pct_start"] = [pct(r) for r in rows["npl_ratio_start"]] if "npl_ratio_start" in rows else None
     money = ["balance", *(f"balance_{c}" for c in CLASSES), "npl_balance", "lian3lei6_balance"]
     totals = {
-        key: "合计",
+        key: _("Total"),
         "loans": int(rows["loans"].sum()),
         **{k: int(rows[k].sum()) for k in money},
         "npl_loans": int(rows["npl_loans"].sum()),
@@ -592,8 +623,8 @@ def group_sheet(report: Any, table: pd.DataFrame, key: str, name: str, header: s
     )
     columns = group_columns(key, header)
     return ReportSheet(
-        name,
-        f"{name}  {report.period}",
+        _(name),
+        _("{sheet}  {period}").format(sheet=_(name), period=report.period),
         columns,
         rows[[c.key for c in columns]],
         totals=totals,
@@ -617,23 +648,23 @@ def detail_sheet(report: Any) -> ReportSheet:
             "contract_no": detail["contract_no"].to_numpy(dtype=object),
             "customer_name": detail["customer_name"].to_numpy(dtype=object),
             "dealer": detail["dealer"].to_numpy(dtype=object),
-            "from_label": detail["from"].map(STATUS_LABELS).fillna("新增").to_numpy(dtype=object),
+            "from_label": [_status(c) if c in STATUS_NAMES else _("new") for c in detail["from"]],
             "start_balance": detail["start_balance"].to_numpy(),
-            "to_label": detail["to"].map(STATUS_LABELS).to_numpy(dtype=object),
+            "to_label": [_status(c) for c in detail["to"]],
             "end_balance": detail["end_balance"].to_numpy(),
             "end_dpd": detail["end_dpd"].to_numpy(),
         }
     )
     columns = [
-        *([Column("branch", "分支机构", "text", 14)] if several else []),
-        Column("contract_no", "合同编号", "id", 18),
-        Column("customer_name", "客户姓名", "text", 10),
-        Column("dealer", "经销商", "text", 26),
-        Column("from_label", "期初分类", "text", 9),
-        Column("start_balance", "期初余额", "yuan", YUAN_WIDTH),
-        Column("to_label", "期末分类", "text", 9),
-        Column("end_balance", "期末余额", "yuan", YUAN_WIDTH),
-        Column("end_dpd", "期末逾期天数", "int", 10),
+        *([Column("branch", N_("Branch"), "text", 14)] if several else []),
+        Column("contract_no", N_("Contract no."), "id", 18),
+        Column("customer_name", N_("Customer"), "text", 10),
+        Column("dealer", N_("Dealer"), "text", 26),
+        Column("from_label", N_("Start class"), "text", 9),
+        Column("start_balance", N_("Balance at start"), "yuan", YUAN_WIDTH),
+        Column("to_label", N_("End class"), "text", 9),
+        Column("end_balance", N_("End balance"), "yuan", YUAN_WIDTH),
+        Column("end_dpd", N_("Days overdue at end"), "int", 10),
     ]
     rank = {c: i for i, c in enumerate(CLASSES)}
     worse = [
@@ -648,12 +679,12 @@ def detail_sheet(report: Any) -> ReportSheet:
         _ledger_note(report),
     )
     return ReportSheet(
-        "明细",
-        f"资产质量明细  {report.period}",
+        _("Detail"),
+        _("Asset quality detail  {period}").format(period=report.period),
         columns,
         rows[[c.key for c in columns]],
         totals={
-            "customer_name": f"{len(rows)} 笔",
+            "customer_name": ngettext("{count} loan", "{count} loans", len(rows)).format(count=len(rows)),
             "start_balance": int(rows["start_balance"].sum()),
             "end_balance": int(rows["end_balance"].sum()),
         },
@@ -669,13 +700,13 @@ def build_book(report: Any, company: str) -> ReportBook:
         summary_sheet(report),
         matrix_sheet(report),
         rates_sheet(report),
-        group_sheet(report, f.by_dealer, "dealer", "经销商", "经销商"),
+        group_sheet(report, f.by_dealer, "dealer", N_("Dealers"), N_("Dealer")),
     ]
     if len(report.branches) > 1:
         branches = f.by_branch.copy()
-        sheets.append(group_sheet(report, branches, "branch", "分支机构", "分支机构"))
+        sheets.append(group_sheet(report, branches, "branch", N_("Branches"), N_("Branch")))
     sheets.append(detail_sheet(report))
-    return ReportBook(company=company, report="资产质量月报", as_of=f.end, sheets=sheets)
+    return ReportBook(company=company, report=_("Asset quality report"), as_of=f.end, sheets=sheets)
 
 
 def write_report(report: Any, path: Path, company: str) -> Path:
@@ -699,19 +730,27 @@ def render_console(report: Any, console: Any) -> None:
         markup=False,
         style="bold",
     )
-    table = Table(title="五级分类", show_footer=True)
-    table.add_column("分类", footer="合计")
-    for day, name in ((f.end, "月末"), (f.since, "期初"), (f.year_start, "年初")):
-        classes = f.classes[day]
-        table.add_column(f"{name}笔数", justify="right", footer=str(int(classes["loans"].sum())))
-        table.add_column(f"{name}余额", justify="right", no_wrap=True,
-                         footer=fen_to_display(int(classes["balance"].sum())))
-    tables = [f.classes[d].set_index("classification") for d in (f.end, f.since, f.year_start)]
-    for code in CLASSES:
-        cells = []
-        for t in tables:
-            cells += [str(int(t.loc[code, "loans"])), fen_to_display(int(t.loc[code, "balance"]))]
-        table.add_row(CLASS_LABELS[code], *cells)
+    from rich import box
+
+    # 80 columns (cron logs): no vertical rules, amounts and counts never cut, a long header wraps; the
+    # year start by its balance only (its loans are in the workbook)
+    table = Table(title=_("Loan classification"), show_footer=True, box=box.SIMPLE_HEAD, pad_edge=False,
+                  collapse_padding=True)
+    table.add_column(_("Class"), footer=_("Total"), min_width=max(display_width(_class(c)) for c in CLASSES))
+    columns = ((f.end, "loans", N_("Loans at month end")), (f.end, "balance", N_("Balance at month end")),
+               (f.since, "loans", N_("Loans at start")), (f.since, "balance", N_("Balance at start")),
+               (f.year_start, "balance", N_("Balance at year start")))
+    tables = {d: f.classes[d].set_index("classification") for d in (f.end, f.since, f.year_start)}
+    rows = [[str(int(tables[day].loc[code, key])) if key == "loans"
+             else fen_to_display(int(tables[day].loc[code, key])) for day, key, _header in columns]
+            for code in CLASSES]
+    for i, (day, key, header) in enumerate(columns):
+        total = int(f.classes[day][key].sum())
+        text = str(total) if key == "loans" else fen_to_display(total)
+        table.add_column(_(header), justify="right", footer=text,
+                         width=column_width(_(header), [text, *(row[i] for row in rows)]))
+    for code, cells in zip(CLASSES, rows, strict=True):
+        table.add_row(_class(code), *cells)
     console.print(table)
     console.print(
         _(
@@ -725,7 +764,7 @@ def render_console(report: Any, console: Any) -> None:
         ),
         markup=False,
     )
-    rates = "  ".join(f"{RATE_LABELS[k]} {pct_text(v)}" for k, v in f.since_view.rates.items())
+    rates = "  ".join(f"{_(RATE_LABELS[k])} {pct_text(v)}" for k, v in f.since_view.rates.items())
     console.print(rates, markup=False)
     flows = "  ".join(
         f"{r['from']}→{r['to']} {pct_text(r['rate'])}" for r in f.since_view.flows.to_dict("records")
@@ -744,4 +783,4 @@ def render_console(report: Any, console: Any) -> None:
         markup=False,
     )
     if report.report_path is not None:
-        console.print(_("Report: {file}").format(file=report.report_path), markup=False)
+        console.print(report_line(_("Report: {path}"), report.report_path), markup=False, soft_wrap=True)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..i18n import N_, _, ngettext
 from ..money import fen_to_display
+from ..progress import Progress, no_progress
 from ..values import text_or_blank
 from .excel import Column, ReportBook, ReportSheet, rate_text, report_line, write_book
 from .labels import METHOD_NAMES, word
@@ -84,11 +85,14 @@ def letter_sheet(loan: Any, rows: pd.DataFrame) -> ReportSheet:
     )
 
 
-def write_letters(result: Any, out_dir: Path, company: str, as_of: Any) -> list[Path]:
-    """One print-ready workbook per loan, named <合同编号>_<客户姓名>.xlsx."""
+def write_letters(result: Any, out_dir: Path, company: str, as_of: Any,
+                  progress: Progress = no_progress) -> list[Path]:
+    """One print-ready workbook per loan, named <合同编号>_<客户姓名>.xlsx (``progress``: each letter)."""
     written = []
     groups = dict(tuple(result.installments.groupby("contract_no", sort=False)))
-    for loan in result.loans.itertuples(index=False):
+    count = len(result.loans)
+    for number, loan in enumerate(result.loans.itertuples(index=False), start=1):
+        progress(_("Writing the schedule letters"), number, count)
         sheet = letter_sheet(loan, groups[loan.contract_no])
         book = ReportBook(company=company, report=_("Repayment schedule"), as_of=None, sheets=[sheet])
         name = letter_filename(loan.contract_no, text_or_blank(loan.customer_name))

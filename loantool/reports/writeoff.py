@@ -10,51 +10,59 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ..core.classify import CLASS_LABELS
-from ..i18n import _
+from ..i18n import N_, _, ngettext
 from ..money import fen_to_display
 from ..values import iso_date, text_or_blank
-from .excel import Column, ReportBook, ReportSheet, write_book
+from .excel import Column, ReportBook, ReportSheet, display_width, report_line, write_book
+from .labels import CLASS_NAMES, word
 
 AMOUNT_COLUMNS = [
-    Column("item", "项目", "text", 24),
-    Column("amount", "金额（元）", "yuan", 16),
-    Column("note", "说明", "text", 62),
+    Column("item", N_("Item"), "text", 24),
+    Column("amount", N_("Amount (yuan)"), "yuan", 16),
+    Column("note", N_("Note"), "text", 62),
 ]
 SUMMARY_COLUMNS = [
-    Column("contract_no", "合同编号", "id", 18),
-    Column("customer_name", "客户姓名", "text", 10),
-    Column("as_of", "核销日期", "date", 12),
-    Column("class_label", "五级分类", "text", 8),
-    Column("dpd", "逾期天数", "int", 8),
-    Column("principal", "核销本金", "yuan", 15),
-    Column("interest", "核销利息", "yuan", 15),
-    Column("penalty", "核销罚息", "yuan", 15),
-    Column("total", "核销总额", "yuan", 15),
-    Column("unrecovered_advances", "未收回垫款", "yuan", 15),
-    Column("verdict", "能否核销", "text", 40),
+    Column("contract_no", N_("Contract no."), "id", 18),
+    Column("customer_name", N_("Customer"), "text", 10),
+    Column("as_of", N_("Write-off date"), "date", 12),
+    Column("class_label", N_("Class"), "text", 8),
+    Column("dpd", N_("Days overdue"), "int", 8),
+    Column("principal", N_("Principal written off"), "yuan", 15),
+    Column("interest", N_("Interest written off"), "yuan", 15),
+    Column("penalty", N_("Penalty written off"), "yuan", 15),
+    Column("total", N_("Total written off"), "yuan", 15),
+    Column("unrecovered_advances", N_("Unrecovered advances"), "yuan", 15),
+    Column("verdict", N_("May it be written off"), "text", 40),
 ]
+SUMMARY_SHEET = N_("Summary")
 
 
 def _day(value: Any) -> str:
     return iso_date(value) or ""
 
 
+def _class(quote: Any) -> str:
+    return word(CLASS_NAMES, quote.classification, "—")
+
+
 def customer_block(quote: Any) -> list[str]:
     loan = quote.loan
     return [
-        f"客户姓名：{text_or_blank(quote.customer_name)}    合同编号：{quote.contract_no}    "
-        f"身份证号：{text_or_blank(loan.get('id_no'))}    手机号：{text_or_blank(loan.get('phone'))}",
-        f"银行卡号：{text_or_blank(loan.get('card_no'))}    车型：{text_or_blank(loan.get('car_model'))}    "
-        f"经销商：{text_or_blank(loan.get('dealer'))}",
-        f"核销日期：{quote.as_of.isoformat()}    "
-        f"五级分类：{CLASS_LABELS.get(quote.classification or '', '—')}"
-        f"（自 {_day(quote.class_since) or '—'} 起）    逾期天数：{quote.dpd} 天",
+        _("Customer: {name}    Contract no.: {contract}    ID number: {id_no}    Mobile: {phone}").format(
+            name=text_or_blank(quote.customer_name), contract=quote.contract_no,
+            id_no=text_or_blank(loan.get("id_no")), phone=text_or_blank(loan.get("phone"))),
+        _("Bank card: {card}    Car model: {car}    Dealer: {dealer}").format(
+            card=text_or_blank(loan.get("card_no")), car=text_or_blank(loan.get("car_model")),
+            dealer=text_or_blank(loan.get("dealer"))),
+        _("Write-off date: {day}    Class: {label} (since {since})    Days overdue: {dpd}").format(
+            day=quote.as_of.isoformat(), label=_class(quote), since=_day(quote.class_since) or "—",
+            dpd=quote.dpd),
     ]
 
 
@@ -63,7 +71,7 @@ def amount_rows(quote: Any) -> list[dict[str, Any]]:
     h = quote.history
     return [
         {
-            "item": "核销本金",
+            "item": _("Principal written off"),
             "amount": a["principal"],
             "note": _("outstanding principal on {day}: {loan} lent − {paid} principal repaid").format(
                 day=quote.as_of.isoformat(),
@@ -72,14 +80,14 @@ def amount_rows(quote: Any) -> list[dict[str, Any]]:
             ),
         },
         {
-            "item": "核销利息",
+            "item": _("Interest written off"),
             "amount": a["interest"],
             "note": _("unpaid interest and fees of the installments due on or before {day}").format(
                 day=quote.as_of.isoformat()
             ),
         },
         {
-            "item": "核销罚息",
+            "item": _("Penalty written off"),
             "amount": a["penalty"],
             "note": _("penalty to {day}: {periods} overdue installments, unpaid × daily rate × days").format(
                 day=quote.as_of.isoformat(), periods=int(h["overdue_periods"])
@@ -92,29 +100,32 @@ def history_rows(quote: Any) -> list[list[Any]]:
     """The loan's history in brief: (item, amount in fen or text, note)."""
     h = quote.history
     loan = quote.loan
-    label = CLASS_LABELS.get(quote.classification or "", "—")
+    label = _class(quote)
     last = _day(h["last_payment"]) or "—"
+    since = _day(quote.class_since) or "—"
     return [
-        ["贷款金额", h["loan_principal"], f"提车日期 {_day(loan.get('pickup_date'))}"],
-        ["客户已还（含还垫款）", h["customer_paid"],
-         f"其中已还本金 {fen_to_display(h['principal_paid'])}；最近一次客户还款 {last}"],
-        ["公司垫款", h["advances"],
-         f"客户已还垫款 {fen_to_display(h['advances_repaid'])}；未收回 "
-         f"{fen_to_display(quote.amounts['unrecovered_advances'])}"],
-        ["逾期金额", h["overdue_amount"],
-         f"逾期 {int(h['overdue_periods'])} 期，最早未还应还日 {_day(h['oldest_unpaid_due']) or '—'}，"
-         f"逾期 {quote.dpd} 天"],
-        ["五级分类", label, f"自 {_day(quote.class_since) or '—'} 起为{label}类"],
+        [_("Loan amount"), h["loan_principal"],
+         _("pickup date {day}").format(day=_day(loan.get("pickup_date")))],
+        [_("Paid by the customer (advance repayments included)"), h["customer_paid"],
+         _("of which principal {principal}; last customer payment {day}").format(
+             principal=fen_to_display(h["principal_paid"]), day=last)],
+        [_("Company advances"), h["advances"],
+         _("advances repaid by the customer {repaid}; unrecovered {unrecovered}").format(
+             repaid=fen_to_display(h["advances_repaid"]),
+             unrecovered=fen_to_display(quote.amounts["unrecovered_advances"]))],
+        [_("Overdue amount"), h["overdue_amount"],
+         _("{periods} periods overdue, oldest unpaid due date {day}, {dpd} days overdue").format(
+             periods=int(h["overdue_periods"]), day=_day(h["oldest_unpaid_due"]) or "—", dpd=quote.dpd)],
+        [_("Class"), label, _("{label} since {since}").format(label=label, since=since)],
     ]
 
 
 def signature_lines(prepared_by: str | None, reviewed_by: str | None, approved_by: str | None) -> list[str]:
     blank = "____________"
-    return [
-        f"经办：{prepared_by or blank}    签字：{blank}    日期：{blank}",
-        f"复核：{reviewed_by or blank}    签字：{blank}    日期：{blank}",
-        f"审批：{approved_by or blank}    签字：{blank}    日期：{blank}",
-    ]
+    lines = [(_("Prepared by: {name}"), prepared_by), (_("Reviewed by: {name}"), reviewed_by),
+             (_("Approved by: {name}"), approved_by)]
+    return ["    ".join([label.format(name=name or blank), _("Signature: {blank}").format(blank=blank),
+                         _("Date: {blank}").format(blank=blank)]) for label, name in lines]
 
 
 def _verdict(quote: Any) -> str:
@@ -128,15 +139,15 @@ def _below(quote: Any, prepared_by: str | None, reviewed_by: str | None, approve
     def after(workbook: Any, ws: Any, context: dict[str, Any], row: int) -> None:
         fmt = context["formats"]
         beside = context["last_row"] + 1  # right under the total: shown beside it, never added
-        ws.write_string(beside, 0, "未收回垫款（另列，不计入）", fmt.cells["text"])
+        ws.write_string(beside, 0, _("Unrecovered advances (beside, not added)"), fmt.cells["text"])
         ws.write_number(beside, 1, quote.amounts["unrecovered_advances"] / 100, fmt.cells["yuan"])
         ws.write_string(beside, 2, _("advanced to the bank by the company and not repaid by the customer"),
                         fmt.cells["text"])
         row = beside + 2
-        ws.write_string(row, 0, "贷款情况", fmt.title)
+        ws.write_string(row, 0, _("The loan in brief"), fmt.title)
         row += 1
-        for col, header in enumerate(("项目", "金额（元）", "说明")):
-            ws.write_string(row, col, header, fmt.header)
+        for col, header in enumerate((N_("Item"), N_("Amount (yuan)"), N_("Note"))):
+            ws.write_string(row, col, _(header), fmt.header)
         for item, value, note in history_rows(quote):
             row += 1
             ws.write_string(row, 0, item, fmt.cells["text"])
@@ -160,24 +171,36 @@ def _below(quote: Any, prepared_by: str | None, reviewed_by: str | None, approve
     return after
 
 
+def _amount_columns(quote: Any) -> list[Column]:
+    """AMOUNT_COLUMNS with the item column as wide as the longest item in the run's language (English
+    items are longer) and the note column narrower by as much: the printed width stays the same."""
+    items = [r["item"] for r in amount_rows(quote)] + [r[0] for r in history_rows(quote)] + [
+        _("Unrecovered advances (beside, not added)"), _("Total written off")]
+    item, amount, note = AMOUNT_COLUMNS
+    width = max(float(item.width or 0), max(display_width(text) for text in items) + 2)
+    spare = width - float(item.width or 0)
+    return [replace(item, width=width), amount, replace(note, width=float(note.width or 0) - spare)]
+
+
 def approval_sheet(
     quote: Any,
     *,
-    name: str = "核销审批表",
+    name: str | None = None,
     prepared_by: str | None = None,
     reviewed_by: str | None = None,
     approved_by: str | None = None,
     recorded: str | None = None,
 ) -> ReportSheet:
     return ReportSheet(
-        name=name,
-        title=f"贷款核销审批表  合同编号 {quote.contract_no}  核销日 {quote.as_of.isoformat()}",
-        columns=AMOUNT_COLUMNS,
+        name=name or _("Write-off approval"),
+        title=_("Loan write-off approval  contract no. {contract}  write-off date {day}").format(
+            contract=quote.contract_no, day=quote.as_of.isoformat()),
+        columns=_amount_columns(quote),
         rows=amount_rows(quote),
         totals={
-            "item": "核销总额",
+            "item": _("Total written off"),
             "amount": quote.amounts["total"],
-            "note": "核销本金 + 核销利息 + 核销罚息",
+            "note": _("principal + interest + penalty written off"),
         },
         highlight=[not quote.eligible] * 3,
         notes=customer_block(quote),
@@ -207,11 +230,12 @@ def write_quote(result: Any, path: Path, company: str) -> Path:
         approved_by=result.approved_by,
         recorded=recorded,
     )
-    return write_book(path, ReportBook(company=company, report="贷款核销审批表", as_of=None, sheets=[sheet]))
+    return write_book(path, ReportBook(company=company, report=_("Loan write-off approval"), as_of=None,
+                                       sheets=[sheet]))
 
 
 def _sheet_names(quotes: list[Any]) -> list[str]:
-    names, used = [], {"汇总"}
+    names, used = [], {_(SUMMARY_SHEET).lower()}
     for quote in quotes:
         base = re.sub(r"[\[\]:*?/\\]", "-", quote.contract_no)[:28] or "quote"
         name, k = base, 1
@@ -230,7 +254,7 @@ def summary_frame(quotes: list[Any]) -> pd.DataFrame:
                 "contract_no": q.contract_no,
                 "customer_name": q.customer_name,
                 "as_of": q.as_of,
-                "class_label": CLASS_LABELS.get(q.classification or "", ""),
+                "class_label": word(CLASS_NAMES, q.classification),
                 "dpd": q.dpd,
                 **{
                     k: q.amounts[k]
@@ -248,13 +272,13 @@ def write_batch(result: Any, path: Path, company: str, as_of: Any) -> Path:
     frame = summary_frame(result.quotes)
     money = ("principal", "interest", "penalty", "total", "unrecovered_advances")
     summary = ReportSheet(
-        "汇总",
-        f"贷款核销汇总  {Path(result.batch_path).name}",
+        _(SUMMARY_SHEET),
+        _("Loan write-offs  {file}").format(file=Path(result.batch_path).name),
         SUMMARY_COLUMNS,
         frame,
         totals={
-            "contract_no": "合计",
-            "customer_name": f"{len(frame)} 笔",
+            "contract_no": _("Total"),
+            "customer_name": _loans(len(frame)),
             **{k: int(frame[k].sum()) for k in money},
         },
         highlight=[not q.eligible for q in result.quotes],
@@ -263,7 +287,12 @@ def write_batch(result: Any, path: Path, company: str, as_of: Any) -> Path:
     )
     names = _sheet_names(result.quotes)
     sheets = [summary] + [approval_sheet(q, name=n) for q, n in zip(result.quotes, names, strict=True)]
-    return write_book(path, ReportBook(company=company, report="贷款核销汇总", as_of=as_of, sheets=sheets))
+    return write_book(path, ReportBook(company=company, report=_("Loan write-offs"), as_of=as_of,
+                                       sheets=sheets))
+
+
+def _loans(count: int) -> str:
+    return ngettext("{count} loan", "{count} loans", count).format(count=count)
 
 
 # ------------------------------------------------------------------------------------------- console
@@ -272,17 +301,20 @@ def write_batch(result: Any, path: Path, company: str, as_of: Any) -> Path:
 def _quote_table(quote: Any) -> Any:
     from rich.table import Table
 
-    title = f"核销 {quote.contract_no} {text_or_blank(quote.customer_name)}  核销日 {quote.as_of.isoformat()}"
+    title = _("Write-off {contract} {name}  write-off date {day}").format(
+        contract=quote.contract_no, name=text_or_blank(quote.customer_name), day=quote.as_of.isoformat())
     table = Table(
-        title=title.strip(),
+        title=" ".join(title.split()),
         show_footer=True,
-        caption=f"{CLASS_LABELS.get(quote.classification or '', '—')}  逾期 {quote.dpd} 天",
+        caption=_("{label}  {dpd} days overdue").format(label=_class(quote), dpd=quote.dpd),
     )
-    table.add_column("项目", footer="核销总额")
-    table.add_column("金额", justify="right", footer=fen_to_display(quote.amounts["total"]))
+    table.add_column(_("Item"), footer=_("Total written off"))
+    table.add_column(_("Amount"), justify="right", footer=fen_to_display(quote.amounts["total"]),
+                     no_wrap=True)
     for row in amount_rows(quote):
         table.add_row(row["item"], fen_to_display(row["amount"]))
-    table.add_row("（未收回垫款，不计入）", fen_to_display(quote.amounts["unrecovered_advances"]))
+    table.add_row(_("(unrecovered advances, not added)"),
+                  fen_to_display(quote.amounts["unrecovered_advances"]))
     return table
 
 
@@ -299,32 +331,34 @@ def render_console(result: Any, console: Any) -> None:
             markup=False,
         )
     if result.report_path is not None:
-        console.print(_("Approval sheet: {file}").format(file=result.report_path), markup=False)
+        console.print(report_line(_("Approval sheet: {path}"), result.report_path), markup=False,
+                      soft_wrap=True)
 
 
 def render_batch_console(result: Any, console: Any) -> None:
     from rich.table import Table
 
     totals = result.totals()
-    table = Table(title=f"核销汇总 {Path(result.batch_path).name}", show_footer=True)
-    table.add_column("合同编号", footer="合计")
-    table.add_column("客户姓名", footer=f"{len(result.quotes)} 笔")
-    table.add_column("核销日期")
-    table.add_column("分类")
+    table = Table(title=_("Loan write-offs  {file}").format(file=Path(result.batch_path).name),
+                  show_footer=True)
+    table.add_column(_("Contract no."), footer=_("Total"), no_wrap=True)
+    table.add_column(_("Customer"), footer=_loans(len(result.quotes)))
+    table.add_column(_("Write-off date"), no_wrap=True)
+    table.add_column(_("Class"))
     for key, header in (
-        ("principal", "核销本金"),
-        ("interest", "核销利息"),
-        ("penalty", "核销罚息"),
-        ("total", "核销总额"),
+        ("principal", N_("Principal written off")),
+        ("interest", N_("Interest written off")),
+        ("penalty", N_("Penalty written off")),
+        ("total", N_("Total written off")),
     ):
-        table.add_column(header, justify="right", footer=fen_to_display(totals[key]))
+        table.add_column(_(header), justify="right", footer=fen_to_display(totals[key]), no_wrap=True)
     for q in result.quotes:
         a = q.amounts
         table.add_row(
             q.contract_no,
             text_or_blank(q.customer_name),
             q.as_of.isoformat(),
-            CLASS_LABELS.get(q.classification or "", "—"),
+            word(CLASS_NAMES, q.classification, "—"),
             fen_to_display(a["principal"]),
             fen_to_display(a["interest"]),
             fen_to_display(a["penalty"]),
@@ -332,4 +366,5 @@ def render_batch_console(result: Any, console: Any) -> None:
         )
     console.print(table)
     if result.report_path is not None:
-        console.print(_("Approval sheets: {file}").format(file=result.report_path), markup=False)
+        console.print(report_line(_("Approval sheets: {path}"), result.report_path), markup=False,
+                      soft_wrap=True)

@@ -5,7 +5,7 @@ per filled row: 合同编号, 催收日期 = the sheet's 催收日期, 方式 (d
 结果 = 催收结果, 承诺还款日, 承诺金额, 经办 (the row's, else ``--by``, else the login name) and 备注.
 ``record_call`` records one
 contact given on the command line (a call, a visit, or a signed notice: 方式 函件, 结果 已签收), dated
---as-of.
+the run's day.
 
 Safety (DESIGN.md): every bad cell of every sheet – an unknown 合同编号, a promise date before the call
 date, an amount that is not an amount, an unknown 对象 or 方式 word, a 催收日期 after the as-of day – is
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,12 +36,9 @@ from ..ledger.read import Ledger, load_ledger
 from ..money import MoneyError, fen_to_decimal, fen_to_str, to_fen
 from ..schema import CHANNELS, COLLECTIONS, PARTIES, code_lookup, label
 from ..values import as_date, iso_date, text_or_none
+from .common import require_ledger
 
 DEFAULT_CHANNEL, DEFAULT_PARTY = "phone", "borrower"
-
-
-def no_ledger_hint() -> str:
-    return _("Give it with --ledger, set [ledger] path in loantool.toml, or run `loantool init`.")
 
 
 @dataclass
@@ -139,7 +137,8 @@ def _sheet_records(sheet: CallSheet, by: str | None) -> tuple[list[dict[str, Any
 
 def _date_problems(sheet: CallSheet, as_of: dt.date) -> list[CellProblem]:
     if sheet.call_date is not None and sheet.call_date > as_of:
-        return [CellProblem(sheet.read.file, sheet.read.sheet, None, "催收日期", sheet.call_date.isoformat(),
+        return [CellProblem(sheet.read.file, sheet.read.sheet, None, sheet.date_label,
+                            sheet.call_date.isoformat(),
                             _("the 催收日期 is after today ({as_of}): calls are recorded once made").format(
                                 as_of=as_of.isoformat()))]
     return []
@@ -228,12 +227,10 @@ def _new_and_known(ledger: Ledger, records: list[dict[str, Any]]
     return new, known
 
 
-def _record(settings: Settings, ledger_path: Path, as_of: dt.date, *, command: str, arguments: list[str],
+def _record(settings: Settings, ledger_path: Path, as_of: dt.date, *, command: str, arguments: Sequence[str],
             inputs: list[Path], dry_run: bool, collect) -> RecordResult:
     """Load the ledger (under the lock unless a dry run), collect and check the records, write the new."""
-    ledger_path = Path(ledger_path)
-    if not ledger_path.is_file():
-        raise UsageError(_("ledger {path} not found.").format(path=ledger_path), no_ledger_hint())
+    ledger_path = require_ledger(ledger_path)
     sources = [str(p) for p in inputs]
     if dry_run:
         ledger = load_ledger(ledger_path, settings, as_of=as_of)
@@ -241,7 +238,8 @@ def _record(settings: Settings, ledger_path: Path, as_of: dt.date, *, command: s
         return RecordResult(ledger.path, True, new, known, sources)
     from ..ledger.transaction import ledger_transaction
 
-    with ledger_transaction(ledger_path, settings, command=command, arguments=arguments, inputs=inputs) as tx:
+    with ledger_transaction(ledger_path, settings, command=command, arguments=list(arguments),
+                            inputs=inputs) as tx:
         ledger = load_ledger(tx.path, settings, as_of=as_of)
         new, known = _new_and_known(ledger, collect(ledger))
         result = tx.commit(collection_edits(ledger, new) if new else [], rows_added=len(new),
@@ -250,8 +248,9 @@ def _record(settings: Settings, ledger_path: Path, as_of: dt.date, *, command: s
 
 
 def record_calls(settings: Settings, ledger_path: Path, as_of: dt.date, *, call_sheets: list[Path],
-                 dry_run: bool = False, by: str | None = None) -> RecordResult:
-    """Add one 催收记录 row per filled row of the call sheets (see the module docstring)."""
+                 dry_run: bool = False, by: str | None = None, arguments: Sequence[str] = ()) -> RecordResult:
+    """Add one 催收记录 row per filled row of the call sheets (see the module docstring). ``arguments``:
+    the command line as given, for the journal."""
     from ..ledger.lock import current_user
 
     if not call_sheets:
@@ -273,51 +272,57 @@ def record_calls(settings: Settings, ledger_path: Path, as_of: dt.date, *, call_
                 hint=_("Correct each listed cell in the call sheet and run again."))
         return records
 
-    arguments = [*map(str, call_sheets), "--as-of", as_of.isoformat(), *(["--by", by] if by else [])]
     return _record(settings, ledger_path, as_of, command="record-calls", arguments=arguments,
                    inputs=[Path(p) for p in call_sheets], dry_run=dry_run, collect=collect)
 
 
-def parse_word(codes: dict[str, tuple[str, ...]], text: str | None, option: str, default: str) -> str:
+def parse_word(codes: dict[str, tuple[str, ...]], text: str | None, parameter: str, default: str) -> str:
+    """The code of a desk word (电话, 借款人 …); an unknown word is a usage error about ``parameter``."""
     if text is None or not text.strip():
         return default
     code = code_lookup(codes).get("".join(unicodedata.normalize("NFKC", text).split()).lower())
     if code is None:
-        raise UsageError(_("{option} '{value}' is not one of {choices}.").format(
-            option=option, value=text, choices=" / ".join(words[0] for words in codes.values())))
+        raise UsageError(_("'{value}' is not one of {choices}.").format(
+            value=text, choices=" / ".join(words[0] for words in codes.values())), parameter=parameter)
     return code
 
 
 def record_call(settings: Settings, ledger_path: Path, as_of: dt.date, *, contract: str, result: str,
                 promise_date: dt.date | None = None, promise_amount: str | None = None,
-                channel: str | None = None, party: str | None = None, by: str | None = None,
-                note: str | None = None, dry_run: bool = False) -> RecordResult:
-    """One contact dated ``as_of`` (a call, a visit, a signed notice: --method 函件 --result 已签收)."""
+                method: str | None = None, party: str | None = None, by: str | None = None,
+                note: str | None = None, dry_run: bool = False, arguments: Sequence[str] = ()
+                ) -> RecordResult:
+    """One contact dated ``as_of`` (a call, a visit, a signed notice: method 函件, result 已签收).
+    ``arguments``: the command line as given, for the journal."""
     from ..ledger.lock import current_user
 
     contract = (contract or "").strip()
     if not contract:
-        raise UsageError(_("name the CONTRACT the contact was about."))
+        raise UsageError(_("Name the contract (合同编号) the contact was about."))
     if not (result or "").strip():
-        raise UsageError(_("--result is empty: say what the contact found (e.g. 已签收, 无人接听)."))
+        raise UsageError(_("The result of the contact is empty: say what it found (e.g. 已签收, 无人接听)."),
+                         parameter="result")
     amount = None
     if promise_amount is not None:
         try:
             amount = to_fen(promise_amount)
         except MoneyError as exc:
-            raise UsageError(_("--promise-amount '{value}' is not an amount ({why}).").format(
-                value=promise_amount, why=exc), _("Write it in yuan, e.g. 1060.00.")) from None
+            raise UsageError(_("The promised amount '{value}' is not an amount ({why}).").format(
+                value=promise_amount, why=exc), _("Write it in yuan, e.g. 1060.00."),
+                parameter="promise_amount") from None
     if (promise_date is None) != (amount is None):
-        raise UsageError(_("a promise needs both --promise-date and --promise-amount."))
+        raise UsageError(_("A promise to pay needs both its date and its amount."),
+                         parameter="promise_amount" if amount is None else "promise_date")
     if amount is not None and amount <= 0:
-        raise UsageError(_("--promise-amount must be more than 0."))
+        raise UsageError(_("The promised amount must be more than 0."), parameter="promise_amount")
     if promise_date is not None and promise_date < as_of:
-        raise UsageError(_("--promise-date {day} is before the contact day {as_of}.").format(
+        raise UsageError(_("The promise date {day} is before the day of the contact {as_of}.").format(
             day=promise_date.isoformat(), as_of=as_of.isoformat()),
-            _("The contact is dated --as-of (default today)."))
+            _("A contact is dated the day of the run (today unless another day is given)."),
+            parameter="promise_date")
     record = {"contract_no": contract, "contacted_on": as_of,
-              "channel": parse_word(CHANNELS, channel, "--method", DEFAULT_CHANNEL),
-              "party": parse_word(PARTIES, party, "--party", DEFAULT_PARTY),
+              "channel": parse_word(CHANNELS, method, "method", DEFAULT_CHANNEL),
+              "party": parse_word(PARTIES, party, "party", DEFAULT_PARTY),
               "result": result.strip(), "promise_date": promise_date, "promise_amount": amount,
               "handled_by": (by or "").strip() or current_user(), "note": text_or_none(note),
               "source": "record-call"}
@@ -329,9 +334,5 @@ def record_call(settings: Settings, ledger_path: Path, as_of: dt.date, *, contra
                 _("Check the 合同编号."))
         return [record]
 
-    arguments = [contract, "--as-of", as_of.isoformat(), "--result", result,
-                 *(["--promise-date", promise_date.isoformat(), "--promise-amount", str(promise_amount)]
-                   if promise_date else []),
-                 "--method", label(CHANNELS, record["channel"]), "--party", label(PARTIES, record["party"])]
     return _record(settings, ledger_path, as_of, command="record-call", arguments=arguments, inputs=[],
                    dry_run=dry_run, collect=collect)

@@ -30,7 +30,7 @@ from ..core.disbursement import (
     plan_disbursements,
     slip_problems,
 )
-from ..core.matching import KEY_LABELS, match_slips
+from ..core.matching import match_slips
 from ..core.rates import RateLimits
 from ..errors import CellProblem, InputError
 from ..i18n import _
@@ -38,6 +38,7 @@ from ..ledger.read import TableRead, load_ledger, read_table_with_problems
 from ..ledger.transaction import ledger_transaction
 from ..ledger.xlsx_patch import SheetEdits
 from ..money import fen_to_decimal, fen_to_str, to_fen
+from ..progress import Progress, no_progress
 from ..reports.labels import report_name
 from ..schema import LOANS, SLIPS
 from ..values import text_or_none
@@ -214,8 +215,8 @@ def plan_import(batch: SlipBatch, ledger: Any, settings: Settings, *, overwrite:
     for match in matching.matches:
         outcome = outcomes[match.loan]
         record = {"contract_no": match.contract_no, "customer_name": name_of[match.loan],
-                  **_slip_where(batch, match.slip), "matched_by": KEY_LABELS[match.key],
-                  "narrowed_by": [KEY_LABELS[k] for k in match.narrowed_by],
+                  **_slip_where(batch, match.slip), "matched_by": match.key,  # codes (core.matching KEY_LABELS)
+                  "narrowed_by": list(match.narrowed_by),
                   "outcome": {UPDATE: "updated", UNCHANGED: "unchanged", CONFLICT: "conflict"}[outcome],
                   "notes": list(match.notes)}
         result.matches.append(record)
@@ -267,7 +268,7 @@ def plan_import(batch: SlipBatch, ledger: Any, settings: Settings, *, overwrite:
 def _refuse_far_disbursements(batch: SlipBatch, loans: pd.DataFrame, matching: Any, result: ImportResult
                               ) -> None:
     """A matched slip whose 放款日期 is more than a year from its loan's pickup is a bad row: refused
-    (exit 2), or with --skip-bad left out and listed with the rejects."""
+    (exit 2), or with ``skip_bad`` left out and listed with the rejects."""
     found = disbursement_problems(batch.frame, loans, matching.matches)
     if not found:
         return
@@ -278,8 +279,12 @@ def _refuse_far_disbursements(batch: SlipBatch, loans: pd.DataFrame, matching: A
         problems.append(CellProblem(read.file, read.sheet, int(row["excel_row"]),
                                     read.headers.get(key, SLIPS.field(key).header), value, reason))
     if not batch.skip_bad:
-        raise InputError(f"{len(problems)} bad slip row(s); nothing was written.", problems,
-                         hint="Correct the listed cells, or run with --skip-bad to import the good rows.")
+        rows = len({(p.file, p.sheet, p.row) for p in problems})
+        raise InputError(
+            _("{rows} bad slip row(s), {count} problem(s); nothing was written.").format(
+                rows=rows, count=len(problems)),
+            problems, hint=_("Correct the listed cells, or skip the bad rows: the good ones are imported and "
+                             "the bad ones listed in a rejects workbook."), parameter="skip_bad")
     refused = {label for label, _key, _value, _reason in found}
     matching.matches = [m for m in matching.matches if m.slip not in refused]
     result.rejected += problems
@@ -314,23 +319,31 @@ def _cell(kind: str, value: Any) -> Any:
 
 def import_disbursements(settings: Settings, ledger_path: Path, slip_paths: Sequence[Path], *, as_of: dt.date,
                          dry_run: bool = False, overwrite: bool = False, skip_bad: bool = False,
-                         out: Path | None = None, arguments: Sequence[str] = ()) -> ImportResult:
+                         out: Path | None = None, arguments: Sequence[str] = (),
+                         progress: Progress = no_progress) -> ImportResult:
     """Read the slips, then (under the ledger's lock unless ``dry_run``) match, plan and commit.
 
-    ``out`` names the Excel report; the rejects workbook (``--skip-bad``) goes beside it, else into the
+    ``out`` names the Excel report; the rejects workbook (``skip_bad``) goes beside it, else into the
     configured reports folder. A dry run never touches the ledger (no lock, no backup, no journal).
+    ``progress``: told of each step.
     """
     from ..reports.imports import write_import_report, write_rejects
 
+    progress(_("Reading the slips"), 1, 5)
     batch = read_slips(slip_paths, settings, skip_bad=skip_bad, as_of=as_of)
     if dry_run:
+        progress(_("Reading the ledger"), 2, 5)
         ledger = load_ledger(ledger_path, settings, as_of=as_of)
+        progress(_("Matching the slips to the loans"), 3, 5)
         result, _planned = plan_import(batch, ledger, settings, overwrite=overwrite, dry_run=True)
     else:
         with ledger_transaction(ledger_path, settings, command=COMMAND, arguments=list(arguments),
                                 inputs=[Path(p) for p in slip_paths]) as tx:
+            progress(_("Reading the ledger"), 2, 5)
             ledger = load_ledger(tx.path, settings, as_of=as_of)
+            progress(_("Matching the slips to the loans"), 3, 5)
             result, edits = plan_import(batch, ledger, settings, overwrite=overwrite, dry_run=False)
+            progress(_("Writing the ledger"), 4, 5)
             committed = tx.commit(edits, rows_added=0, cells_changed=len(result.changes), summary={
                 "matched": len(result.matches), "updated": result.updated_contracts,
                 "conflicts": len(result.conflicts), "unmatched": len(result.unmatched),
@@ -343,6 +356,7 @@ def import_disbursements(settings: Settings, ledger_path: Path, slip_paths: Sequ
             result.warnings += added_notes(ledger.path, committed.columns_added)
             if not committed.written:
                 result.ledger = ledger  # still the file on disk: a later step needs no second read
+    progress(_("Writing the report"), 5, 5)
     if result.rejected and (out is not None or not dry_run):
         result.rejects_path = write_rejects(rejects_path(settings, out, as_of), result.rejected,
                                             settings.company.name, as_of)

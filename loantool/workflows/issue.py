@@ -15,6 +15,7 @@ from ..i18n import _
 from ..ledger.read import load_ledger
 from ..ledger.transaction import ledger_transaction
 from ..ledger.xlsx_patch import SheetEdits
+from ..progress import Progress, no_progress
 from ..reports.labels import report_name
 from ..reports.schedule import write_combined, write_letters
 from ..schema import LOANS
@@ -64,24 +65,30 @@ def mark_edits(ledger: Any, contracts: list[str]) -> tuple[list[SheetEdits], lis
 
 def issue_schedules(settings: Settings, ledger_path: Path, *, as_of: dt.date, contracts: list[str],
                     pending: bool, out: Path | None = None, mark: bool = True,
-                    arguments: Sequence[str] = ()) -> IssueResult:
+                    arguments: Sequence[str] = (), progress: Progress = no_progress) -> IssueResult:
     """The letters and the combined workbook of the chosen loans; with ``mark``, 还款明细已出 = 是 in the
-    ledger (inside the transaction; ``arguments``: the command line as given, for the journal)."""
+    ledger (inside the transaction; ``arguments``: the command line as given, for the journal;
+    ``progress``: told of each step and each letter)."""
     out_dir = out or settings.resolve(settings.morning.reports_dir) / report_name("schedules", day=as_of)
     require_ledger(ledger_path)
     guard = (ledger_transaction(ledger_path, settings, command="compute-schedule", arguments=list(arguments),
                                 inputs=[])
              if mark else nullcontext(None))
     with guard as tx:
+        steps = 4 if tx is not None else 3
+        progress(_("Reading the ledger"), 1, steps)
         ledger = load_ledger(tx.path if tx is not None else ledger_path, settings, as_of=as_of)
+        progress(_("Computing the schedules"), 2, steps)
         result = from_ledger(ledger, contracts=contracts, pending=pending, settings=settings, as_of=as_of)
-        letters = write_letters(result, out_dir, settings.company.name, as_of)
+        letters = write_letters(result, out_dir, settings.company.name, as_of, progress)
         combined = None
         if len(result.loans):
+            progress(_("Writing the summary workbook"), 3, steps)
             combined = write_combined(result, out_dir / report_name("schedules_combined", day=as_of),
                                       settings.company.name, as_of)
         marked: list[str] = []
         if tx is not None:
+            progress(_("Marking 还款明细已出 in the ledger"), 4, 4)
             edits, marked = mark_edits(ledger, list(result.loans["contract_no"]))
             tx.commit(edits, rows_added=0, cells_changed=len(marked),
                       summary={"marked": marked, "field": LOANS.field("schedule_issued").header})

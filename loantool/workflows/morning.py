@@ -116,9 +116,9 @@ class MorningResult:
         reports = [imp.detail["report"]] if imp.status == "ok" else []
         reports += [p["report"] for p in rec.detail.get("periods", [])]
         if ovd.status == "ok":
-            reports.append(ovd.detail["report"])
-        if reports:
-            lines.append(_("Reports: {reports}").format(reports="; ".join(reports)))
+            reports += [p for p in (ovd.detail["report"], ovd.detail.get("letters")) if p]
+        # one path a line: a cron log is 80 columns wide and a path is read (or copied) whole
+        lines += [_("Report: {path}").format(path=path) for path in reports]
         return lines
 
 
@@ -317,7 +317,8 @@ def morning(settings: Settings, ledger_path: Path, *, as_of: dt.date, arguments:
                 "small_balances": int(len(report.small_balances)),
                 "overdue_amount": fen_to_str(int(loans["overdue_amount"].sum())),
                 "npl_ratio": summary.get("npl_ratio_display", summary.get("npl_ratio")),
-                "report": str(report.report_path)}
+                "report": str(report.report_path),
+                "letters": str(report.letters_path) if getattr(report, "letters_path", None) else None}
 
     for name, files, action in (("import", slips, do_import), ("reconcile", statements, do_reconcile),
                                 ("overdue", None, do_overdue)):

@@ -26,6 +26,7 @@ from ..errors import CellProblem, UsageError
 from ..i18n import _
 from ..ledger.read import Ledger, load_ledger
 from ..money import fen_to_str
+from ..progress import Progress, no_progress
 from ..reports.labels import report_name
 from ..values import iso_date, text_or_none
 from .collection import unknown_record_warnings
@@ -34,7 +35,8 @@ from .schedule import schedules_for
 
 CONTACT_FIELDS = ("phone", "card_no", "dealer", "guarantor", "guarantor_phone", "excel_row")
 SMS_PLACEHOLDERS = ("company", "name", "amount", "due_date", "card_last4", "contract_no")
-BORROWER, GUARANTOR = "借款人", "保证人"
+STEPS = 4  # read, schedules, arrears, report (progress)
+BORROWER, GUARANTOR = "borrower", "guarantor"  # recipient codes (reports/labels.py PARTY_NAMES: the words)
 
 
 @dataclass
@@ -44,7 +46,7 @@ class OverdueReport:
     ``arrears`` is the core result (money in fen). ``contacts``: one row per active loan in ledger
     order (``contract_no`` + ``CONTACT_FIELDS``). ``sms``: the SMS list (installments due within the
     reminder window and unpaid) with ``phone``, ``card_last4`` and the filled ``message``. ``maturity``
-    and ``quarterly_notices``: one row per recipient (``recipient`` 借款人/保证人, ``recipient_name``,
+    and ``quarterly_notices``: one row per recipient (``recipient`` borrower/guarantor, ``recipient_name``,
     ``recipient_phone``); ``limitation`` adds ``days_left``.
     """
 
@@ -186,7 +188,7 @@ def call_items(calls: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _notices(frame: pd.DataFrame, date_column: str) -> list[dict[str, Any]]:
     return [
-        {"contract_no": r.contract_no, "recipient": "borrower" if r.recipient == BORROWER else "guarantor",
+        {"contract_no": r.contract_no, "recipient": r.recipient,
          "name": text_or_none(r.recipient_name), "phone": text_or_none(r.recipient_phone),
          date_column: iso_date(getattr(r, date_column))}
         for r in frame.itertuples(index=False)]
@@ -272,13 +274,16 @@ def _contacts(active: pd.DataFrame) -> pd.DataFrame:
     return contacts
 
 
-def assess_ledger(ledger: Ledger, settings: Settings, as_of: dt.date) -> OverdueReport:
+def assess_ledger(ledger: Ledger, settings: Settings, as_of: dt.date,
+                  progress: Progress = no_progress) -> OverdueReport:
     """Schedules of the active loans (only those: a settled loan's old data cannot block the report),
     the core assessment, and the lists joined with contact details."""
     check_sms_template(settings.actions.sms_template)
     loans = ledger.loans.frame
     active = loans[active_on(loans, as_of)]
+    progress(_("Computing the schedules"), 2, STEPS)
     schedules = schedules_for(ledger, active, settings)
+    progress(_("Assessing the arrears"), 3, STEPS)
     rules = Rules.from_settings(settings.arrears, settings.actions)
     payments = ledger.payments.frame
     result = assess_portfolio(loans, schedules.installments, payments, as_of=as_of, rules=rules,
@@ -311,15 +316,19 @@ def default_report_path(settings: Settings, as_of: dt.date) -> Path:
 
 
 def overdue_report(settings: Settings, ledger_path: Path, *, as_of: dt.date, out: Path | None = None,
-                   ledger: Ledger | None = None) -> OverdueReport:
+                   ledger: Ledger | None = None, progress: Progress = no_progress) -> OverdueReport:
     """Read the ledger (read-only), assess it as of ``as_of`` and write the report workbook.
 
-    ``ledger``: the ledger as the caller has it in memory already (morning, after its postings)."""
+    ``ledger``: the ledger as the caller has it in memory already (morning, after its postings);
+    ``progress``: told of each step (loantool/progress.py)."""
     from ..reports.overdue import write_report
 
     target = report_target(out, default_report_path(settings, as_of), ledger_path)
     if ledger is None:
-        ledger = load_ledger(require_ledger(ledger_path), settings, as_of=as_of)
-    report = assess_ledger(ledger, settings, as_of)
+        path = require_ledger(ledger_path)
+        progress(_("Reading the ledger"), 1, STEPS)
+        ledger = load_ledger(path, settings, as_of=as_of)
+    report = assess_ledger(ledger, settings, as_of, progress)
+    progress(_("Writing the report"), STEPS, STEPS)
     report.report_path = write_report(report, target, settings.company.name)
     return report

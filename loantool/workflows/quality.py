@@ -34,7 +34,10 @@ from ..errors import CellProblem, UsageError
 from ..i18n import _
 from ..ledger.read import load_ledger
 from ..money import fen_to_str
+from ..progress import Progress, no_progress
+from ..reports.labels import report_name
 from ..values import iso_date, text_or_none
+from .common import report_target, require_ledger
 from .schedule import schedules_for
 
 DEFAULT_HISTORY = 12
@@ -220,14 +223,15 @@ def parse_period(text: str) -> tuple[int, int]:
     match = re.fullmatch(r"(\d{4})[-/.]?(\d{1,2})", (text or "").strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise UsageError(
-            _("--period '{value}' is not a month.").format(value=text),
+            _("'{value}' is not a month.").format(value=text),
             _("Write it as YYYY-MM, e.g. 2026-11."),
+            parameter="period",
         )
     return int(match.group(1)), int(match.group(2))
 
 
 def month_days(period: str | None, since: dt.date | None, as_of: dt.date) -> tuple[str, dt.date, dt.date]:
-    """The period label, its month end E and the comparison start S. Without --period: the last month
+    """The period label, its month end E and the comparison start S. Without ``period``: the last month
     that has ended by ``as_of``."""
     if period is None:
         end = (
@@ -243,14 +247,16 @@ def month_days(period: str | None, since: dt.date | None, as_of: dt.date) -> tup
                 _(
                     "the month {period} ends on {end}, after {as_of}: its month-end figures do not exist yet."
                 ).format(period=f"{year:04d}-{month:02d}", end=end.isoformat(), as_of=as_of.isoformat()),
-                _("Ask for a month that has ended, or give --as-of on or after its last day."),
+                _("Ask for a month that has ended, or run as of a day on or after its last day."),
+                parameter="period",
             )
     start = since if since is not None else quality.previous_month_end(end)
     if start >= end:
         raise UsageError(
-            _("--since {since} must come before the month end {end}.").format(
+            _("The comparison start {since} must come before the month end {end}.").format(
                 since=start.isoformat(), end=end.isoformat()
-            )
+            ),
+            parameter="since",
         )
     return f"{end.year:04d}-{end.month:02d}", end, start
 
@@ -282,15 +288,10 @@ def resolve_branches(paths: list[Path], settings: Settings) -> list[Branch]:
     seen: set[Path] = set()
     chosen: list[tuple[Path, Settings, str | None]] = []
     for path in paths:
-        path = Path(path)
-        if not path.is_file():
-            raise UsageError(
-                _("ledger {file} not found.").format(file=path),
-                _("Give it with --ledger, set [ledger] path in loantool.toml, or run `loantool init`."),
-            )
+        path = require_ledger(Path(path))
         key = path.expanduser().resolve()
         if key in seen:
-            raise UsageError(_("ledger {file} is given twice.").format(file=path))
+            raise UsageError(_("ledger {file} is given twice.").format(file=path), parameter="ledger")
         seen.add(key)
         own, configured = ledger_settings(path, settings)
         name = own.company.branch.strip() if configured else ""
@@ -307,6 +308,7 @@ def resolve_branches(paths: list[Path], settings: Settings) -> list[Branch]:
         raise UsageError(
             _("two ledgers are the same branch {name}.").format(name="、".join(twice)),
             _("Give each ledger's loantool.toml its own [company] branch, or rename a file."),
+            parameter="ledger",
         )
     return branches
 
@@ -322,7 +324,13 @@ def _snapshot_branch(
     lian_days: list[dt.date],
     end: dt.date,
     warnings: list[CellProblem],
+    step: Any = None,
+    named: bool = False,
 ) -> tuple[Snapshots, pd.DataFrame]:
+    """One branch's snapshots on ``days`` and its recoveries; ``step(text)`` is told of each stage
+    (``named``: the stages name the branch – several ledgers)."""
+    step = step or (lambda _text: None)
+    step(_("Reading {file}").format(file=branch.path.name))
     ledger = load_ledger(branch.path, branch.settings, as_of=as_of)
     branch.sha256 = ledger.sha256
     loans = ledger.loans.frame.assign(branch=branch.name)
@@ -330,9 +338,13 @@ def _snapshot_branch(
     on_books = (states == "active").any(axis=1)
     chosen = loans[on_books]
     branch.loans = len(chosen)
+    step(_("Computing the schedules of {branch}").format(branch=branch.name) if named
+         else _("Computing the schedules"))
     scheduled = schedules_for(ledger, chosen, branch.settings)
     warnings += scheduled.warnings
     payments = ledger.payments.frame
+    step(_("Rebuilding {branch}'s month ends").format(branch=branch.name) if named
+         else _("Rebuilding the month ends"))
     snap = snapshots(chosen, scheduled.installments, payments, days, rules=rules, lian_days=lian_days,
                      states=states[on_books])
     rows = recoveries(loans, payments, until=end).assign(branch=branch.name)
@@ -349,40 +361,39 @@ def quality_report(
     since: dt.date | None = None,
     history: int = DEFAULT_HISTORY,
     out: Path | None = None,
+    progress: Progress = no_progress,
 ) -> QualityReport:
-    """Read each ledger (read-only), compute the month's figures and write the report workbook."""
+    """Read each ledger (read-only), compute the month's figures and write the report workbook.
+    ``progress``: told of each step (three per ledger, the figures, the workbook)."""
     from ..reports.quality import write_report
 
     if history < 0 or history > 60:
-        raise UsageError(_("--history {months} must be 0–60 months.").format(months=history))
+        raise UsageError(_("A chart history of {months} months is out of range: give 0 to 60 months.").format(
+            months=history), parameter="history")
     label, end, start = month_days(period, since, as_of)
     year = quality.year_start(end)
     history_days = quality.month_ends_back(end, history + 1) if history else []
     days = sorted({end, start, year, *history_days})
     branches = resolve_branches(list(ledger_paths), settings)
-    target = (
-        Path(out)
-        if out is not None
-        else settings.resolve(settings.morning.reports_dir) / (f"资产质量月报_{end:%Y%m}.xlsx")
-    )
-    if target.suffix.lower() != ".xlsx":
-        raise UsageError(
-            _("--out {file} must name an .xlsx file.").format(file=target),
-            _("For example --out 资产质量月报.xlsx."),
-        )
-    if any(_same(target, b.path) for b in branches):
-        raise UsageError(
-            _("--out {file} is a ledger; quality-report never writes a ledger.").format(file=target),
-            _("Choose another file name for the report."),
-        )
+    default = settings.resolve(settings.morning.reports_dir) / report_name("quality", period=f"{end:%Y%m}")
+    targets = [report_target(out, default, b.path) for b in branches]  # never over any of the ledgers
+    target = targets[0] if targets else default
     rules = Rules.from_settings(settings.arrears, settings.actions)
     warnings: list[CellProblem] = []
     parts, rows = [], []
+    total, done = 3 * len(branches) + 2, [0]
+
+    def step(text: str) -> None:
+        done[0] += 1
+        progress(text, done[0], total)
+
     for branch in branches:
-        snap, recovered = _snapshot_branch(branch, as_of, rules, days, [end, start, year], end, warnings)
+        snap, recovered = _snapshot_branch(branch, as_of, rules, days, [end, start, year], end, warnings,
+                                           step, named=len(branches) > 1)
         parts.append(snap)
         rows.append(recovered)
     snap = parts[0] if len(parts) == 1 else Snapshots.concat(parts)
+    step(_("Computing the month's figures"))
     figures = quality.month_end_quality(
         snap,
         end=end,
@@ -392,5 +403,6 @@ def quality_report(
         recoveries=pd.concat(rows, ignore_index=True),
     )
     report = QualityReport(label, as_of, figures, branches, history, warnings)
+    step(_("Writing the report"))
     report.report_path = write_report(report, target, settings.company.name)
     return report

@@ -34,6 +34,7 @@ from ..i18n import _
 from ..ledger.read import Ledger, load_ledger, read_table
 from ..ledger.transaction import ledger_transaction
 from ..money import fen_to_decimal, fen_to_str, to_fen
+from ..progress import Progress, no_progress
 from ..reports.labels import report_name
 from ..schema import PAYMENT_TYPES, PAYMENTS, STATEMENT, code_lookup, label
 from ..values import iso_date, text_or_none
@@ -312,13 +313,14 @@ def post(ledger: Ledger, rec: Reconciliation, installments: pd.DataFrame, *, pay
 def reconcile_bank(settings: Settings, ledger_path: Path, statements: list[Path], *, period: Period,
                    as_of: dt.date, out: Path | None = None, post_payments: bool = False,
                    post_advances: dt.date | None = None, lines: pd.DataFrame | None = None,
-                   arguments: Sequence[str] = (), ledger: Ledger | None = None) -> ReconcileResult:
+                   arguments: Sequence[str] = (), ledger: Ledger | None = None,
+                   progress: Progress = no_progress) -> ReconcileResult:
     """Read the statements and the ledger, reconcile the month, post if asked, write the report.
 
     ``lines``: the statements' lines when the caller has read them already (read_statements' frame);
     ``arguments``: the command line as given, for the journal; ``ledger``: the ledger as the caller
     read it (as of ``as_of``) – used when it is still the file on disk, else read again. The result's
-    ``ledger`` is the ledger after the posting, in memory."""
+    ``ledger`` is the ledger after the posting, in memory. ``progress``: told of each step."""
     from ..reports.reconcile import write_report
 
     target = report_target(out, default_report_path(settings, period), ledger_path)
@@ -327,6 +329,7 @@ def reconcile_bank(settings: Settings, ledger_path: Path, statements: list[Path]
         refuse_future(post_advances, _("The advance posting"), parameter="post_advances")
     skipped: list[Any] = []
     if lines is None:
+        progress(_("Reading the statements"), 1, 5)
         lines = read_statements(statements, settings, skipped)
     require_ledger(ledger_path)
     writing = post_payments or post_advances is not None
@@ -334,11 +337,14 @@ def reconcile_bank(settings: Settings, ledger_path: Path, statements: list[Path]
                                 inputs=list(statements)) if writing else nullcontext(None))
     posting = None
     with guard as tx:
+        progress(_("Reading the ledger"), 2, 5)
         if tx is None:
             ledger = ledger if still_on_disk(ledger, ledger_path) else load_ledger(ledger_path, settings, as_of=as_of)
         elif ledger is None or ledger.sha256 != tx.sha256:  # read under the lock unless it is that file
             ledger = load_ledger(tx.path, settings, as_of=as_of)
+        progress(_("Computing the month's installments"), 3, 5)
         installments = month_installments(ledger, period, settings)
+        progress(_("Reconciling") if tx is None else _("Reconciling and posting"), 4, 5)
         rec = reconcile(ledger.loans.frame, installments, lines, period)
         if tx is not None:
             edits, posting = post(ledger, rec, installments, payments=post_payments, advance_date=post_advances)
@@ -352,6 +358,7 @@ def reconcile_bank(settings: Settings, ledger_path: Path, statements: list[Path]
         from ..ledger.columns import added_notes
 
         result.warnings += added_notes(ledger.path, committed.columns_added)
+    progress(_("Writing the report"), 5, 5)
     result.report_path = write_report(result, target, settings.company.name, as_of)
     return result
 

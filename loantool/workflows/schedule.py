@@ -98,7 +98,7 @@ def calculator(*, principal: str, rate: str, term: int, method: str, pickup: dt.
         raise UsageError(_("The due day {day} is not a day of the month (1–31).").format(day=due_day),
                          parameter="due_day")
     loans = pd.DataFrame({
-        "contract_no": ["试算"],
+        "contract_no": [_("trial")],  # the calculator's schedule has no contract
         "customer_name": [""],
         "card_no": [None],
         "car_model": [None],

@@ -37,8 +37,8 @@ from ..errors import CellProblem, InputError, LoantoolError, OutputError, UsageE
 from ..i18n import N_, _
 from ..ledger.read import Ledger, load_ledger, read_table
 from ..money import fen_to_decimal, fen_to_str
-from ..reports.labels import report_name
-from ..schema import LOAN_STATE_LABELS, SETTLEMENTS, STATUSES, Field, Table, label
+from ..reports.labels import STATE_NAMES, report_name, word
+from ..schema import SETTLEMENTS, STATUSES, Field, Table, label
 from ..values import as_date, text_or_none
 from .common import refuse_future, report_target, require_ledger
 from .schedule import schedules_for
@@ -211,7 +211,7 @@ def _quote(row: dict[str, Any], loan: pd.Series, rate: int, rules: SettlementRul
         overdue_periods=int(row["overdue_periods"]), current=current,
         loan={k: loan.get(k) for k in LOAN_INFO}, rate=rate, installments=installments)
     advances = amounts["unrecovered_advances"]
-    facts = {"contract_no": quote.contract_no, "status_label": LOAN_STATE_LABELS[status],
+    facts = {"contract_no": quote.contract_no, "status_label": word(STATE_NAMES, status),
              "advances": fen_to_str(advances), "due": fen_to_str(amounts["due_amount"]),
              "neg": fen_to_str(-advances), "credit": fen_to_str(amounts["credit"])}
     flags = {"not-active": status != "active", "advances-exceed-due": bool(row["advances_exceed_due"]),

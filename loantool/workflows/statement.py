@@ -1,18 +1,17 @@
 """statement: the customer statement (客户对账单) of one contract as of a day.
 
-Read-only: the ledger is read without the lock and never written; the statement workbook goes to --out
-(default reports/客户对账单_<合同编号>_<YYYYMMDD>.xlsx). Every installment (due, paid, unpaid, penalty with
-its days), every 还款记录 row of the contract dated ≤ D with how a customer payment was allocated
-(core.statement), the company's advances and their repayment, the totals, and the settlement quote at
-D – the settle command's own quote (workflows.settle.compute_quotes), not a second computation. So the
-statement agrees to the fen with settle and with overdue-report for the same D (a test checks every
-sample loan).
+Read-only: the ledger is read without the lock and never written; the statement workbook goes to ``out``
+(default reports/客户对账单_<合同编号>_<YYYYMMDD>.xlsx; statement_… in English). Every installment (due, paid,
+unpaid, penalty with its days), every 还款记录 row of the contract dated ≤ D with how a customer payment was
+allocated (core.statement), the company's advances and their repayment, the totals, and the settlement
+quote at D – the settle command's own quote (workflows.settle.compute_quotes), not a second computation.
+So the statement agrees to the fen with settle and with overdue-report for the same D (a test checks
+every sample loan).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,8 +26,9 @@ from ..errors import UsageError
 from ..i18n import _
 from ..ledger.read import Ledger, load_ledger
 from ..money import fen_to_str
+from ..reports.labels import report_name
 from ..values import as_date, iso_date, text_or_none
-from .collection import no_ledger_hint
+from .common import report_target, require_ledger
 from .settle import SettlementQuote, compute_quotes, request_problems
 
 TOTAL_KEYS = ("scheduled", "paid", "due_unpaid", "overdue_amount", "penalty", "not_yet_due", "customer_paid",
@@ -160,12 +160,8 @@ def build_statements(ledger: Ledger, settings: Settings, contracts: list[str], a
     return statements
 
 
-def _safe(text: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\s]+', "-", text).strip("-") or "statement"
-
-
 def default_statement_path(settings: Settings, contract: str, as_of: dt.date) -> Path:
-    name = f"客户对账单_{_safe(contract)}_{as_of:%Y%m%d}.xlsx"
+    name = report_name("statement", subject=contract, day=as_of)
     return settings.resolve(settings.morning.reports_dir) / name
 
 
@@ -177,16 +173,9 @@ def statement(settings: Settings, ledger_path: Path, as_of: dt.date, *, contract
     ledger_path = Path(ledger_path)
     contract = (contract or "").strip()
     if not contract:
-        raise UsageError(_("name the CONTRACT whose statement to print."))
-    target = Path(out) if out is not None else default_statement_path(settings, contract, as_of)
-    if target.suffix.lower() != ".xlsx":
-        raise UsageError(_("--out {path} must name an .xlsx file.").format(path=target))
-    if not ledger_path.is_file():
-        raise UsageError(_("ledger {path} not found.").format(path=ledger_path), no_ledger_hint())
-    if target.resolve() == ledger_path.resolve():
-        raise UsageError(_("--out {path} is the ledger itself; statement never writes the ledger.").format(
-            path=target))
-    ledger = load_ledger(ledger_path, settings, as_of=as_of)
+        raise UsageError(_("Name the contract (合同编号) whose statement to print."))
+    target = report_target(out, default_statement_path(settings, contract, as_of), ledger_path)
+    ledger = load_ledger(require_ledger(ledger_path), settings, as_of=as_of)
     result = build_statements(ledger, settings, [contract], as_of)[0]
     result.report_path = write_statement(result, target, settings.company.name)
     return result

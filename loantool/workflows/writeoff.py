@@ -9,14 +9,14 @@ on the books at D, settled or already written off (at D or since), not classifie
 ``writeoff.allow_doubtful``: doubtful too), one that already has a 核销记录 row, and a D after today.
 The numbers and the rules are core.writeoff's.
 
-``--batch FILE`` quotes several: a workbook or CSV with 合同编号 and 核销日期 per row (a blank 核销日期
-means --as-of). Batches only quote: each write-off is confirmed on its own, with its approver.
+``write_off_batch`` quotes several: a workbook or CSV with 合同编号 and 核销日期 per row (a blank 核销日期
+means the run's day). Batches only quote: each write-off is confirmed on its own, with its approver.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,12 +27,14 @@ from ..config import Settings
 from ..core.arrears import Rules
 from ..core.classify import CLASS_LABELS
 from ..core.writeoff import allowed_classes, quote_writeoffs
-from ..errors import CellProblem, InputError, LoantoolError, UsageError
+from ..errors import CellProblem, InputError, LoantoolError, OutputError, UsageError
 from ..i18n import N_, _
 from ..ledger.read import Ledger, TableRead, load_ledger, read_table
 from ..money import fen_to_decimal, fen_to_str
+from ..reports.labels import CLASS_NAMES, report_name, word
 from ..schema import LOANS, STATUSES, WRITEOFFS, Field, Table, label
 from ..values import as_date, iso_date, text_or_none
+from .common import real_today, report_target, require_ledger
 from .schedule import schedules_for
 
 BATCH = Table(
@@ -290,7 +292,7 @@ def _reason(
     code: str, quote: WriteOffQuote, records: TableRead | None, recorded: dict[str, int], today: dt.date
 ) -> str:
     loan = quote.loan
-    labels = {c: CLASS_LABELS[c] for c in CLASS_LABELS}
+    labels = {c: word(CLASS_NAMES, c) for c in CLASS_NAMES}
     facts = {
         "contract": quote.contract_no,
         "day": quote.as_of.isoformat(),
@@ -325,7 +327,7 @@ def _refuse(ledger: Ledger, quote: WriteOffQuote) -> None:
         problems.append(CellProblem(read.file, read.sheet, int(quote.loan["excel_row"]),
                                     read.headers.get(key, LOANS.field(key).header), value, message,
                                     f"writeoff-{code}"))
-    hint = _("Print the sheet again without --confirm to check the figures.")
+    hint = _("Print the approval sheet again without recording the write-off to check the figures.")
     if quote.classification == "doubtful" and "doubtful" not in quote.allowed:
         hint += " " + _("A doubtful (可疑) loan can be written off only with writeoff.allow_doubtful = true "
                         "in loantool.toml.")
@@ -402,35 +404,9 @@ def writeoff_edits(
 # -------------------------------------------------------------------------------------------- the runs
 
 
-def _safe(text: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\s]+', "-", text).strip("-") or "quote"
-
-
-def _report_target(settings: Settings, out: Path | None, name: str, day: dt.date, ledger_path: Path) -> Path:
-    target = (
-        Path(out)
-        if out is not None
-        else settings.resolve(settings.morning.reports_dir) / (f"核销审批表_{_safe(name)}_{day:%Y%m%d}.xlsx")
-    )
-    if target.suffix.lower() != ".xlsx":
-        raise UsageError(
-            _("--out {file} must name an .xlsx file.").format(file=target),
-            _("For example --out 核销审批表.xlsx."),
-        )
-    if target.resolve() == Path(ledger_path).resolve():
-        raise UsageError(
-            _("--out {file} is the ledger itself.").format(file=target),
-            _("Choose another file name for the approval sheet."),
-        )
-    return target
-
-
-def _ledger_exists(ledger_path: Path) -> None:
-    if not Path(ledger_path).is_file():
-        raise UsageError(
-            _("ledger {file} not found.").format(file=ledger_path),
-            _("Give it with --ledger, set [ledger] path in loantool.toml, or run `loantool init`."),
-        )
+def _default_target(settings: Settings, subject: str, day: dt.date) -> Path:
+    """reports/核销审批表_<合同编号 or batch name>_YYYYMMDD.xlsx (write-off-approval_… in English)."""
+    return settings.resolve(settings.morning.reports_dir) / report_name("writeoff", subject=subject, day=day)
 
 
 def write_off(
@@ -445,16 +421,18 @@ def write_off(
     prepared_by: str | None = None,
     reviewed_by: str | None = None,
     today: dt.date | None = None,
+    arguments: Sequence[str] = (),
 ) -> WriteOffResult:
     """Quote ``contract`` at ``as_of``; with ``confirm`` record the write-off; write the approval sheet.
-    ``today``: the real today (a write-off day after it is refused)."""
+    ``today``: the real today (default common.real_today(); a write-off day after it is refused);
+    ``arguments``: the command line as given, for the journal."""
     from ..ledger.sheets import read_named_table
     from ..reports.writeoff import write_quote
 
-    today = today or dt.date.today()
+    today = today or real_today()
     contract = contract.strip()
-    _ledger_exists(ledger_path)
-    target = _report_target(settings, out, contract, as_of, ledger_path)
+    require_ledger(ledger_path)
+    target = report_target(out, _default_target(settings, contract, as_of), ledger_path)
     requests = pd.DataFrame({"contract_no": [contract], "written_off_on": [as_of]})
     reviewed = (reviewed_by or "").strip() or None
     if confirm:
@@ -463,20 +441,11 @@ def write_off(
 
         approver = (approved_by or "").strip()
         if not approver:
-            raise UsageError(_("--confirm needs --approved-by NAME (who approved the write-off)."))
+            raise UsageError(_("Recording a write-off needs the name of who approved it."),
+                             parameter="approved_by")
         preparer = (prepared_by or "").strip() or current_user()
-        arguments = [
-            contract,
-            "--as-of",
-            as_of.isoformat(),
-            "--confirm",
-            "--approved-by",
-            approver,
-            "--prepared-by",
-            preparer,
-            *(["--reviewed-by", reviewed] if reviewed else []),
-        ]
-        with ledger_transaction(Path(ledger_path), settings, command="write-off", arguments=arguments) as tx:
+        with ledger_transaction(Path(ledger_path), settings, command="write-off",
+                                arguments=list(arguments)) as tx:
             ledger = load_ledger(tx.path, settings, as_of=as_of)
             _raise_for_requests(ledger, request_problems(ledger, requests))
             records = read_named_table(tx.path, WRITEOFFS, settings)
@@ -513,12 +482,15 @@ def write_off(
     except LoantoolError as exc:
         if not confirm:
             raise
-        again = f"loantool write-off {contract} --as-of {as_of}"
-        raise LoantoolError(
+        kind = OutputError if isinstance(exc, OutputError) else LoantoolError  # a full disk stays exit 3
+        raise kind(
             _("the write-off of {contract} was recorded in the ledger, but {error}").format(
                 contract=contract, error=exc.message
             ),
-            _("Print the sheet again with `{command}`.").format(command=again),
+            _("Print the approval sheet again: quote the write-off of {contract} as of {day} without "
+              "recording it.").format(
+                contract=contract, day=as_of.isoformat()
+            ),
         ) from None
     return result
 
@@ -527,14 +499,16 @@ def read_batch(path: Path, settings: Settings, default_date: dt.date) -> tuple[p
     """The batch file's requests (contract_no, written_off_on, excel_row) and its TableRead."""
     if not Path(path).is_file():
         raise UsageError(
-            _("batch file {file} not found.").format(file=path), _("Check the file name and folder.")
+            _("Batch file {path} not found.").format(path=path), _("Check the file name and folder."),
+            parameter="batch",
         )
     read = read_table(Path(path), BATCH, settings=settings)
     frame = read.frame
     if frame.empty:
         raise UsageError(
-            _("batch file {file} lists no contracts.").format(file=Path(path).name),
+            _("Batch file {file} lists no contracts.").format(file=Path(path).name),
             _("Put one 合同编号 (and its 核销日期) per row under the header."),
+            parameter="batch",
         )
     dates = frame["written_off_on"] if "written_off_on" in frame else pd.Series(pd.NaT, index=frame.index)
     requests = pd.DataFrame(
@@ -560,9 +534,9 @@ def write_off_batch(
     from ..ledger.sheets import read_named_table
     from ..reports.writeoff import write_batch
 
-    today = today or dt.date.today()
-    _ledger_exists(ledger_path)
-    target = _report_target(settings, out, Path(batch).stem, as_of, ledger_path)
+    today = today or real_today()
+    require_ledger(ledger_path)
+    target = report_target(out, _default_target(settings, Path(batch).stem, as_of), ledger_path)
     requests, read = read_batch(batch, settings, as_of)
     ledger = load_ledger(Path(ledger_path), settings, as_of=as_of)
     problems = request_problems(ledger, requests)
