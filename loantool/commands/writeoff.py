@@ -94,5 +94,9 @@ def write_off(
     if run.json:
         run.emit_json(result.to_dict())
         return
+    from ..ledger.columns import added_notes
+
+    for note in added_notes(run.ledger_path, getattr(result, "columns_added", {})):
+        run.err.print(note.describe(), markup=False)
     if not run.quiet:
         (report.render_batch_console if batch is not None else report.render_console)(result, run.out)

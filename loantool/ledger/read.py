@@ -90,6 +90,7 @@ class Ledger:
     payments: TableRead
     settlements: TableRead
     collections: TableRead  # 催收记录 (optional sheet; empty frame when absent)
+    writeoffs: TableRead  # 核销记录 (optional sheet; empty frame when absent)
 
 
 # --------------------------------------------------------------------------------------------- headers
@@ -635,7 +636,7 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
     data, label, base = read_source(path)
     digest = hashlib.sha256(data).hexdigest()
     book = open_book(data, label, base)
-    optional = (schema.PAYMENTS, schema.RATES, schema.SETTLEMENTS, schema.COLLECTIONS)
+    optional = (schema.PAYMENTS, schema.RATES, schema.SETTLEMENTS, schema.COLLECTIONS, schema.WRITEOFFS)
     # 还款记录 is the big sheet: it is parsed in the background while 贷款台账 is read here
     if not _prefetch_tables(book, optional, settings):
         book.prefetch([name for table in optional for name in _sheet_order(book, table, None, True)
@@ -644,8 +645,7 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
     tables: dict[str, TableRead] = {}
     with gc_paused():  # the rows are dropped before the collector is back, so it never walks them
         try:
-            for table in (schema.LOANS, schema.RATES, schema.PAYMENTS, schema.SETTLEMENTS,
-                          schema.COLLECTIONS):
+            for table in (schema.LOANS, *optional):
                 if table is schema.LOANS:
                     located = locate(book, table, settings, sheet=settings.ledger.loans_sheet or None,
                                      choose_with="[ledger] loans_sheet")
@@ -670,7 +670,7 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
     footers = [w for table in tables.values() if table is not loans for w in table.warnings]
     loans.warnings = [*loans.warnings, *footers, *checks.check_loans(loans.frame, loans.problem, today)]
     return Ledger(path, digest, loans, tables["rates"], tables["payments"], tables["settlements"],
-                  tables["collections"])
+                  tables["collections"], tables["writeoffs"])
 
 
 def _prefetch_tables(book: Book, tables: tuple[schema.Table, ...], settings: Settings) -> bool:

@@ -15,7 +15,6 @@ own approver.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -280,10 +279,6 @@ def settlement_edits(ledger: Ledger, quote: SettlementQuote, *, prepared_by: str
 
 
 # -------------------------------------------------------------------------------------------- the runs
-
-
-def _safe(text: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\s]+', "-", text).strip("-") or "quote"
 
 
 def settle_contract(settings: Settings, ledger_path: Path, contract: str, *, as_of: dt.date,

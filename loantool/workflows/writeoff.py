@@ -155,11 +155,13 @@ class WriteOffResult:
     prepared_by: str | None = None
     reviewed_by: str | None = None
     approved_by: str | None = None
+    columns_added: dict[str, list[str]] = field(default_factory=dict)  # sheet → headers added by --confirm
 
     def to_dict(self) -> dict[str, Any]:
         return {
             **self.quote.to_dict(),
             "written_off": self.written_off,
+            "columns_added": self.columns_added,
             "prepared_by": self.prepared_by,
             "reviewed_by": self.reviewed_by,
             "approved_by": self.approved_by,
@@ -230,11 +232,11 @@ def request_problems(ledger: Ledger, requests: pd.DataFrame) -> list[tuple[int, 
     return problems
 
 
-def compute_quotes(
-    ledger: Ledger, records: TableRead | None, requests: pd.DataFrame, settings: Settings, today: dt.date
-) -> list[WriteOffQuote]:
-    """Quotes for ``requests`` (contract_no, written_off_on as dates), checked by request_problems.
-    ``records``: the 核销记录 read (None: not looked at)."""
+def compute_quotes(ledger: Ledger, requests: pd.DataFrame, settings: Settings, today: dt.date
+                   ) -> list[WriteOffQuote]:
+    """Quotes for ``requests`` (contract_no, written_off_on as dates), checked by request_problems; a loan
+    with a 核销记录 row already (``ledger.writeoffs``) is refused."""
+    records = ledger.writeoffs
     loans = ledger.loans.frame
     positions = pd.Index(loans["contract_no"].astype(str).str.strip()).get_indexer(requests["contract_no"])
     selected = loans.iloc[positions].reset_index(drop=True)
@@ -338,38 +340,27 @@ def _refuse(ledger: Ledger, quote: WriteOffQuote) -> None:
 # ------------------------------------------------------------------------------------------- recording
 
 
-def _column(read: TableRead, key: str, header: str, width: int, added: list[tuple[int, str]]) -> int:
-    """The 1-based column of ``key`` in the sheet, or a new one after the header's last cell."""
-    if key in read.columns:
-        return read.columns[key]
-    column = width + len(added) + 1
-    added.append((column, header))
-    return column
-
-
 def writeoff_edits(
     ledger: Ledger,
-    records: TableRead,
     quote: WriteOffQuote,
     *,
     prepared_by: str,
     reviewed_by: str | None,
     approved_by: str,
 ) -> tuple[list[Any], int]:
-    """The loan's 状态 / 核销日期 and the 核销记录 row, and how many existing cells change."""
-    from ..ledger.sheets import header_width
+    """The loan's 状态 / 核销日期 (a missing column added at the right end) and the 核销记录 row (the
+    sheet created with its header when missing; under its last data row when a footer sits below), and
+    how many existing cells change."""
+    from ..ledger.columns import footer_insertion, new_headers, place_columns
     from ..ledger.xlsx_patch import SheetEdits
 
     loans = ledger.loans
     row = int(quote.loan["excel_row"])
-    added: list[tuple[int, str]] = []
-    width = header_width(ledger.path, loans.sheet, loans.header_row)
-    status = _column(loans, "status", LOANS.field("status").header, width, added)
-    written = _column(loans, "written_off_on", LOANS.field("written_off_on").header, width, added)
-    updates: dict[tuple[int, int], Any] = {(loans.header_row, col): header for col, header in added}
-    updates[(row, status)] = label(STATUSES, "written_off")
-    updates[(row, written)] = quote.as_of
-    loan_edit = SheetEdits(sheet=loans.sheet, updates=updates, header_row=loans.header_row)
+    placed = place_columns(loans, ["status", "written_off_on"])
+    updates: dict[tuple[int, int], Any] = {(row, placed["status"]): label(STATUSES, "written_off"),
+                                           (row, placed["written_off_on"]): quote.as_of}
+    loan_edit = SheetEdits(sheet=loans.sheet, updates=updates, header_row=loans.header_row,
+                           new_columns=new_headers(loans, placed))
     values: dict[str, Any] = {
         "contract_no": quote.contract_no,
         "written_off_on": quote.as_of,
@@ -380,24 +371,16 @@ def writeoff_edits(
         "reviewed_by": reviewed_by,
         "approved_by": approved_by,
     }
+    records = ledger.writeoffs
     if records.sheet is None:
-        header = [f.header for f in WRITEOFFS.fields]
         columns = {f.key: i for i, f in enumerate(WRITEOFFS.fields, start=1)}
-        record = SheetEdits(
-            sheet=WRITEOFFS.sheet_name,
-            appends=[{columns[k]: v for k, v in values.items()}],
-            create_header=header,
-        )
+        record = SheetEdits(sheet=WRITEOFFS.sheet_name, appends=[{columns[k]: v for k, v in values.items()}],
+                            create_header=[f.header for f in WRITEOFFS.fields])
     else:
-        more: list[tuple[int, str]] = []
-        width = header_width(ledger.path, records.sheet, records.header_row)
-        columns = {f.key: _column(records, f.key, f.header, width, more) for f in WRITEOFFS.fields}
-        record = SheetEdits(
-            sheet=records.sheet,
-            updates={(records.header_row, c): h for c, h in more},
-            appends=[{columns[k]: v for k, v in values.items()}],
-            header_row=records.header_row,
-        )
+        columns = place_columns(records, [f.key for f in WRITEOFFS.fields])
+        record = SheetEdits(sheet=records.sheet, appends=[{columns[k]: v for k, v in values.items()}],
+                            header_row=records.header_row, new_columns=new_headers(records, columns),
+                            insert_after_row=footer_insertion(records))
     return [loan_edit, record], 2
 
 
@@ -426,7 +409,6 @@ def write_off(
     """Quote ``contract`` at ``as_of``; with ``confirm`` record the write-off; write the approval sheet.
     ``today``: the real today (default common.real_today(); a write-off day after it is refused);
     ``arguments``: the command line as given, for the journal."""
-    from ..ledger.sheets import read_named_table
     from ..reports.writeoff import write_quote
 
     today = today or real_today()
@@ -448,14 +430,13 @@ def write_off(
                                 arguments=list(arguments)) as tx:
             ledger = load_ledger(tx.path, settings, as_of=as_of)
             _raise_for_requests(ledger, request_problems(ledger, requests))
-            records = read_named_table(tx.path, WRITEOFFS, settings)
-            quote = compute_quotes(ledger, records, requests, settings, today)[0]
+            quote = compute_quotes(ledger, requests, settings, today)[0]
             if quote.reasons:
                 _refuse(ledger, quote)
             edits, changed = writeoff_edits(
-                ledger, records, quote, prepared_by=preparer, reviewed_by=reviewed, approved_by=approver
+                ledger, quote, prepared_by=preparer, reviewed_by=reviewed, approved_by=approver
             )
-            tx.commit(
+            committed = tx.commit(
                 edits,
                 rows_added=1,
                 cells_changed=changed,
@@ -468,12 +449,12 @@ def write_off(
             prepared_by=preparer,
             reviewed_by=reviewed,
             approved_by=approver,
+            columns_added=committed.columns_added,
         )
     else:
         ledger = load_ledger(Path(ledger_path), settings, as_of=as_of)
         _raise_for_requests(ledger, request_problems(ledger, requests))
-        records = read_named_table(Path(ledger_path), WRITEOFFS, settings)
-        quote = compute_quotes(ledger, records, requests, settings, today)[0]
+        quote = compute_quotes(ledger, requests, settings, today)[0]
         result = WriteOffResult(
             quote, ledger.path, prepared_by=(prepared_by or "").strip() or None, reviewed_by=reviewed
         )
@@ -531,7 +512,6 @@ def write_off_batch(
     today: dt.date | None = None,
 ) -> BatchWriteOffResult:
     """Quote every row of the batch file (each on its own day) into one workbook; nothing is recorded."""
-    from ..ledger.sheets import read_named_table
     from ..reports.writeoff import write_batch
 
     today = today or real_today()
@@ -560,8 +540,7 @@ def write_off_batch(
             cells,
             _("Correct these rows and run again."),
         )
-    records = read_named_table(Path(ledger_path), WRITEOFFS, settings)
-    quotes = compute_quotes(ledger, records, requests, settings, today)
+    quotes = compute_quotes(ledger, requests, settings, today)
     result = BatchWriteOffResult(quotes, Path(batch), ledger.path)
     result.report_path = write_batch(result, target, settings.company.name, as_of)
     return result
