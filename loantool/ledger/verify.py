@@ -28,11 +28,12 @@ from ..i18n import _
 from ..runtime import gc_paused
 from .sheet_xml import cell_ref, excel_serial
 from .xlsx_cells import parse_ref
-from .xlsx_parts import MAIN_NS, decode_part
+from .xlsx_parts import MAIN_NS
 from .xlsx_patch import PatchResult, SheetPatch
 from .zip_raw import RawZip
 
 _M = f"{{{MAIN_NS}}}"
+_CELL, _IS, _T, _V = f"{_M}c", f"{_M}is", f"{_M}t", f"{_M}v"
 _LETTERS = re.compile(r"\$?([A-Z]{1,3})\$?\d+$")
 
 
@@ -112,14 +113,38 @@ def _verify_zip(original: Path, written: Path, patch: PatchResult) -> tuple[RawZ
 
 def _verify_spans(old_zip: RawZip, new_zip: RawZip, sheet: SheetPatch, date1904: bool,
                   shared: list[list[str]]) -> None:
-    """Bytes outside the rewritten spans equal; the rewritten rows parsed, old and new, and compared."""
-    old_text = decode_part(old_zip.read(sheet.part), sheet.part)
-    new_text = decode_part(new_zip.read(sheet.part), sheet.part) if sheet.part in new_zip.by_name else ""
-    root = re.search(r"<(?:\w+:)?worksheet\b[^>]*>", old_text)
+    """Bytes outside the rewritten spans equal; the rewritten rows parsed, old and new, and compared.
+
+    The old part is the content the writer read (``sheet.source``, checked against its zip CRC when it
+    was read), else read again. The new part is inflated from the written file here (Python's zlib,
+    CRC checked), whatever way the writer compressed it; when the writer says what it wrote
+    (``sheet.content``), that is checked while the file is inflated in a second thread (zlib works
+    without the interpreter lock), and the file must then hold exactly those bytes."""
+    old_data = sheet.source if sheet.source is not None else old_zip.read(sheet.part)
+    if sheet.part not in new_zip.by_name:
+        raise _Mismatch
+    if sheet.content is None:
+        _compare_spans(old_data, new_zip.read(sheet.part), old_zip, sheet, date1904, shared)
+        return
+    with ThreadPoolExecutor(1) as pool:
+        inflated = pool.submit(new_zip.read, sheet.part)
+        _compare_spans(old_data, sheet.content, old_zip, sheet, date1904, shared)
+        if inflated.result() != sheet.content:
+            raise _Mismatch
+
+
+def _compare_spans(old_data: bytes, new_data: bytes, old_zip: RawZip, sheet: SheetPatch, date1904: bool,
+                   shared: list[list[str]]) -> None:
+    new_view = memoryview(new_data)
+
+    def same(o1: int, o2: int, n1: int, n2: int) -> bool:  # compared in place: no copy of the stretches
+        return o2 - o1 == n2 - n1 and old_data.startswith(new_view[n1:n2], o1, o2)
+
+    root = re.search(rb"<(?:\w+:)?worksheet\b[^>]*>", old_data)
     if root is None:
         raise _Mismatch
-    close = "</" + root.group(0)[1:].split()[0].rstrip(">") + ">"
-    wrap = (root.group(0).rstrip("/>") + ">") if root.group(0).endswith("/>") else root.group(0)
+    close = b"</" + root.group(0)[1:].split()[0].rstrip(b">") + b">"
+    wrap = (root.group(0).rstrip(b"/>") + b">") if root.group(0).endswith(b"/>") else root.group(0)
     old_pos = new_pos = 0
     intended = sheet.cells
     by_row: dict[int, dict[int, Any]] = {}
@@ -129,17 +154,17 @@ def _verify_spans(old_zip: RawZip, new_zip: RawZip, sheet: SheetPatch, date1904:
     for o1, o2, n1, n2 in sheet.spans or []:
         if o1 < old_pos or o2 < o1 or n1 - new_pos != o1 - old_pos:
             raise _Mismatch
-        if old_text[old_pos:o1] != new_text[new_pos:n1]:
+        if not same(old_pos, o1, new_pos, n1):
             raise _Mismatch
-        old_rows = _rows(wrap + _bare(old_text[o1:o2]) + close)
-        new_rows = _rows(wrap + _bare(new_text[n1:n2]) + close)
+        old_rows = _rows(wrap + _bare(old_data[o1:o2]) + close)
+        new_rows = _rows(wrap + _bare(new_data[n1:n2]) + close)
         covered |= set(new_rows)
         _compare_rows(sheet.sheet, old_rows, new_rows, by_row, date1904, shared, old_zip)
         old_pos, new_pos = o2, n2
-    if old_text[old_pos:] != new_text[new_pos:]:
+    if not same(old_pos, len(old_data), new_pos, len(new_data)):
         raise _Mismatch
     for start, end in sheet.unchanged_rows:  # values already there: outside every span, so the old text
-        rows = _rows(wrap + old_text[start:end] + close)
+        rows = _rows(wrap + old_data[start:end] + close)
         covered |= set(rows)
         for number, (_attrs, cells) in rows.items():
             for col, value in by_row.get(number, {}).items():
@@ -152,12 +177,12 @@ def _verify_spans(old_zip: RawZip, new_zip: RawZip, sheet: SheetPatch, date1904:
         raise _failed(sheet.sheet, cell_ref(r, c), None, intended[(r, c)])
 
 
-def _bare(fragment: str) -> str:
+def _bare(fragment: bytes) -> bytes:
     """A rewritten span as elements to parse: rows, or the dimension tag; a new <sheetData> unwrapped."""
-    return re.sub(r"</?(?:\w+:)?sheetData\s*/?>", "", fragment)
+    return re.sub(rb"</?(?:\w+:)?sheetData\s*/?>", b"", fragment)
 
 
-def _rows(xml: str) -> dict[int, tuple[dict[str, str], dict[int, ElementTree.Element]]]:
+def _rows(xml: bytes) -> dict[int, tuple[dict[str, str], dict[int, ElementTree.Element]]]:
     """{row number: (row attributes without spans, {col: cell element})} of the rows in ``xml``."""
     rows: dict[int, tuple[dict[str, str], dict[int, ElementTree.Element]]] = {}
     try:
@@ -172,9 +197,14 @@ def _rows(xml: str) -> dict[int, tuple[dict[str, str], dict[int, ElementTree.Ele
         number = int(element.get("r", "0"))
         cells: dict[int, ElementTree.Element] = {}
         col = 0
-        for cell in element.iter(f"{_M}c"):
+        for cell in element.iter(_CELL):
             ref = cell.get("r")
-            col = _column(ref) if ref else col + 1
+            if ref:
+                letters = ref.rstrip("0123456789")
+                col = _COLUMNS.get(letters, 0) if letters != ref else 0
+                col = col or _column(ref)
+            else:
+                col += 1
             cells[col] = cell
         rows[number] = ({k: v for k, v in element.attrib.items() if k != "spans"}, cells)
     return rows
@@ -202,14 +232,22 @@ def _compare_rows(sheet: str, old_rows: dict, new_rows: dict, by_row: dict[int, 
                 raise _failed(sheet, cell_ref(number, col), None, value)
 
 
+_COLUMNS: dict[str, int] = {}  # letters → column, of references seen in the plain form (AB12)
+
+
 def _column(ref: str) -> int:
     """The column number of a reference such as ``AB12``."""
+    known = _COLUMNS.get(ref.rstrip("0123456789"))
+    if known is not None and ref[-1:].isdigit():
+        return known
     letters = _LETTERS.match(ref)
     if letters is None:
         return parse_ref(ref)[1]  # refuses what is not a reference
     number = 0
     for char in letters.group(1):
         number = number * 26 + ord(char) - 64
+    if "$" not in ref:
+        _COLUMNS[letters.group(1)] = number
     return number
 
 
@@ -226,13 +264,15 @@ def _value(cell: ElementTree.Element | None, shared: list[list[str]], zip_: RawZ
         return ""
     kind = cell.get("t", "n")
     if kind == "inlineStr":
-        box = cell.find(f"{_M}is")
+        box = cell.find(_IS)
         if box is None:
             return ""
+        if len(box) == 1 and box[0].tag == _T:  # one <t>, as loantool writes it
+            return _ooxml(box[0].text or "")
         parts = [t.text or "" for t in box.findall(f"{_M}t")]
         parts += [t.text or "" for run in box.findall(f"{_M}r") for t in run.findall(f"{_M}t")]
         return _ooxml("".join(parts))
-    v = cell.find(f"{_M}v")
+    v = cell.find(_V)
     if v is None or v.text is None:
         return ""
     if kind == "s":
@@ -246,6 +286,8 @@ def _value(cell: ElementTree.Element | None, shared: list[list[str]], zip_: RawZ
 
 def _ooxml(text: str) -> str:
     """OOXML's escapes of characters XML cannot carry (``_x000D_``; ``_x005F_`` for a literal "_")."""
+    if "_x" not in text:
+        return text
     return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), text)
 
 
@@ -308,7 +350,21 @@ def _canonical(value: Any, date1904: bool) -> Any:
     return value
 
 
+_SERIALS: dict[tuple[dt.date, bool], float] = {}
+
+
 def _same(expected: Any, got: Any, date1904: bool) -> bool:
+    kind = type(expected)  # the common cases first, each as the general rule below decides it
+    if kind is str:
+        return type(got) is str and got == expected
+    if type(got) is float:
+        if kind is Decimal or kind is int:
+            return float(expected) == got
+        if kind is dt.date:
+            serial = _SERIALS.get((expected, date1904))
+            if serial is None:
+                serial = _SERIALS[(expected, date1904)] = float(excel_serial(expected, date1904))
+            return serial == got
     a, b = _canonical(expected, date1904), _canonical(got, date1904)
     if isinstance(a, bool) or isinstance(b, bool) or isinstance(a, str) or isinstance(b, str):
         return type(a) is type(b) and a == b

@@ -20,9 +20,9 @@ from ..errors import LedgerUnsafeError
 from ..i18n import _
 from .sheet_xml import SheetXml
 from .xlsx_cells import MAX_COL, MAX_ROW, CellValue, cell_ref, check_value
-from .xlsx_parts import MAIN_NS, REL_NS, Package, StyleBook, grow_tables
+from .xlsx_parts import MAIN_NS, REL_NS, Package, StyleBook, check_encoding, decode_part, grow_tables
 from .xlsx_rows import insert_rows
-from .zip_raw import RawZip, part_name
+from .zip_raw import RawZip, Splice, part_name
 
 __all__ = ["CellValue", "SheetEdits", "SheetPatch", "PatchResult", "patch_xlsx", "check_ledger_format"]
 
@@ -70,6 +70,10 @@ class SheetPatch:
     # values were already there; None when the whole sheet must be compared (a new sheet, moved rows)
     spans: list[tuple[int, int, int, int]] | None = None
     unchanged_rows: list[tuple[int, int]] = field(default_factory=list)
+    # the part's old content as read (spans and rows count in its bytes) and the new content as written:
+    # the verification compares with them (and the written file with ``content``), then lets them go
+    source: bytes | None = field(default=None, repr=False, compare=False)
+    content: bytes | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -124,6 +128,7 @@ class _StylePicker:
         self.sheet, self.styles, self.stop_row = sheet, styles, stop_row
         self.new_headers = new_headers  # (row, col) of header cells of added columns
         self.ours: dict[int, tuple[int, int]] = {}  # col → (row, s) of the last cell we wrote there
+        self.last_row = sheet.row_nums[-1] if sheet.row_nums else 0
 
     def __call__(
         self, row: int, col: int, existing: int | None, value: CellValue, is_new: bool
@@ -132,15 +137,18 @@ class _StylePicker:
         if (row, col) in self.new_headers:
             return self.sheet.style_left(row, col)  # a new header looks like the header beside it
         if is_new:
-            found = self.sheet.style_above(row, col, self.stop_row)
             mine = self.ours.get(col)
-            if mine is not None and (found is None or mine[0] >= found[0]):
-                style = mine[1]
-            elif found is not None:
-                style = found[1]
+            if mine is not None and mine[0] > self.last_row:
+                style = mine[1]  # ours is below every row of the sheet: no styled cell there is nearer
+            else:
+                found = self.sheet.style_above(row, col, self.stop_row)
+                if mine is not None and (found is None or mine[0] >= found[0]):
+                    style = mine[1]
+                elif found is not None:
+                    style = found[1]
         if isinstance(value, dt.date) and not self.styles.is_date(style):
             style = self.styles.date_style(style)  # a date must show as a date, whatever the column held
-        if style is not None:
+        if style is not None or row > self.last_row:  # below the sheet, "no style" is as final as a style
             self.ours[col] = (row, style)
         return style
 
@@ -256,12 +264,13 @@ def patch_xlsx(src: Path, dst: Path, edits: list[SheetEdits]) -> PatchResult:
             except ValueError as exc:
                 raise LedgerUnsafeError(
                     _("cannot add sheet to {file}: {reason}.").format(file=label, reason=exc)) from None
-            sheet_name, text = edit.sheet, _NEW_SHEET
+            sheet_name, data, blocks = edit.sheet, _NEW_SHEET.encode("utf-8"), None
         else:
             sheet_name, entry = found
-            text = pkg.text(entry)
+            data, blocks = zip_.read_blocks(entry)  # bytes: a big sheet is never decoded whole
+            check_encoding(data, entry)
         where = _("{file} sheet {sheet}").format(file=label, sheet=sheet_name)
-        sheet = SheetXml(text, where, pkg.date1904)
+        sheet = SheetXml(data, where, pkg.date1904)
         inserted = None
         after = edit.insert_after_row
         rows_in = sum(1 for values in edit.appends if any(v is not None for v in values.values()))
@@ -269,16 +278,21 @@ def patch_xlsx(src: Path, dst: Path, edits: list[SheetEdits]) -> PatchResult:
             if any(r > after for r, _ in edit.updates):
                 raise ValueError(f"sheet {edit.sheet}: an update below row {after}, where rows are inserted")
             inserted = (after + 1, rows_in)
-            sheet = SheetXml(insert_rows(pkg, entry, sheet_name, sheet, *inserted), sheet.where, pkg.date1904)
+            text = SheetXml(decode_part(data, entry), where, pkg.date1904)  # rows move: on the text
+            moved = insert_rows(pkg, entry, sheet_name, text, *inserted).encode("utf-8")
+            sheet = SheetXml(moved, sheet.where, pkg.date1904)
         else:
             after = None  # nothing under the table: an ordinary append
         cells, appended, header_row = _plan(sheet, edit, created, after)
         headers = frozenset((header_row, col) for col in edit.new_columns)
-        new_text, written = sheet.apply(cells, _StylePicker(sheet, styles, header_row, headers))
+        new_data, written = sheet.apply(cells, _StylePicker(sheet, styles, header_row, headers))
         if created:
-            added[entry] = new_text.encode("utf-8")
-        elif written or inserted:
-            pkg.changed[entry] = new_text.encode("utf-8")
+            added[entry] = new_data
+        elif inserted:
+            pkg.changed[entry] = new_data
+        elif written:  # only the deflate blocks around the changed spans are compressed again
+            pkg.changed[entry] = Splice(data, new_data, list(sheet.spans), blocks)
+        if (written or inserted) and not created:
             grow_tables(pkg, entry, appended, {c for r in appended for c in cells[r]})
         intended = {(r, c): v for r, row in cells.items() for c, v in row.items()}
         results.append(
@@ -286,6 +300,7 @@ def patch_xlsx(src: Path, dst: Path, edits: list[SheetEdits]) -> PatchResult:
                 sheet_name, entry, created, intended, appended, written, dict(edit.new_columns), inserted,
                 None if created or inserted else list(getattr(sheet, "spans", [])),
                 list(getattr(sheet, "unchanged_rows", [])),
+                source=None if created else data, content=new_data if written or inserted else None,
             )
         )
     if styles.modified and pkg.styles_name:
