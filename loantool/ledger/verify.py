@@ -158,6 +158,8 @@ def _compare_spans(old_data: bytes, new_data: bytes, old_zip: RawZip, sheet: She
             raise _Mismatch
         old_rows = _rows(wrap + _bare(old_data[o1:o2]) + close)
         new_rows = _rows(wrap + _bare(new_data[n1:n2]) + close)
+        if new_rows and not _between(new_data, n1, n2, min(new_rows), max(new_rows)):
+            raise _Mismatch  # the rows written do not fit between their neighbours
         covered |= set(new_rows)
         _compare_rows(sheet.sheet, old_rows, new_rows, by_row, date1904, shared, old_zip)
         old_pos, new_pos = o2, n2
@@ -177,14 +179,32 @@ def _compare_spans(old_data: bytes, new_data: bytes, old_zip: RawZip, sheet: She
         raise _failed(sheet.sheet, cell_ref(r, c), None, intended[(r, c)])
 
 
+_ROW_NUMBER = re.compile(rb"<(?:\w+:)?row(?=[\s/>])[^>]*?\sr\s*=\s*[\"'](\d+)")
+
+
+def _between(data: bytes, start: int, end: int, first: int, last: int) -> bool:
+    """Whether the row before ``start`` has a number below ``first`` and the row after ``end`` one above
+    ``last`` (where there is such a row)."""
+    size = 1 << 16
+    while True:
+        before = list(_ROW_NUMBER.finditer(data, max(start - size, 0), start))
+        if before or start - size <= 0:
+            break
+        size *= 16
+    after = _ROW_NUMBER.search(data, end)
+    return (not before or int(before[-1].group(1)) < first) and (not after or int(after.group(1)) > last)
+
+
 def _bare(fragment: bytes) -> bytes:
     """A rewritten span as elements to parse: rows, or the dimension tag; a new <sheetData> unwrapped."""
-    return re.sub(rb"</?(?:\w+:)?sheetData\s*/?>", b"", fragment)
+    return re.sub(rb"</?(?:\w+:)?sheetData\s*/?>", b"", fragment) if b"sheetData" in fragment else fragment
 
 
-def _rows(xml: bytes) -> dict[int, tuple[dict[str, str], dict[int, ElementTree.Element]]]:
-    """{row number: (row attributes without spans, {col: cell element})} of the rows in ``xml``."""
-    rows: dict[int, tuple[dict[str, str], dict[int, ElementTree.Element]]] = {}
+def _rows(xml: bytes) -> dict[int, tuple[ElementTree.Element, dict[int, ElementTree.Element]]]:
+    """{row number: (row element, {col: cell element})} of the rows in ``xml``, which must be in
+    ascending order, each row and each cell of a row once."""
+    rows: dict[int, tuple[ElementTree.Element, dict[int, ElementTree.Element]]] = {}
+    last = 0
     try:
         elements = list(ElementTree.fromstring(xml))
     except ElementTree.ParseError:
@@ -195,6 +215,9 @@ def _rows(xml: bytes) -> dict[int, tuple[dict[str, str], dict[int, ElementTree.E
         if element.tag != f"{_M}row":
             raise _Mismatch
         number = int(element.get("r", "0"))
+        if number <= last:
+            raise _Mismatch  # a row twice, or out of order
+        last = number
         cells: dict[int, ElementTree.Element] = {}
         col = 0
         for cell in element.iter(_CELL):
@@ -205,9 +228,16 @@ def _rows(xml: bytes) -> dict[int, tuple[dict[str, str], dict[int, ElementTree.E
                 col = col or _column(ref)
             else:
                 col += 1
+            if col in cells:
+                raise _Mismatch  # a cell twice
             cells[col] = cell
-        rows[number] = ({k: v for k, v in element.attrib.items() if k != "spans"}, cells)
+        rows[number] = (element, cells)
     return rows
+
+
+def _attributes(row: ElementTree.Element) -> dict[str, str]:
+    """A row's attributes but spans (which widens with the cells written)."""
+    return {k: v for k, v in row.attrib.items() if k != "spans"}
 
 
 def _compare_rows(sheet: str, old_rows: dict, new_rows: dict, by_row: dict[int, dict[int, Any]],
@@ -215,11 +245,22 @@ def _compare_rows(sheet: str, old_rows: dict, new_rows: dict, by_row: dict[int, 
     for number in old_rows:
         if number not in new_rows:
             raise _Mismatch  # a row went missing
-    for number, (attrs, cells) in new_rows.items():
-        old_attrs, old_cells = old_rows.get(number, ({}, {}))
-        if number in old_rows and attrs != old_attrs:
-            raise _Mismatch
+    for number, (row, cells) in new_rows.items():
         wanted = by_row.get(number, {})
+        if number not in old_rows:  # a new row: its cells are all asked for, and read back as asked
+            for col, cell in cells.items():
+                if col not in wanted:
+                    raise _Mismatch
+                got = _value(cell, shared, zip_)
+                if not _same(wanted[col], got, date1904):
+                    raise _failed(sheet, cell_ref(number, col), got, wanted[col])
+            for col, value in wanted.items():
+                if col not in cells and value is not None:
+                    raise _failed(sheet, cell_ref(number, col), None, value)
+            continue
+        old_row, old_cells = old_rows[number]
+        if _attributes(row) != _attributes(old_row):
+            raise _Mismatch
         for col in cells.keys() | old_cells.keys():
             if col in wanted:
                 got = _value(cells.get(col), shared, zip_)

@@ -287,7 +287,8 @@ class Splice:
 
         A copied run of blocks is shifted to start on a byte and closed with an empty stored block; a
         compressed run starts with the 32 KB before it as its dictionary and ends with a sync flush, so
-        the stream reads on from either exactly as the old one did."""
+        the stream reads on from either exactly as the old one did. A stored block is always compressed
+        again (its padding to a byte depends on where it starts)."""
         blocks = self.blocks or [(0, 0)]
         if blocks[0] != (0, 0):
             blocks = [(0, 0), *blocks]
@@ -300,7 +301,8 @@ class Splice:
             end = starts[k + 1] if k + 1 < count else old_size
             # the spans beginning before the block ends (also at its end, for the last block)
             j = (bisect_right(firsts, end) if k + 1 == count else bisect_left(firsts, end)) - 1
-            dirty.append(j >= 0 and reach[j] > starts[k] - _WINDOW)
+            # a stored block pads to a byte from where it starts: it cannot be moved by bits
+            dirty.append(j >= 0 and reach[j] > starts[k] - _WINDOW or _stored(packed, blocks[k][0]))
         out: list[bytes] = []
         k = 0
         while k < count:
@@ -327,6 +329,15 @@ class Splice:
                 break
             shift += (n2 - n1) - (o2 - o1)
         return old + shift
+
+
+def _stored(packed: bytes, bit: int) -> bool:
+    """Whether the deflate block starting at ``bit`` is a stored one (BTYPE 00, after BFINAL)."""
+    kind = 0
+    for i in (1, 2):
+        at = bit + i
+        kind |= (packed[at >> 3] >> (at & 7) & 1) << (i - 1) if at >> 3 < len(packed) else 0
+    return kind == 0
 
 
 def _bits(packed: bytes, first: int, last: int | None) -> bytes:
