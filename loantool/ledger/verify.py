@@ -14,6 +14,7 @@ workbook and finds the same sheets.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -90,6 +91,7 @@ def _changed(sheet: str, cell: str, old: Any, new: Any) -> LedgerUnsafeError:
 
 def _verify_zip(original: Path, written: Path, patch: PatchResult) -> tuple[RawZip, RawZip]:
     old, new = RawZip(original.read_bytes(), original.name), RawZip(written.read_bytes(), written.name)
+    patch.written_sha256 = hashlib.sha256(new.data).hexdigest()  # the file as read here, for the journal
     changed = set(patch.changed_parts)
     new_names = [e.name for e in new.entries]
     kept = [n for n in new_names if n in old.by_name]

@@ -81,6 +81,12 @@ class PatchResult:
     sheets: list[SheetPatch]
     changed_parts: list[str]  # zip entry names rewritten or added
     date1904: bool = False
+    written_sha256: str | None = None  # of the written file as the verification read it
+
+    def release(self) -> None:
+        """Let go of the sheets' old and new content (kept for the verification only)."""
+        for sheet in self.sheets:
+            sheet.source = sheet.content = None
 
     @property
     def changed(self) -> bool:
