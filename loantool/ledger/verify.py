@@ -34,6 +34,7 @@ from .xlsx_patch import PatchResult, SheetPatch
 from .zip_raw import RawZip
 
 _M = f"{{{MAIN_NS}}}"
+_ABSENT = object()
 _CELL, _IS, _T, _V = f"{_M}c", f"{_M}is", f"{_M}t", f"{_M}v"
 _LETTERS = re.compile(r"\$?([A-Z]{1,3})\$?\d+$")
 
@@ -247,18 +248,21 @@ def _compare_rows(sheet: str, old_rows: dict, new_rows: dict, by_row: dict[int, 
     for number in old_rows:
         if number not in new_rows:
             raise _Mismatch  # a row went missing
+    nothing: dict[int, Any] = {}
     for number, (row, cells) in new_rows.items():
-        wanted = by_row.get(number, {})
+        wanted = by_row.get(number, nothing)
         if number not in old_rows:  # a new row: its cells are all asked for, and read back as asked
             for col, cell in cells.items():
-                if col not in wanted:
+                expected = wanted.get(col, _ABSENT)
+                if expected is _ABSENT:
                     raise _Mismatch
                 got = _value(cell, shared, zip_)
-                if not _same(wanted[col], got, date1904):
-                    raise _failed(sheet, cell_ref(number, col), got, wanted[col])
-            for col, value in wanted.items():
-                if col not in cells and value is not None:
-                    raise _failed(sheet, cell_ref(number, col), None, value)
+                if not _same(expected, got, date1904):
+                    raise _failed(sheet, cell_ref(number, col), got, expected)
+            if len(wanted) > len(cells):
+                for col, value in wanted.items():
+                    if col not in cells and value is not None:
+                        raise _failed(sheet, cell_ref(number, col), None, value)
             continue
         old_row, old_cells = old_rows[number]
         if _attributes(row) != _attributes(old_row):

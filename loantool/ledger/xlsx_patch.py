@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -249,10 +250,13 @@ def patch_xlsx(src: Path, dst: Path, edits: list[SheetEdits]) -> PatchResult:
     if src.resolve() == dst.resolve():
         raise ValueError("patch_xlsx writes a new file; use ledger_transaction to replace the ledger")
     check_ledger_format(src)
-    plan = _merge(edits)
     label = src.name
-    zip_ = RawZip(src.read_bytes(), label)
-    pkg = Package(zip_, label)
+    # the workbook is opened and the edited sheets inflated in a second thread (zlib runs without the
+    # interpreter lock) while every value is checked here; a bad value is still refused first
+    with ThreadPoolExecutor(1) as pool:
+        opening = pool.submit(_open, src, label, list(dict.fromkeys(e.sheet for e in edits)))
+        plan = _merge(edits)
+        zip_, pkg, inflated = opening.result()
     styles = StyleBook(pkg.text(pkg.styles_name) if pkg.styles_name else None)
     results: list[SheetPatch] = []
     added: dict[str, bytes] = {}
@@ -273,7 +277,8 @@ def patch_xlsx(src: Path, dst: Path, edits: list[SheetEdits]) -> PatchResult:
             sheet_name, data, blocks = edit.sheet, _NEW_SHEET.encode("utf-8"), None
         else:
             sheet_name, entry = found
-            data, blocks = zip_.read_blocks(entry)  # bytes: a big sheet is never decoded whole
+            # bytes: a big sheet is never decoded whole
+            data, blocks = inflated.pop(entry) if entry in inflated else zip_.read_blocks(entry)
             check_encoding(data, entry)
         where = _("{file} sheet {sheet}").format(file=label, sheet=sheet_name)
         sheet = SheetXml(data, where, pkg.date1904)
@@ -321,6 +326,21 @@ def patch_xlsx(src: Path, dst: Path, edits: list[SheetEdits]) -> PatchResult:
         dst.unlink(missing_ok=True)
         raise
     return PatchResult(results, sorted(pkg.changed) + list(added), pkg.date1904)
+
+
+def _open(src: Path, label: str, sheets: list[str]) -> tuple[RawZip, Package, dict[str, tuple]]:
+    """The workbook read, and the content (with its deflate blocks) of each of ``sheets`` it has."""
+    zip_ = RawZip(src.read_bytes(), label)
+    pkg = Package(zip_, label)
+    inflated: dict[str, tuple] = {}
+    for name in sheets:
+        try:
+            found = pkg.find_sheet(name)
+        except LedgerUnsafeError:
+            continue  # refused in its turn
+        if found is not None and found[1] not in inflated:
+            inflated[found[1]] = zip_.read_blocks(found[1])
+    return zip_, pkg, inflated
 
 
 def _insert_after(zip_: RawZip, pkg: Package) -> str:
