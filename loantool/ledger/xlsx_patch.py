@@ -15,6 +15,7 @@ import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from ..errors import LedgerUnsafeError
@@ -185,10 +186,12 @@ def _merge(edits: list[SheetEdits]) -> list[SheetEdits]:
     for edit in merged.values():
         if edit.new_columns and not edit.header_row:
             raise ValueError(f"sheet {edit.sheet}: new columns need the header row")
-        places = [(pos, value) for pos, value in edit.updates.items()]
-        places += [((0, col), value) for row in edit.appends for col, value in row.items()]
-        places += [((1, col), title) for col, title in enumerate(edit.create_header or [], 1)]
-        places += [((edit.header_row or 1, col), title) for col, title in edit.new_columns.items()]
+        places = chain(
+            edit.updates.items(),
+            (((0, col), value) for row in edit.appends for col, value in row.items()),
+            (((1, col), title) for col, title in enumerate(edit.create_header or [], 1)),
+            (((edit.header_row or 1, col), title) for col, title in edit.new_columns.items()),
+        )
         for (row, col), value in places:
             if not (0 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
                 raise ValueError(f"sheet {edit.sheet}: no cell at row {row}, column {col}")
