@@ -46,6 +46,11 @@ class _Mismatch(Exception):
 def verify_patch(original: Path, written: Path, patch: PatchResult) -> None:
     """Refuse (``LedgerUnsafeError``, nothing written) unless ``written`` is ``original`` plus exactly the
     intended cells."""
+    with gc_paused():  # the parsed rows hold no cycles; a collection would walk the caller's frames too
+        _verify(original, written, patch)
+
+
+def _verify(original: Path, written: Path, patch: PatchResult) -> None:
     old_zip, new_zip = _verify_zip(original, written, patch)
     try:
         checked = {s.part for s in patch.sheets if s.spans is not None}
@@ -188,12 +193,12 @@ _ROW_NUMBER = re.compile(rb"<(?:\w+:)?row(?=[\s/>])[^>]*?\sr\s*=\s*[\"'](\d+)")
 def _between(data: bytes, start: int, end: int, first: int, last: int) -> bool:
     """Whether the row before ``start`` has a number below ``first`` and the row after ``end`` one above
     ``last`` (where there is such a row)."""
-    size = 1 << 16
+    size = 1 << 11  # a row is a few hundred bytes: look a little way back, further only when needed
     while True:
         before = list(_ROW_NUMBER.finditer(data, max(start - size, 0), start))
         if before or start - size <= 0:
             break
-        size *= 16
+        size *= 8
     after = _ROW_NUMBER.search(data, end)
     return (not before or int(before[-1].group(1)) < first) and (not after or int(after.group(1)) > last)
 

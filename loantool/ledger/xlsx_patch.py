@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..errors import LedgerUnsafeError
 from ..i18n import _
+from ..runtime import gc_paused
 from .sheet_xml import SheetXml
 from .xlsx_cells import MAX_COL, MAX_ROW, CellValue, cell_ref, check_value
 from .xlsx_parts import MAIN_NS, REL_NS, Package, StyleBook, check_encoding, decode_part, grow_tables
@@ -249,6 +250,11 @@ def patch_xlsx(src: Path, dst: Path, edits: list[SheetEdits]) -> PatchResult:
     Raises ``LedgerUnsafeError`` (nothing written) for a workbook or value it cannot edit safely,
     including a formula cell whose value would change.
     """
+    with gc_paused():  # rows and cells built here hold no cycles (see runtime.gc_paused)
+        return _patch(src, dst, edits)
+
+
+def _patch(src: Path, dst: Path, edits: list[SheetEdits]) -> PatchResult:
     src, dst = Path(src), Path(dst)
     if src.resolve() == dst.resolve():
         raise ValueError("patch_xlsx writes a new file; use ledger_transaction to replace the ledger")
