@@ -388,7 +388,8 @@ def inflate_blocks(packed: bytes, size: int) -> tuple[bytes, list[tuple[int, int
     """Raw deflate data inflated, with (bit offset, content offset) of the start of every block; None
     when the C zlib is not there or the data does not inflate to exactly ``size`` bytes."""
     lib = _c_zlib()
-    if lib is None or size <= 0 or len(packed) >= 1 << 32:
+    # deflate cannot expand more than 1032-fold: a larger size in the zip is not believed (nor allocated)
+    if lib is None or size <= 0 or len(packed) >= 1 << 32 or size > 1100 * len(packed) + 4096:
         return None
     stream = _ZStream()
     if lib.inflateInit2_(ctypes.byref(stream), -15, lib.zlibVersion(), ctypes.sizeof(_ZStream)) != 0:
