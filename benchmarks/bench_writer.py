@@ -11,13 +11,19 @@ then, in one run, times:
 
 Prints the times and the ratio. Target (issue 3): ours at least 4× faster.
 
-    python benchmarks/bench_writer.py [--loans 50000] [--rows 1000]
+Then the month-end case (issue 15): ``--appends`` rows (default 19,000 – a month's bank statement)
+appended to a 还款记录 sheet of ``--payments`` rows (default 420,000), through ``patch_xlsx`` + the
+verification and through the whole ``ledger_transaction``; beside it python-calamine's bare read of the
+same workbook (the yardstick of bench_morning.py). ``--payments 0`` skips it.
+
+    python benchmarks/bench_writer.py [--loans 50000] [--rows 1000] [--payments 420000] [--appends 19000]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import shutil
 import sys
@@ -136,11 +142,74 @@ def openpyxl_edit(src: Path, dst: Path, rows: list[int]) -> None:
     book.save(dst)
 
 
+PAYMENT_HEADERS = ["合同编号", "交易日期", "金额", "类型", "流水号", "备注"]
+
+
+def make_payments(path: Path, rows: int, seed: int = 7) -> None:
+    """A ledger whose 还款记录 holds ``rows`` payments (constant memory: written row by row)."""
+    rng = random.Random(seed)
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("还款记录")
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write_row(0, 0, PAYMENT_HEADERS)
+    start = dt.datetime(2025, 6, 1)
+    for r in range(1, rows + 1):
+        sheet.write_string(r, 0, f"HT{rng.randrange(20_000):07d}")
+        sheet.write_datetime(r, 1, start + dt.timedelta(days=r * 540 // rows), day)
+        sheet.write_number(r, 2, rng.randrange(100_000, 900_000) / 100)
+        sheet.write_string(r, 3, "客户还款")
+        sheet.write_string(r, 4, f"B{r:010d}")
+    book.close()
+
+
+def month_appends(count: int) -> list[SheetEdits]:
+    rng = random.Random(12)
+    rows = [{1: f"HT{rng.randrange(20_000):07d}", 2: dt.date(2026, 12, 1 + i % 28),
+             3: Decimal(rng.randrange(100_000, 900_000)) / 100, 4: "客户还款", 5: f"D{i + 1:09d}",
+             6: f"银行对账 2026-12 代扣明细_202612.xlsx 第{i + 5}行"} for i in range(count)]
+    return [SheetEdits("还款记录", appends=rows, header_row=1)]
+
+
+def month_end(work: Path, payments: int, appends: int) -> None:
+    from python_calamine import CalamineWorkbook
+
+    ledger = work / "payments.xlsx"
+    start = time.perf_counter()
+    make_payments(ledger, payments)
+    print(f"generated 还款记录 of {payments:,} rows: {ledger.stat().st_size / 1e6:.1f} MB "
+          f"in {time.perf_counter() - start:.1f} s")
+    start = time.perf_counter()
+    book = CalamineWorkbook.from_path(str(ledger))
+    for name in book.sheet_names:
+        book.get_sheet_by_name(name).to_python()
+    bare = time.perf_counter() - start
+    patched = work / "payments-patched.xlsx"
+    start = time.perf_counter()
+    result = patch_xlsx(ledger, patched, month_appends(appends))
+    patch_time = time.perf_counter() - start
+    verify_patch(ledger, patched, result)
+    verify_time = time.perf_counter() - start - patch_time
+    tx_ledger = work / "tx2" / "payments.xlsx"
+    tx_ledger.parent.mkdir()
+    shutil.copy2(ledger, tx_ledger)
+    start = time.perf_counter()
+    with ledger_transaction(tx_ledger, Settings(), "bench", [], []) as tx:
+        tx.commit(month_appends(appends), rows_added=appends)
+    whole = time.perf_counter() - start
+    print(f"month end, {appends:,} rows appended to {payments:,}: patch {patch_time:.2f} s + verification "
+          f"{verify_time:.2f} s = {patch_time + verify_time:.2f} s; whole transaction {whole:.2f} s; "
+          f"python-calamine bare read of the workbook {bare:.2f} s (transaction / bare read "
+          f"{whole / bare:.2f})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loans", type=int, default=50_000)
     parser.add_argument("--rows", type=int, default=1_000)
+    parser.add_argument("--payments", type=int, default=420_000)
+    parser.add_argument("--appends", type=int, default=19_000)
     args = parser.parse_args()
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory(prefix="bench-writer-") as folder:
         work = Path(folder)
         ledger = work / "ledger.xlsx"
@@ -191,6 +260,8 @@ def main() -> None:
             f"ratio openpyxl / ours: {theirs / ours:.1f}× (whole transaction: {theirs / whole:.1f}×; "
             "target ≥ 4×)"
         )
+        if args.payments:
+            month_end(work, args.payments, args.appends)
 
 
 if __name__ == "__main__":

@@ -418,9 +418,17 @@ def payments_to_post(rec: Reconciliation, existing: pd.DataFrame) -> PaymentsToP
     lines["amount"] = lines["amount"].astype("int64")
     lines["paid_on"] = pd.to_datetime(lines["paid_on"]).astype("datetime64[ns]")
     ref = _trimmed(lines["bank_ref"])
-    known_refs = existing["bank_ref"].dropna()
+    # every 流水号 of 还款记录, trimmed, as a set (还款记录 has hundreds of thousands of rows, a statement
+    # tens of thousands of lines: each line is looked up, the column is not searched per line)
+    refs = existing["bank_ref"].dropna().to_numpy(dtype=object)
+    try:
+        known_refs = set(map(str.strip, refs))
+    except TypeError:  # not all text
+        known_refs = {str(value).strip() for value in refs}
     with_ref = ref.ne("")
-    already = with_ref & ref.isin(known_refs.astype(str).str.strip())
+    found = np.fromiter((value in known_refs for value in ref.to_numpy(dtype=object)), dtype=bool,
+                        count=len(ref))
+    already = with_ref & pd.Series(found, index=ref.index)
     review = pd.Series(False, index=lines.index)
     other = pd.Series(None, index=lines.index, dtype=object)
     bare = lines[~with_ref]

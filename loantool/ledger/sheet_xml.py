@@ -6,22 +6,31 @@ attribute order and whitespace, and drop what a tree model does not know. Instea
 a changed cell are rebuilt; every other byte of the part stays where it was. The dimension grows with
 the cells written. Anything this scanner does not understand is refused (``LedgerUnsafeError``), never
 guessed at.
+
+The writer hands the part over as bytes (as it is in the zip: a 400,000-row sheet is never decoded or
+encoded whole); the row insertion under a footer (``xlsx_rows``) works on its text. The row numbers of
+the whole sheet are read and checked (all there, ascending) with one regular-expression pass; where each
+row starts is found only for the rows a write needs – counted back from ``</sheetData>`` for appended
+rows, or by one scan of the rows when cells deep inside the sheet change.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from bisect import bisect_left
 from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from ..errors import LedgerUnsafeError
 from ..i18n import _
 from .xlsx_cells import (
     CellValue,
     cell_ref,
+    col_letters,
     col_number,
     escape_text,
     excel_serial,
@@ -40,6 +49,14 @@ _S_ATTR = re.compile(r"""\ss\s*=\s*["'](\d+)["']""")
 _T_ATTR = re.compile(r"""\st\s*=\s*["'](\w+)["']""")
 _SPANS = re.compile(r"""\sspans\s*=\s*["']([\d: ]*)["']""")
 _REF_ATTR = re.compile(r"""(\sref\s*=\s*["'])([^"']*)(["'])""")
+_LOCAL_ROWS = 50_000  # rows counted from either end of the sheet before it is indexed whole
+_SPACE = " \t\r\n/>"  # what may follow a tag name
+
+
+@lru_cache(maxsize=256)
+def _pattern(source: str, binary: bool, flags: int = 0) -> re.Pattern:
+    """``source`` compiled for text or for bytes (the patterns are ASCII)."""
+    return re.compile(source.encode("ascii") if binary else source, flags)
 
 
 # -------------------------------------------------------------------------------------------- sheet
@@ -51,99 +68,191 @@ StylePicker = Callable[[int, int, "int | None", CellValue, bool], "int | None"]
 class SheetXml:
     """One worksheet part as text, with its rows indexed for splicing."""
 
-    def __init__(self, text: str, where: str, date1904: bool = False):
-        self.text = text
+    def __init__(self, text: str | bytes, where: str, date1904: bool = False):
+        self.text = text  # bytes (the part as stored) or str; every offset below counts in its units
+        self.binary = isinstance(text, bytes)
         self.where = where  # "sheet 贷款台账" – for messages
         self.date1904 = date1904
-        root = _ROOT.search(text)
-        if not root or root.group(2) != "worksheet":
-            kind = root.group(2) if root else _("unknown part")
+        root = self._re(_ROOT.pattern).search(text)
+        if not root or self._str(root.group(2)) != "worksheet":
+            kind = self._str(root.group(2)) if root else _("unknown part")
             raise LedgerUnsafeError(
                 _("{where} is a {kind}, not a worksheet with cells; loantool cannot edit it.").format(
                     where=where, kind=kind)
             )
-        self.prefix = f"{root.group(1)}:" if root.group(1) else ""
+        self.prefix = f"{self._str(root.group(1))}:" if root.group(1) else ""
         p = self.prefix
-        self._close_row = f"</{p}row>"
-        self._close_cell = f"</{p}c>"
-        self._cell_start = re.compile(rf"<{re.escape(p)}c(?=[\s/>])")
+        self._close_row = self._lit(f"</{p}row>")
+        self._close_cell = self._lit(f"</{p}c>")
+        self._opening = self._lit(f"<{p}row")
+        self._space = self._lit(_SPACE)
+        self._cell_start = self._re(rf"<{re.escape(p)}c(?=[\s/>])")
         # a cell spelled with another prefix would be invisible to the scan: refuse rather than miss it
-        self._foreign_cell = re.compile(r"<c[\s/>]" if p else r"<\w+:c[\s/>]")
-        sd = re.search(rf"<{re.escape(p)}sheetData\s*(/?)>", text)
-        if not sd or text.find(f"<{p}sheetData", sd.end()) != -1:
+        self._foreign_cell = self._re(r"<c[\s/>]" if p else r"<\w+:c[\s/>]")
+        self._s_attr = self._re(_S_ATTR.pattern)
+        self._r_attr = self._re(_R_ATTR.pattern)
+        sd = self._re(rf"<{re.escape(p)}sheetData\s*(/?)>").search(text)
+        # the last </sheetData> (found at once, near the end) is the first when "sheetData" is nowhere
+        # between: one scan says both that there is a single <sheetData> and where it closes
+        close = self._lit(f"</{p}sheetData>")
+        last = text.rfind(close) if sd else -1
+        if sd and last > sd.end() and text.find(self._lit("sheetData"), sd.end(), last) == -1:
+            self.sd_close = last
+        elif not sd or text.find(self._lit(f"<{p}sheetData"), sd.end()) != -1:
             raise LedgerUnsafeError(
                 _("{where}: no single <sheetData> element found; cannot edit this sheet safely.").format(
                     where=where)
             )
+        else:
+            self.sd_close = text.find(close, sd.end())
         self.sd_start, self.sd_open_end = sd.start(), sd.end()
         self.sd_self_closing = bool(sd.group(1))
         if self.sd_self_closing:
             self.sd_close = self.sd_open_end
-        else:
-            self.sd_close = text.find(f"</{p}sheetData>", self.sd_open_end)
-            if self.sd_close < 0:
-                raise LedgerUnsafeError(
-                    _("{where}: <sheetData> is not closed; the sheet is damaged.").format(where=where))
-        body = text[self.sd_open_end : self.sd_close]
-        if "<!--" in body or "<![CDATA[" in body:
+        elif self.sd_close < 0:
             raise LedgerUnsafeError(
-                _("{where}: comments or CDATA inside the cell data; cannot edit it safely.").format(
-                    where=where)
-            )
+                _("{where}: <sheetData> is not closed; the sheet is damaged.").format(where=where))
+        # "<!" inside the cell data can only open a comment or a CDATA section ("!" looked for alone:
+        # it is rare in a sheet, while "<" is everywhere)
+        bang = text.find(self._lit("!"), self.sd_open_end, self.sd_close)
+        while bang >= 0:
+            if text[bang - 1 : bang] == self._lit("<"):
+                raise LedgerUnsafeError(
+                    _("{where}: comments or CDATA inside the cell data; cannot edit it safely.").format(
+                        where=where)
+                )
+            bang = text.find(self._lit("!"), bang + 1, self.sd_close)
         self._index_rows()
-        self._cells_cache: dict[int, list[tuple[int, int, int, str, bool]]] = {}
+        self._cells_cache: dict[int, list[tuple[int, int, int, str | bytes, bool]]] = {}
         self._style_memo: dict[int, tuple[int, tuple[int, int] | None]] = {}
+        self._letters: dict[int, str] = {}  # column → its letters, for the cells written
+        self._encoded: dict[tuple[type, CellValue], tuple[str | None, str]] = {}  # numbers, dates, bools
+
+    # the buffer's own kind: text patterns and literals as bytes when the part is bytes
+    def _re(self, source: str, flags: int = 0) -> re.Pattern:
+        return _pattern(source, self.binary, flags)
+
+    def _lit(self, text: str) -> str | bytes:
+        return text.encode("utf-8") if self.binary else text
+
+    def _str(self, piece: str | bytes) -> str:
+        if isinstance(piece, str):
+            return piece
+        try:
+            return piece.decode("utf-8")
+        except UnicodeDecodeError:
+            raise LedgerUnsafeError(_("{where} is not valid UTF-8 XML; the workbook is damaged.").format(
+                where=self.where)) from None
 
     # --------------------------------------------------------------------------------- indexing
 
     def _index_rows(self) -> None:
         text, p = self.text, self.prefix
         # a row with another prefix than the worksheet's would be invisible to the scan below
-        other = ":row" if not p else "<row"
+        other = self._lit(":row" if not p else "<row")
+        word = self._re(r"<\w+$")
         k = text.find(other, self.sd_open_end, self.sd_close)
         while k >= 0:
-            if text[k + 4] in " \t\r\n/>" and (p or re.search(r"<\w+$", text[max(k - 40, 0) : k])):
+            if text[k + 4 : k + 5] in self._space and (p or word.search(text[max(k - 40, 0) : k])):
                 raise LedgerUnsafeError(
                     _("{where}: rows written with mixed namespace prefixes; not editable.").format(
                         where=self.where)
                 )
             k = text.find(other, k + 4, self.sd_close)
-        nums: list[int] = []
-        starts: list[int] = []
-        tag_ends: list[int] = []
-        opening = f"<{p}row"
-        size = len(opening)
-        pos = text.find(opening, self.sd_open_end, self.sd_close)
-        while pos >= 0:
-            if text[pos + size] in " \t\r\n/>":
-                tag_end = text.find(">", pos + size) + 1
-                found = _R_ATTR.search(text, pos + size, tag_end)
-                if not found or not found.group(1).isdigit():
-                    raise LedgerUnsafeError(
-                        _("{where}: a row without a row number (r=…); save the file in Excel/WPS "
-                          "first.").format(where=self.where)
-                    )
-                number = int(found.group(1))
-                if nums and number <= nums[-1]:
-                    raise LedgerUnsafeError(
-                        _("{where}: rows out of order near row {row}; not editable.").format(
-                            where=self.where, row=number)
-                    )
-                nums.append(number)
-                starts.append(pos)
-                tag_ends.append(tag_end)
-                pos = tag_end
-            else:
-                pos += size
-            pos = text.find(opening, pos, self.sd_close)
-        self.row_nums, self.row_starts, self.row_tag_ends = nums, starts, tag_ends
+        # every row's number in one pass ("" for a row without one), then checked: all there, ascending
+        numbers = self._re(rf"<{re.escape(p)}row(?=[\s/>])(?:[^>]*?\sr\s*=\s*[\"'](\d+)[\"']|)").findall(
+            text, self.sd_open_end, self.sd_close)
+        missing = numbers.index(self._lit("")) if self._lit("") in numbers else len(numbers)
+        nums = list(map(int, numbers[:missing]))
+        if any(map(operator.ge, nums, nums[1:])):
+            first = next(i for i in range(1, len(nums)) if nums[i] <= nums[i - 1])
+            raise LedgerUnsafeError(
+                _("{where}: rows out of order near row {row}; not editable.").format(
+                    where=self.where, row=nums[first])
+            )
+        if missing < len(numbers):
+            raise LedgerUnsafeError(
+                _("{where}: a row without a row number (r=…); save the file in Excel/WPS "
+                  "first.").format(where=self.where)
+            )
+        self.row_nums = nums
+        self._starts = [-1] * len(nums)  # where row i starts, -1 while not looked for
+        self._tag_ends = [-1] * len(nums)
+        self._head, self._tail = 0, len(nums)  # rows below _head and from _tail on are located
+
+    def _locate(self, i: int) -> None:
+        """Find where row ``i`` starts (and its neighbours towards the nearer end of the sheet)."""
+        if self._starts[i] >= 0:
+            return
+        count = len(self.row_nums)
+        if self._tail - i <= _LOCAL_ROWS:
+            pos = self._starts[self._tail] if self._tail < count else self.sd_close
+            for j in range(self._tail - 1, i - 1, -1):
+                pos = self.text.rfind(self._opening, self.sd_open_end, pos)
+                while pos >= 0 and self.text[pos + len(self._opening) : pos + len(self._opening) + 1] \
+                        not in self._space:
+                    pos = self.text.rfind(self._opening, self.sd_open_end, pos)
+                self._place(j, pos)
+            self._tail = i
+        elif i - self._head < _LOCAL_ROWS:
+            pos = self._tag_ends[self._head - 1] if self._head else self.sd_open_end
+            for j in range(self._head, i + 1):
+                pos = self.text.find(self._opening, pos, self.sd_close)
+                while pos >= 0 and self.text[pos + len(self._opening) : pos + len(self._opening) + 1] \
+                        not in self._space:
+                    pos = self.text.find(self._opening, pos + 1, self.sd_close)
+                pos = self._place(j, pos)
+            self._head = i + 1
+        else:
+            self._index_all()
+
+    def _place(self, j: int, pos: int) -> int:
+        """Row ``j`` starts at ``pos``: its tag is checked against the number read for it."""
+        tag_end = self.text.find(self._lit(">"), pos + len(self._opening)) + 1 if pos >= 0 else 0
+        found = self._r_attr.search(self.text, pos + len(self._opening), tag_end) if tag_end else None
+        if not found or j >= len(self.row_nums) or int(found.group(1)) != self.row_nums[j]:
+            raise LedgerUnsafeError(
+                _("{where}: rows out of order near row {row}; not editable.").format(
+                    where=self.where, row=self.row_nums[min(j, len(self.row_nums) - 1)])
+            )
+        self._starts[j], self._tag_ends[j] = pos, tag_end
+        return tag_end
+
+    def start(self, i: int) -> int:
+        """Where row index ``i`` starts."""
+        self._locate(i)
+        return self._starts[i]
+
+    def tag_end(self, i: int) -> int:
+        """Where the opening tag of row index ``i`` ends."""
+        self._locate(i)
+        return self._tag_ends[i]
+
+    def _index_all(self) -> None:
+        opening = self._re(rf"<{re.escape(self.prefix)}row(?=[\s/>])")
+        for j, match in enumerate(opening.finditer(self.text, self.sd_open_end, self.sd_close)):
+            self._place(j, match.start())
+        self._head, self._tail = len(self.row_nums), 0
+
+    @property
+    def row_starts(self) -> list[int]:
+        """Where every row starts (the whole sheet is indexed)."""
+        if self._head < self._tail:
+            self._index_all()
+        return self._starts
+
+    @property
+    def row_tag_ends(self) -> list[int]:
+        if self._head < self._tail:
+            self._index_all()
+        return self._tag_ends
 
     def _row_end(self, i: int) -> int:
-        tag_end = self.row_tag_ends[i]
-        if self.text[tag_end - 2] == "/":
+        tag_end = self.tag_end(i)
+        if self.text[tag_end - 2 : tag_end - 1] == self._lit("/"):
             return tag_end
         close = self.text.find(self._close_row, tag_end)
-        limit = self.row_starts[i + 1] if i + 1 < len(self.row_starts) else self.sd_close
+        limit = self.start(i + 1) if i + 1 < len(self.row_nums) else self.sd_close
         if close < 0 or close > limit:
             raise LedgerUnsafeError(
                 _("{where}: row {row} is not closed; the sheet is damaged.").format(
@@ -151,13 +260,13 @@ class SheetXml:
             )
         return close + len(self._close_row)
 
-    def _cells(self, i: int) -> list[tuple[int, int, int, str, bool]]:
+    def _cells(self, i: int) -> list[tuple[int, int, int, str | bytes, bool]]:
         """(col, start, end, attributes, has_r) of each cell of row index ``i``, in document order."""
         cached = self._cells_cache.get(i)
         if cached is not None:
             return cached
         text = self.text
-        tag_end, end = self.row_tag_ends[i], self._row_end(i)
+        tag_end, end = self.tag_end(i), self._row_end(i)
         if self._foreign_cell.search(text, tag_end, end):
             raise LedgerUnsafeError(
                 _("{where}: cells of row {row} use another namespace prefix; not editable.").format(
@@ -166,15 +275,16 @@ class SheetXml:
         cells = []
         col = 0
         pos = tag_end
+        gt, slash = self._lit(">"), self._lit("/")
         while True:
             match = self._cell_start.search(text, pos, end)
             if not match:
                 break
-            open_end = text.find(">", match.end(), end) + 1
+            open_end = text.find(gt, match.end(), end) + 1
             if open_end <= 0:
                 raise LedgerUnsafeError(
                     _("{where}: a damaged cell in row {row}.").format(where=self.where, row=self.row_nums[i]))
-            self_closing = text[open_end - 2] == "/"
+            self_closing = text[open_end - 2 : open_end - 1] == slash
             attrs = text[match.end() : open_end - (2 if self_closing else 1)]
             if self_closing:
                 cell_end = open_end
@@ -185,14 +295,14 @@ class SheetXml:
                         _("{where}: a cell in row {row} is not closed.").format(
                             where=self.where, row=self.row_nums[i]))
                 cell_end = close + len(self._close_cell)
-            ref = _R_ATTR.search(attrs)
+            ref = self._r_attr.search(attrs)
             if ref:
                 try:
-                    _row, col = parse_ref(ref.group(1))
+                    _row, col = parse_ref(self._str(ref.group(1)))
                 except ValueError:
                     raise LedgerUnsafeError(
                         _("{where}: bad cell reference {ref}.").format(
-                            where=self.where, ref=repr(ref.group(1)))) from None
+                            where=self.where, ref=repr(self._str(ref.group(1))))) from None
             else:
                 col += 1  # a cell without r= follows the one before it (ECMA-376 18.3.1.4)
             cells.append((col, match.start(), cell_end, attrs, bool(ref)))
@@ -207,9 +317,10 @@ class SheetXml:
     def last_data_row(self) -> int:
         """The last row holding a value or formula (rows of empty formatted cells do not count)."""
         p = self.prefix
-        marks = (f"<{p}v>", f"<{p}v ", f"<{p}is>", f"<{p}is ", f"<{p}f>", f"<{p}f ", f"<{p}f/")
+        marks = [self._lit(m) for m in (f"<{p}v>", f"<{p}v ", f"<{p}is>", f"<{p}is ", f"<{p}f>", f"<{p}f ",
+                                        f"<{p}f/")]
         for i in range(len(self.row_nums) - 1, -1, -1):
-            body = self.text[self.row_tag_ends[i] : self._row_end(i)]
+            body = self.text[self.tag_end(i) : self._row_end(i)]
             if any(mark in body for mark in marks):
                 return self.row_nums[i]
         return 0
@@ -224,9 +335,9 @@ class SheetXml:
                 return self._has_content(self.text[start:end])
         return False
 
-    def _has_content(self, cell_xml: str) -> bool:
+    def _has_content(self, cell_xml: str | bytes) -> bool:
         p = self.prefix
-        return any(mark in cell_xml for mark in (f"<{p}v>", f"<{p}v ", f"<{p}is", f"<{p}f"))
+        return any(self._lit(mark) in cell_xml for mark in (f"<{p}v>", f"<{p}v ", f"<{p}is", f"<{p}f"))
 
     def style_left(self, row: int, col: int) -> int | None:
         """The s= of the nearest cell left of (row, col) in its row that has one."""
@@ -237,7 +348,7 @@ class SheetXml:
         for cell_col, _start, _end, attrs, _has_r in self._cells(i):
             if cell_col >= col:
                 break
-            style = _S_ATTR.search(attrs)
+            style = self._s_attr.search(attrs)
             if style:
                 found = int(style.group(1))
         return found
@@ -248,21 +359,22 @@ class SheetXml:
         body = self.text[self.sd_open_end : self.sd_close]
         last = 0
         p = re.escape(self.prefix)
-        if re.search(rf"<{p}c(?![^>]*\sr\s*=)[\s/>]", body):  # cells placed by their order: walk the rows
+        if self._re(rf"<{p}c(?![^>]*\sr\s*=)[\s/>]").search(body):  # cells placed by their order: walk them
             for i in range(len(self.row_nums)):
                 for col, start, end, _attrs, _has_r in self._cells(i):
                     if col > last and self._has_content(self.text[start:end]):
                         last = col
         else:
-            letters = set(re.findall(rf"<{p}c\s[^>]*?\br\s*=\s*[\"']([A-Z]{{1,3}})\d", body))
+            found = self._re(rf"<{p}c\s[^>]*?\br\s*=\s*[\"']([A-Z]{{1,3}})\d").findall(body)
+            letters = {self._str(x) for x in found}
             for text in sorted(letters, key=lambda t: (len(t), t), reverse=True):
-                valued = re.compile(
+                valued = self._re(
                     rf"<{p}c\s[^>]*?\br\s*=\s*[\"']{text}\d+[\"'][^>]*?(?<!/)>\s*<{p}(?:v|f|is)[\s/>]"
                 )
                 if valued.search(body):
                     last = col_number(text)
                     break
-        tail = self.text[self.sd_close :]
+        tail = self._str(self.text[self.sd_close :])
         merges = re.findall(rf"<{p}mergeCell\b[^>]*?\bref\s*=\s*[\"']([^\"']+)[\"']", tail)
         for ref in merges:
             try:
@@ -291,7 +403,7 @@ class SheetXml:
         while found is None and i >= 0 and i > floor and self.row_nums[i] > lowest:
             for cell_col, _start, _end, attrs, _has_r in self._cells(i):
                 if cell_col == col:
-                    style = _S_ATTR.search(attrs)
+                    style = self._s_attr.search(attrs)
                     if style:
                         found = (self.row_nums[i], int(style.group(1)))
                     break
@@ -303,14 +415,17 @@ class SheetXml:
 
     # --------------------------------------------------------------------------------- writing
 
-    def apply(self, cells: dict[int, dict[int, CellValue]], pick_style: StylePicker) -> tuple[str, int]:
-        """New sheet text with ``cells`` ({row: {col: value}}) written, and how many cells changed.
+    def apply(
+        self, cells: dict[int, dict[int, CellValue]], pick_style: StylePicker
+    ) -> tuple[str | bytes, int]:
+        """New sheet text (bytes for bytes) with ``cells`` ({row: {col: value}}) written, and how many
+        cells changed; ``spans`` says where it differs from the old.
 
         Rows are visited in ascending order, cells by column, so ``pick_style`` sees the sheet top-down.
         A cell that already holds its value is left byte-identical and not counted.
         """
         text, p = self.text, self.prefix
-        edits: list[tuple[int, int, str]] = []  # (start, end, xml) over the original text
+        edits: list[tuple[int, int, str | bytes]] = []  # (start, end, xml) over the original text
         tail_rows: list[str] = []  # new rows after the last existing row
         self.spans: list[tuple[int, int, int, int]] = []
         self.unchanged_rows: list[tuple[int, int]] = []
@@ -324,24 +439,22 @@ class SheetXml:
                 if count:
                     k = bisect_left(self.row_nums, row)
                     if k < len(self.row_nums):
-                        edits.append((self.row_starts[k], self.row_starts[k], xml))
+                        edits.append((self.start(k), self.start(k), self._lit(xml)))
                     else:
                         tail_rows.append(xml)
             else:
                 xml, count = self._edit_row(i, values, pick_style)
                 if count:
-                    edits.append((self.row_starts[i], self._row_end(i), xml))
+                    edits.append((self.start(i), self._row_end(i), xml))
                 else:  # every value already there: the verification reads it in the old text
-                    self.unchanged_rows.append((self.row_starts[i], self._row_end(i)))
+                    self.unchanged_rows.append((self.start(i), self._row_end(i)))
             if count:
                 written += count
-                for col, value in values.items():
-                    if value is not None:
-                        box = (
-                            [row, col, row, col]
-                            if box is None
-                            else [min(box[0], row), min(box[1], col), max(box[2], row), max(box[3], col)]
-                        )
+                cols = [col for col, value in values.items() if value is not None]
+                if cols:
+                    low, high = min(cols), max(cols)
+                    box = ([row, low, row, high] if box is None else
+                           [min(box[0], row), min(box[1], low), max(box[2], row), max(box[3], high)])
         if not written:
             return text, 0
         dimension = self._dimension_edit(box)
@@ -349,11 +462,11 @@ class SheetXml:
             edits.append(dimension)
         if tail_rows and self.sd_self_closing:
             rows = "".join(tail_rows)
-            edits.append((self.sd_start, self.sd_open_end, f"<{p}sheetData>{rows}</{p}sheetData>"))
+            edits.append((self.sd_start, self.sd_open_end, self._lit(f"<{p}sheetData>{rows}</{p}sheetData>")))
         elif tail_rows:
-            edits.append((self.sd_close, self.sd_close, "".join(tail_rows)))
+            edits.append((self.sd_close, self.sd_close, self._lit("".join(tail_rows))))
         edits.sort(key=lambda e: (e[0], e[1]))
-        pieces: list[str] = []
+        pieces: list[str | bytes] = []
         pos = shift = 0
         for start, end, xml in edits:
             pieces.append(text[pos:start])
@@ -363,16 +476,25 @@ class SheetXml:
             self.spans.append((start, end, start + shift, start + shift + len(xml)))
             shift += len(xml) - (end - start)
         pieces.append(text[pos:])
-        return "".join(pieces), written
+        return self._lit("").join(pieces), written
 
     def encode(self, value: CellValue) -> tuple[str | None, str]:
         """(t attribute or None, inner XML) of a cell holding ``value``."""
+        if isinstance(value, str):
+            return self._encode(value)
+        key = (type(value), value)  # a month's postings repeat their days and many of their amounts
+        known = self._encoded.get(key)
+        if known is None:
+            known = self._encoded[key] = self._encode(value)
+        return known
+
+    def _encode(self, value: CellValue) -> tuple[str | None, str]:
         p = self.prefix
         if isinstance(value, str):
             escaped = escape_text(value)
             space = (
                 ' xml:space="preserve"'
-                if value != value.strip() or any(ch in value for ch in "\n\r\t")
+                if value != value.strip() or "\n" in value or "\r" in value or "\t" in value
                 else ""
             )
             return "inlineStr", f"<{p}is><{p}t{space}>{escaped}</{p}t></{p}is>"
@@ -384,7 +506,10 @@ class SheetXml:
 
     def _cell_xml(self, row: int, col: int, style: int | None, value: CellValue) -> str:
         p = self.prefix
-        attrs = f' r="{cell_ref(row, col)}"'
+        letters = self._letters.get(col)
+        if letters is None:
+            letters = self._letters[col] = col_letters(col)
+        attrs = f' r="{letters}{row}"'
         if style is not None:
             attrs += f' s="{style}"'
         if value is None:
@@ -398,13 +523,16 @@ class SheetXml:
         p = self.prefix
         parts = []
         for col in sorted(values):
-            if values[col] is None:
+            value = values[col]
+            if value is None:
                 continue  # clearing a cell that does not exist changes nothing
-            style = pick_style(row, col, None, values[col], True)
-            parts.append(self._cell_xml(row, col, style, values[col]))
+            parts.append(self._cell_xml(row, col, pick_style(row, col, None, value, True), value))
         return f'<{p}row r="{row}">{"".join(parts)}</{p}row>', len(parts)
 
-    def _edit_row(self, i: int, values: dict[int, CellValue], pick_style: StylePicker) -> tuple[str, int]:
+    def _edit_row(
+        self, i: int, values: dict[int, CellValue], pick_style: StylePicker
+    ) -> tuple[str | bytes, int]:
+        """The row's new XML (in the buffer's kind) and how many of its cells changed."""
         text, p = self.text, self.prefix
         row = self.row_nums[i]
         cells = self._cells(i)
@@ -419,9 +547,9 @@ class SheetXml:
                 _("{where}: cells of row {row} are out of order; not editable safely.").format(
                     where=self.where, row=row)
             )
-        tag_start, tag_end = self.row_starts[i], self.row_tag_ends[i]
-        self_closing = text[tag_end - 2] == "/"
-        pieces: list[str] = []
+        tag_start, tag_end = self.start(i), self.tag_end(i)
+        self_closing = text[tag_end - 2 : tag_end - 1] == self._lit("/")
+        pieces: list[str | bytes] = []
         pos = tag_end
         written = 0
         for col in sorted(values):
@@ -429,26 +557,29 @@ class SheetXml:
             k = bisect_left(cols, col)
             if k < len(cols) and cols[k] == col:
                 _col, start, end, attrs, _has_r = cells[k]
-                new = self._replace_cell(row, col, text[start:end], attrs, value, pick_style)
+                new = self._replace_cell(row, col, self._str(text[start:end]), self._str(attrs), value,
+                                         pick_style)
                 if new is None:
                     continue
-                pieces += [text[pos:start], new]
+                pieces += [text[pos:start], self._lit(new)]
                 pos = end
             else:
                 if value is None:
                     continue
                 at = cells[k][1] if k < len(cells) else (cells[-1][2] if cells else tag_end)
                 style = pick_style(row, col, None, value, True)
-                pieces += [text[pos:at], self._cell_xml(row, col, style, value)]
+                pieces += [text[pos:at], self._lit(self._cell_xml(row, col, style, value))]
                 pos = at
             written += 1
         if not written:
-            return "", 0
-        open_tag = self._widen_spans(text[tag_start:tag_end], [c for c in values if values[c] is not None])
+            return self._lit(""), 0
+        open_tag = self._widen_spans(self._str(text[tag_start:tag_end]),
+                                     [c for c in values if values[c] is not None])
         if self_closing:
-            return open_tag[:-2].rstrip() + ">" + "".join(pieces) + f"</{p}row>", written
+            return self._lit(open_tag[:-2].rstrip() + ">") + self._lit("").join(pieces) \
+                + self._lit(f"</{p}row>"), written
         pieces.append(text[pos : self._row_end(i)])
-        return open_tag + "".join(pieces), written
+        return self._lit(open_tag) + self._lit("").join(pieces), written
 
     def _replace_cell(
         self, row: int, col: int, old: str, attrs: str, value: CellValue, pick_style: StylePicker
@@ -506,11 +637,11 @@ class SheetXml:
         new = f"{min(*bounds, *cols)}:{max(*bounds, *cols)}"
         return open_tag[: spans.start(1)] + new + open_tag[spans.end(1) :]
 
-    def _dimension_edit(self, box: list[int] | None) -> tuple[int, int, str] | None:
+    def _dimension_edit(self, box: list[int] | None) -> tuple[int, int, str | bytes] | None:
         if box is None:
             return None
-        match = re.search(rf"<{re.escape(self.prefix)}dimension\b[^>]*>", self.text[: self.sd_start])
-        ref = _REF_ATTR.search(match.group()) if match else None
+        match = self._re(rf"<{re.escape(self.prefix)}dimension\b[^>]*>").search(self.text, 0, self.sd_start)
+        ref = _REF_ATTR.search(self._str(match.group())) if match else None
         if not match or not ref:
             return None
         try:
@@ -520,5 +651,5 @@ class SheetXml:
         new = format_range(min(r1, box[0]), min(c1, box[1]), max(r2, box[2]), max(c2, box[3]))
         if new == ref.group(2):
             return None
-        tag = match.group()
-        return match.start(), match.end(), tag[: ref.start(2)] + new + tag[ref.end(2) :]
+        tag = self._str(match.group())
+        return match.start(), match.end(), self._lit(tag[: ref.start(2)] + new + tag[ref.end(2) :])

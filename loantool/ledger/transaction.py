@@ -120,7 +120,8 @@ class LedgerTransaction:
         summary: dict[str, Any] | None,
     ) -> CommitResult:
         verify_patch(self.path, temp, patch)
-        after = sha256_file(temp)
+        patch.release()
+        after = patch.written_sha256 or sha256_file(temp)  # the verification read (and hashed) the file
         refuse_if_open(self.path)
         journal = self._open_journal()  # no write without its journal line: refused before anything changes
         try:

@@ -14,6 +14,7 @@ workbook and finds the same sheets.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -28,11 +29,13 @@ from ..i18n import _
 from ..runtime import gc_paused
 from .sheet_xml import cell_ref, excel_serial
 from .xlsx_cells import parse_ref
-from .xlsx_parts import MAIN_NS, decode_part
+from .xlsx_parts import MAIN_NS
 from .xlsx_patch import PatchResult, SheetPatch
 from .zip_raw import RawZip
 
 _M = f"{{{MAIN_NS}}}"
+_ABSENT = object()
+_CELL, _IS, _T, _V = f"{_M}c", f"{_M}is", f"{_M}t", f"{_M}v"
 _LETTERS = re.compile(r"\$?([A-Z]{1,3})\$?\d+$")
 
 
@@ -43,6 +46,11 @@ class _Mismatch(Exception):
 def verify_patch(original: Path, written: Path, patch: PatchResult) -> None:
     """Refuse (``LedgerUnsafeError``, nothing written) unless ``written`` is ``original`` plus exactly the
     intended cells."""
+    with gc_paused():  # the parsed rows hold no cycles; a collection would walk the caller's frames too
+        _verify(original, written, patch)
+
+
+def _verify(original: Path, written: Path, patch: PatchResult) -> None:
     old_zip, new_zip = _verify_zip(original, written, patch)
     try:
         checked = {s.part for s in patch.sheets if s.spans is not None}
@@ -89,6 +97,7 @@ def _changed(sheet: str, cell: str, old: Any, new: Any) -> LedgerUnsafeError:
 
 def _verify_zip(original: Path, written: Path, patch: PatchResult) -> tuple[RawZip, RawZip]:
     old, new = RawZip(original.read_bytes(), original.name), RawZip(written.read_bytes(), written.name)
+    patch.written_sha256 = hashlib.sha256(new.data).hexdigest()  # the file as read here, for the journal
     changed = set(patch.changed_parts)
     new_names = [e.name for e in new.entries]
     kept = [n for n in new_names if n in old.by_name]
@@ -112,14 +121,38 @@ def _verify_zip(original: Path, written: Path, patch: PatchResult) -> tuple[RawZ
 
 def _verify_spans(old_zip: RawZip, new_zip: RawZip, sheet: SheetPatch, date1904: bool,
                   shared: list[list[str]]) -> None:
-    """Bytes outside the rewritten spans equal; the rewritten rows parsed, old and new, and compared."""
-    old_text = decode_part(old_zip.read(sheet.part), sheet.part)
-    new_text = decode_part(new_zip.read(sheet.part), sheet.part) if sheet.part in new_zip.by_name else ""
-    root = re.search(r"<(?:\w+:)?worksheet\b[^>]*>", old_text)
+    """Bytes outside the rewritten spans equal; the rewritten rows parsed, old and new, and compared.
+
+    The old part is the content the writer read (``sheet.source``, checked against its zip CRC when it
+    was read), else read again. The new part is inflated from the written file here (Python's zlib,
+    CRC checked), whatever way the writer compressed it; when the writer says what it wrote
+    (``sheet.content``), that is checked while the file is inflated in a second thread (zlib works
+    without the interpreter lock), and the file must then hold exactly those bytes."""
+    old_data = sheet.source if sheet.source is not None else old_zip.read(sheet.part)
+    if sheet.part not in new_zip.by_name:
+        raise _Mismatch
+    if sheet.content is None:
+        _compare_spans(old_data, new_zip.read(sheet.part), old_zip, sheet, date1904, shared)
+        return
+    with ThreadPoolExecutor(1) as pool:
+        inflated = pool.submit(new_zip.read, sheet.part)
+        _compare_spans(old_data, sheet.content, old_zip, sheet, date1904, shared)
+        if inflated.result() != sheet.content:
+            raise _Mismatch
+
+
+def _compare_spans(old_data: bytes, new_data: bytes, old_zip: RawZip, sheet: SheetPatch, date1904: bool,
+                   shared: list[list[str]]) -> None:
+    new_view = memoryview(new_data)
+
+    def same(o1: int, o2: int, n1: int, n2: int) -> bool:  # compared in place: no copy of the stretches
+        return o2 - o1 == n2 - n1 and old_data.startswith(new_view[n1:n2], o1, o2)
+
+    root = re.search(rb"<(?:\w+:)?worksheet\b[^>]*>", old_data)
     if root is None:
         raise _Mismatch
-    close = "</" + root.group(0)[1:].split()[0].rstrip(">") + ">"
-    wrap = (root.group(0).rstrip("/>") + ">") if root.group(0).endswith("/>") else root.group(0)
+    close = b"</" + root.group(0)[1:].split()[0].rstrip(b">") + b">"
+    wrap = (root.group(0).rstrip(b"/>") + b">") if root.group(0).endswith(b"/>") else root.group(0)
     old_pos = new_pos = 0
     intended = sheet.cells
     by_row: dict[int, dict[int, Any]] = {}
@@ -129,17 +162,19 @@ def _verify_spans(old_zip: RawZip, new_zip: RawZip, sheet: SheetPatch, date1904:
     for o1, o2, n1, n2 in sheet.spans or []:
         if o1 < old_pos or o2 < o1 or n1 - new_pos != o1 - old_pos:
             raise _Mismatch
-        if old_text[old_pos:o1] != new_text[new_pos:n1]:
+        if not same(old_pos, o1, new_pos, n1):
             raise _Mismatch
-        old_rows = _rows(wrap + _bare(old_text[o1:o2]) + close)
-        new_rows = _rows(wrap + _bare(new_text[n1:n2]) + close)
+        old_rows = _rows(wrap + _bare(old_data[o1:o2]) + close)
+        new_rows = _rows(wrap + _bare(new_data[n1:n2]) + close)
+        if new_rows and not _between(new_data, n1, n2, min(new_rows), max(new_rows)):
+            raise _Mismatch  # the rows written do not fit between their neighbours
         covered |= set(new_rows)
         _compare_rows(sheet.sheet, old_rows, new_rows, by_row, date1904, shared, old_zip)
         old_pos, new_pos = o2, n2
-    if old_text[old_pos:] != new_text[new_pos:]:
+    if not same(old_pos, len(old_data), new_pos, len(new_data)):
         raise _Mismatch
     for start, end in sheet.unchanged_rows:  # values already there: outside every span, so the old text
-        rows = _rows(wrap + old_text[start:end] + close)
+        rows = _rows(wrap + old_data[start:end] + close)
         covered |= set(rows)
         for number, (_attrs, cells) in rows.items():
             for col, value in by_row.get(number, {}).items():
@@ -152,14 +187,32 @@ def _verify_spans(old_zip: RawZip, new_zip: RawZip, sheet: SheetPatch, date1904:
         raise _failed(sheet.sheet, cell_ref(r, c), None, intended[(r, c)])
 
 
-def _bare(fragment: str) -> str:
+_ROW_NUMBER = re.compile(rb"<(?:\w+:)?row(?=[\s/>])[^>]*?\sr\s*=\s*[\"'](\d+)")
+
+
+def _between(data: bytes, start: int, end: int, first: int, last: int) -> bool:
+    """Whether the row before ``start`` has a number below ``first`` and the row after ``end`` one above
+    ``last`` (where there is such a row)."""
+    size = 1 << 11  # a row is a few hundred bytes: look a little way back, further only when needed
+    while True:
+        before = list(_ROW_NUMBER.finditer(data, max(start - size, 0), start))
+        if before or start - size <= 0:
+            break
+        size *= 8
+    after = _ROW_NUMBER.search(data, end)
+    return (not before or int(before[-1].group(1)) < first) and (not after or int(after.group(1)) > last)
+
+
+def _bare(fragment: bytes) -> bytes:
     """A rewritten span as elements to parse: rows, or the dimension tag; a new <sheetData> unwrapped."""
-    return re.sub(r"</?(?:\w+:)?sheetData\s*/?>", "", fragment)
+    return re.sub(rb"</?(?:\w+:)?sheetData\s*/?>", b"", fragment) if b"sheetData" in fragment else fragment
 
 
-def _rows(xml: str) -> dict[int, tuple[dict[str, str], dict[int, ElementTree.Element]]]:
-    """{row number: (row attributes without spans, {col: cell element})} of the rows in ``xml``."""
-    rows: dict[int, tuple[dict[str, str], dict[int, ElementTree.Element]]] = {}
+def _rows(xml: bytes) -> dict[int, tuple[ElementTree.Element, dict[int, ElementTree.Element]]]:
+    """{row number: (row element, {col: cell element})} of the rows in ``xml``, which must be in
+    ascending order, each row and each cell of a row once."""
+    rows: dict[int, tuple[ElementTree.Element, dict[int, ElementTree.Element]]] = {}
+    last = 0
     try:
         elements = list(ElementTree.fromstring(xml))
     except ElementTree.ParseError:
@@ -170,14 +223,29 @@ def _rows(xml: str) -> dict[int, tuple[dict[str, str], dict[int, ElementTree.Ele
         if element.tag != f"{_M}row":
             raise _Mismatch
         number = int(element.get("r", "0"))
+        if number <= last:
+            raise _Mismatch  # a row twice, or out of order
+        last = number
         cells: dict[int, ElementTree.Element] = {}
         col = 0
-        for cell in element.iter(f"{_M}c"):
+        for cell in element.iter(_CELL):
             ref = cell.get("r")
-            col = _column(ref) if ref else col + 1
+            if ref:
+                letters = ref.rstrip("0123456789")
+                col = _COLUMNS.get(letters, 0) if letters != ref else 0
+                col = col or _column(ref)
+            else:
+                col += 1
+            if col in cells:
+                raise _Mismatch  # a cell twice
             cells[col] = cell
-        rows[number] = ({k: v for k, v in element.attrib.items() if k != "spans"}, cells)
+        rows[number] = (element, cells)
     return rows
+
+
+def _attributes(row: ElementTree.Element) -> dict[str, str]:
+    """A row's attributes but spans (which widens with the cells written)."""
+    return {k: v for k, v in row.attrib.items() if k != "spans"}
 
 
 def _compare_rows(sheet: str, old_rows: dict, new_rows: dict, by_row: dict[int, dict[int, Any]],
@@ -185,11 +253,25 @@ def _compare_rows(sheet: str, old_rows: dict, new_rows: dict, by_row: dict[int, 
     for number in old_rows:
         if number not in new_rows:
             raise _Mismatch  # a row went missing
-    for number, (attrs, cells) in new_rows.items():
-        old_attrs, old_cells = old_rows.get(number, ({}, {}))
-        if number in old_rows and attrs != old_attrs:
+    nothing: dict[int, Any] = {}
+    for number, (row, cells) in new_rows.items():
+        wanted = by_row.get(number, nothing)
+        if number not in old_rows:  # a new row: its cells are all asked for, and read back as asked
+            for col, cell in cells.items():
+                expected = wanted.get(col, _ABSENT)
+                if expected is _ABSENT:
+                    raise _Mismatch
+                got = _value(cell, shared, zip_)
+                if not _same(expected, got, date1904):
+                    raise _failed(sheet, cell_ref(number, col), got, expected)
+            if len(wanted) > len(cells):
+                for col, value in wanted.items():
+                    if col not in cells and value is not None:
+                        raise _failed(sheet, cell_ref(number, col), None, value)
+            continue
+        old_row, old_cells = old_rows[number]
+        if _attributes(row) != _attributes(old_row):
             raise _Mismatch
-        wanted = by_row.get(number, {})
         for col in cells.keys() | old_cells.keys():
             if col in wanted:
                 got = _value(cells.get(col), shared, zip_)
@@ -202,14 +284,22 @@ def _compare_rows(sheet: str, old_rows: dict, new_rows: dict, by_row: dict[int, 
                 raise _failed(sheet, cell_ref(number, col), None, value)
 
 
+_COLUMNS: dict[str, int] = {}  # letters → column, of references seen in the plain form (AB12)
+
+
 def _column(ref: str) -> int:
     """The column number of a reference such as ``AB12``."""
+    known = _COLUMNS.get(ref.rstrip("0123456789"))
+    if known is not None and ref[-1:].isdigit():
+        return known
     letters = _LETTERS.match(ref)
     if letters is None:
         return parse_ref(ref)[1]  # refuses what is not a reference
     number = 0
     for char in letters.group(1):
         number = number * 26 + ord(char) - 64
+    if "$" not in ref:
+        _COLUMNS[letters.group(1)] = number
     return number
 
 
@@ -226,13 +316,15 @@ def _value(cell: ElementTree.Element | None, shared: list[list[str]], zip_: RawZ
         return ""
     kind = cell.get("t", "n")
     if kind == "inlineStr":
-        box = cell.find(f"{_M}is")
+        box = cell.find(_IS)
         if box is None:
             return ""
+        if len(box) == 1 and box[0].tag == _T:  # one <t>, as loantool writes it
+            return _ooxml(box[0].text or "")
         parts = [t.text or "" for t in box.findall(f"{_M}t")]
         parts += [t.text or "" for run in box.findall(f"{_M}r") for t in run.findall(f"{_M}t")]
         return _ooxml("".join(parts))
-    v = cell.find(f"{_M}v")
+    v = cell.find(_V)
     if v is None or v.text is None:
         return ""
     if kind == "s":
@@ -246,6 +338,8 @@ def _value(cell: ElementTree.Element | None, shared: list[list[str]], zip_: RawZ
 
 def _ooxml(text: str) -> str:
     """OOXML's escapes of characters XML cannot carry (``_x000D_``; ``_x005F_`` for a literal "_")."""
+    if "_x" not in text:
+        return text
     return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), text)
 
 
@@ -308,7 +402,21 @@ def _canonical(value: Any, date1904: bool) -> Any:
     return value
 
 
+_SERIALS: dict[tuple[dt.date, bool], float] = {}
+
+
 def _same(expected: Any, got: Any, date1904: bool) -> bool:
+    kind = type(expected)  # the common cases first, each as the general rule below decides it
+    if kind is str:
+        return type(got) is str and got == expected
+    if type(got) is float:
+        if kind is Decimal or kind is int:
+            return float(expected) == got
+        if kind is dt.date:
+            serial = _SERIALS.get((expected, date1904))
+            if serial is None:
+                serial = _SERIALS[(expected, date1904)] = float(excel_serial(expected, date1904))
+            return serial == got
     a, b = _canonical(expected, date1904), _canonical(got, date1904)
     if isinstance(a, bool) or isinstance(b, bool) or isinstance(a, str) or isinstance(b, str):
         return type(a) is type(b) and a == b

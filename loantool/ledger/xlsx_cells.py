@@ -23,6 +23,8 @@ _CELL_REF = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
 _ESCAPED_LOOKALIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _INVALID_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
+# anything escape_text changes or refuses; most text has none of it and is returned as it is
+_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
 _DAY_ZERO = dt.date(1899, 12, 30)  # day 0 of the 1900 system, counting Excel's fictitious 1900-02-29
 _EPOCH_1904 = dt.date(1904, 1, 1)
 
@@ -117,6 +119,8 @@ def serial_text(serial: Fraction) -> str:
 
 def escape_text(text: str) -> str:
     """Text for an XML text node, with OOXML's ``_xHHHH_`` escapes for what XML cannot carry."""
+    if not _SPECIAL.search(text):
+        return text
     if _INVALID_XML.search(text):
         raise ValueError(_("{text} holds characters that cannot be stored in a workbook").format(
             text=repr(text)))

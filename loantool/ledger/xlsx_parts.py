@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 from ..errors import LedgerUnsafeError
 from ..i18n import _
 from .xlsx_cells import escape_text, format_range, parse_range, unescape_text
-from .zip_raw import RawZip, part_name
+from .zip_raw import RawZip, Splice, part_name
 
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -29,7 +29,8 @@ _ATTR = r"""\s{name}\s*=\s*["']([^"']*)["']"""
 # ------------------------------------------------------------------------------------------ package
 
 
-def decode_part(content: bytes, where: str) -> str:
+def check_encoding(content: bytes, where: str) -> None:
+    """Refuse a part that does not say it is UTF-8 (a UTF-16 one, or another declared encoding)."""
     if content.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise LedgerUnsafeError(
             _("{where} is stored as UTF-16; save the workbook again in Excel/WPS.").format(where=where))
@@ -37,6 +38,10 @@ def decode_part(content: bytes, where: str) -> str:
     if declaration and declaration.group(1).lower() not in (b"utf-8", b"utf8"):
         raise LedgerUnsafeError(
             _("{where} is not UTF-8 XML; save the workbook again in Excel/WPS.").format(where=where))
+
+
+def decode_part(content: bytes, where: str) -> str:
+    check_encoding(content, where)
     try:
         return content.decode("utf-8")
     except UnicodeDecodeError:
@@ -77,7 +82,7 @@ class Package:
 
     def __init__(self, zip_: RawZip, label: str):
         self.zip, self.label = zip_, label
-        self.changed: dict[str, bytes] = {}  # entry name → new content
+        self.changed: dict[str, bytes | Splice] = {}  # entry name → new content
         self._added_rids: list[str] = []
         self.workbook = "xl/workbook.xml"
         for _rid, rel_type, target in self.relationships(""):
@@ -153,7 +158,8 @@ class Package:
 
     def text(self, name: str) -> str:
         if name in self.changed:
-            return self.changed[name].decode("utf-8")
+            content = self.changed[name]
+            return (content.new if isinstance(content, Splice) else content).decode("utf-8")
         return decode_part(self.zip.read(name), name)
 
     def entry_name(self, part: str) -> str:
@@ -257,6 +263,7 @@ class StyleBook:
             self._index()
 
     def _index(self) -> None:
+        self._dates: dict[int, bool] = {}  # style → shows a date (is_date, asked once per cell written)
         text = self.text or ""
         self.prefix = _root_prefix(text, "styleSheet")
         p = re.escape(self.prefix)
@@ -285,10 +292,15 @@ class StyleBook:
         index = style or 0
         if index >= len(self.xfs):
             return False
-        start, tag_end, _end = self.xfs[index]
-        fid = re.search(_ATTR.format(name="numFmtId"), self.text[start:tag_end])
-        number = int(fid.group(1)) if fid and fid.group(1).isdigit() else 0
-        return number in _DATE_FMT_IDS or (number in self.formats and _looks_like_date(self.formats[number]))
+        known = self._dates.get(index)
+        if known is None:
+            start, tag_end, _end = self.xfs[index]
+            fid = re.search(_ATTR.format(name="numFmtId"), self.text[start:tag_end])
+            number = int(fid.group(1)) if fid and fid.group(1).isdigit() else 0
+            known = number in _DATE_FMT_IDS or (
+                number in self.formats and _looks_like_date(self.formats[number]))
+            self._dates[index] = known
+        return known
 
     def date_style(self, style: int | None) -> int | None:
         """``style`` with a date number format (built-in 14), reusing an identical <xf> if one exists."""

@@ -13,16 +13,19 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from ..errors import LedgerUnsafeError
 from ..i18n import _
+from ..runtime import gc_paused
 from .sheet_xml import SheetXml
 from .xlsx_cells import MAX_COL, MAX_ROW, CellValue, cell_ref, check_value
-from .xlsx_parts import MAIN_NS, REL_NS, Package, StyleBook, grow_tables
+from .xlsx_parts import MAIN_NS, REL_NS, Package, StyleBook, check_encoding, decode_part, grow_tables
 from .xlsx_rows import insert_rows
-from .zip_raw import RawZip, part_name
+from .zip_raw import RawZip, Splice, part_name
 
 __all__ = ["CellValue", "SheetEdits", "SheetPatch", "PatchResult", "patch_xlsx", "check_ledger_format"]
 
@@ -70,6 +73,10 @@ class SheetPatch:
     # values were already there; None when the whole sheet must be compared (a new sheet, moved rows)
     spans: list[tuple[int, int, int, int]] | None = None
     unchanged_rows: list[tuple[int, int]] = field(default_factory=list)
+    # the part's old content as read (spans and rows count in its bytes) and the new content as written:
+    # the verification compares with them (and the written file with ``content``), then lets them go
+    source: bytes | None = field(default=None, repr=False, compare=False)
+    content: bytes | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -77,6 +84,12 @@ class PatchResult:
     sheets: list[SheetPatch]
     changed_parts: list[str]  # zip entry names rewritten or added
     date1904: bool = False
+    written_sha256: str | None = None  # of the written file as the verification read it
+
+    def release(self) -> None:
+        """Let go of the sheets' old and new content (kept for the verification only)."""
+        for sheet in self.sheets:
+            sheet.source = sheet.content = None
 
     @property
     def changed(self) -> bool:
@@ -124,6 +137,7 @@ class _StylePicker:
         self.sheet, self.styles, self.stop_row = sheet, styles, stop_row
         self.new_headers = new_headers  # (row, col) of header cells of added columns
         self.ours: dict[int, tuple[int, int]] = {}  # col → (row, s) of the last cell we wrote there
+        self.last_row = sheet.row_nums[-1] if sheet.row_nums else 0
 
     def __call__(
         self, row: int, col: int, existing: int | None, value: CellValue, is_new: bool
@@ -132,15 +146,18 @@ class _StylePicker:
         if (row, col) in self.new_headers:
             return self.sheet.style_left(row, col)  # a new header looks like the header beside it
         if is_new:
-            found = self.sheet.style_above(row, col, self.stop_row)
             mine = self.ours.get(col)
-            if mine is not None and (found is None or mine[0] >= found[0]):
-                style = mine[1]
-            elif found is not None:
-                style = found[1]
+            if mine is not None and mine[0] > self.last_row:
+                style = mine[1]  # ours is below every row of the sheet: no styled cell there is nearer
+            else:
+                found = self.sheet.style_above(row, col, self.stop_row)
+                if mine is not None and (found is None or mine[0] >= found[0]):
+                    style = mine[1]
+                elif found is not None:
+                    style = found[1]
         if isinstance(value, dt.date) and not self.styles.is_date(style):
             style = self.styles.date_style(style)  # a date must show as a date, whatever the column held
-        if style is not None:
+        if style is not None or row > self.last_row:  # below the sheet, "no style" is as final as a style
             self.ours[col] = (row, style)
         return style
 
@@ -170,10 +187,12 @@ def _merge(edits: list[SheetEdits]) -> list[SheetEdits]:
     for edit in merged.values():
         if edit.new_columns and not edit.header_row:
             raise ValueError(f"sheet {edit.sheet}: new columns need the header row")
-        places = [(pos, value) for pos, value in edit.updates.items()]
-        places += [((0, col), value) for row in edit.appends for col, value in row.items()]
-        places += [((1, col), title) for col, title in enumerate(edit.create_header or [], 1)]
-        places += [((edit.header_row or 1, col), title) for col, title in edit.new_columns.items()]
+        places = chain(
+            edit.updates.items(),
+            (((0, col), value) for row in edit.appends for col, value in row.items()),
+            (((1, col), title) for col, title in enumerate(edit.create_header or [], 1)),
+            (((edit.header_row or 1, col), title) for col, title in edit.new_columns.items()),
+        )
         for (row, col), value in places:
             if not (0 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
                 raise ValueError(f"sheet {edit.sheet}: no cell at row {row}, column {col}")
@@ -231,14 +250,22 @@ def patch_xlsx(src: Path, dst: Path, edits: list[SheetEdits]) -> PatchResult:
     Raises ``LedgerUnsafeError`` (nothing written) for a workbook or value it cannot edit safely,
     including a formula cell whose value would change.
     """
+    with gc_paused():  # rows and cells built here hold no cycles (see runtime.gc_paused)
+        return _patch(src, dst, edits)
+
+
+def _patch(src: Path, dst: Path, edits: list[SheetEdits]) -> PatchResult:
     src, dst = Path(src), Path(dst)
     if src.resolve() == dst.resolve():
         raise ValueError("patch_xlsx writes a new file; use ledger_transaction to replace the ledger")
     check_ledger_format(src)
-    plan = _merge(edits)
     label = src.name
-    zip_ = RawZip(src.read_bytes(), label)
-    pkg = Package(zip_, label)
+    # the workbook is opened and the edited sheets inflated in a second thread (zlib runs without the
+    # interpreter lock) while every value is checked here; a bad value is still refused first
+    with ThreadPoolExecutor(1) as pool:
+        opening = pool.submit(_open, src, label, list(dict.fromkeys(e.sheet for e in edits)))
+        plan = _merge(edits)
+        zip_, pkg, inflated = opening.result()
     styles = StyleBook(pkg.text(pkg.styles_name) if pkg.styles_name else None)
     results: list[SheetPatch] = []
     added: dict[str, bytes] = {}
@@ -256,12 +283,14 @@ def patch_xlsx(src: Path, dst: Path, edits: list[SheetEdits]) -> PatchResult:
             except ValueError as exc:
                 raise LedgerUnsafeError(
                     _("cannot add sheet to {file}: {reason}.").format(file=label, reason=exc)) from None
-            sheet_name, text = edit.sheet, _NEW_SHEET
+            sheet_name, data, blocks = edit.sheet, _NEW_SHEET.encode("utf-8"), None
         else:
             sheet_name, entry = found
-            text = pkg.text(entry)
+            # bytes: a big sheet is never decoded whole
+            data, blocks = inflated.pop(entry) if entry in inflated else zip_.read_blocks(entry)
+            check_encoding(data, entry)
         where = _("{file} sheet {sheet}").format(file=label, sheet=sheet_name)
-        sheet = SheetXml(text, where, pkg.date1904)
+        sheet = SheetXml(data, where, pkg.date1904)
         inserted = None
         after = edit.insert_after_row
         rows_in = sum(1 for values in edit.appends if any(v is not None for v in values.values()))
@@ -269,16 +298,21 @@ def patch_xlsx(src: Path, dst: Path, edits: list[SheetEdits]) -> PatchResult:
             if any(r > after for r, _ in edit.updates):
                 raise ValueError(f"sheet {edit.sheet}: an update below row {after}, where rows are inserted")
             inserted = (after + 1, rows_in)
-            sheet = SheetXml(insert_rows(pkg, entry, sheet_name, sheet, *inserted), sheet.where, pkg.date1904)
+            text = SheetXml(decode_part(data, entry), where, pkg.date1904)  # rows move: on the text
+            moved = insert_rows(pkg, entry, sheet_name, text, *inserted).encode("utf-8")
+            sheet = SheetXml(moved, sheet.where, pkg.date1904)
         else:
             after = None  # nothing under the table: an ordinary append
         cells, appended, header_row = _plan(sheet, edit, created, after)
         headers = frozenset((header_row, col) for col in edit.new_columns)
-        new_text, written = sheet.apply(cells, _StylePicker(sheet, styles, header_row, headers))
+        new_data, written = sheet.apply(cells, _StylePicker(sheet, styles, header_row, headers))
         if created:
-            added[entry] = new_text.encode("utf-8")
-        elif written or inserted:
-            pkg.changed[entry] = new_text.encode("utf-8")
+            added[entry] = new_data
+        elif inserted:
+            pkg.changed[entry] = new_data
+        elif written:  # only the deflate blocks around the changed spans are compressed again
+            pkg.changed[entry] = Splice(data, new_data, list(sheet.spans), blocks)
+        if (written or inserted) and not created:
             grow_tables(pkg, entry, appended, {c for r in appended for c in cells[r]})
         intended = {(r, c): v for r, row in cells.items() for c, v in row.items()}
         results.append(
@@ -286,6 +320,7 @@ def patch_xlsx(src: Path, dst: Path, edits: list[SheetEdits]) -> PatchResult:
                 sheet_name, entry, created, intended, appended, written, dict(edit.new_columns), inserted,
                 None if created or inserted else list(getattr(sheet, "spans", [])),
                 list(getattr(sheet, "unchanged_rows", [])),
+                source=None if created else data, content=new_data if written or inserted else None,
             )
         )
     if styles.modified and pkg.styles_name:
@@ -300,6 +335,21 @@ def patch_xlsx(src: Path, dst: Path, edits: list[SheetEdits]) -> PatchResult:
         dst.unlink(missing_ok=True)
         raise
     return PatchResult(results, sorted(pkg.changed) + list(added), pkg.date1904)
+
+
+def _open(src: Path, label: str, sheets: list[str]) -> tuple[RawZip, Package, dict[str, tuple]]:
+    """The workbook read, and the content (with its deflate blocks) of each of ``sheets`` it has."""
+    zip_ = RawZip(src.read_bytes(), label)
+    pkg = Package(zip_, label)
+    inflated: dict[str, tuple] = {}
+    for name in sheets:
+        try:
+            found = pkg.find_sheet(name)
+        except LedgerUnsafeError:
+            continue  # refused in its turn
+        if found is not None and found[1] not in inflated:
+            inflated[found[1]] = zip_.read_blocks(found[1])
+    return zip_, pkg, inflated
 
 
 def _insert_after(zip_: RawZip, pkg: Package) -> str:

@@ -250,14 +250,15 @@ def posting_edits(ledger: Ledger, payments: pd.DataFrame, advances: pd.DataFrame
     sheet, create, columns = payment_columns(ledger)
     period = rec.period.label
     rows: list[dict[int, Any]] = []
-    for r in payments.itertuples(index=False):
-        ref = text_or_none(r.bank_ref)
-        rows.append({columns["contract_no"]: r.contract_no,
-                     columns["paid_on"]: pd.Timestamp(r.paid_on).date(),
-                     columns["amount"]: fen_to_decimal(r.amount),
-                     columns["payment_type"]: label(PAYMENT_TYPES, "customer_paid"),
-                     columns["bank_ref"]: ref.strip() if ref else None,
-                     columns["note"]: f"银行对账 {period} {r.source} 第{int(r.excel_row)}行"})
+    kind = label(PAYMENT_TYPES, "customer_paid")
+    at = [columns[k] for k in ("contract_no", "paid_on", "amount", "payment_type", "bank_ref", "note")]
+    fields = ("contract_no", "paid_on", "amount", "bank_ref", "source", "excel_row")
+    values = (payments[k].to_numpy(dtype=object) for k in fields)
+    for contract, paid_on, amount, bank_ref, source, excel_row in zip(*values, strict=True):
+        ref = text_or_none(bank_ref)
+        note = f"银行对账 {period} {source} 第{int(excel_row)}行"
+        rows.append(dict(zip(at, (contract, pd.Timestamp(paid_on).date(), fen_to_decimal(amount), kind,
+                                  ref.strip() if ref else None, note), strict=True)))
     for r in advances.itertuples(index=False):
         due = pd.Timestamp(r.due_date).date().isoformat()
         rows.append({columns["contract_no"]: r.contract_no, columns["paid_on"]: advance_date,
@@ -386,13 +387,16 @@ def with_appended_payments(ledger: Ledger, edits: list[Any], committed: Any) -> 
         sheet = edit.sheet
         appended += list(zip(placed.appended_rows, edit.appends, strict=True))
     types = code_lookup(PAYMENT_TYPES)
-    rows = []
-    for excel_row, cells in appended:
-        value = {key: cells.get(column) for key, column in columns.items()}
-        rows.append({
-            "contract_no": value.get("contract_no"), "paid_on": pd.Timestamp(value.get("paid_on")),
-            "amount": to_fen(value["amount"]), "payment_type": types[str(value["payment_type"]).lower()],
-            "bank_ref": value.get("bank_ref"), "note": value.get("note"), "excel_row": excel_row})
+
+    def cells_of(key: str) -> list[Any]:  # the column's values of the appended rows
+        at = columns.get(key)
+        return [None if at is None else cells.get(at) for _row, cells in appended]
+
+    rows = {"contract_no": cells_of("contract_no"),
+            "paid_on": [pd.Timestamp(v) for v in cells_of("paid_on")],
+            "amount": [to_fen(v) for v in cells_of("amount")],
+            "payment_type": [types[str(v).lower()] for v in cells_of("payment_type")],
+            "bank_ref": cells_of("bank_ref"), "note": cells_of("note"), "excel_row": [r for r, _ in appended]}
     added = pd.DataFrame(rows, columns=[*(f.key for f in PAYMENTS.fields), "excel_row"])
     frame = read.frame
     added = added[[c for c in frame.columns if c in added.columns]].astype(
