@@ -106,7 +106,8 @@ def installments(ledger):
                          dtype="Int64"),
         "pickup_date": pd.to_datetime([r["提车日期"] for r in loans]),
         "first_due_date": pd.to_datetime([r["首期还款日"] or None for r in loans]),
-        "due_day": pd.array([int(r["银行还款日"]) if r["银行还款日"] != "" else None for r in loans], dtype="Int64"),
+        "due_day": pd.array([int(r["银行还款日"]) if r["银行还款日"] != "" else None for r in loans],
+                            dtype="Int64"),
     })
     schedules = build_schedules(frame)
     by_contract: dict[str, list[dict]] = {}
