@@ -60,9 +60,10 @@ def generate(folder: Path, n_loans: int, seed: int) -> tuple[Path, Path]:
     pickup = pd.Timestamp("2024-12-01") + pd.to_timedelta(rng.integers(0, 700, n_loans), "D")
     due_day = rng.integers(1, 29, n_loans)
     settled = rng.random(n_loans) < 0.03
-    terms = pd.DataFrame({"contract_no": contracts, "principal": principal, "term": term, "method": "flat_fee",
-                          "rate": rng.choice([8, 10, 12], n_loans) * 1_000_000, "pickup_date": pickup,
-                          "first_due_date": pd.NaT, "due_day": pd.array(due_day, dtype="Int64")})
+    terms = pd.DataFrame({"contract_no": contracts, "principal": principal, "term": term,
+                          "method": "flat_fee", "rate": rng.choice([8, 10, 12], n_loans) * 1_000_000,
+                          "pickup_date": pickup, "first_due_date": pd.NaT,
+                          "due_day": pd.array(due_day, dtype="Int64")})
     schedule = build_schedules(terms)
     payment = schedule.groupby("contract_no")["payment"].first().reindex(contracts).to_numpy()
     bank_amount = np.where(rng.random(n_loans) < 0.5, payment + rng.integers(-2, 3, n_loans), 0)
@@ -71,8 +72,8 @@ def generate(folder: Path, n_loans: int, seed: int) -> tuple[Path, Path]:
     book = xlsxwriter.Workbook(str(ledger), {"constant_memory": True})
     sheet = book.add_worksheet("贷款台账")
     date_format = book.add_format({"num_format": "yyyy-mm-dd"})
-    header = ["合同编号", "客户姓名", "银行卡号", "贷款金额", "期数", "年利率", "还款方式", "提车日期", "银行还款日",
-              "银行月还金额", "状态", "结清日期"]
+    header = ["合同编号", "客户姓名", "银行卡号", "贷款金额", "期数", "年利率", "还款方式", "提车日期",
+              "银行还款日", "银行月还金额", "状态", "结清日期"]
     sheet.write_row(0, 0, header)
     for i in range(n_loans):
         r = i + 1
@@ -147,7 +148,8 @@ def best(repeat: int, func) -> tuple[float, object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--loans", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3)
@@ -163,7 +165,8 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     ledger, statement = generate(folder, args.loans, args.seed)
-    print(f"generated {args.loans} loans and a statement in {time.perf_counter() - start:.1f}s under {folder}")
+    print(f"generated {args.loans} loans and a statement in {time.perf_counter() - start:.1f}s "
+          f"under {folder}")
 
     t_cal, cells = best(args.repeat, lambda: calamine_read([ledger, statement]))
     run = make_run(ledger, None, AS_OF, True, True, False)
@@ -177,9 +180,10 @@ def main() -> None:
     t = rec.totals
     print(f"statement lines {t['lines_count']}, installments due {t['installment_count']}, "
           f"schedule rows {len(installments)}, calamine cells {cells}")
-    print(f"paid {t['paid_count']} short {t['short_count']} over {t['over_count']} unpaid {t['unpaid_count']} "
-          f"unmatched {t['unmatched_count']} failed {t['failed_count']} duplicate {t['duplicate_count']} "
-          f"outside {t['outside_month_count']}; advances {t['advance_count']} = {t['advance_sum'] / 100:,.2f}")
+    print(f"paid {t['paid_count']} short {t['short_count']} over {t['over_count']} "
+          f"unpaid {t['unpaid_count']} unmatched {t['unmatched_count']} failed {t['failed_count']} "
+          f"duplicate {t['duplicate_count']} outside {t['outside_month_count']}; "
+          f"advances {t['advance_count']} = {t['advance_sum'] / 100:,.2f}")
     print(f"digest {result.rec.digest}")
     print(f"calamine bare read (ledger + statement):   {t_cal:7.2f}s")
     print(f"core reconciliation only:                  {t_core:7.2f}s")
@@ -189,8 +193,8 @@ def main() -> None:
         copy.mkdir(exist_ok=True)
         ledger_copy = Path(shutil.copy2(ledger, copy / ledger.name))
         start = time.perf_counter()
-        posted = workflow.reconcile_bank(run.settings, ledger_copy, [statement], period=PERIOD, as_of=run.as_of,
-                                         out=copy / "report.xlsx", post_payments=True)
+        posted = workflow.reconcile_bank(run.settings, ledger_copy, [statement], period=PERIOD,
+                                         as_of=run.as_of, out=copy / "report.xlsx", post_payments=True)
         print(f"reconcile-bank --post ({posted.posting.payments_added} rows):  "
               f"{time.perf_counter() - start:7.2f}s")
 

@@ -151,7 +151,8 @@ def problems() -> list[str]:
             ident = entry.id if isinstance(entry.id, str) else entry.id[0]
             found.append(f"the .po has a message the code no longer uses: {ident!r}")
     if not MO.is_file() or MO.read_bytes() != mo_bytes(catalog):
-        found.append(f"{MO.relative_to(PACKAGE.parent)} is not the compiled .po: run python -m loantool.catalog")
+        found.append(f"{MO.relative_to(PACKAGE.parent)} is not the compiled .po: "
+                     "run python -m loantool.catalog")
     return found
 
 
@@ -167,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
             print(line)
         return 1 if found else 0
     total, missing = update()
-    print(f"{PO.relative_to(PACKAGE.parent)}: {total} messages, {missing} without Chinese; {MO.name} compiled")
+    print(f"{PO.relative_to(PACKAGE.parent)}: {total} messages, {missing} without Chinese; "
+          f"{MO.name} compiled")
     return 0
 
 

@@ -55,7 +55,8 @@ def set_language(lang: str | None) -> str:
     if chosen == "en":
         translation: gettext.NullTranslations = gettext.NullTranslations()
     else:
-        translation = gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[chosen], fallback=True)
+        translation = gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[chosen],
+                                          fallback=True)
     _state["lang"] = chosen
     _state["translation"] = translation
     return chosen

@@ -84,7 +84,8 @@ def main() -> int:
     fresh = splice_errors(splice(current, render()), render_errors())
     if "--check" in sys.argv[1:]:
         if fresh != current:
-            print(f"{path}: the command reference or the error codes are stale: run python -m loantool.reference")
+            print(f"{path}: the command reference or the error codes are stale: "
+                  "run python -m loantool.reference")
             return 1
         return 0
     path.write_text(fresh, encoding="utf-8")

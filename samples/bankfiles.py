@@ -22,10 +22,10 @@ from typing import Any
 
 from loantool import schema
 from loantool.money import fen_to_decimal, fen_to_display, fen_to_str
-from .ledger_layout import number_format, save_workbook, text_width
 
 from .book import SAMPLE_AS_OF
 from .history import History
+from .ledger_layout import number_format, save_workbook, text_width
 from .people import People
 
 Installment = dict[str, Any]
@@ -182,7 +182,8 @@ def write_statements(folder: Path, main: list[dict[str, Any]], retries: list[dic
         "期间：2026-11-01 至 2026-11-30",
     ], header, rows, ["card", "text", "text", "amount", "contract", "text"], timestamp)
 
-    lines = [[f"{STATEMENT_BANK} 代扣补扣明细"], [f"账户：{STATEMENT_ACCOUNT}", "期间：2026-11-01至2026-11-30"],
+    lines = [[f"{STATEMENT_BANK} 代扣补扣明细"],
+             [f"账户：{STATEMENT_ACCOUNT}", "期间：2026-11-01至2026-11-30"],
              header]
     for line in retries:
         lines.append([line["card"], line["name"], f"{line['on']:%Y/%m/%d}", fen_to_display(line["amount"]),
@@ -290,4 +291,5 @@ def write_customer_table(path: Path, loans: list[dict[str, Any]], extra: dict[st
                 [f.header for f in fields], [[cell(f, r) for f in fields] for r in rows],
                 [f.kind for f in fields], timestamp)
     return {"phone_changed": [r["contract_no"] for r in changed_phone],
-            "card_changed": [changed_card["contract_no"]], "new_contract": [extra["contract_no"]], "conflicting_duplicate": [conflict["contract_no"]]}
+            "card_changed": [changed_card["contract_no"]], "new_contract": [extra["contract_no"]],
+            "conflicting_duplicate": [conflict["contract_no"]]}

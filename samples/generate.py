@@ -27,7 +27,6 @@ import random  # noqa: E402
 from typing import Any  # noqa: E402
 
 from loantool import schema  # noqa: E402
-from .ledger_layout import LEDGER_TABLES, write_ledger_workbook  # noqa: E402
 
 from .bankfiles import (  # noqa: E402
     slip_rows,
@@ -46,6 +45,7 @@ from .book import (  # noqa: E402
     schedule_frame,
 )
 from .history import simulate  # noqa: E402
+from .ledger_layout import LEDGER_TABLES, write_ledger_workbook  # noqa: E402
 from .people import People  # noqa: E402
 
 SEED = 20261130

@@ -1,9 +1,10 @@
 """The ledger workbook's look (台账版式): one sheet per table, header from schema.py, typed cells.
 
 Used by samples/generate.py for ``templates/ledger.xlsx`` (the blank ledger ``loantool init`` copies)
-and for the sample ledger in ``samples/``; the tool itself never writes a workbook with openpyxl. Frames use the reader's shapes (docs/ARCHITECTURE.md): field keys as columns, money in
-integer fen, rates in ``money.RATE_SCALE`` units, dates, and English codes – so a frame read from a
-ledger can be written back through here unchanged.
+and for the sample ledger in ``samples/``; the tool itself never writes a workbook with openpyxl. Frames
+use the reader's shapes (docs/ARCHITECTURE.md): field keys as columns, money in integer fen, rates in
+``money.RATE_SCALE`` units, dates, and English codes – so a frame read from a ledger can be written back
+through here unchanged.
 
 Cells are written the way the desk's people expect to find them: identifiers (contract, ID, phone,
 card, bank reference) as TEXT cells with the ``@`` format so that Excel/WPS never turns a 19-digit card

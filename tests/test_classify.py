@@ -147,8 +147,9 @@ def test_inspection_plan_counts_a_never_inspected_loan_from_its_pickup_and_lists
     assert plan["inspection_reason"].tolist() == ["", "never", "", "never"]
     assert plan["next_inspection_day"].tolist()[:2] == [day_number("2025-07-01"), day_number("2025-04-10")]
     week = classify.inspection_plan(
-        risk_grade=np.array(["fair", "fair"], dtype=object), last_inspection_day=days("2025-04-25", "2025-05-01"),
-        in_arrears=np.array([False, False]), as_of_day=D, inspection_months={"good": 3, "fair": 1, "poor": 0},
-        window_days=7)
+        risk_grade=np.array(["fair", "fair"], dtype=object),
+        last_inspection_day=days("2025-04-25", "2025-05-01"),
+        in_arrears=np.array([False, False]), as_of_day=D,
+        inspection_months={"good": 3, "fair": 1, "poor": 0}, window_days=7)
     # May 25 and Jun 1, as of May 20 with a week's window: the first is in the plan, the second not yet
     assert week["inspection_due"].tolist() == [True, False]

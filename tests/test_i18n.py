@@ -130,8 +130,9 @@ def _errors(tmp_path):
         i18n._("cannot write the report {path}: the disk is full ({reason}).").format(
             path="r.xlsx", reason=i18n._("the disk is read-only")))
     problem = CellProblem("台账.xlsx", "还款记录", 5, "金额", "一千", i18n._("amount not positive"))
-    errors[InputError] = InputError(i18n._("cannot write the report {path}: the disk is full ({reason}).").format(
-        path="r.xlsx", reason=i18n._("permission denied")), [problem])
+    errors[InputError] = InputError(
+        i18n._("cannot write the report {path}: the disk is full ({reason}).").format(
+            path="r.xlsx", reason=i18n._("permission denied")), [problem])
     errors[LedgerUnsafeError] = LedgerUnsafeError(
         i18n._("cannot write the report {path}: the folder {folder} is not writable ({reason}).").format(
             path="r.xlsx", folder=tmp_path, reason=i18n._("the disk is read-only")))

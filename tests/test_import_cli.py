@@ -21,19 +21,24 @@ REALWORLD = REPO.parent / "shared" / "realworld"
 
 LOANS = [
     # 100,000.00 flat fee 3.6 % over 12: 8,633.33 a month; the bank's slip says 8,633.34
-    {"contract_no": "HT001", "customer_name": "张三", "id_no": "11010519491231002X", "card_no": "6222020200112233445",
+    {"contract_no": "HT001", "customer_name": "张三", "id_no": "11010519491231002X",
+     "card_no": "6222020200112233445",
      "principal": 10_000_000, "term": 12, "method": "flat_fee", "annual_rate": 3_600_000},
     # 100,000.00 annuity 12 % over 12: 8,884.88; its slip row shows only a masked card
-    {"contract_no": "HT002", "customer_name": "李四", "id_no": "110105199001010011", "card_no": "6222020200998877665",
+    {"contract_no": "HT002", "customer_name": "李四", "id_no": "110105199001010011",
+     "card_no": "6222020200998877665",
      "principal": 10_000_000, "term": 12, "method": "annuity", "annual_rate": 12_000_000},
     # 100,000.00 equal principal 6 % over 12: first installment 8,833.33
-    {"contract_no": "HT003", "customer_name": "王五", "id_no": "110105198502020022", "card_no": "6217000011112222333",
+    {"contract_no": "HT003", "customer_name": "王五", "id_no": "110105198502020022",
+     "card_no": "6217000011112222333",
      "principal": 10_000_000, "term": 12, "method": "equal_principal", "annual_rate": 6_000_000},
     # already has a bank due day (15); the slip says 20: a conflict
-    {"contract_no": "HT004", "customer_name": "赵六", "id_no": "110105197703030033", "card_no": "6228480011110000111",
+    {"contract_no": "HT004", "customer_name": "赵六", "id_no": "110105197703030033",
+     "card_no": "6228480011110000111",
      "principal": 10_000_000, "term": 12, "method": "flat_fee", "annual_rate": 3_600_000, "bank_due_day": 15},
     # 60,000.00 flat fee 4.8 % over 24: 2,620.00
-    {"contract_no": "HT005", "customer_name": "孙七", "id_no": "110105196604040044", "card_no": "6228480022220000222",
+    {"contract_no": "HT005", "customer_name": "孙七", "id_no": "110105196604040044",
+     "card_no": "6228480022220000222",
      "principal": 6_000_000, "term": 24, "method": "flat_fee", "annual_rate": 4_800_000},
 ]
 
@@ -47,7 +52,8 @@ def write_ledger(path: Path) -> None:
     write_ledger_workbook(path, {"loans": loans}, timestamp=dt.datetime(2026, 1, 1))
 
 
-SLIP_HEADER = ["序号", "姓名", "身份证号", "卡号", "放款金额", "放款日期", "期数", "每期还款额", "还款日", "首期还款日", "银行"]
+SLIP_HEADER = ["序号", "姓名", "身份证号", "卡号", "放款金额", "放款日期", "期数", "每期还款额", "还款日",
+               "首期还款日", "银行"]
 
 
 def write_xlsx_slip(path: Path, rows: list[list]) -> None:
@@ -71,9 +77,10 @@ def write_xlsx_slip(path: Path, rows: list[list]) -> None:
 GOOD_XLSX_ROWS = [
     [1, "张三", "11010519491231002X", "6222020200112233445", 100000, dt.date(2026, 11, 25), 12, 8633.34, 25,
      dt.date(2026, 12, 25), "XX银行"],
-    [2, "李四", None, "622202******7665", "100,000.00", dt.date(2026, 11, 26), 12, 8884.88, 26, None, "XX银行"],
-    [3, "陌生人", "120101199901010016", "6222999999999999999", 50000, dt.date(2026, 11, 26), 12, 4300, 10, None,
+    [2, "李四", None, "622202******7665", "100,000.00", dt.date(2026, 11, 26), 12, 8884.88, 26, None,
      "XX银行"],
+    [3, "陌生人", "120101199901010016", "6222999999999999999", 50000, dt.date(2026, 11, 26), 12, 4300, 10,
+     None, "XX银行"],
     [4, "张三", "11010519491231002X", "6222020200112233445", 100000, dt.date(2026, 11, 25), 12, 8633.34, 25,
      dt.date(2026, 12, 25), "XX银行"],  # the same row exported twice
 ]
@@ -94,7 +101,8 @@ def write_slips(folder: Path) -> list[Path]:
         '<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head><body>'
         '<table border="1"><tr><td colspan="6">中国农业银行 放款清单</td></tr>'
         "<tr><td>户名</td><td>证件号码</td><td>放款金额</td><td>放款日期</td><td>月供</td><td>每月还款日</td></tr>"
-        '<tr><td style="mso-number-format:\\@">孙七</td><td style="mso-number-format:\\@">110105196604040044</td>'
+        '<tr><td style="mso-number-format:\\@">孙七</td>'
+        '<td style="mso-number-format:\\@">110105196604040044</td>'
         "<td>60000.00</td><td>2026-11-28</td><td>2620.00</td><td>28</td></tr></table></body></html>"
     ).encode())
     return [xlsx, csv, xls]
@@ -105,7 +113,8 @@ def desk(tmp_path: Path) -> Path:
     write_ledger(tmp_path / "ledger.xlsx")
     (tmp_path / "inbox").mkdir()
     write_slips(tmp_path / "inbox")
-    (tmp_path / "loantool.toml").write_text('as_of = "2026-11-30"\n[ledger]\npath = "ledger.xlsx"\n', encoding="utf-8")
+    (tmp_path / "loantool.toml").write_text('as_of = "2026-11-30"\n[ledger]\npath = "ledger.xlsx"\n',
+                                            encoding="utf-8")
     return tmp_path
 
 
@@ -144,13 +153,15 @@ def test_import_writes_the_slips_and_a_second_run_changes_nothing(desk: Path):
     [unknown] = doc["unmatched"]
     assert unknown["customer_name"] == "陌生人" and unknown["row"] == 6 and unknown["principal"] == "50000.00"
     [duplicate] = doc["duplicates"]
-    assert (duplicate["contract_no"], duplicate["row"], duplicate["same_as"]) == ("HT001", 7, "放款单_XX银行.xlsx row 4")
+    assert (duplicate["contract_no"], duplicate["row"], duplicate["same_as"]) == (
+        "HT001", 7, "放款单_XX银行.xlsx row 4")
     [conflict] = doc["conflicts"]
     assert (conflict["contract_no"], conflict["column"], conflict["ledger"], conflict["slip"]) == \
         ("HT004", "银行还款日", 15, 20)
     [discrepancy] = doc["discrepancies"]
     assert {k: discrepancy[k] for k in ("contract_no", "label", "bank", "ours", "difference")} == {
-        "contract_no": "HT001", "label": "银行月还金额", "bank": "8633.34", "ours": "8633.33", "difference": "0.01"}
+        "contract_no": "HT001", "label": "银行月还金额", "bank": "8633.34", "ours": "8633.33",
+        "difference": "0.01"}
 
     loans = load_ledger(desk / "ledger.xlsx", Settings()).loans.frame.set_index("contract_no")
     assert loans.at["HT001", "disbursed_on"] == pd.Timestamp("2026-11-25")
@@ -182,10 +193,11 @@ def test_overwrite_replaces_a_conflict(desk: Path):
     result = invoke(desk, "--overwrite", "--json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert [(c["contract_no"], c["column"], c["old"], c["new"], c["overwritten"]) for c in doc["changes"]] == [
-        ("HT004", "银行还款日", 15, 20, True)]
+    changes = [(c["contract_no"], c["column"], c["old"], c["new"], c["overwritten"]) for c in doc["changes"]]
+    assert changes == [("HT004", "银行还款日", 15, 20, True)]
     assert doc["conflicts"] == []
-    assert load_ledger(desk / "ledger.xlsx", Settings()).loans.frame.set_index("contract_no").at["HT004", "bank_due_day"] == 20
+    loans = load_ledger(desk / "ledger.xlsx", Settings()).loans.frame.set_index("contract_no")
+    assert loans.at["HT004", "bank_due_day"] == 20
 
 
 def test_dry_run_shows_old_and_new_and_never_writes(desk: Path):
@@ -207,15 +219,21 @@ def test_json_equals_the_result_object(desk: Path):
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
     slips = [Path(p) for p in slips_of(desk)]
-    expected = import_disbursements(Settings(), desk / "ledger.xlsx", slips, as_of=dt.date(2026, 11, 30), dry_run=True)
-    assert json.loads(result.stdout) == json.loads(json.dumps(expected.to_dict(), ensure_ascii=False, default=str))
+    expected = import_disbursements(Settings(), desk / "ledger.xlsx", slips, as_of=dt.date(2026, 11, 30),
+                                    dry_run=True)
+    expected_doc = json.loads(json.dumps(expected.to_dict(), ensure_ascii=False, default=str))
+    assert json.loads(result.stdout) == expected_doc
 
 
 BAD_ROWS = [
-    [1, "张三", "11010519491231002X", "6222020200112233445", 100000, dt.date(2026, 11, 25), 12, 8633.34, 25, None, "X"],
-    [2, "李四", "110105199001010011", "6222020200998877665", 100000, "2026-13-45", 12, "八千", 26, None, "X"],
-    [3, "王五", "110105198502020022", "6217000011112222333", 100000, dt.date(2026, 11, 27), 12, 8833.33, 32, None, "X"],
-    [4, "赵六", "110105197703030033", "6228480011110000111", 100000, dt.date(2026, 11, 27), 12, 0, 20, None, "X"],
+    [1, "张三", "11010519491231002X", "6222020200112233445", 100000, dt.date(2026, 11, 25), 12, 8633.34, 25,
+     None, "X"],
+    [2, "李四", "110105199001010011", "6222020200998877665", 100000, "2026-13-45", 12, "八千", 26,
+     None, "X"],
+    [3, "王五", "110105198502020022", "6217000011112222333", 100000, dt.date(2026, 11, 27), 12, 8833.33, 32,
+     None, "X"],
+    [4, "赵六", "110105197703030033", "6228480011110000111", 100000, dt.date(2026, 11, 27), 12, 0, 20,
+     None, "X"],
 ]
 BAD_CELLS = {(5, "放款日期"), (5, "每期还款额"), (6, "还款日"), (7, "每期还款额")}
 
@@ -277,7 +295,8 @@ def test_samples_slips(tmp_path: Path):
     if not (samples / "inbox" / "slips").is_dir():
         pytest.skip("samples not generated")
     work = tmp_path / "samples"
-    shutil.copytree(samples, work, ignore=shutil.ignore_patterns("*.py", "__pycache__", "reports", ".loantool"))
+    shutil.copytree(samples, work,
+                    ignore=shutil.ignore_patterns("*.py", "__pycache__", "reports", ".loantool"))
     slips = sorted(str(p) for p in (work / "inbox" / "slips").iterdir())
     result = CliRunner().invoke(app, ["import-disbursements", *slips, "--config", str(work / "loantool.toml"),
                                       "--out", str(work / "reports" / "import.xlsx"), "--json"])
@@ -288,7 +307,8 @@ def test_samples_slips(tmp_path: Path):
     assert [d["difference"] for d in doc["discrepancies"]] == ["0.01"]
     assert doc["updated"] == doc["matched"] > 0 and doc["written"] is True
     ledger_bytes = (work / "ledger.xlsx").read_bytes()
-    again = CliRunner().invoke(app, ["import-disbursements", *slips, "--config", str(work / "loantool.toml"), "--json"])
+    again = CliRunner().invoke(app, ["import-disbursements", *slips, "--config", str(work / "loantool.toml"),
+                                     "--json"])
     assert again.exit_code == 0 and json.loads(again.stdout)["updated"] == 0
     assert (work / "ledger.xlsx").read_bytes() == ledger_bytes
 
@@ -299,13 +319,15 @@ def test_a_column_to_fill_that_the_ledger_lacks_is_added_at_the_right_end(tmp_pa
     wb = Workbook()
     ws = wb.active
     ws.title = "贷款台账"
-    ws.append(["合同编号", "客户姓名", "身份证号", "贷款金额", "期数", "总费率", "还款方式", "提车日期", "放款日期"])
-    ws.append(["HT001", "张三", "11010519491231002X", 100000, 12, "3.6%", "等本等费", dt.date(2026, 11, 20), None])
+    ws.append(["合同编号", "客户姓名", "身份证号", "贷款金额", "期数", "总费率", "还款方式", "提车日期",
+               "放款日期"])
+    ws.append(["HT001", "张三", "11010519491231002X", 100000, 12, "3.6%", "等本等费", dt.date(2026, 11, 20),
+               None])
     wb.save(tmp_path / "ledger.xlsx")
     slip = tmp_path / "slip.xlsx"
     write_xlsx_slip(slip, GOOD_XLSX_ROWS[:1])
-    result = CliRunner().invoke(app, ["import-disbursements", str(slip), "--ledger", str(tmp_path / "ledger.xlsx"),
-                                      "--as-of", "2026-11-30", "--json"])
+    result = CliRunner().invoke(app, ["import-disbursements", str(slip), "--ledger",
+                                      str(tmp_path / "ledger.xlsx"), "--as-of", "2026-11-30", "--json"])
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     added = {w["column"] for w in doc["warnings"] if w["code"] == "column-added"}

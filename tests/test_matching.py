@@ -61,8 +61,10 @@ LEDGER = loans_frame([
     {"contract_no": "HT004", "customer_name": "王五", "id_no": "110105198502020022",
      "card_no": "6217000011114444555", "principal": 6_000_000},
     # two customers with the same name and amount, no ID on file
-    {"contract_no": "HT005", "customer_name": "赵六", "card_no": "6228480011110000111", "principal": 3_000_000},
-    {"contract_no": "HT006", "customer_name": "赵六", "card_no": "6228480022220000222", "principal": 3_000_000},
+    {"contract_no": "HT005", "customer_name": "赵六", "card_no": "6228480011110000111",
+     "principal": 3_000_000},
+    {"contract_no": "HT006", "customer_name": "赵六", "card_no": "6228480022220000222",
+     "principal": 3_000_000},
 ])
 
 
@@ -218,24 +220,26 @@ def test_only_conflicts_make_a_conflict_outcome():
 def test_slip_problems():
     slips = slips_frame([{"bank_due_day": 32, "bank_monthly_amount": 0}, {"bank_due_day": 5}])
     problems = slip_problems(slips)
-    assert [(label, key) for label, key, _, _ in problems] == [(0, "bank_due_day"), (0, "bank_monthly_amount")]
+    assert [(label, key) for label, key, _, _ in problems] == [
+        (0, "bank_due_day"), (0, "bank_monthly_amount")]
 
 
 def _flat_fee_ledger() -> pd.DataFrame:
     return loans_frame([
         # 100,000.00 over 12 months, 3.6 % total fee: 8,333.33 principal + 300.00 fee = 8,633.33 a month
-        {"contract_no": "FF1", "customer_name": "张三", "id_no": "11010519491231002X", "principal": 10_000_000,
-         "method": "flat_fee", "annual_rate": 3_600_000},
+        {"contract_no": "FF1", "customer_name": "张三", "id_no": "11010519491231002X",
+         "principal": 10_000_000, "method": "flat_fee", "annual_rate": 3_600_000},
         # 100,000.00 annuity at 12 % a year over 12 months: 8,884.88 (the last differs)
-        {"contract_no": "AN1", "customer_name": "李四", "id_no": "110105199001010011", "principal": 10_000_000,
-         "method": "annuity", "annual_rate": 12 * RATE_SCALE // 100},
+        {"contract_no": "AN1", "customer_name": "李四", "id_no": "110105199001010011",
+         "principal": 10_000_000, "method": "annuity", "annual_rate": 12 * RATE_SCALE // 100},
     ])
 
 
 def test_cross_check_lists_a_one_fen_difference_with_both_figures():
     ledger = _flat_fee_ledger()
     slips = slips_frame([
-        {"id_no": "11010519491231002X", "bank_monthly_amount": 863_334, "bank_due_day": 25, "principal": 10_000_000},
+        {"id_no": "11010519491231002X", "bank_monthly_amount": 863_334, "bank_due_day": 25,
+         "principal": 10_000_000},
         {"id_no": "110105199001010011", "bank_monthly_amount": 888_488, "bank_due_day": 3},
     ])
     result = match_slips(slips, ledger)

@@ -9,8 +9,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from loantool.money import (
-    MoneyError, div_round_half_up, div_round_half_up_array, fen_to_display, fen_to_str, parse_rate,
-    rate_to_str, round_fraction, to_fen, yuan_to_fen_exact,
+    MoneyError,
+    div_round_half_up,
+    div_round_half_up_array,
+    fen_to_display,
+    fen_to_str,
+    parse_rate,
+    rate_to_str,
+    round_fraction,
+    to_fen,
+    yuan_to_fen_exact,
 )
 
 

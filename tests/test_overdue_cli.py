@@ -48,9 +48,11 @@ from loantool.workflows import overdue as workflow
 
 AS_OF = "2026-11-30"
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
-SHEETS = ["电话催收单", "催收名单", "短信提醒", "账龄与五级分类", "连三累六", "到期提示", "季度催收通知", "贷后检查计划", "诉讼时效"]
-LOAN_HEADER = ["合同编号", "客户姓名", "手机号", "银行卡号", "经销商", "贷款金额", "期数", "年利率", "还款方式", "提车日期",
-               "银行还款日", "状态", "结清日期", "风险等级", "上次检查日期", "最近催收签收日期", "保证人", "保证人电话"]
+SHEETS = ["电话催收单", "催收名单", "短信提醒", "账龄与五级分类", "连三累六", "到期提示", "季度催收通知",
+          "贷后检查计划", "诉讼时效"]
+LOAN_HEADER = ["合同编号", "客户姓名", "手机号", "银行卡号", "经销商", "贷款金额", "期数", "年利率",
+               "还款方式", "提车日期", "银行还款日", "状态", "结清日期", "风险等级", "上次检查日期",
+               "最近催收签收日期", "保证人", "保证人电话"]
 PAYMENT_HEADER = ["合同编号", "交易日期", "金额", "类型", "流水号", "备注"]
 
 
@@ -68,22 +70,22 @@ D = dt.date
 LOANS = [
     # contract, name, phone, card, dealer, principal, term, rate, method, pickup, due day, status, settled,
     # grade, last inspection, last notice, guarantor, guarantor phone
-    ("HT001", "张三", "13800000001", card(1), "甲车行", 12000, 12, "6%", "等本等费", D(2026, 1, 10), 15, "在贷", None,
-     "好", D(2026, 10, 1), None, None, None),
-    ("HT002", "李四", "13800000002", card(2), "甲车行", 12000, 12, "6%", "等本等费", D(2026, 1, 10), 15, "在贷", None,
-     "一般", D(2026, 10, 20), None, None, None),
-    ("HT003", "王五", "13800000003", card(3), "乙车行", 12000, 12, "6%", "等本等费", D(2026, 1, 10), 15, "在贷", None,
-     "好", D(2026, 11, 1), D(2026, 10, 10), None, None),
-    ("HT004", "赵六", "13800000004", card(4), "乙车行", 12000, 12, "6%", "等本等费", D(2026, 1, 10), 15, "在贷", None,
-     "差", D(2026, 11, 5), None, "周九", "13900000009"),
-    ("HT005", "钱七", "13800000005", card(5), "甲车行", 12000, 12, None, "等本等费", D(2026, 1, 10), 15, "结清",
-     D(2026, 6, 1), "好", D(2026, 10, 1), None, None, None),
-    ("HT006", "孙八", "13800000006", card(6), "甲车行", 12000, 12, "6%", "等本等费", D(2026, 1, 10), 15, "在贷", None,
-     "好", D(2026, 9, 15), None, None, None),
-    ("HT007", "吴七", "13800000007", card(7), "丙车行", 12000, 12, "6%", "等本等费", D(2025, 12, 20), 2, "在贷", None,
-     "好", D(2026, 11, 10), None, "吴十", "13900000010"),
-    ("HT008", "郑八", "13800000008", card(8), "丙车行", 12000, 12, "6%", "等本等费", D(2022, 12, 10), 15, "在贷", None,
-     None, None, D(2023, 9, 1), None, None),
+    ("HT001", "张三", "13800000001", card(1), "甲车行", 12000, 12, "6%", "等本等费", D(2026, 1, 10),
+     15, "在贷", None, "好", D(2026, 10, 1), None, None, None),
+    ("HT002", "李四", "13800000002", card(2), "甲车行", 12000, 12, "6%", "等本等费", D(2026, 1, 10),
+     15, "在贷", None, "一般", D(2026, 10, 20), None, None, None),
+    ("HT003", "王五", "13800000003", card(3), "乙车行", 12000, 12, "6%", "等本等费", D(2026, 1, 10),
+     15, "在贷", None, "好", D(2026, 11, 1), D(2026, 10, 10), None, None),
+    ("HT004", "赵六", "13800000004", card(4), "乙车行", 12000, 12, "6%", "等本等费", D(2026, 1, 10),
+     15, "在贷", None, "差", D(2026, 11, 5), None, "周九", "13900000009"),
+    ("HT005", "钱七", "13800000005", card(5), "甲车行", 12000, 12, None, "等本等费", D(2026, 1, 10),
+     15, "结清", D(2026, 6, 1), "好", D(2026, 10, 1), None, None, None),
+    ("HT006", "孙八", "13800000006", card(6), "甲车行", 12000, 12, "6%", "等本等费", D(2026, 1, 10),
+     15, "在贷", None, "好", D(2026, 9, 15), None, None, None),
+    ("HT007", "吴七", "13800000007", card(7), "丙车行", 12000, 12, "6%", "等本等费", D(2025, 12, 20),
+     2, "在贷", None, "好", D(2026, 11, 10), None, "吴十", "13900000010"),
+    ("HT008", "郑八", "13800000008", card(8), "丙车行", 12000, 12, "6%", "等本等费", D(2022, 12, 10),
+     15, "在贷", None, None, None, D(2023, 9, 1), None, None),
 ]
 
 
@@ -142,8 +144,8 @@ def sha(path: Path) -> str:
 
 
 def sheet_rows(path: Path, name: str) -> tuple[list, list[list]]:
-    """(header, data rows) of a report sheet: the header is the row that starts with 合同编号 or 序号/账龄/文件;
-    the data rows end before the 合计 row."""
+    """(header, data rows) of a report sheet: the header is the row that starts with 合同编号 or
+    序号/账龄/文件; the data rows end before the 合计 row."""
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name).to_python()
     at = next(i for i, r in enumerate(rows) if r[0] in ("合同编号", "序号", "账龄", "文件"))
     header = rows[at]
@@ -209,14 +211,16 @@ def test_json_hand_worked(desk):
         "M0": 4, "M1": 1, "M4": 1, "M7+": 1}
     assert [c["contract_no"] for c in doc["call_list"]] == ["HT008", "HT004", "HT003"]
     assert doc["call_list"][2] == {
-        "contract_no": "HT003", "customer_name": "王五", "phone": "13800000003", "dpd": 15, "overdue_periods": 1,
-        "overdue_amount": "560.00", "oldest_unpaid_due": "2026-11-15", "last_contact_on": None,
-        "last_result": None, "promise_date": None, "promise_amount": None, "promise_status": None,
+        "contract_no": "HT003", "customer_name": "王五", "phone": "13800000003", "dpd": 15,
+        "overdue_periods": 1, "overdue_amount": "560.00", "oldest_unpaid_due": "2026-11-15",
+        "last_contact_on": None, "last_result": None, "promise_date": None, "promise_amount": None,
+        "promise_status": None,
         "waiting": False}
     assert [(m["contract_no"], m["period"], m["due_date"], m["amount"]) for m in doc["sms"]] == [
         ("HT007", 12, "2026-12-02", "1060.00")]
-    assert doc["sms"][0]["message"].startswith(f"【{workflow.Settings().company.name}】尊敬的吴七，您本期应还1060.00元"
-                                               f"将于2026-12-02从尾号{card(7)[-4:]}的银行卡扣款")
+    assert doc["sms"][0]["message"].startswith(f"【{workflow.Settings().company.name}】尊敬的吴七，"
+                                               "您本期应还1060.00元将于2026-12-02"
+                                               f"从尾号{card(7)[-4:]}的银行卡扣款")
     assert [(n["contract_no"], n["recipient"], n["name"]) for n in doc["maturity_notices"]] == [
         ("HT007", "borrower", "吴七"), ("HT007", "guarantor", "吴十")]
     assert [(n["contract_no"], n["recipient"], n["phone"]) for n in doc["quarterly_notices"]] == [
@@ -282,14 +286,15 @@ def test_workbook_sheets_and_key_cells(desk, chinese):
 
     assert column(*sheet_rows(report, "连三累六"), "合同编号") == ["HT004"]
     header, body = sheet_rows(report, "到期提示")
-    assert [(r[header.index("收件人")], r[header.index("姓名")]) for r in body] == [("借款人", "吴七"), ("保证人", "吴十")]
+    assert [(r[header.index("收件人")], r[header.index("姓名")]) for r in body] == [
+        ("借款人", "吴七"), ("保证人", "吴十")]
     header, body = sheet_rows(report, "季度催收通知")
     assert column(header, body, "合同编号") == ["HT008", "HT004", "HT004"]
     assert column(header, body, "电话") == ["13800000008", "13800000004", "13900000009"]
     assert column(*sheet_rows(report, "贷后检查计划"), "合同编号") == ["HT002", "HT003", "HT004", "HT008"]
     header, body = sheet_rows(report, "诉讼时效")
-    assert [(r[header.index("合同编号")], r[header.index("剩余天数")], r[header.index("状态")]) for r in body] == [
-        ("HT008", 15, "即将届满")]
+    assert [(r[header.index("合同编号")], r[header.index("剩余天数")], r[header.index("状态")])
+            for r in body] == [("HT008", 15, "即将届满")]
 
 
 def test_console_summary(desk, chinese):
@@ -450,9 +455,10 @@ def test_samples(tmp_path, monkeypatch, chinese):
 
 def test_a_fifty_fen_residue_goes_to_the_small_balance_list_not_the_call_list(tmp_path, monkeypatch, chinese):
     monkeypatch.chdir(tmp_path)
-    residue = ("HT009", "冯九", "13800000009", card(9), "甲车行", 12000, 12, "6%", "等本等费", D(2026, 1, 10), 15,
-               "在贷", None, "好", D(2026, 11, 1), None, None, None)
-    payments = [*PAYMENTS, *_monthly("HT009", D(2026, 2, 1), 9, 15), ("HT009", D(2026, 11, 15), 1059.5, "客户还款")]
+    residue = ("HT009", "冯九", "13800000009", card(9), "甲车行", 12000, 12, "6%", "等本等费", D(2026, 1, 10),
+               15, "在贷", None, "好", D(2026, 11, 1), None, None, None)
+    payments = [*PAYMENTS, *_monthly("HT009", D(2026, 2, 1), 9, 15),
+                ("HT009", D(2026, 11, 15), 1059.5, "客户还款")]
     ledger = build_ledger(tmp_path / "ledger.xlsx", loans=[*LOANS, residue], payments=payments)
     out = tmp_path / "r.xlsx"
     result = invoke("--ledger", ledger, "--as-of", AS_OF, "--json", "--out", out)

@@ -31,7 +31,8 @@ def test_core_imports_only_core_money_config_schema_and_libraries():
             top = module.split(".")[0]
             assert top not in FORBIDDEN_IN_CORE, f"{path.name} imports {module}"
             if level == 1:
-                assert top not in {"ledger", "reports", "cli", "commands", "workflows"}, f"{path.name}: .{module}"
+                above = {"ledger", "reports", "cli", "commands", "workflows"}
+                assert top not in above, f"{path.name}: .{module}"
             if level >= 2:
                 # i18n: messages in the user's language (HELPERS.md house rules)
                 allowed = {"money", "config", "settings", "schema", "errors", "values", "i18n"}
@@ -39,7 +40,8 @@ def test_core_imports_only_core_money_config_schema_and_libraries():
 
 
 def test_help_is_quick_and_imports_no_pandas():
-    code = "import sys; from loantool.cli import app; assert 'pandas' not in sys.modules, 'pandas at start-up'"
+    code = ("import sys; from loantool.cli import app; "
+            "assert 'pandas' not in sys.modules, 'pandas at start-up'")
     subprocess.run([sys.executable, "-c", code], check=True)
     best = min(_timed([sys.executable, "-m", "loantool", "--help"]) for _ in range(3))
     assert best < 0.5, f"--help took {best:.2f}s"
@@ -151,8 +153,9 @@ def test_the_checkout_finds_its_templates_and_samples():
     """``python -m pytest`` from a checkout imports loantool from the checkout itself (the top folder is
     first on sys.path), where templates/ and samples/ sit beside the package, not in it."""
     code = ("import loantool, loantool.templates, loantool.samples.ledger_layout; "
-            "from importlib import resources; assert resources.files('loantool.templates').joinpath('ledger.xlsx')"
-            ".is_file(); print(loantool.__file__)")
+            "from importlib import resources; "
+            "assert resources.files('loantool.templates').joinpath('ledger.xlsx').is_file(); "
+            "print(loantool.__file__)")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == str(ROOT / "loantool" / "__init__.py")
 
@@ -180,5 +183,6 @@ def test_nothing_under_core_opens_a_file():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call):
                 func = node.func
-                name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+                name = (func.id if isinstance(func, ast.Name)
+                        else func.attr if isinstance(func, ast.Attribute) else "")
                 assert name not in FILE_CALLS, f"{path.name}:{node.lineno} calls {name}()"

@@ -21,17 +21,22 @@ from loantool.config import load_settings
 from loantool.workflows import reconcile as workflow
 
 PERIOD = "2026-11"
-LOAN_HEADER = ["合同编号", "客户姓名", "银行卡号", "贷款金额", "期数", "年利率", "还款方式", "提车日期", "银行还款日",
-               "银行月还金额", "状态", "结清日期"]
+LOAN_HEADER = ["合同编号", "客户姓名", "银行卡号", "贷款金额", "期数", "年利率", "还款方式", "提车日期",
+               "银行还款日", "银行月还金额", "状态", "结清日期"]
 PICKUP = dt.date(2026, 1, 10)
 LOANS = [
-    ("HT001", "张三", "6222020000000011", 120000, 12, "5%", "等本等费", PICKUP, 15, None, "在贷", None),  # paid
-    ("HT002", "李四", "6222020000000022", 120000, 12, "5%", "等本等费", PICKUP, 15, None, "在贷", None),  # short
-    ("HT003", "王五", "6222020000000033", 120000, 12, "5%", "等本等费", PICKUP, 15, 10600.5, "在贷", None),  # failed
+    ("HT001", "张三", "6222020000000011", 120000, 12, "5%", "等本等费", PICKUP, 15, None, "在贷",
+     None),  # paid
+    ("HT002", "李四", "6222020000000022", 120000, 12, "5%", "等本等费", PICKUP, 15, None, "在贷",
+     None),  # short
+    ("HT003", "王五", "6222020000000033", 120000, 12, "5%", "等本等费", PICKUP, 15, 10600.5, "在贷",
+     None),  # failed
     ("HT004", "赵六", "6222020000000044", 120000, 12, "5%", "等本等费", PICKUP, 15, None, "结清",
      dt.date(2026, 5, 1)),  # settled
-    ("HT005", "钱七", "6222020000000055", 120000, 12, "5%", "等本等费", PICKUP, 15, None, "在贷", None),  # 2 lines
-    ("HT006", "孙八", "6222020000000066", 120000, 12, "5%", "等本等费", PICKUP, 15, None, "在贷", None),  # over
+    ("HT005", "钱七", "6222020000000055", 120000, 12, "5%", "等本等费", PICKUP, 15, None, "在贷",
+     None),  # 2 lines
+    ("HT006", "孙八", "6222020000000066", 120000, 12, "5%", "等本等费", PICKUP, 15, None, "在贷",
+     None),  # over
 ]
 PAYMENT_HEADER = ["合同编号", "交易日期", "金额", "类型", "流水号", "备注"]
 
@@ -107,7 +112,8 @@ def test_json_read_only_hand_worked(desk):
     doc = json.loads(result.stdout)
     assert _digests([ledger, *statements]) == before  # read-only
     assert doc["period"] == PERIOD
-    rows = {r["contract_no"]: (r["due_date"], r["expected"], r["received"], r["status"]) for r in doc["installments"]}
+    rows = {r["contract_no"]: (r["due_date"], r["expected"], r["received"], r["status"])
+            for r in doc["installments"]}
     assert rows == {
         "HT001": ("2026-11-15", "10500.00", "10500.00", "paid"),
         "HT002": ("2026-11-15", "10500.00", "5000.00", "short"),
@@ -116,10 +122,10 @@ def test_json_read_only_hand_worked(desk):
         "HT006": ("2026-11-15", "10500.00", "11000.00", "over"),
     }
     assert doc["advances"] == [
-        {"contract_no": "HT002", "customer_name": "李四", "card_no": "6222020000000022", "due_date": "2026-11-15",
-         "amount": "5500.00"},
-        {"contract_no": "HT003", "customer_name": "王五", "card_no": "6222020000000033", "due_date": "2026-11-15",
-         "amount": "10600.50"},
+        {"contract_no": "HT002", "customer_name": "李四", "card_no": "6222020000000022",
+         "due_date": "2026-11-15", "amount": "5500.00"},
+        {"contract_no": "HT003", "customer_name": "王五", "card_no": "6222020000000033",
+         "due_date": "2026-11-15", "amount": "10600.50"},
     ]
     totals = doc["totals"]
     assert (totals["expected"], totals["received"], totals["advance_count"], totals["advance_sum"]) == (
@@ -142,8 +148,9 @@ def test_json_equals_the_result_object(desk):
     out = folder / "r.xlsx"
     result = _invoke(_args(ledger, statements, "--json", "--out", str(out)))
     assert result.exit_code == 0
-    direct = workflow.reconcile_bank(load_settings(None), ledger, statements, period=workflow.parse_period(PERIOD),
-                                     as_of=dt.date(2026, 11, 30), out=out)
+    direct = workflow.reconcile_bank(load_settings(None), ledger, statements,
+                                     period=workflow.parse_period(PERIOD), as_of=dt.date(2026, 11, 30),
+                                     out=out)
     assert direct.report_path == folder / "r_2.xlsx"  # r.xlsx is kept: a report is never overwritten
     document = json.loads(result.stdout)
     assert document.pop("report") == str(out)
@@ -181,8 +188,8 @@ def test_fail_on_diff_exits_4_after_the_output(desk):
     result = _invoke(_args(ledger, statements, "--json", "--fail-on-diff"))
     assert result.exit_code == 4
     assert json.loads(result.stdout)["period"] == PERIOD
-    assert result.stderr.startswith("Error: reconciliation for 2026-11 has findings: 1 short, 1 over, 1 unpaid, "
-                                    "1 unmatched")
+    assert result.stderr.startswith("Error: reconciliation for 2026-11 has findings: "
+                                    "1 short, 1 over, 1 unpaid, 1 unmatched")
 
 
 @pytest.mark.parametrize("period", ["2026-13", "11/2026", "next"])
@@ -223,7 +230,8 @@ def test_post_twice_is_post_once(desk):
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["posted"] == {
         "requested": ["payments"], "payments_added": 5, "payments_already": 0, "advances_added": 0,
-        "advances_already": 0, "advances_paid_by_customer": [], "payments_for_review": 0, "advance_date": None}
+        "advances_already": 0, "advances_paid_by_customer": [], "payments_for_review": 0,
+        "advance_date": None}
     rows = _payment_rows(ledger)
     assert rows[0][:5] == ("HT001", dt.date(2026, 10, 15), 10500, "客户还款", "B-OLD")
     added = [(c, d, a, k, r) for c, d, a, k, r, _ in rows[1:]]
@@ -325,7 +333,8 @@ def test_lines_without_reference_are_keyed_on_file_card_date_amount_occurrence(t
     monkeypatch.chdir(tmp_path)
     ledger = _ledger(tmp_path / "ledger.xlsx")
     wb = openpyxl.load_workbook(ledger)
-    wb["还款记录"].append(["HT005", dt.date(2026, 11, 15), 5250, "客户还款", None, "银行对账 2026-11 st.csv 第2行"])
+    wb["还款记录"].append(["HT005", dt.date(2026, 11, 15), 5250, "客户还款", None,
+                           "银行对账 2026-11 st.csv 第2行"])
     wb.save(ledger)
     csv = tmp_path / "st.csv"
     csv.write_bytes(("卡号,姓名,交易日期,金额,流水号,状态\r\n"
@@ -450,8 +459,8 @@ def test_the_posted_ledger_in_memory_equals_the_file_read_again(tmp_path, monkey
     statements = _statements(tmp_path)
     settings = load_settings(None)
     day = dt.date(2026, 11, 30)
-    result = workflow.reconcile_bank(settings, ledger, statements, period=workflow.parse_period(PERIOD), as_of=day,
-                                     post_payments=True, post_advances=day)
+    result = workflow.reconcile_bank(settings, ledger, statements, period=workflow.parse_period(PERIOD),
+                                     as_of=day, post_payments=True, post_advances=day)
     again = load_ledger(ledger, settings, as_of=day)
     assert result.ledger.sha256 == again.sha256
     assert result.posting.payments_added == 5 and result.posting.advances_added == 2

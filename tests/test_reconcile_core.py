@@ -40,8 +40,8 @@ def _schedule(contract, term=12, payment=100_000, last_payment=None):
 
 def _lines(rows):
     """rows: (source, excel_row, card, name, date, amount fen, ref, status)."""
-    frame = pd.DataFrame(rows, columns=["source", "excel_row", "card_no", "customer_name", "paid_on", "amount",
-                                        "bank_ref", "deduction_status"])
+    frame = pd.DataFrame(rows, columns=["source", "excel_row", "card_no", "customer_name", "paid_on",
+                                        "amount", "bank_ref", "deduction_status"])
     frame["paid_on"] = pd.to_datetime(frame["paid_on"])
     frame["amount"] = pd.array(frame["amount"], dtype="Int64")
     return frame
@@ -153,13 +153,15 @@ def test_advance_list_and_totals(result):
     t = result.totals
     # L01–L11: 11 installments of 1000.00; L12 1000.50 (bank); L13 990.37 (final)
     assert t["expected"] == 11 * 100_000 + 100_050 + 99_037
-    assert t["received"] == 100_000 + 60_000 + 120_000 + 100_000 + 100_000 + 100_000 + 100_050 + 99_037 + 100_000
+    assert t["received"] == (100_000 + 60_000 + 120_000 + 100_000 + 100_000 + 100_000 + 100_050 + 99_037
+                             + 100_000)
     assert (t["advance_count"], t["advance_sum"]) == (6, 540_000)
     assert t["over_sum"] == 120_000
     assert t["expected"] == t["received"] - t["over_sum"] + t["advance_sum"]
     assert t["lines_amount"] == t["received"] + sum(t[f"{c}_sum"] for c in
                                                     ("unmatched", "failed", "duplicate", "outside_month"))
-    assert (t["failed_count"], t["duplicate_count"], t["outside_month_count"], t["unmatched_count"]) == (1, 1, 1, 3)
+    assert (t["failed_count"], t["duplicate_count"], t["outside_month_count"], t["unmatched_count"]) == (
+        1, 1, 1, 3)
     assert result.findings() == {"short": 1, "over": 2, "unpaid": 5, "unmatched": 3}
 
 
@@ -233,7 +235,8 @@ def _portfolio(draw):
     for i in range(n):
         status = draw(st.sampled_from(["active", "active", "settled", None]))
         bank = draw(st.one_of(st.none(), st.integers(1, 300_000)))
-        loans.append((f"C{i:02d}", draw(st.sampled_from(["甲", "乙", "丙"])), CARD.format(i), status, None, bank))
+        name = draw(st.sampled_from(["甲", "乙", "丙"]))
+        loans.append((f"C{i:02d}", name, CARD.format(i), status, None, bank))
         term = draw(st.integers(min_value=9, max_value=14))
         schedules.append(_schedule(f"C{i:02d}", term=term, payment=draw(st.integers(1, 300_000)),
                                    last_payment=draw(st.integers(1, 300_000))))
@@ -271,7 +274,8 @@ def test_control_totals_close_to_the_fen(portfolio):
 
 def _existing(rows):
     """还款记录 rows: (contract, date, amount fen, type code, 流水号, 备注)."""
-    frame = pd.DataFrame(rows, columns=["contract_no", "paid_on", "amount", "payment_type", "bank_ref", "note"])
+    frame = pd.DataFrame(rows, columns=["contract_no", "paid_on", "amount", "payment_type", "bank_ref",
+                                        "note"])
     frame["paid_on"] = pd.to_datetime(frame["paid_on"])
     frame["amount"] = pd.array(frame["amount"], dtype="Int64")
     return frame
@@ -291,7 +295,8 @@ def test_posting_keys_on_the_bank_reference_else_on_contract_date_amount_and_occ
         "bank_ref": ["R1", None, None, "R2"], "deduction_status": "ok"})
     rec = reconcile(loans, pd.concat([_schedule("A"), _schedule("B")]), lines, NOV)
     existing = _existing([("A", "2026-11-15", 60_000, "customer_paid", "R1", ""),
-                          ("B", "2026-11-15", 50_000, "customer_paid", None, "银行对账 2026-11 s.xlsx 第3行")])
+                          ("B", "2026-11-15", 50_000, "customer_paid", None,
+                           "银行对账 2026-11 s.xlsx 第3行")])
     plan = payments_to_post(rec, existing)
     todo, already = plan.post, plan.already
     # R1 is there; one of B's two bare 500.00 lines is there, the second occurrence is not; R2 is new
@@ -313,17 +318,21 @@ def test_a_line_without_its_reference_is_held_for_review_when_paid_from_another_
         "source": ["copy.csv", "copy.csv", "other.csv"], "excel_row": [2, 3, 2],
         "card_no": "6222000000000011", "customer_name": "张三",
         "paid_on": pd.to_datetime(["2026-11-15", "2026-11-16", "2026-11-17"]),
-        "amount": pd.array([60_000, 40_000, 40_000], dtype="Int64"), "bank_ref": None, "deduction_status": "ok"})
+        "amount": pd.array([60_000, 40_000, 40_000], dtype="Int64"), "bank_ref": None,
+        "deduction_status": "ok"})
     rec = reconcile(loans, _schedule("A"), lines, NOV)
-    existing = _existing([("A", "2026-11-15", 60_000, "customer_paid", "R1", "银行对账 2026-11 s.xlsx 第2行")])
+    existing = _existing([("A", "2026-11-15", 60_000, "customer_paid", "R1",
+                           "银行对账 2026-11 s.xlsx 第2行")])
     plan = payments_to_post(rec, existing)
     # 11-15: the ledger has it with 流水号 R1 → review; 11-16: new → posted; 11-17 is another amount-day
     assert list(plan.review["paid_on"].dt.day) == [15] and list(plan.review["other"]) == ["R1"]
     assert list(plan.post["paid_on"].dt.day) == [16, 17] and plan.already == 0
     # the same copy posted again: the 11-16 line is there (its file named in 备注), nothing new
     posted = _existing([("A", "2026-11-15", 60_000, "customer_paid", "R1", ""),
-                        ("A", "2026-11-16", 40_000, "customer_paid", None, "银行对账 2026-11 copy.csv 第3行"),
-                        ("A", "2026-11-17", 40_000, "customer_paid", None, "银行对账 2026-11 other.csv 第2行")])
+                        ("A", "2026-11-16", 40_000, "customer_paid", None,
+                         "银行对账 2026-11 copy.csv 第3行"),
+                        ("A", "2026-11-17", 40_000, "customer_paid", None,
+                         "银行对账 2026-11 other.csv 第2行")])
     again = payments_to_post(rec, posted)
     assert again.post.empty and again.already == 2 and len(again.review) == 1
     # two files without 流水号 holding the same deduction: the first is posted, the second held back

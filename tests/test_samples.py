@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from loantool.samples.ledger_layout import ledger_fields, write_ledger_workbook
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
@@ -21,7 +22,6 @@ from loantool import schema
 from loantool.config import load_settings
 from loantool.core.schedule import build_schedules
 from loantool.money import parse_rate, to_fen
-from loantool.samples.ledger_layout import ledger_fields, write_ledger_workbook
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples"
@@ -106,7 +106,8 @@ def installments(ledger):
                          dtype="Int64"),
         "pickup_date": pd.to_datetime([r["提车日期"] for r in loans]),
         "first_due_date": pd.to_datetime([r["首期还款日"] or None for r in loans]),
-        "due_day": pd.array([int(r["银行还款日"]) if r["银行还款日"] != "" else None for r in loans], dtype="Int64"),
+        "due_day": pd.array([int(r["银行还款日"]) if r["银行还款日"] != "" else None for r in loans],
+                            dtype="Int64"),
     })
     schedules = build_schedules(frame)
     by_contract: dict[str, list[dict]] = {}

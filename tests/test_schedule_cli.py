@@ -37,7 +37,8 @@ def test_calculator_json_is_the_schedule_document():
     # fee 100000 × 8 % / 36 = 222.22…; principal 2777.78 × 35, the last takes the rest
     assert rows[0] == {"period": 1, "due_date": "2026-02-28", "principal": "2777.78", "interest": "0.00",
                        "fee": "222.22", "payment": "3000.00", "balance": "97222.22"}
-    assert rows[-1]["principal"] == "2777.70" and rows[-1]["fee"] == "222.30" and rows[-1]["balance"] == "0.00"
+    assert (rows[-1]["principal"] == "2777.70" and rows[-1]["fee"] == "222.30"
+            and rows[-1]["balance"] == "0.00")
     assert rows[2]["due_date"] == "2026-04-30" and rows[1]["due_date"] == "2026-03-31"
     assert schedule["totals"]["fee"] == "8000.00"
 
@@ -60,8 +61,8 @@ def test_pending_writes_letters_and_marks_them_issued(sample_dir, tmp_path):
     ledger = sample_dir / "ledger.xlsx"
     out = tmp_path / "letters"
     inputs_before = sha256(sample_dir / "inbox" / "slips" / "放款单_工商银行_20261126.xlsx")
-    result = invoke("compute-schedule", "--pending", "--ledger", ledger, "--config", sample_dir / "loantool.toml",
-                    "--out", out, "--json")
+    result = invoke("compute-schedule", "--pending", "--ledger", ledger,
+                    "--config", sample_dir / "loantool.toml", "--out", out, "--json")
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
     produced = [s["contract_no"] for s in document["schedules"]]
@@ -70,8 +71,8 @@ def test_pending_writes_letters_and_marks_them_issued(sample_dir, tmp_path):
     assert len(letters) == len(produced)
     assert all(name.split("_")[0] in produced for name in letters)
     # the ledger now says 是 for them, and a second run has nothing pending
-    again = invoke("compute-schedule", "--pending", "--ledger", ledger, "--config", sample_dir / "loantool.toml",
-                   "--out", tmp_path / "again", "--json")
+    again = invoke("compute-schedule", "--pending", "--ledger", ledger,
+                   "--config", sample_dir / "loantool.toml", "--out", tmp_path / "again", "--json")
     assert again.exit_code == 0
     assert json.loads(again.stdout)["schedules"] == []
     assert sha256(sample_dir / "inbox" / "slips" / "放款单_工商银行_20261126.xlsx") == inputs_before
@@ -89,7 +90,8 @@ def test_letter_holds_customer_block_schedule_and_totals(sample_dir, tmp_path, c
     assert schedule["customer_name"] in text and schedule["contract_no"] in text
     assert "客户签字" in text
     total_row = next(row for row in rows if row and row[0] == "合计")
-    assert f"{max(total_row[2:], key=lambda v: v if isinstance(v, float) else 0):.2f}" == schedule["totals"]["payment"]
+    largest = max(total_row[2:], key=lambda v: v if isinstance(v, float) else 0)
+    assert f"{largest:.2f}" == schedule["totals"]["payment"]
 
 
 def test_no_mark_leaves_the_ledger_byte_identical(sample_dir, tmp_path):
@@ -105,7 +107,8 @@ def test_unknown_contract_and_missing_mode_are_usage_errors(sample_dir):
     result = invoke("compute-schedule", "NOPE-1", "--ledger", sample_dir / "ledger.xlsx",
                     "--config", sample_dir / "loantool.toml")
     assert result.exit_code == 2 and "NOPE-1 not found" in result.stderr
-    result = invoke("compute-schedule", "--ledger", sample_dir / "ledger.xlsx", "--config", sample_dir / "loantool.toml")
+    result = invoke("compute-schedule", "--ledger", sample_dir / "ledger.xlsx",
+                    "--config", sample_dir / "loantool.toml")
     assert result.exit_code == 2 and "--pending" in result.stderr
 
 
@@ -146,9 +149,11 @@ def test_checks_on_entry_are_shown_for_the_loans_being_scheduled(tmp_path):
     wb = Workbook()
     ws = wb.active
     ws.title = "贷款台账"
-    ws.append(["合同编号", "客户姓名", "银行卡号", "贷款金额", "期数", "年利率", "还款方式", "提车日期", "还款明细已出"])
-    ws.append(["HT001", "张三", "6222021234567890124", 50000, 12, "5%", "等额本息", "2026-01-15", "否"])  # fails Luhn
-    ws.append(["HT002", "李四", "6222021234567890125", 50000, 12, "5%", "等额本息", "2026-01-15", "是"])  # fails too
+    ws.append(["合同编号", "客户姓名", "银行卡号", "贷款金额", "期数", "年利率", "还款方式", "提车日期",
+               "还款明细已出"])
+    # both cards fail the Luhn check
+    ws.append(["HT001", "张三", "6222021234567890124", 50000, 12, "5%", "等额本息", "2026-01-15", "否"])
+    ws.append(["HT002", "李四", "6222021234567890125", 50000, 12, "5%", "等额本息", "2026-01-15", "是"])
     ledger = tmp_path / "ledger.xlsx"
     wb.save(ledger)
     result = invoke("compute-schedule", "--pending", "--no-mark", "--ledger", ledger, "--out", tmp_path / "o")

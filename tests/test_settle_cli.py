@@ -37,8 +37,8 @@ from loantool.ledger.read import load_ledger
 from loantool.workflows import settle as workflow
 
 PICKUP = dt.date(2026, 1, 10)
-LOAN_HEADER = ["合同编号", "客户姓名", "身份证号", "银行卡号", "车型", "贷款金额", "期数", "年利率", "还款方式", "提车日期",
-               "银行还款日", "状态", "结清日期"]
+LOAN_HEADER = ["合同编号", "客户姓名", "身份证号", "银行卡号", "车型", "贷款金额", "期数", "年利率",
+               "还款方式", "提车日期", "银行还款日", "状态", "结清日期"]
 LOANS = [
     ("HT001", "张三", "6222020000000011", 4000, 4, "6%", "等本等费", "在贷", None),
     ("HT002", "李四", "6222020000000022", 3000, 3, "12%", "等额本息", "在贷", None),
@@ -54,8 +54,9 @@ PAYMENTS = [
     ("HT003", dt.date(2026, 2, 16), 1030, "公司垫款"),
     ("HT003", dt.date(2026, 3, 1), 500, "客户还垫款"),
 ]
-SETTLEMENT_HEADER = ["合同编号", "结清日期", "逾期应还", "罚息", "剩余本金", "当期利息/费用", "提前结清手续费", "固定费用",
-                     "未收回垫款", "结清总额", "付银行", "付公司", "经办", "审批"]
+SETTLEMENT_HEADER = ["合同编号", "结清日期", "逾期应还", "罚息", "剩余本金", "当期利息/费用",
+                     "提前结清手续费", "固定费用", "未收回垫款", "结清总额", "付银行", "付公司", "经办",
+                     "审批"]
 CONFIG = '[settlement.fixed_fees]\n"解押费" = "200.00"\n'
 
 
@@ -139,7 +140,8 @@ def test_json_equals_the_result_objects_dict(desk):
     out = folder / "q.xlsx"
     result = invoke("HT003", "--as-of", "2026-03-20", "--out", out, "--json", "--ledger", ledger)
     assert result.exit_code == 0, result.stderr
-    direct = workflow.settle_contract(load_settings(None), ledger, "HT003", as_of=dt.date(2026, 3, 20), out=out)
+    direct = workflow.settle_contract(load_settings(None), ledger, "HT003", as_of=dt.date(2026, 3, 20),
+                                      out=out)
     assert direct.report_path == folder / "q_2.xlsx"  # q.xlsx is kept: a report is never overwritten
     document = json.loads(result.stdout)
     assert document.pop("report") == str(out)
@@ -178,7 +180,8 @@ def test_the_approval_sheet_adds_up_and_has_the_signature_lines(desk, chinese):
     header = next(i for i, r in enumerate(rows) if r[0] == "项目")
     total = next(i for i, r in enumerate(rows) if r[0] == "结清总额（客户应付）")
     body = rows[header + 1:total]
-    assert [r[0] for r in body] == ["到期未还（含结清日当日到期）", "罚息", "剩余本金", "剩余各期手续费", "固定费用：解押费"]
+    assert [r[0] for r in body] == ["到期未还（含结清日当日到期）", "罚息", "剩余本金", "剩余各期手续费",
+                                    "固定费用：解押费"]
     for col, expected in ((1, 3401.73), (2, 2120.00), (3, 1281.73)):
         assert round(sum(r[col] for r in body), 2) == expected == rows[total][col]
     inst = next(i for i, r in enumerate(rows) if r[0] == "期数 · 还款日")
@@ -192,9 +195,10 @@ def test_quoting_a_settled_loan_warns_and_still_works(desk):
     result = invoke("HT004", "--as-of", "2026-03-01", "--out", folder / "q.xlsx")
     assert result.exit_code == 0
     assert "HT004 is settled, not active" in result.stderr
-    notes = [r[0] for r in openpyxl.load_workbook(folder / "q.xlsx").active.iter_rows(max_col=1, values_only=True)]
-    assert ("NOTE: this loan is settled (settled on 2026-03-01), not active: this sheet is for checking only, "
-            "it cannot be used to settle.") in notes
+    sheet = openpyxl.load_workbook(folder / "q.xlsx").active
+    notes = [r[0] for r in sheet.iter_rows(max_col=1, values_only=True)]
+    assert ("NOTE: this loan is settled (settled on 2026-03-01), not active: "
+            "this sheet is for checking only, it cannot be used to settle.") in notes
 
 
 @pytest.mark.parametrize("args, fragment", [
@@ -235,15 +239,16 @@ def test_confirm_records_every_component_then_a_repeat_is_refused(desk):
         "due_amount": 155000, "penalty": 1130, "remaining_principal": 100000, "current_interest": 1000,
         "settlement_fee": 0, "fixed_fees": 20000, "total": 277130, "to_bank": 203000, "to_company": 74130,
         "unrecovered_advances": 53000}
-    assert [mine[k] for k in ("settled_on", "prepared_by", "approved_by")] == [dt.datetime(2026, 3, 20), "周敏",
-                                                                                "陈建国"]
+    assert [mine[k] for k in ("settled_on", "prepared_by", "approved_by")] == [
+        dt.datetime(2026, 3, 20), "周敏", "陈建国"]
     lines = (folder / ".loantool" / "journal.jsonl").read_text("utf-8").splitlines()
     journal = [json.loads(line) for line in lines]
     assert journal[-1]["command"] == "settle" and journal[-1]["result"] == "written"
     assert journal[-1]["summary"]["total"] == "2771.30"
     # the journal holds the command line as it was given (built once, at the edge)
-    assert journal[-1]["arguments"] == ["HT003", "--out", str(folder / "q.xlsx"), "--confirm", "--approved-by",
-                                        "陈建国", "--prepared-by", "周敏", "--as-of", "2026-03-20", "--json"]
+    assert journal[-1]["arguments"] == ["HT003", "--out", str(folder / "q.xlsx"), "--confirm",
+                                        "--approved-by", "陈建国", "--prepared-by", "周敏",
+                                        "--as-of", "2026-03-20", "--json"]
     sheet = openpyxl.load_workbook(folder / "q.xlsx").active
     assert any(isinstance(r[0], str) and r[0].startswith("Recorded in the ledger")
                for r in sheet.iter_rows(values_only=True))
@@ -316,7 +321,8 @@ def test_a_settled_loan_leaves_the_overdue_report_and_the_reconciliation(desk):
     # HT006 is still 在贷 on 贷款台账 (its 结清记录 row alone does not close it)
     assert {r["contract_no"] for r in json.loads(report.stdout)["loans"]} == {"HT001", "HT002", "HT006"}
     statement = folder / "代扣.csv"
-    statement.write_text("卡号,姓名,交易日期,金额,流水号\n6222020000000033,王五,2026-04-15,1010.00,B1\n", encoding="utf-8")
+    statement.write_text("卡号,姓名,交易日期,金额,流水号\n6222020000000033,王五,2026-04-15,1010.00,B1\n",
+                         encoding="utf-8")
     rec = CliRunner().invoke(app, ["reconcile-bank", str(statement), "--period", "2026-04",
                                    "--as-of", "2026-04-30", "--json", "--out", str(folder / "r.xlsx")])
     assert rec.exit_code == 0, rec.stderr
@@ -444,4 +450,5 @@ def test_a_loan_settled_after_d_is_still_active_at_d_in_every_command(desk, toda
     rec = CliRunner().invoke(app, ["reconcile-bank", str(statement), "--period", "2026-03", "--as-of",
                                    "2026-03-31", "--json", "--out", str(folder / "r.xlsx")])
     # settled on 03-20, HT001 was active in March: its 03-15 installment was expected
-    assert {r["contract_no"]: r["expected"] for r in json.loads(rec.stdout)["installments"]}["HT001"] == "1060.00"
+    expected = {r["contract_no"]: r["expected"] for r in json.loads(rec.stdout)["installments"]}
+    assert expected["HT001"] == "1060.00"

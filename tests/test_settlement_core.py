@@ -396,7 +396,8 @@ def cases(draw):
         current_period=draw(st.sampled_from(["full", "accrued", "none"])),
         fee_rate_units=draw(st.sampled_from([0, 1_000_000, 2_345_678])),
         fee_to=draw(st.sampled_from(["company", "bank"])),
-        fixed_fees=tuple(draw(st.lists(st.tuples(st.sampled_from(["解押费", "手续费"]), st.integers(0, 100_000)),
+        fixed_fees=tuple(draw(st.lists(st.tuples(st.sampled_from(["解押费", "手续费"]),
+                                                 st.integers(0, 100_000)),
                                        max_size=2, unique_by=lambda t: t[0]))),
         penalty_rate_units=draw(st.sampled_from([0, 50_000, 33_333])),
     )

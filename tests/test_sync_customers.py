@@ -36,8 +36,9 @@ LEDGER_ROWS = [
 
 def test_new_contract_is_added_with_its_terms_and_status():
     loans = frame(LEDGER_ROWS, principal="Int64")
-    cs = frame([{"contract_no": "HT009", "customer_name": " 钱 七 ", "phone": "138-0000-1111", "principal": 5_000_000,
-                 "term": 24, "pickup_date": pd.Timestamp("2026-11-02")}], principal="Int64", term="Int64")
+    cs = frame([{"contract_no": "HT009", "customer_name": " 钱 七 ", "phone": "138-0000-1111",
+                 "principal": 5_000_000, "term": 24, "pickup_date": pd.Timestamp("2026-11-02")}],
+               principal="Int64", term="Int64")
     plan = plan_sync(cs, loans)
     [new] = plan.new_loans
     assert new.contract_no == "HT009"
@@ -82,11 +83,13 @@ def test_conflicting_duplicates_are_reported_not_applied():
         {"contract_no": "HT001", "customer_name": "张三", "phone": "13811112222"},
         {"contract_no": "HT001", "customer_name": "张三", "phone": "13833334444"},
         {"contract_no": "HT002", "customer_name": "李四", "phone": "13955556666"},
-        {"contract_no": "HT002", "customer_name": "李四", "phone": "13955556666"},  # same values: not a conflict
+        # same values: not a conflict
+        {"contract_no": "HT002", "customer_name": "李四", "phone": "13955556666"},
     ])
     plan = plan_sync(cs, loans)
     [conflict] = plan.conflicts
-    assert (conflict.contract_no, conflict.field, conflict.variants) == ("HT001", "phone", ("13811112222", "13833334444"))
+    assert (conflict.contract_no, conflict.field, conflict.variants) == (
+        "HT001", "phone", ("13811112222", "13833334444"))
     assert conflict.sources == (0, 1)
     assert [(c.contract_no, c.field, c.new) for c in plan.changes] == [("HT002", "phone", "13955556666")]
 
@@ -106,8 +109,8 @@ def write_ledger(path: Path) -> None:
     from loantool.samples.ledger_layout import write_ledger_workbook
 
     loans = pd.DataFrame([
-        {**row, "term": 12, "annual_rate": 3_600_000, "method": "flat_fee", "pickup_date": dt.date(2026, 1, 10),
-         "status": "active", "schedule_issued": True}
+        {**row, "term": 12, "annual_rate": 3_600_000, "method": "flat_fee",
+         "pickup_date": dt.date(2026, 1, 10), "status": "active", "schedule_issued": True}
         for row in LEDGER_ROWS
     ])
     write_ledger_workbook(path, {"loans": loans}, timestamp=dt.datetime(2026, 1, 1))
@@ -123,16 +126,18 @@ def write_customer_table(path: Path) -> None:
     ws.append([])
     ws.append(["合同编号", "客户姓名", "身份证号", "手机号", "银行卡号", "车型", "贷款金额", "期数", "总费率",
                "还款方式", "提车日期", "保证人"])
-    ws.append(["HT001", "张三", "11010519491231002X", "13811112222", "6222020200112233445", "速腾", 120000, 12,
-               "3.6%", "等本等费", dt.date(2026, 1, 10), None])  # new phone; the amount is finance's, not taken
-    ws.append(["HT002", "李四", "110105199001010011", "13900139000", "6222020200998877665", "朗逸", 80000, 12,
-               "3.6%", "等本等费", dt.date(2026, 1, 10), "王保"])  # unchanged
-    ws.append(["HT003", "钱七", "110105198001010019", "13700001111", "6217000011112222333", "卡罗拉", 50000, 24,
-               "4.5%", "等本等费", dt.date(2026, 11, 20), "孙保"])  # new contract
-    ws.append(["HT004", "周八", "110105198001010027", "13600001111", "6217000011119999000", "思域", 60000, 36,
-               "5%", "等本等费", dt.date(2026, 11, 21), None])
-    ws.append(["HT004", "周八", "110105198001010027", "13600002222", "6217000011119999000", "思域", 60000, 36,
-               "5%", "等本等费", dt.date(2026, 11, 21), None])  # the same contract with another phone
+    # new phone; the amount is finance's, not taken
+    ws.append(["HT001", "张三", "11010519491231002X", "13811112222", "6222020200112233445", "速腾",
+               120000, 12, "3.6%", "等本等费", dt.date(2026, 1, 10), None])
+    ws.append(["HT002", "李四", "110105199001010011", "13900139000", "6222020200998877665", "朗逸",
+               80000, 12, "3.6%", "等本等费", dt.date(2026, 1, 10), "王保"])  # unchanged
+    ws.append(["HT003", "钱七", "110105198001010019", "13700001111", "6217000011112222333", "卡罗拉",
+               50000, 24, "4.5%", "等本等费", dt.date(2026, 11, 20), "孙保"])  # new contract
+    ws.append(["HT004", "周八", "110105198001010027", "13600001111", "6217000011119999000", "思域",
+               60000, 36, "5%", "等本等费", dt.date(2026, 11, 21), None])
+    # the same contract with another phone
+    ws.append(["HT004", "周八", "110105198001010027", "13600002222", "6217000011119999000", "思域",
+               60000, 36, "5%", "等本等费", dt.date(2026, 11, 21), None])
     for row in ws.iter_rows(min_row=4):
         for cell in row[:5]:
             cell.number_format = "@"
@@ -149,7 +154,8 @@ def desk(tmp_path: Path) -> Path:
 
 def invoke(desk: Path, *args: str):
     runner = CliRunner()
-    return runner.invoke(app, ["sync-customers", str(desk / "客服信息表.xlsx"), "--ledger", str(desk / "ledger.xlsx"),
+    return runner.invoke(app, ["sync-customers", str(desk / "客服信息表.xlsx"),
+                               "--ledger", str(desk / "ledger.xlsx"),
                                "--config", str(desk / "loantool.toml"), *args])
 
 
@@ -202,7 +208,8 @@ def test_sync_json_equals_the_result(desk: Path):
     assert result.exit_code == 0, result.output
     expected = sync_customers(Settings(), desk / "ledger.xlsx", desk / "客服信息表.xlsx",
                               as_of=dt.date(2026, 11, 30), dry_run=True)
-    assert json.loads(result.stdout) == json.loads(json.dumps(expected.to_dict(), ensure_ascii=False, default=str))
+    expected_doc = json.loads(json.dumps(expected.to_dict(), ensure_ascii=False, default=str))
+    assert json.loads(result.stdout) == expected_doc
 
 
 def test_sync_bad_cell_exits_2_and_writes_nothing(desk: Path):
@@ -228,12 +235,13 @@ def _bad_new_rows(desk: Path) -> None:
 
     wb = load_workbook(desk / "客服信息表.xlsx")
     ws = wb.active
-    ws.append(["HT005", "吴九", "110105198001010035", "13500001111", "6217000011113333444", "捷达", 40000, 0,
-               "4%", "等本等费", dt.date(2026, 11, 22), None])
-    ws.append(["HT006", "郑十", "110105198001010043", "13500002222", "6217000011114444555", "宝来", 0, 12,
-               "4%", "等本等费", dt.date(2026, 11, 23), None])
-    ws.append(["HT007", "王十一", "110105198001010051", "13500003333", "6217000011115555666", "高尔夫", 70000, 12,
-               None, "等本等费", dt.date(2026, 11, 24), None])  # no rate, and no 利率表 in the ledger
+    ws.append(["HT005", "吴九", "110105198001010035", "13500001111", "6217000011113333444", "捷达",
+               40000, 0, "4%", "等本等费", dt.date(2026, 11, 22), None])
+    ws.append(["HT006", "郑十", "110105198001010043", "13500002222", "6217000011114444555", "宝来",
+               0, 12, "4%", "等本等费", dt.date(2026, 11, 23), None])
+    # no rate, and no 利率表 in the ledger
+    ws.append(["HT007", "王十一", "110105198001010051", "13500003333", "6217000011115555666", "高尔夫",
+               70000, 12, None, "等本等费", dt.date(2026, 11, 24), None])
     for row in ws.iter_rows(min_row=9):
         for cell in row[:5]:
             cell.number_format = "@"

@@ -30,7 +30,9 @@ def sync_customers(
         "--dry-run",
         help="试运行：列出每处改动（原值 → 新值），不写台账 Show every change; write nothing.")] = False,
     skip_bad: Annotated[bool, typer.Option(
-        "--skip-bad", help="只同步正确的行，错误行写入拒收工作簿 Sync the good rows; bad rows go to a rejects workbook.")] = False,
+        "--skip-bad",
+        help="只同步正确的行，错误行写入拒收工作簿 Sync the good rows; "
+             "bad rows go to a rejects workbook.")] = False,
     ledger: LedgerOpt = None, config: ConfigOpt = None, as_of: AsOfOpt = None,
     json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False, lang: LangOpt = None,
 ) -> None:

@@ -75,9 +75,10 @@ def reconcile_bank(
         render_console(result, run.out)
     findings = {k: v for k, v in result.rec.findings().items() if v}
     if fail_on_diff and findings:
+        counted = _(", ").join(_(FINDINGS[k]).format(count=v) for k, v in findings.items())
         raise FindingsExit(
             _("reconciliation for {period} has findings: {findings}.").format(
-                period=month.label, findings=_(", ").join(_(FINDINGS[k]).format(count=v) for k, v in findings.items())),
+                period=month.label, findings=counted),
             _("See {report}.").format(report=result.report_path))
 
 

@@ -74,7 +74,8 @@ def compute_schedule(
             raise UsageError(_("The calculator needs --principal, --rate, --term, --method and --pickup."))
         result = workflow.calculator(
             principal=principal, rate=rate, term=term, method=method,
-            pickup=parse_date_option(pickup, "--pickup"), first_due=parse_date_option(first_due, "--first-due"),
+            pickup=parse_date_option(pickup, "--pickup"),
+            first_due=parse_date_option(first_due, "--first-due"),
             due_day=due_day, settings=run.settings,
         )
         _render(run, result)
@@ -82,8 +83,9 @@ def compute_schedule(
     from ..workflows.issue import issue_schedules
 
     if not contracts and not pending:
-        raise UsageError(_("Name the contracts, or use --pending for every loan whose 还款明细已出 is not 是."),
-                         _("Or use the calculator: --principal --rate --term --method --pickup."))
+        raise UsageError(
+            _("Name the contracts, or use --pending for every loan whose 还款明细已出 is not 是."),
+            _("Or use the calculator: --principal --rate --term --method --pickup."))
     with run.progress() as progress:
         issued = issue_schedules(run.settings, run.ledger_path, as_of=run.as_of, contracts=contracts or [],
                                  pending=pending, out=out, mark=not no_mark, arguments=run.argv,

@@ -31,22 +31,31 @@ def write_off(
     batch: Annotated[
         Path | None,
         typer.Option("--batch", metavar="文件",
-                     help="核销清单（合同编号 + 核销日期，只试算） Workbook or CSV of 合同编号 + 核销日期 rows: quotes only."),
+                     help="核销清单（合同编号 + 核销日期，只试算） Workbook or CSV of "
+                          "合同编号 + 核销日期 rows: quotes only."),
     ] = None,
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", metavar="文件", help="审批表文件（默认：reports/核销审批表_合同编号_YYYYMMDD.xlsx） Approval sheet file."
+            "--out", metavar="文件",
+            help="审批表文件（默认：reports/核销审批表_合同编号_YYYYMMDD.xlsx） Approval sheet file.",
         ),
     ] = None,
     confirm: Annotated[
-        bool, typer.Option("--confirm", help="把核销记入台账（须同时给 --approved-by） Record the write-off in the ledger.")
+        bool,
+        typer.Option("--confirm",
+                     help="把核销记入台账（须同时给 --approved-by） Record the write-off in the ledger."),
     ] = False,
-    approved_by: Annotated[str | None, typer.Option("--approved-by", metavar="姓名", help="审批人 Who approved it.")] = None,
-    prepared_by: Annotated[
-        str | None, typer.Option("--prepared-by", metavar="姓名", help="经办人（默认：登录名） Who prepared it.")
+    approved_by: Annotated[
+        str | None, typer.Option("--approved-by", metavar="姓名", help="审批人 Who approved it.")
     ] = None,
-    reviewed_by: Annotated[str | None, typer.Option("--reviewed-by", metavar="姓名", help="复核人 Who checked it.")] = None,
+    prepared_by: Annotated[
+        str | None,
+        typer.Option("--prepared-by", metavar="姓名", help="经办人（默认：登录名） Who prepared it."),
+    ] = None,
+    reviewed_by: Annotated[
+        str | None, typer.Option("--reviewed-by", metavar="姓名", help="复核人 Who checked it.")
+    ] = None,
     ledger: LedgerOpt = None,
     config: ConfigOpt = None,
     as_of: AsOfOpt = None,

@@ -219,9 +219,9 @@ def _contact_changes(source: Any, ledger: Any, source_columns: set[str], ledger_
 
 
 # the columns of a new loan the schedule needs, and their frame types (as the ledger reader gives them)
-_TERMS = {"contract_no": object, "principal": "Int64", "term": "Int64", "annual_rate": "Int64", "method": object,
-          "pickup_date": "datetime64[ns]", "first_due_date": "datetime64[ns]", "car_model": object,
-          "product": object}
+_TERMS = {"contract_no": object, "principal": "Int64", "term": "Int64", "annual_rate": "Int64",
+          "method": object, "pickup_date": "datetime64[ns]", "first_due_date": "datetime64[ns]",
+          "car_model": object, "product": object}
 
 
 def new_loan_problems(new_loans: list[NewLoan], rates: pd.DataFrame | None, *, default_method: str
@@ -248,7 +248,7 @@ def new_loan_problems(new_loans: list[NewLoan], rates: pd.DataFrame | None, *, d
             build_schedules(usable)
         except ScheduleInputError as exc:
             label_of = dict(zip(usable["contract_no"], usable.index, strict=True))
-            found += [(label_of[contract], "contract_no", contract, reason) for contract, reason in exc.problems
-                      if contract in label_of]
+            found += [(label_of[contract], "contract_no", contract, reason)
+                      for contract, reason in exc.problems if contract in label_of]
     order = {label: i for i, label in enumerate(labels)}
     return sorted(found, key=lambda p: order[p[0]])

@@ -165,7 +165,8 @@ class _LoanIndex:
     """Ledger loans indexed by every matching key."""
 
     def __init__(self, loans: pd.DataFrame, as_of: Any = None):
-        self.contract = {label: str(c) for label, c in zip(loans.index, loans["contract_no"].tolist(), strict=True)}
+        self.contract = {label: str(c)
+                         for label, c in zip(loans.index, loans["contract_no"].tolist(), strict=True)}
         self.ids: dict[Hashable, str | None] = {}
         self.cards: dict[Hashable, str | None] = {}
         self.names: dict[Hashable, str | None] = {}
@@ -254,8 +255,9 @@ def match_slips(slips: pd.DataFrame, loans: pd.DataFrame, *, as_of: Any = None) 
         for outcome in found:
             result.unmatched.append(SlipUnmatched(
                 slip=outcome.slip,
-                reason=_("{count} slip rows for contract {contract} disagree (放款日期/还款日/月还金额); none "
-                         "was applied – check which one the bank meant").format(count=len(found), contract=contract),
+                reason=_("{count} slip rows for contract {contract} disagree (放款日期/还款日/月还金额); "
+                         "none was applied – check which one the bank meant").format(
+                             count=len(found), contract=contract),
                 candidates=(contract,),
             ))
     return result
@@ -309,9 +311,9 @@ def _match_one(label: Hashable, value: Any, index: _LoanIndex) -> SlipMatch | Sl
         if len(candidates) > 1:
             return SlipUnmatched(
                 label,
-                _("{key} fits {count} loans ({contracts}) and nothing on the slip tells them apart – enter the "
-                  "放款 values by hand").format(key=_(KEY_LABELS[key]), count=len(candidates),
-                                                contracts=", ".join(contracts)),
+                _("{key} fits {count} loans ({contracts}) and nothing on the slip tells them apart – "
+                  "enter the 放款 values by hand").format(key=_(KEY_LABELS[key]), count=len(candidates),
+                                                          contracts=", ".join(contracts)),
                 contracts,
             )
         loan = candidates[0]
@@ -339,7 +341,9 @@ def _contradictions(key: str, loan: Hashable, id_no: str | None, card: str | Non
         return (_("客户姓名+贷款金额 fits contract {contract} but its 银行卡号 differs (slip {slip}, ledger "
                   "{ledger})").format(contract=contract, slip=card, ledger=ledger_card)), notes
     if card_differs:
-        notes.append(_("银行卡号 differs: slip {slip}, ledger {ledger}").format(slip=card, ledger=ledger_card))
+        notes.append(_("银行卡号 differs: slip {slip}, ledger {ledger}").format(
+            slip=card, ledger=ledger_card))
     if name and index.names[loan] and index.names[loan] != name:
-        notes.append(_("客户姓名 differs: slip {slip}, ledger {ledger}").format(slip=name, ledger=index.names[loan]))
+        notes.append(_("客户姓名 differs: slip {slip}, ledger {ledger}").format(
+            slip=name, ledger=index.names[loan]))
     return None, notes

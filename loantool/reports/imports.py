@@ -32,7 +32,8 @@ def display(kind: str, value: Any) -> str:
 
 def _matched_by(match: dict[str, Any]) -> str:
     """How a slip row was matched, in words: the key, then what narrowed several loans down to one."""
-    text = _(KEY_LABELS[match["matched_by"]]) if match["matched_by"] in KEY_LABELS else str(match["matched_by"])
+    key = match["matched_by"]
+    text = _(KEY_LABELS[key]) if key in KEY_LABELS else str(key)
     narrowed = [_(KEY_LABELS[k]) for k in match.get("narrowed_by") or () if k in KEY_LABELS]
     if narrowed:
         text = _("{key}, narrowed by {others}").format(key=text, others=_(", ").join(narrowed))
@@ -119,8 +120,8 @@ def write_rejects(path: Path, problems: list[CellProblem], company: str, as_of: 
         Column("reason", N_("Reason"), "text", 60, wrap=True),
     ], rows, notes=[_("These rows were not imported. Correct them and import again (the other rows were "
                       "processed).")])
-    return write_book(path, ReportBook(company=company, report=_("Rejected rows of the {what}").format(what=what),
-                                       as_of=as_of, sheets=[sheet]))
+    report = _("Rejected rows of the {what}").format(what=what)
+    return write_book(path, ReportBook(company=company, report=report, as_of=as_of, sheets=[sheet]))
 
 
 # ---------------------------------------------------------------------------------------------- console

@@ -88,8 +88,8 @@ def _summary_rows(result: Any) -> list[dict[str, Any]]:
         if posting.review is not None and len(posting.review):
             rows.append((_("Not recorded: lines held for review"), len(posting.review),
                          int(posting.review["amount"].sum()),
-                         _("no 流水号, and 还款记录 already holds a customer payment of the same contract, day and "
-                           "amount: see the sheet of lines held for review")))
+                         _("no 流水号, and 还款记录 already holds a customer payment of the same contract, "
+                           "day and amount: see the sheet of lines held for review")))
     return [{"item": a, "count": b, "amount": c, "note": d} for a, b, c, d in rows]
 
 
@@ -173,7 +173,8 @@ def build_book(result: Any, company: str, as_of: Any) -> ReportBook:
         ReportSheet(_("Duplicates and failures"),
                     _("Duplicate, failed and other-month lines {period}").format(period=period),
                     [Column("category_label", N_("Kind")), *LINE_COLUMNS,
-                     Column("status_text", N_("Bank status")), Column("contract_no", N_("Contract no."), "id"),
+                     Column("status_text", N_("Bank status")),
+                     Column("contract_no", N_("Contract no."), "id"),
                      Column("first", N_("Bank reference first seen"))],
                     lines[lines["category"].isin(["duplicate", "failed", "outside_month"])], notes=header),
     ]
@@ -181,7 +182,8 @@ def build_book(result: Any, company: str, as_of: Any) -> ReportBook:
     if review:
         held = result.posting.review.assign(reason=[item["reason"] for item in review])
         sheets.append(ReportSheet(
-            _("Held for review"), _("Lines held for review (not recorded in 还款记录) {period}").format(period=period),
+            _("Held for review"),
+            _("Lines held for review (not recorded in 还款记录) {period}").format(period=period),
             [*LINE_COLUMNS[:6], Column("contract_no", N_("Contract no."), "id"),
              Column("reason", N_("Reason"), "text", 60)],
             held, notes=header, totals={"amount": int(held["amount"].sum())}, landscape=True))

@@ -24,9 +24,10 @@ def require_ledger(ledger_path: Path) -> Path:
     """The ledger file, or a usage error naming it (a folder is not a ledger)."""
     path = Path(ledger_path)
     if path.is_dir():
-        raise UsageError(_("The ledger {path} is a folder, not a workbook.").format(path=path),
-                         _("Name the ledger file itself, e.g. {example}.").format(example=path / "ledger.xlsx"),
-                         parameter="ledger")
+        raise UsageError(
+            _("The ledger {path} is a folder, not a workbook.").format(path=path),
+            _("Name the ledger file itself, e.g. {example}.").format(example=path / "ledger.xlsx"),
+            parameter="ledger")
     if not path.is_file():
         raise UsageError(_("Ledger {path} not found.").format(path=path),
                          _("Name it, set [ledger] path in loantool.toml, or run `loantool init`."),

@@ -172,7 +172,8 @@ def _cell(key: str, value: Any) -> Any:
 # ------------------------------------------------------------------------------------------------ the run
 
 
-def read_customers(source: Path, settings: Settings, *, skip_bad: bool) -> tuple[TableRead, list[CellProblem]]:
+def read_customers(source: Path, settings: Settings, *, skip_bad: bool
+                   ) -> tuple[TableRead, list[CellProblem]]:
     """The customer table; rows with a bad cell are refused all at once (exit 2), or with ``skip_bad``
     left out and returned."""
     table, problems = read_table_with_problems(source, CUSTOMERS, settings=settings)
@@ -213,7 +214,8 @@ def rejects_path(settings: Settings, as_of: dt.date) -> Path:
 
 
 def sync_customers(settings: Settings, ledger_path: Path, source: Path, *, as_of: dt.date,
-                   dry_run: bool = False, skip_bad: bool = False, arguments: Sequence[str] = ()) -> SyncResult:
+                   dry_run: bool = False, skip_bad: bool = False,
+                   arguments: Sequence[str] = ()) -> SyncResult:
     """Read the customer table, then (under the lock unless ``dry_run``) plan and commit. Bad rows – a
     bad cell, or new terms that give no schedule – refuse the whole table, or with ``skip_bad`` are left
     out and written to a rejects workbook (a dry run writes none)."""
@@ -245,6 +247,6 @@ def sync_customers(settings: Settings, ledger_path: Path, source: Path, *, as_of
         result.written = committed.written
         result.backup = committed.backup
     if rejected:
-        result.rejects_path = write_rejects(rejects_path(settings, as_of), rejected, settings.company.name, as_of,
-                                            what="客服信息表")
+        result.rejects_path = write_rejects(rejects_path(settings, as_of), rejected, settings.company.name,
+                                            as_of, what="客服信息表")
     return result

@@ -173,9 +173,10 @@ def read_slips(paths: Sequence[Path], settings: Settings, *, skip_bad: bool,
     if bad and not skip_bad:
         rows = len({(p.file, p.sheet, p.row) for p in bad})
         raise InputError(
-            _("{rows} bad slip row(s), {count} problem(s); nothing was written.").format(rows=rows, count=len(bad)),
-            bad, hint=_("Correct the listed cells, or skip the bad rows: the good ones are imported and the bad "
-                        "ones listed in a rejects workbook."), parameter="skip_bad")
+            _("{rows} bad slip row(s), {count} problem(s); nothing was written.").format(
+                rows=rows, count=len(bad)),
+            bad, hint=_("Correct the listed cells, or skip the bad rows: the good ones are imported and the "
+                        "bad ones listed in a rejects workbook."), parameter="skip_bad")
     empty = pd.DataFrame(columns=["excel_row", "file", "sheet", "read"])
     frame = pd.concat(frames, ignore_index=True) if frames else empty
     if bad:
@@ -215,7 +216,8 @@ def plan_import(batch: SlipBatch, ledger: Any, settings: Settings, *, overwrite:
     for match in matching.matches:
         outcome = outcomes[match.loan]
         record = {"contract_no": match.contract_no, "customer_name": name_of[match.loan],
-                  **_slip_where(batch, match.slip), "matched_by": match.key,  # codes (core.matching KEY_LABELS)
+                  **_slip_where(batch, match.slip),
+                  "matched_by": match.key,  # codes (core.matching KEY_LABELS)
                   "narrowed_by": list(match.narrowed_by),
                   "outcome": {UPDATE: "updated", UNCHANGED: "unchanged", CONFLICT: "conflict"}[outcome],
                   "notes": list(match.notes)}
@@ -246,8 +248,9 @@ def plan_import(batch: SlipBatch, ledger: Any, settings: Settings, *, overwrite:
         })
     for dup in matching.duplicates:
         first = _slip_where(batch, dup.first)
+        same_as = _("{file} row {row}").format(file=first["file"], row=first["row"])
         result.duplicates.append({**_slip_where(batch, dup.slip), "contract_no": dup.contract_no,
-                                  "same_as": _("{file} row {row}").format(file=first["file"], row=first["row"])})
+                                  "same_as": same_as})
 
     found, not_checked = cross_check(
         slips, loans, ledger.rates.frame if ledger.rates is not None else None, matching.matches,
@@ -258,7 +261,8 @@ def plan_import(batch: SlipBatch, ledger: Any, settings: Settings, *, overwrite:
         result.discrepancies.append({
             "contract_no": diff.contract_no, "customer_name": name_of[diff.loan], "field": diff.field,
             "label": FIELD_LABELS[diff.field], "kind": kind_of(diff.field),
-            "bank": diff.bank, "ours": diff.ours, "difference": diff.difference, "period": diff.period, **_slip_where(batch, diff.slip)})
+            "bank": diff.bank, "ours": diff.ours, "difference": diff.difference, "period": diff.period,
+            **_slip_where(batch, diff.slip)})
     for skip in not_checked:
         result.not_checked.append({"contract_no": skip.contract_no, "customer_name": name_of[skip.loan],
                                    "reason": skip.reason, **_slip_where(batch, skip.slip)})

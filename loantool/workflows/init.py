@@ -32,8 +32,9 @@ def init_desk(directory: Path) -> InitResult:
     targets = [Path(directory) / name for name in TEMPLATE_FILES]
     existing = [str(p) for p in targets if p.exists()]
     if existing:
-        raise UsageError(_("{files} already exist(s); init never overwrites.").format(files=", ".join(existing)),
-                         _("Choose an empty folder, or move the old files away first."))
+        raise UsageError(
+            _("{files} already exist(s); init never overwrites.").format(files=", ".join(existing)),
+            _("Choose an empty folder, or move the old files away first."))
     try:
         Path(directory).mkdir(parents=True, exist_ok=True)
         for target in targets:
@@ -44,7 +45,8 @@ def init_desk(directory: Path) -> InitResult:
                                                                                reason=exc.strerror),
                          _("Choose a folder you can write to.")) from None
     settings = load_settings(Path(directory) / "loantool.toml")
-    folders = [settings.resolve(settings.morning.slips_inbox), settings.resolve(settings.morning.statements_inbox)]
+    folders = [settings.resolve(settings.morning.slips_inbox),
+               settings.resolve(settings.morning.statements_inbox)]
     try:
         for folder in folders:
             folder.mkdir(parents=True, exist_ok=True)

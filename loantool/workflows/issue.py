@@ -43,7 +43,8 @@ class IssueResult:
         if self.marked:
             return _("{count} schedule(s) written to {folder}; 还款明细已出 set to 是 for {marked}.").format(
                 count=len(self.letters), folder=self.out_dir, marked=len(self.marked))
-        return _("{count} schedule(s) written to {folder}.").format(count=len(self.letters), folder=self.out_dir)
+        return _("{count} schedule(s) written to {folder}.").format(
+            count=len(self.letters), folder=self.out_dir)
 
 
 def mark_edits(ledger: Any, contracts: list[str]) -> tuple[list[SheetEdits], list[str]]:
@@ -57,7 +58,8 @@ def mark_edits(ledger: Any, contracts: list[str]) -> tuple[list[SheetEdits], lis
             hint=_("Add a column headed 还款明细已出, or issue the schedules without marking them."),
             parameter="no_mark")
     frame = loans.frame
-    chosen = frame[frame["contract_no"].isin(contracts) & ~frame["schedule_issued"].fillna(False).astype(bool)]
+    issued = frame["schedule_issued"].fillna(False).astype(bool)
+    chosen = frame[frame["contract_no"].isin(contracts) & ~issued]
     updates = {(int(row), column): "是" for row in chosen["excel_row"]}
     edits = [SheetEdits(sheet=loans.sheet, updates=updates, appends=[])] if updates else []
     return edits, list(chosen["contract_no"])

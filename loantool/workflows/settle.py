@@ -46,8 +46,10 @@ BATCH = Table(
     key="settle_batch",
     sheet_aliases=("结清清单", "提前结清清单", "settle_batch"),
     fields=(
-        Field("contract_no", ("合同编号", "合同号", "贷款合同号", "contract_no", "contract"), "contract", True),
-        Field("settled_on", ("结清日期", "提前结清日期", "结清日", "settled_on", "settle_on", "date"), "date"),
+        Field("contract_no", ("合同编号", "合同号", "贷款合同号", "contract_no", "contract"),
+              "contract", True),
+        Field("settled_on", ("结清日期", "提前结清日期", "结清日", "settled_on", "settle_on", "date"),
+              "date"),
     ),
     header_keys=("contract_no",),
 )
@@ -247,7 +249,8 @@ def refuse_settlement(ledger: Ledger, quote: SettlementQuote) -> None:
 
 def settlement_edits(ledger: Ledger, quote: SettlementQuote, *, prepared_by: str,
                      approved_by: str) -> list[Any]:
-    """The 结清记录 row (the sheet is created with its header when missing) and 状态 / 结清日期 on the loan."""
+    """The 结清记录 row (the sheet is created with its header when missing) and 状态 / 结清日期 on the
+    loan."""
     from ..ledger.columns import footer_insertion, new_headers, place_columns
     from ..ledger.xlsx_patch import SheetEdits
 
@@ -341,7 +344,8 @@ def read_batch(path: Path, settings: Settings, default_date: dt.date) -> tuple[p
     frame = read.frame
     if frame.empty:
         raise UsageError(_("Batch file {file} lists no contracts.").format(file=Path(path).name),
-                         _("Put one 合同编号 (and its 结清日期) per row under the header."), parameter="batch")
+                         _("Put one 合同编号 (and its 结清日期) per row under the header."),
+                         parameter="batch")
     dates = frame["settled_on"] if "settled_on" in frame else pd.Series(pd.NaT, index=frame.index)
     requests = pd.DataFrame({
         "contract_no": frame["contract_no"].astype(str).str.strip().to_numpy(dtype=object),
@@ -363,7 +367,8 @@ def settle_batch(settings: Settings, ledger_path: Path, batch: Path, *, as_of: d
     problems = request_problems(ledger, requests)
     if problems:
         cells = [CellProblem(read.file, read.sheet, int(requests["excel_row"].iloc[p.label]),
-                             read.headers.get(p.field, BATCH.field(p.field).header), p.value, p.reason, p.code)
+                             read.headers.get(p.field, BATCH.field(p.field).header), p.value, p.reason,
+                             p.code)
                  for p in problems]
         raise InputError(_("{file}: {count} row(s) cannot be quoted; nothing was written.").format(
                              file=Path(batch).name, count=len(cells)),
