@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from loantool.samples.ledger_layout import ledger_fields, write_ledger_workbook
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
@@ -22,6 +21,7 @@ from loantool import schema
 from loantool.config import load_settings
 from loantool.core.schedule import build_schedules
 from loantool.money import parse_rate, to_fen
+from loantool.samples.ledger_layout import ledger_fields, write_ledger_workbook
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples"

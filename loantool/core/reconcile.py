@@ -399,7 +399,8 @@ def _trimmed(values: pd.Series) -> pd.Series:
 def _other_source(rows: pd.DataFrame) -> pd.Series:
     """How a 还款记录 row names where it came from: its 流水号, else its 备注, else its Excel row."""
     ref, note = _trimmed(rows["bank_ref"]), _trimmed(rows["note"])
-    where = ("row " + rows["excel_row"].astype(str)) if "excel_row" in rows else pd.Series("", index=rows.index)
+    where = (("row " + rows["excel_row"].astype(str)) if "excel_row" in rows
+             else pd.Series("", index=rows.index))
     return ref.where(ref.ne(""), note.where(note.ne(""), where))
 
 
@@ -461,8 +462,8 @@ def payments_to_post(rec: Reconciliation, existing: pd.DataFrame) -> PaymentsToP
         review.loc[mine.index[held]] = True
         other.loc[mine.index[held]] = found[held].to_numpy()
         posted = mine[~done & ~held]
-        ran = pd.concat([ran, posted[key].assign(
-            source_text=posted["source"] + " 第" + posted["excel_row"].astype(str) + "行")], ignore_index=True)
+        source_text = posted["source"] + " 第" + posted["excel_row"].astype(str) + "行"
+        ran = pd.concat([ran, posted[key].assign(source_text=source_text)], ignore_index=True)
     held_back = lines[review].assign(other=other[review])
     return PaymentsToPost(lines[~already & ~review], int(already.sum()), held_back)
 

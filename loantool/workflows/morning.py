@@ -84,15 +84,16 @@ class MorningResult:
         imp = self.step("import")
         if imp.status == "ok":
             d = imp.detail
-            lines.append(_("Slips: {files} file(s), {matched} matched, {updated} loan(s) updated, {conflicts} "
-                           "conflict(s), {unmatched} unmatched, {discrepancies} discrepancy(ies)").format(
+            lines.append(_("Slips: {files} file(s), {matched} matched, {updated} loan(s) updated, "
+                           "{conflicts} conflict(s), {unmatched} unmatched, {discrepancies} discrepancy(ies)"
+                           ).format(
                 files=len(imp.files), matched=d["matched"], updated=d["updated"], conflicts=d["conflicts"],
                 unmatched=d["unmatched"], discrepancies=d["discrepancies"]))
         rec = self.step("reconcile")
         for period in rec.detail.get("periods", []):
-            lines.append(_("Reconciliation {period}: {statements} statement(s), expected {expected}, received "
-                           "{received}, advances {advance_count} loan(s) {advance_sum}, {posted} payment(s) "
-                           "posted, {review} held for review; digest {digest}…").format(
+            lines.append(_("Reconciliation {period}: {statements} statement(s), expected {expected}, "
+                           "received {received}, advances {advance_count} loan(s) {advance_sum}, "
+                           "{posted} payment(s) posted, {review} held for review; digest {digest}…").format(
                 period=period["period"], statements=period["statements"], expected=_show(period["expected"]),
                 received=_show(period["received"]), advance_count=period["advance_count"],
                 advance_sum=_show(period["advance_sum"]), posted=period["payments_posted"],
@@ -100,8 +101,8 @@ class MorningResult:
         ovd = self.step("overdue")
         if ovd.status == "ok":
             d = ovd.detail
-            lines.append(_("Arrears: {in_arrears} of {active} active loan(s) in arrears, overdue {amount}, NPL "
-                           "ratio {npl}; {small} small balance(s) to check").format(
+            lines.append(_("Arrears: {in_arrears} of {active} active loan(s) in arrears, overdue {amount}, "
+                           "NPL ratio {npl}; {small} small balance(s) to check").format(
                 in_arrears=d["in_arrears"], active=d["active_loans"], amount=_show(d["overdue_amount"]),
                 npl=d["npl_ratio"], small=d.get("small_balances", 0)))
         for step in self.steps:
@@ -192,8 +193,10 @@ def inbox_files(folder: Path, setting: str = "") -> list[Path]:
     configured folder that is missing or not a folder is an error (naming it and its ``setting``), never
     "no new files"."""
     if not folder.is_dir():
-        what = (_("The inbox folder {folder} ({setting} in loantool.toml) does not exist.") if not folder.exists()
-                else _("The inbox {folder} ({setting} in loantool.toml) is not a folder."))
+        if not folder.exists():
+            what = _("The inbox folder {folder} ({setting} in loantool.toml) does not exist.")
+        else:
+            what = _("The inbox {folder} ({setting} in loantool.toml) is not a folder.")
         raise UsageError(what.format(folder=folder, setting=setting),
                          _("Create the folder (loantool init makes both inboxes), or correct the setting."))
     return sorted(p for p in folder.iterdir()
@@ -252,7 +255,8 @@ def morning(settings: Settings, ledger_path: Path, *, as_of: dt.date, arguments:
                            steps=[Step("import"), Step("reconcile"), Step("overdue")])
 
     def new_files(step: str, setting: str, action: str) -> list[Path]:
-        """The inbox's files not yet ``action``-ed to this ledger as it stands (a bad inbox fails the step)."""
+        """The inbox's files not yet ``action``-ed to this ledger as it stands (a bad inbox fails the
+        step)."""
         fresh: list[Path] = []
         try:
             paths = inbox_files(settings.resolve(getattr(settings.morning, setting)), f"morning.{setting}")
@@ -286,8 +290,8 @@ def morning(settings: Settings, ledger_path: Path, *, as_of: dt.date, arguments:
             names = {p.name for p in paths}
             lines = all_lines[all_lines["source"].isin(names)].reset_index(drop=True)
             rec = reconcile_bank(settings, ledger_path, paths, period=parse_period(label), as_of=as_of,
-                                 post_payments=settings.morning.post_payments, lines=lines, arguments=journaled,
-                                 ledger=current[0])
+                                 post_payments=settings.morning.post_payments, lines=lines,
+                                 arguments=journaled, ledger=current[0])
             current[0] = rec.ledger
             totals = rec.rec.totals
             result.findings += sum(rec.rec.findings().values())
@@ -296,8 +300,8 @@ def morning(settings: Settings, ledger_path: Path, *, as_of: dt.date, arguments:
                 "received": fen_to_str(totals["received"]), "advance_count": int(totals["advance_count"]),
                 "advance_sum": fen_to_str(totals["advance_sum"]), "digest": rec.rec.digest,
                 "payments_posted": rec.posting.payments_added if rec.posting else 0,
-                "payments_for_review": len(rec.posting.review) if rec.posting and rec.posting.review is not None
-                else 0,
+                "payments_for_review": (len(rec.posting.review)
+                                        if rec.posting and rec.posting.review is not None else 0),
                 "findings": rec.rec.findings(), "report": str(rec.report_path),
             })
         if not settings.morning.post_payments:

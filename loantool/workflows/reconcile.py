@@ -75,7 +75,8 @@ class Posting:
                 "payments_already": self.payments_already, "advances_added": self.advances_added,
                 "advances_already": self.advances_already,
                 "advances_paid_by_customer": [
-                    {"contract_no": r.contract_no, "due_date": iso_date(r.due_date), "amount": fen_to_str(r.amount)}
+                    {"contract_no": r.contract_no, "due_date": iso_date(r.due_date),
+                     "amount": fen_to_str(r.amount)}
                     for r in paid.itertuples(index=False)],
                 "payments_for_review": 0 if self.review is None else len(self.review),
                 "advance_date": self.advance_date.isoformat() if self.advance_date else None}
@@ -120,7 +121,8 @@ class ReconcileResult:
             "statements": [p.name for p in self.statements],
             "installments": [
                 {"contract_no": r.contract_no, "customer_name": text_or_none(r.customer_name),
-                 "due_date": iso_date(r.due_date), "expected": fen_to_str(r.expected), "received": fen_to_str(r.received), "status": r.status}
+                 "due_date": iso_date(r.due_date), "expected": fen_to_str(r.expected),
+                 "received": fen_to_str(r.received), "status": r.status}
                 for r in rec.installments.itertuples(index=False)],
             "unmatched_lines": _lines(lines[lines["category"] == "unmatched"], "reason"),
             "duplicate_lines": _lines(lines[lines["category"] == "duplicate"], "first"),
@@ -128,7 +130,8 @@ class ReconcileResult:
             "outside_month_lines": _lines(lines[lines["category"] == "outside_month"]),
             "advances": [
                 {"contract_no": r.contract_no, "customer_name": text_or_none(r.customer_name),
-                 "card_no": text_or_none(r.card_no), "due_date": iso_date(r.due_date), "amount": fen_to_str(r.amount)}
+                 "card_no": text_or_none(r.card_no), "due_date": iso_date(r.due_date),
+                 "amount": fen_to_str(r.amount)}
                 for r in rec.advances.itertuples(index=False)],
             "totals": {k: (v if k.endswith("_count") else fen_to_str(v)) for k, v in rec.totals.items()},
             "digest": rec.digest,
@@ -144,7 +147,8 @@ def _lines(frame: pd.DataFrame, extra: str | None = None) -> list[dict[str, Any]
     for r in frame.itertuples(index=False):
         item = {"file": r.source, "row": int(r.excel_row), "card_no": text_or_none(r.card_no),
                 "customer_name": text_or_none(r.customer_name), "paid_on": iso_date(r.paid_on),
-                "amount": None if pd.isna(r.amount) else fen_to_str(r.amount), "bank_ref": text_or_none(r.bank_ref),
+                "amount": None if pd.isna(r.amount) else fen_to_str(r.amount),
+                "bank_ref": text_or_none(r.bank_ref),
                 "contract_no": text_or_none(r.contract_no)}
         if extra == "reason":
             item["reason"] = r.reason
@@ -196,7 +200,8 @@ def month_installments(ledger: Ledger, period: Period, settings: Settings) -> pd
     return schedules_for(ledger, loans[active], settings).installments
 
 
-def reconcile_ledger(ledger: Ledger, lines: pd.DataFrame, period: Period, settings: Settings) -> Reconciliation:
+def reconcile_ledger(ledger: Ledger, lines: pd.DataFrame, period: Period, settings: Settings
+                     ) -> Reconciliation:
     """The core reconciliation of the month over the ledger's loans (see month_installments)."""
     return reconcile(ledger.loans.frame, month_installments(ledger, period, settings), lines, period)
 
@@ -340,7 +345,8 @@ def reconcile_bank(settings: Settings, ledger_path: Path, statements: list[Path]
     with guard as tx:
         progress(_("Reading the ledger"), 2, 5)
         if tx is None:
-            ledger = ledger if still_on_disk(ledger, ledger_path) else load_ledger(ledger_path, settings, as_of=as_of)
+            if not still_on_disk(ledger, ledger_path):
+                ledger = load_ledger(ledger_path, settings, as_of=as_of)
         elif ledger is None or ledger.sha256 != tx.sha256:  # read under the lock unless it is that file
             ledger = load_ledger(tx.path, settings, as_of=as_of)
         progress(_("Computing the month's installments"), 3, 5)
@@ -348,7 +354,8 @@ def reconcile_bank(settings: Settings, ledger_path: Path, statements: list[Path]
         progress(_("Reconciling") if tx is None else _("Reconciling and posting"), 4, 5)
         rec = reconcile(ledger.loans.frame, installments, lines, period)
         if tx is not None:
-            edits, posting = post(ledger, rec, installments, payments=post_payments, advance_date=post_advances)
+            edits, posting = post(ledger, rec, installments, payments=post_payments,
+                                  advance_date=post_advances)
             committed = tx.commit(edits, rows_added=posting.payments_added + posting.advances_added,
                                   cells_changed=0,
                                   summary={"period": period.label, "digest": rec.digest, **posting.to_dict()})
