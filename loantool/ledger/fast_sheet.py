@@ -31,7 +31,9 @@ import datetime as dt
 import io
 import logging
 import re
+import struct
 import zipfile
+import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,12 +45,18 @@ from .arrow_c import ArrowColumn, UnsupportedArrow, record_batch
 from .coerce import Column
 
 HEAD_ROWS = 30
+# a text column at least this long whose sample of _DISTINCT_SAMPLE rows holds no text twice (流水号) is
+# kept one entry per row instead of being hashed (tests lower it to reach small sheets)
+DISTINCT_MIN_ROWS = 20_000
+_DISTINCT_SAMPLE = 1_000
 _CHUNK = 1 << 20
+_TAIL = 4 << 20  # how much of the end of a sheet part is kept to find its merged cells in
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row(?=[\s/>])")
 _R_ATTR = re.compile(rb"""\sr\s*=\s*["'](\d+)["']""")
 _SHEETDATA = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData(\s*/?)>")
 _SHEETDATA_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?sheetData\s*>")
 _DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*/>")
+_ROW_CLOSE = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?row\s*>")
 _MERGE = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\sref\s*=\s*["']([^"']+)["']""")
 _WORKSHEET_PART = re.compile(r"(?i)^/?xl/worksheets/[^/]+\.xml$")
 _MS_PER_DAY = 86_400_000
@@ -108,6 +116,8 @@ class FastTable:
     def _column(self, col: int) -> Column:
         arrow = self.columns.get(col)
         if arrow is not None and arrow.kind == "u" and col not in self.patches:
+            if arrow.length >= DISTINCT_MIN_ROWS and arrow.sample_distinct(_DISTINCT_SAMPLE):
+                return _distinct_column(arrow)
             factorized = arrow.factorize()
             if factorized is not None:
                 codes, uniques = factorized
@@ -135,6 +145,19 @@ class FastTable:
     @property
     def rows(self) -> LazyRows:
         return LazyRows(self)
+
+
+def _distinct_column(arrow: ArrowColumn) -> Column:
+    """A text column whose values look all different (流水号): each row its own entry of ``uniques``, as
+    :meth:`Column.of` keeps such a column – hashing the texts would buy nothing. The type and the
+    blankness of every entry are known from the Arrow column without asking each string."""
+    height = arrow.length
+    plain = np.empty(height, dtype=object)
+    plain[:] = arrow.strings()
+    codes = np.arange(height, dtype=np.intp)
+    if arrow.valid is not None:
+        codes[~arrow.valid] = -1
+    return Column(codes, plain, np.full(height, str, dtype=object), arrow.blank_texts())
 
 
 class LazyRows:
@@ -346,7 +369,7 @@ class FastBook:
 
         part = self._part(sheet)
         merges = []
-        for ref in _merge_refs(self._zip, part):
+        for ref in _merge_refs(self._zip, part, self._data):
             r1, c1, r2, c2 = parse_range(ref.decode("ascii", "replace"))
             merges.append((r1 - 1, c1 - 1, r2 - 1, c2 - 1))
         return merges
@@ -397,8 +420,55 @@ def _hidden_text(reader: Any, sheet: str, header_index: int, hidden: dict[int, i
     return patches
 
 
-def _merge_refs(archive: zipfile.ZipFile, part: str) -> list[bytes]:
-    """The ``ref`` of every ``<mergeCell>`` of a sheet part, read as a stream (they follow the cells)."""
+def _merge_refs(archive: zipfile.ZipFile, part: str, data: bytes) -> list[bytes]:
+    """The ``ref`` of every ``<mergeCell>`` of a sheet part (they follow the cells).
+
+    The part is inflated straight from the file's bytes, a chunk at a time, keeping only its last
+    :data:`_TAIL` bytes, where ``</sheetData>`` is looked for: the cells end there when rows close before
+    it in that tail (else the part is read again as a stream from its start, :func:`_merge_refs_stream`).
+    A part that is not deflated or stored, or bytes that do not inflate, go the stream way too."""
+    info = archive.getinfo(part.lstrip("/"))
+    header = data[info.header_offset:info.header_offset + 30]
+    if len(header) < 30 or header[:4] != b"PK\x03\x04" or info.compress_type not in (0, 8):
+        return _merge_refs_stream(archive, part)
+    name_length, extra_length = struct.unpack("<2H", header[26:30])
+    begin = info.header_offset + 30 + name_length + extra_length
+    packed = memoryview(data)[begin:begin + info.compress_size]
+    tail: list[bytes] = []
+    kept = 0
+    dropped = False
+    first = True
+    inflate = zlib.decompressobj(-15) if info.compress_type == 8 else None
+    try:
+        for at in range(0, len(packed), _CHUNK):
+            piece = packed[at:at + _CHUNK]
+            chunk = inflate.decompress(piece) if inflate is not None else bytes(piece)
+            if first and chunk:
+                if chunk.startswith((b"\xff\xfe", b"\xfe\xff")):
+                    raise Fallback("a UTF-16 sheet part")
+                first = False
+            tail.append(chunk)
+            kept += len(chunk)
+            while kept - len(tail[0]) >= _TAIL:
+                kept -= len(tail.pop(0))
+                dropped = True
+        if inflate is not None:
+            tail.append(inflate.flush())
+            if not inflate.eof:
+                return _merge_refs_stream(archive, part)
+    except zlib.error:
+        return _merge_refs_stream(archive, part)
+    text = b"".join(tail)
+    end = _cells_end(text)
+    # a tail that starts after the cells could find a later "sheetData" (in an extLst): rows closing
+    # before the end found show that the tail starts among the cells
+    if end is None or dropped and not _ROW_CLOSE.search(text, 0, end):
+        return _merge_refs_stream(archive, part)
+    return _MERGE.findall(text, end)
+
+
+def _merge_refs_stream(archive: zipfile.ZipFile, part: str) -> list[bytes]:
+    """:func:`_merge_refs` reading the part whole as a stream from its start."""
     rest: list[bytes] = []
     tail = b""
     with archive.open(part.lstrip("/")) as stream:
