@@ -459,3 +459,87 @@ def test_merged_cells_of_a_long_sheet_match_python_calamine(monkeypatch: pytest.
     assert sorted(table.merges) == sorted(careful.merged_ranges("还款记录"))
     assert len(table.merges) == len(merges)
     assert_same_table(data, schema.PAYMENTS)
+
+
+# ------------------------------------------------------------------------------------ null texts
+
+
+def test_fastexcel_counts_as_empty_only_the_texts_we_know() -> None:
+    """fast_sheet.NULL_TEXTS is fastexcel's list: a text it counts as an empty cell and the list does not
+    hold would let may_hold_null_text wave through a cell read wrongly."""
+    candidates = [*fast_sheet.NULL_TEXTS, " ", "-", "--", "na", "Na", "nA", "NONE", "none", "Null", "nil",
+                  "NIL", "#VALUE!", "#NULL!", "#n/a", "N.A.", "n.a.", "<na>", "NAN", "inf", "-inf", "#N/A!",
+                  "N/A ", " NA", "null ", "1.#INF", "-1.#INF", "#NA!", "None.", "n/a.", "空", "无", "—"]
+    rows = [[f"h{i}" for i in range(len(candidates))], [1.5] * len(candidates), list(candidates),
+            [2.5] * len(candidates)]
+    data = _workbook({"S": rows}, engine="xlsxwriter")
+    import fastexcel
+
+    reader = fastexcel.read_excel(data)
+    empty = set()
+    for i, text in enumerate(candidates):
+        try:
+            loaded = reader.load_sheet("S", header_row=0, use_columns=[i], schema_sample_rows=None,
+                                       dtype_coercion="strict")
+        except fastexcel.UnsupportedColumnTypeCombinationError:
+            continue
+        if [c.dtype for c in loaded.selected_columns] == ["float"]:
+            empty.add(text)
+    assert empty <= set(fast_sheet.NULL_TEXTS)
+    assert "NA" in empty and "NULL" in empty  # the check itself works
+
+
+@pytest.mark.parametrize("text", ["NA", "NULL", "N/A", "None", "#N/A", "null", "<NA>", "1.#IND"])
+@pytest.mark.parametrize("engine", ["openpyxl", "xlsxwriter"])  # inline strings, shared strings
+def test_null_text_in_an_empty_date_cell_is_seen(text: str, engine: str, monkeypatch: pytest.MonkeyPatch
+                                                 ) -> None:
+    """A null text in a column fastexcel types (dates with empty cells) is found in the XML or the shared
+    strings, and the column read again as text: the careful reader's bad cell, not an empty one."""
+    loans = [LOAN_HEADER, *(_loan(i) for i in range(1, 8))]
+    loans[3][10] = dt.date(2026, 1, 5)  # 结清日期: a date, the rest empty
+    loans[5][10] = text
+    data = _workbook({"贷款台账": loans}, engine=engine)
+    calls = []
+    hidden = fast_sheet._hidden_text
+    monkeypatch.setattr(fast_sheet, "_hidden_text", lambda *args: calls.append(1) or hidden(*args))
+    use = FastUse(monkeypatch)
+    assert_same_table(data, schema.LOANS)
+    assert use.fast == 1 and calls
+    if text == "NA":  # the careful reader's bad cell (some others, N/A say, it reads as empty)
+        _read, problems = read_table_with_problems(io.BytesIO(data), schema.LOANS)
+        assert [p.row for p in problems if p.column == "结清日期"] == [6]
+
+
+@pytest.mark.parametrize("engine", ["openpyxl", "xlsxwriter"])
+def test_no_second_read_when_no_cell_holds_a_null_text(engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    loans = [LOAN_HEADER, *(_loan(i) for i in range(1, 8))]
+    loans[3][10] = dt.date(2026, 1, 5)
+    loans[5][12] = "NA 备注"  # a note that merely starts like one
+    data = _workbook({"贷款台账": loans}, engine=engine)
+    calls = []
+    hidden = fast_sheet._hidden_text
+    monkeypatch.setattr(fast_sheet, "_hidden_text", lambda *args: calls.append(1) or hidden(*args))
+    assert_same_table(data, schema.LOANS)
+    assert not calls
+
+
+@pytest.mark.parametrize("xml, expected", [
+    (b"<c><v>45000</v></c><c t='inlineStr'><is><t>HT0001</t></is></c>", False),
+    (b"<c><is><t>NA</t></is></c>", True),
+    (b"<c><is><t xml:space='preserve'>NULL</t></is></c>", True),
+    (b"<c t='str'><f>x</f><v>#N/A</v></c>", True),
+    (b"<si><t>&lt;NA&gt;</t></si>", True),
+    (b"<si><t>&lt;NA></t></si>", True),
+    (b"<si><t>A NA</t></si><si><t>NAN</t></si><si><t>none</t></si>", False),
+    (b"<si><t>n/a</t></si>", True),
+    (b"<si><t>&#78;A</t></si>", True),
+    (b"<si><t>_x004E_A</t></si>", True),
+    (b"<si><r><t>N</t></r><r><t>A</t></r></si>", True),
+    (b"<si><x:r><x:t>N</x:t></x:r></si>", True),
+    (b"<si><t><![CDATA[NA]]></t></si>", True),
+    (b"<row r='1'><c r='A1'><v>1</v></c></row>", False),
+    (b"", False),
+])
+def test_may_hold_null_text(xml: bytes, expected: bool) -> None:
+    assert fast_sheet.may_hold_null_text(b'<?xml version="1.0"?><worksheet xmlns:r="x">' + xml
+                                         + b"</worksheet>") is expected

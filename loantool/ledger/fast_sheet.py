@@ -248,6 +248,8 @@ class FastBook:
             raise Fallback("no worksheet parts where .xlsx keeps them")
         self._head_book: Any = None
         self._parts: dict[str, str] | None = None
+        self._package: Any = None
+        self._shared_null: bool | None = None
         self._pending: dict[tuple[str, int], Future[FastTable | None]] = {}
         self._merging: dict[str, Future[list[tuple[int, int, int, int]]]] = {}
         self._executor: ThreadPoolExecutor | None = None
@@ -361,8 +363,38 @@ class FastBook:
                 present = arrow.numbers if arrow.valid is None else arrow.numbers[arrow.valid]
                 for ms in np.unique(present).tolist():
                     _datetime_value(int(ms))
-        patches = _hidden_text(reader, sheet, header_index, hidden, columns, height) if hidden else {}
+        if hidden and self._may_hold_null_text(sheet):
+            patches = _hidden_text(reader, sheet, header_index, hidden, columns, height)
+        else:
+            patches = {}
         return FastTable(height, columns, names, [], patches)
+
+    def _may_hold_null_text(self, sheet: str) -> bool:
+        """Whether a cell of the sheet may hold a text that fastexcel counts as empty ("NA", "NULL" …):
+        looked for in the sheet's XML and in the shared strings (:func:`may_hold_null_text`); any doubt
+        (a part this cannot read) says yes."""
+        try:
+            part = self._part(sheet).lstrip("/")
+            if may_hold_null_text(_inflate(self._zip, part, self._data)):
+                return True
+            if self._shared_null is None:
+                self._shared_null = any(may_hold_null_text(_inflate(self._zip, name, self._data))
+                                        for name in self._shared_parts())
+            return self._shared_null
+        except Exception:  # noqa: BLE001 – read the columns again as text: always right
+            return True
+
+    def _shared_parts(self) -> list[str]:
+        """The zip entries that may hold the shared strings (the workbook's relationship says which;
+        any entry named like one counts too)."""
+        assert self._package is not None  # _part made it
+        names = {n for n in self._zip.namelist() if n.casefold().endswith("sharedstrings.xml")}
+        for rel_type, target in self._package.rels.values():
+            if rel_type.endswith("/sharedStrings"):
+                found = self._package.zip.find(target)
+                if found is not None:
+                    names.add(found)
+        return sorted(names)
 
     def _merges(self, sheet: str) -> list[tuple[int, int, int, int]]:
         from .xlsx_cells import parse_range
@@ -380,6 +412,7 @@ class FastBook:
             from .zip_raw import RawZip
 
             package = Package(RawZip(self._data, self._label), self._label)
+            self._package = package
             self._parts = {}
             for name, *_rest in package.sheets:
                 try:
@@ -392,6 +425,80 @@ class FastBook:
         if part is None:
             raise Fallback(f"no part for sheet {sheet}")
         return part
+
+
+# fastexcel's NULL_STRING_VALUES (src/types/dtype: texts it counts as an empty cell when it works out a
+# column's type); tests/test_fast_read.py checks the installed fastexcel against this list
+NULL_TEXTS = ("#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
+              "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
+
+
+def _null_needles() -> tuple[bytes, ...]:
+    """Each null text as it may be written as a whole text node in XML: after a ``>``, escaped (``<`` as
+    ``&lt;``, ``>`` as ``&gt;`` or as itself)."""
+    needles = set()
+    for text in NULL_TEXTS:
+        escaped = text.replace("&", "&amp;").replace("<", "&lt;")
+        needles |= {b">" + escaped.encode(), b">" + escaped.replace(">", "&gt;").encode()}
+    return tuple(sorted(needles))
+
+
+_NULL_NEEDLES = _null_needles()
+_NULL_ENDS = np.zeros(1 << 16, dtype=bool)  # the last two bytes of a needle, as one 16-bit number
+for _needle in _NULL_NEEDLES:
+    _NULL_ENDS[_needle[-2] << 8 | _needle[-1]] = True
+_NULL_CANDIDATES_MAX = 20_000
+_SPACE_OR_CLOSE = np.zeros(256, dtype=bool)
+_SPACE_OR_CLOSE[list(b" \t\r\n>/")] = True
+
+
+def may_hold_null_text(xml: bytes) -> bool:
+    """Whether the XML of a sheet or shared-strings part may hold a text node that is one of
+    :data:`NULL_TEXTS` – False only when it certainly holds none.
+
+    A text node ends where a ``<`` follows it: only the ``<`` whose two bytes before end a null text are
+    looked at, one by one. What could spell such a text otherwise says yes at once: a character
+    reference (``&#``), an escape (``_x004E_``), CDATA, a run of rich text (its pieces joined), or more
+    candidates than is worth looking at."""
+    if not xml:
+        return False
+    if xml.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    raw = np.frombuffer(xml, dtype=np.uint8)
+    opens = np.flatnonzero(raw == 0x3C)  # "<"
+    opens = opens[(opens >= 2) & (opens < len(raw) - 2)]
+    before = raw[opens - 2].astype(np.uint16) << 8 | raw[opens - 1]
+    candidates = opens[_NULL_ENDS[before]]
+    if len(candidates) > _NULL_CANDIDATES_MAX:
+        return True
+    if any(xml.endswith(_NULL_NEEDLES, 0, int(p)) for p in candidates.tolist()):
+        return True
+    after = raw[opens + 1]
+    if (after == 0x21).any():  # <![CDATA[ (or a comment: no matter)
+        return True
+    runs = opens[after == 0x72]  # <r> or <r …> – not <row
+    if _SPACE_OR_CLOSE[raw[runs + 2]].any():
+        return True
+    for mark, follow in ((0x26, 0x23), (0x5F, 0x78), (0x3A, 0x72)):  # &#, _x, :r (a prefixed run)
+        at = np.flatnonzero(raw[:-2] == mark)
+        at = at[raw[at + 1] == follow]
+        if mark == 0x3A:
+            at = at[_SPACE_OR_CLOSE[raw[at + 2]]]
+        if len(at):
+            return True
+    return False
+
+
+def _inflate(archive: zipfile.ZipFile, name: str, data: bytes) -> bytes:
+    """A zip entry's content, inflated from the file's bytes (no checksum: fastexcel reads it too)."""
+    info = archive.getinfo(name)
+    header = data[info.header_offset:info.header_offset + 30]
+    if len(header) < 30 or header[:4] != b"PK\x03\x04" or info.compress_type not in (0, 8):
+        return archive.read(name)
+    name_length, extra_length = struct.unpack("<2H", header[26:30])
+    begin = info.header_offset + 30 + name_length + extra_length
+    packed = data[begin:begin + info.compress_size]
+    return zlib.decompress(packed, -15) if info.compress_type == 8 else packed
 
 
 def _hidden_text(reader: Any, sheet: str, header_index: int, hidden: dict[int, int],
