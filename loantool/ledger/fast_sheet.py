@@ -479,10 +479,12 @@ def may_hold_null_text(xml: bytes) -> bool:
     runs = opens[after == 0x72]  # <r> or <r …> – not <row
     if _SPACE_OR_CLOSE[raw[runs + 2]].any():
         return True
-    for mark, follow in ((0x26, 0x23), (0x5F, 0x78), (0x3A, 0x72)):  # &#, _x, :r (a prefixed run)
-        at = np.flatnonzero(raw[:-2] == mark)
-        at = at[raw[at + 1] == follow]
-        if mark == 0x3A:
+    for mark, follow in ((b"&", b"#"), (b"_", b"x"), (b":", b"r")):  # &#, _x, :r (a prefixed run)
+        if mark not in xml:  # one memchr pass: these are rare in a sheet
+            continue
+        at = np.flatnonzero(raw[:-2] == mark[0])
+        at = at[raw[at + 1] == follow[0]]
+        if mark == b":":
             at = at[_SPACE_OR_CLOSE[raw[at + 2]]]
         if len(at):
             return True
