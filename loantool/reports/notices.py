@@ -123,23 +123,39 @@ def write_letters_sheet(workbook: Any, _formats: Any, book: ReportBook, sheet: R
     note = fmt(font_name="等线", font_size=10, font_color="#595959")
     ws.set_column(0, 0, LETTER_WIDTH)
     ws.set_column(1, 1, 80)
+    # every cell and row height of every letter collected first, then handed over in one go (in the
+    # order written: XlsxWriter numbers the shared strings in that order)
+    cell_rows: list[int] = []
+    cell_cols: list[int] = []
+    texts: list[str] = []
+    cell_formats: list[Any] = []
+    height_rows: list[int] = []
+    heights: list[float] = []
     row, breaks = 0, []
+    dated = _day(book.as_of)
 
     def line(text: str, cell_format: Any, height: float) -> None:
         nonlocal row
-        ws.write_string(row, 0, text, cell_format)
-        ws.set_row(row, height)
-        row += 1
+        cell_rows.append(row)
+        cell_cols.append(0)
+        texts.append(text)
+        cell_formats.append(cell_format)
+        gap(height)
 
     def gap(height: float) -> None:
         nonlocal row
-        ws.set_row(row, height)
+        height_rows.append(row)
+        heights.append(height)
         row += 1
 
     for letter in sheet.rows:
         if row:
             breaks.append(row)
-        ws.write_string(row, 1, letter["record"], note)  # right of the print area: not printed
+        # right of the print area: not printed
+        cell_rows.append(row)
+        cell_cols.append(1)
+        texts.append(letter["record"])
+        cell_formats.append(note)
         line(letter["title"], title, 40)
         gap(10)
         line(letter["to"], bold, 24)
@@ -147,7 +163,7 @@ def write_letters_sheet(workbook: Any, _formats: Any, book: ReportBook, sheet: R
             line(paragraph, body, _lines(paragraph) * LINE_HEIGHT + 6)
         gap(18)
         line(book.company, right, 22)
-        line(_day(book.as_of), right, 22)
+        line(dated, right, 22)
         gap(48)
         line(CUT_LINE, cut, 20)
         gap(8)
@@ -156,6 +172,8 @@ def write_letters_sheet(workbook: Any, _formats: Any, book: ReportBook, sheet: R
         gap(14)
         line(letter["signer"], body, 28)
         line("签收日期：______年____月____日", body, 28)
+    ws.write_strings(cell_rows, cell_cols, texts, cell_formats)
+    ws.set_row_heights(height_rows, heights)
     ws.print_area(0, 0, max(row - 1, 0), 0)
     ws.set_paper(9)
     ws.set_portrait()
