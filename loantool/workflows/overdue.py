@@ -99,7 +99,8 @@ class OverdueReport:
             "sms": _records(
                 contract_no=_plain(sms["contract_no"]), customer_name=_texts(sms["customer_name"]),
                 phone=_texts(sms["phone"]), period=_ints(sms["period"]),
-                due_date=_iso_strings(sms["due_date"]), amount=_money_strings(sms["unpaid"]), message=_plain(sms["message"])),
+                due_date=_iso_strings(sms["due_date"]), amount=_money_strings(sms["unpaid"]),
+                message=_plain(sms["message"])),
             "lian3lei6": _records(
                 contract_no=_plain(lian["contract_no"]), consecutive_late=_ints(lian["consecutive_late"]),
                 cumulative_late=_ints(lian["cumulative_late"]),
