@@ -169,3 +169,24 @@ def test_random_tables_are_the_same_files(first_row, kinds, data):
         ws.set_row_heights(rows, [h for h in heights if h is not None])
 
     _same_books(fill)
+
+
+def test_frame_rows_give_what_itertuples_gives(tmp_path):
+    """reports.excel.FrameRows (columns made lists on first use) reads the same values as itertuples, on
+    the report's frames: codes, names, money, counts, flags, dates and missing values of every kind."""
+    from loantool.config import Settings
+    from loantool.ledger.read import load_ledger
+    from loantool.reports.excel import FrameRows
+    from loantool.workflows.overdue import assess_ledger
+
+    day = dt.date.fromisoformat(AS_OF)
+    report = assess_ledger(load_ledger(build_ledger(tmp_path / "ledger.xlsx"), Settings(), as_of=day),
+                           Settings(), day)
+    for frame in (report.call_list, report.maturity, report.quarterly_notices, report.arrears.loans,
+                  report.sms):
+        assert len(frame)
+        names = [c for c in frame.columns if c.isidentifier() and not c.startswith("_")]
+        for fast, plain in zip(FrameRows(frame), frame.itertuples(index=False), strict=True):
+            for name in names:
+                a, b = getattr(fast, name), getattr(plain, name)
+                assert type(a) is type(b) and (a == b or repr(a) == repr(b)), (name, a, b)

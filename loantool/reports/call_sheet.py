@@ -23,7 +23,7 @@ from ..core.collection import PROMISE_LABELS
 from ..money import fen_to_display
 from ..schema import CHANNELS, PARTIES, label
 from ..values import as_date, is_missing
-from .excel import Column, ReportSheet, display_width
+from .excel import Column, FrameRows, ReportSheet, display_width
 from .xlsx_fast import BLANK, NUMBER, TEXT
 
 SHEET_NAME = "电话催收单"
@@ -97,7 +97,7 @@ def call_rows(call_list: pd.DataFrame) -> list[dict[str, Any]]:
     """The printed cells of each loan on the call list, in the call list's order."""
     width = int(next(c.width for c in PRINTED if c.key == "history")) - 2  # display columns of a line
     rows = []
-    for r in call_list.itertuples(index=False):
+    for r in FrameRows(call_list):
         rows.append({
             "contract_no": r.contract_no, "customer_name": r.customer_name, "phone": r.phone,
             "dpd": int(r.dpd),
@@ -125,7 +125,7 @@ def hide_detail(_workbook: Any, ws: Any, _info: dict[str, Any], _row: int) -> No
 def contact_columns(calls: pd.DataFrame) -> dict[str, list[str]]:
     """The 催收名单's last contact, latest promise and its status (等待承诺日 for a loan waiting on it)."""
     last, promise, status = [], [], []
-    for r in calls.itertuples(index=False):
+    for r in FrameRows(calls):
         how = label(CHANNELS, r.last_channel) if r.last_channel in CHANNELS else ""
         last.append(f"{as_date(r.last_contact_on).isoformat()} {how} {r.last_result or ''}".strip()
                     if not is_missing(r.last_contact_on) else "")

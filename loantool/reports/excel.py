@@ -163,6 +163,42 @@ def _column_values(rows: Any, columns: Sequence[Column]) -> tuple[int, list[list
     return len(records), [[record.get(c.key) for record in records] for c in columns]
 
 
+class FrameRows:
+    """The rows of a frame for code that reads a few fields of each (``r.contract_no`` …): the values
+    ``frame.itertuples(index=False)`` gives, but a column is made a list only when a row first asks
+    for it – the report frames carry some seventy columns, a dozen of them dates that itertuples would
+    make a Timestamp of in every row."""
+
+    def __init__(self, frame: Any):
+        self._frame = frame
+        self._lists: dict[str, list[Any]] = {}
+
+    def __len__(self) -> int:
+        return len(self._frame)
+
+    def __iter__(self) -> Any:
+        return (_FrameRow(self, i) for i in range(len(self._frame)))
+
+    def column(self, name: str) -> list[Any]:
+        values = self._lists.get(name)
+        if values is None:
+            if name not in self._frame.columns:
+                raise AttributeError(name)
+            values = self._lists[name] = self._frame[name].tolist()
+        return values
+
+
+class _FrameRow:
+    __slots__ = ("_i", "_rows")
+
+    def __init__(self, rows: FrameRows, i: int):
+        self._rows = rows
+        self._i = i
+
+    def __getattr__(self, name: str) -> Any:
+        return self._rows.column(name)[self._i]
+
+
 def list_separator() -> str:
     """Between the items of a list in one cell: 、 in Chinese, a comma in English."""
     return "、" if is_zh() else ", "

@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..money import fen_to_display
 from ..values import as_date, is_missing
-from .excel import ReportBook, ReportSheet, display_width, write_book
+from .excel import FrameRows, ReportBook, ReportSheet, display_width, write_book
 
 BORROWER, GUARANTOR = "借款人", "保证人"
 # The letter is one wide column (no merged cells: thousands of letters a day must stay quick to write),
@@ -88,7 +88,7 @@ def _receipt(r: Any, kind: str, company: str, as_of: dt.date) -> str:
 def letters(frame: pd.DataFrame, kind: str, company: str, as_of: dt.date) -> list[dict[str, Any]]:
     """One letter per row (addressee) of the overdue report's notice list."""
     out = []
-    for r in frame.itertuples(index=False):
+    for r in FrameRows(frame):
         body = (_maturity_body if kind == "maturity" else _quarterly_body)(r, company, as_of)
         party = "" if r.recipient == BORROWER else " --party 保证人"
         out.append({
