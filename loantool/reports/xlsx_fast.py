@@ -140,34 +140,62 @@ class FastWorksheet(PlainWorksheet):
     def write_strings(self, rows: Sequence[int], cols: Sequence[int], strings: Sequence[str],
                       formats: Sequence[Any]) -> None:
         """As :meth:`PlainWorksheet.write_strings`, storing the cells straight into the table."""
-        if self.constant_memory or len({len(rows), len(cols), len(strings), len(formats)}) != 1:
+        if not rows:
+            return
+        if self.constant_memory or len({len(rows), len(cols), len(strings), len(formats)}) != 1 \
+                or not self._inside(rows, cols):
             super().write_strings(rows, cols, strings, formats)
             return
         table, strings_table = self.table, self.str_table
         index_of = strings_table.string_table
         limit = self.xls_strmax // 2
+        count = 0
         for row, col, string, cell_format in zip(rows, cols, strings, formats, strict=True):
-            if string.__class__ is not str or len(string) > limit or self._check_dimensions(row, col):
+            if string.__class__ is not str or len(string) > limit:
+                strings_table.count += count
+                count = 0
                 self._write_string(row, col, string, cell_format)  # XlsxWriter's own way
                 continue
             index = index_of.get(string)
             if index is None:
                 index = index_of[string] = strings_table.unique_count
                 strings_table.unique_count += 1
-            strings_table.count += 1
+            count += 1
             table[row][col] = CellStringTuple(index, cell_format)
+        strings_table.count += count
+        # the dimensions the writes stretch (smallest and largest row and column, in any order)
+        self._check_dimensions(min(rows), min(cols))
+        self._check_dimensions(max(rows), max(cols))
+
+    def _inside(self, rows: Sequence[int], cols: Sequence[int]) -> bool:
+        return (0 <= min(rows) and max(rows) < self.xls_rowmax
+                and 0 <= min(cols) and max(cols) < self.xls_colmax)
 
     def set_row_heights(self, rows: Sequence[int], heights: Sequence[float]) -> None:
         """As :meth:`PlainWorksheet.set_row_heights`, storing the rows straight into the table."""
+        if not rows:
+            return
+        first_col = self.dim_colmin if self.dim_colmin is not None else 0
+        if not self._inside(rows, [first_col]):
+            super().set_row_heights(rows, heights)
+            return
+        # set_row's dimension check of each row, at once: the rows stretch the sheet, and a sheet without
+        # columns yet gets column 0
+        self._check_dimensions(min(rows), first_col)
+        self._check_dimensions(max(rows), first_col)
         info, sizes = self.row_info, self.row_sizes
+        settings: dict[float, tuple[Any, list[Any]] | None] = {}  # XlsxWriter never changes them in place
         for row, height in zip(rows, heights, strict=True):
-            pixels = int(height * 4.0 / 3.0 + 0.5)
-            first_col = self.dim_colmin if self.dim_colmin is not None else 0
-            if pixels == 0 or self._check_dimensions(row, first_col):
-                self.set_row(row, height)  # hidden, or out of bounds: XlsxWriter's own handling
+            setting = settings.get(height, False)
+            if setting is False:
+                pixels = int(height * 4.0 / 3.0 + 0.5)
+                setting = settings[height] = None if pixels == 0 else (
+                    RowInfo(height=pixels, row_format=None, hidden=False, level=0, collapsed=False),
+                    [pixels, False])
+            if setting is None:  # hidden: XlsxWriter's own handling
+                self.set_row(row, height)
                 continue
-            info[row] = RowInfo(height=pixels, row_format=None, hidden=False, level=0, collapsed=False)
-            sizes[row] = [pixels, False]
+            info[row], sizes[row] = setting
 
     # ------------------------------------------------------------------------------------- writing out
 
@@ -175,20 +203,26 @@ class FastWorksheet(PlainWorksheet):
         # XlsxWriter's rule, from the cells' columns: each block of 16 rows gets "first:last" (1-based) of
         # the columns its cells use (comments count too)
         spans: dict[int, list[int]] = {}
+        row_min, row_max = self.dim_rowmin, self.dim_rowmax
+        col_min, col_max = self.dim_colmin, self.dim_colmax
         for source in (self.table, self.comments):
             for row_num, cells in source.items():
-                if not cells or not self.dim_rowmin <= row_num <= self.dim_rowmax:
+                if not cells or not row_min <= row_num <= row_max:
                     continue
-                used = [c for c in cells if self.dim_colmin <= c <= self.dim_colmax]
-                if not used:
-                    continue
-                low, high = min(used), max(used)
-                block = spans.get(row_num // 16)
+                low, high = min(cells), max(cells)
+                if low < col_min or high > col_max:
+                    used = [c for c in cells if col_min <= c <= col_max]
+                    if not used:
+                        continue
+                    low, high = min(used), max(used)
+                block = spans.get(row_num >> 4)
                 if block is None:
-                    spans[row_num // 16] = [low, high]
+                    spans[row_num >> 4] = [low, high]
                 else:
-                    block[0] = min(block[0], low)
-                    block[1] = max(block[1], high)
+                    if low < block[0]:
+                        block[0] = low
+                    if high > block[1]:
+                        block[1] = high
         self.row_spans = {index: f"{low + 1}:{high + 1}" for index, (low, high) in spans.items()}
 
     def _write_rows(self) -> None:
@@ -211,28 +245,37 @@ class FastWorksheet(PlainWorksheet):
         col_min, col_max = self.dim_colmin, self.dim_colmax
         names = {col: xl_col_to_name(col) for col in range(col_min, col_max + 1)}
         xf_of: dict[Any, int] = {}  # formats numbered on first use, as XlsxWriter's own loop numbers them
-        heights: dict[Any, str] = {}
+        tails: dict[tuple[Any, Any], str | None | bool] = {}
         append = out.append
-        for row_num in sorted(set(table) | set(row_info) | set(comments)):
+        rows = set(table)
+        rows.update(row_info)
+        rows.update(comments)
+        for row_num in sorted(rows):
             if not row_min <= row_num <= row_max:
                 continue
             cells = table.get(row_num)
             info = row_info.get(row_num)
             if not cells and info is None and row_num not in comments:
                 continue
-            span = spans.get(row_num // 16)
-            tag = self._row_tag(row_num, span, info, heights)
-            if tag is None:  # a row with a format, hidden or outlined: XlsxWriter's own writing
+            span = spans.get(row_num >> 4)
+            plain = info is None or (info.row_format is None and not (info.hidden or info.level or info.collapsed))
+            if plain:
+                key = (span, None if info is None else info.height)  # rows alike get the same attributes
+                tail = tails.get(key, False)
+                if tail is False:
+                    tail = tails[key] = self._row_tail(span, info)
+            else:
+                tail = None
+            if tail is None:  # a row with a format, hidden or outlined: XlsxWriter's own writing
                 if cells:
                     self._write_row(row_num, span, info)
                 else:
                     self._write_empty_row(row_num, span, info)
+                    continue
             elif cells:
-                append(tag + ">")
+                append(f'<row r="{row_num + 1}"{tail}>')
             else:
-                append(tag + "/>")
-                continue
-            if not cells:
+                append(f'<row r="{row_num + 1}"{tail}/>')
                 continue
             r = str(row_num + 1)
             row_format = info.row_format if info is not None else None
@@ -245,41 +288,36 @@ class FastWorksheet(PlainWorksheet):
                 if cell_format is None or row_format is not None:
                     self._write_cell(row_num, col_num, cell)
                     continue
+                xf = xf_of.get(cell_format)
+                if xf is None:
+                    if kind is not CellStringTuple and kind is not CellBlankTuple \
+                            and kind is not CellNumberTuple and kind is not CellDatetimeTuple:
+                        self._write_cell(row_num, col_num, cell)
+                        continue
+                    xf = xf_of[cell_format] = cell_format._get_xf_index()
                 if kind is CellStringTuple:
-                    xf = xf_of.get(cell_format)
-                    if xf is None:
-                        xf = xf_of[cell_format] = cell_format._get_xf_index()
                     append(f'<c r="{names[col_num]}{r}" s="{xf}" t="s"><v>{cell.string}</v></c>')
                 elif kind is CellBlankTuple:
-                    xf = xf_of.get(cell_format)
-                    if xf is None:
-                        xf = xf_of[cell_format] = cell_format._get_xf_index()
                     append(f'<c r="{names[col_num]}{r}" s="{xf}"/>')
                 elif kind is CellNumberTuple or kind is CellDatetimeTuple:
-                    xf = xf_of.get(cell_format)
-                    if xf is None:
-                        xf = xf_of[cell_format] = cell_format._get_xf_index()
                     append(f'<c r="{names[col_num]}{r}" s="{xf}"><v>{cell.number:.16G}</v></c>')
                 else:
                     self._write_cell(row_num, col_num, cell)
             append("</row>")
 
-    def _row_tag(self, row_num: int, span: str | None, info: Any, heights: dict[Any, str]) -> str | None:
-        """``<row …`` (without its end) as XlsxWriter's ``_write_row`` writes it for a row without a
-        format, not hidden nor outlined; None for any other row."""
+    def _row_tail(self, span: str | None, info: Any) -> str | None:
+        """The attributes after ``r`` of ``<row …>`` as XlsxWriter's ``_write_row`` writes them for a row
+        without a format, not hidden nor outlined; None for any other row."""
         if info is None:
             height = self.default_row_height
         elif info.row_format is not None or info.hidden or info.level or info.collapsed:
             return None
         else:
             height = info.height if info.height is not None else self.default_row_height
-        tag = f'<row r="{row_num + 1}" spans="{span}"' if span else f'<row r="{row_num + 1}"'
+        tail = f' spans="{span}"' if span else ""
         if height != self.original_row_height or height != self.default_row_height:
-            text = heights.get(height)
-            if text is None:
-                text = heights[height] = f' ht="{height * 0.75:.16g}" customHeight="1"'
-            tag += text
-        return tag
+            tail += f' ht="{height * 0.75:.16g}" customHeight="1"'
+        return tail
 
 
 class _Collector:
