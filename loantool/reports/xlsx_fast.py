@@ -258,8 +258,8 @@ class FastWorksheet(PlainWorksheet):
             if not cells and info is None and row_num not in comments:
                 continue
             span = spans.get(row_num >> 4)
-            plain = info is None or (info.row_format is None and not (info.hidden or info.level or info.collapsed))
-            if plain:
+            if info is None or (info.row_format is None
+                                and not (info.hidden or info.level or info.collapsed)):
                 key = (span, None if info is None else info.height)  # rows alike get the same attributes
                 tail = tails.get(key, False)
                 if tail is False:
