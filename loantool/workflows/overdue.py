@@ -270,7 +270,18 @@ def _sms(result: ArrearsResult, contacts: pd.DataFrame, template: str, company: 
 
 
 def _with_contacts(frame: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFrame:
-    return frame.merge(contacts, on="contract_no", how="left", validate="one_to_one")
+    """``frame.merge(contacts, on="contract_no", how="left", validate="one_to_one")``, by position where
+    that is the same thing (every contract of ``frame`` once, each found once among ``contacts``, no
+    other column name shared): the report's lists are rows of the active loans, whose contacts these
+    are, and seven merges cost a tenth of a second on 20,000 loans."""
+    keys = frame["contract_no"]
+    known = pd.Index(contacts["contract_no"])
+    at = known.get_indexer(keys) if known.is_unique and keys.is_unique and keys.dtype == known.dtype else None
+    shared = set(frame.columns) & set(contacts.columns) - {"contract_no"}
+    if at is None or (at < 0).any() or shared:
+        return frame.merge(contacts, on="contract_no", how="left", validate="one_to_one")
+    extra = contacts.drop(columns="contract_no").take(at).reset_index(drop=True)
+    return pd.concat([frame.reset_index(drop=True), extra], axis=1)
 
 
 def per_recipient(frame: pd.DataFrame) -> pd.DataFrame:
