@@ -137,30 +137,33 @@ def test_the_samples(as_of):
     assert document["loans"] and document["inspections"]
 
 
-def test_contacts_joined_by_position_are_the_merge(tmp_path):
+def test_contacts_joined_by_position_are_the_merge():
     """workflows.overdue._with_contacts takes the contacts by position instead of merging: the same
-    frame as the merge, and the merge itself where a contract is missing, repeated or a column shared."""
+    frame as the merge (its key column's dtype included), and the merge itself where a contract is
+    missing, repeated or a column shared."""
     import pandas as pd
 
     from loantool.workflows.overdue import _with_contacts
 
+    def merge(frame, contacts):
+        return frame.merge(contacts, on="contract_no", how="left", validate="one_to_one")
+
     settings = load_settings(SAMPLES / "loantool.toml")
     day = dt.date.fromisoformat(AS_OF)
-    ledger = load_ledger(SAMPLES / "ledger.xlsx", settings, as_of=day)
-    report = assess_ledger(ledger, settings, day)
-    contacts = report.contacts
+    report = assess_ledger(load_ledger(SAMPLES / "ledger.xlsx", settings, as_of=day), settings, day)
     lists = report.arrears
-    for frame in (lists.call_list, lists.small_balances, lists.lian3lei6, lists.maturity,
-                  lists.quarterly_notices, lists.inspections, lists.limitation, lists.loans,
-                  lists.loans.iloc[::-1], lists.loans.iloc[0:0]):
-        merged = frame.merge(contacts, on="contract_no", how="left", validate="one_to_one")
-        pd.testing.assert_frame_equal(_with_contacts(frame, contacts), merged, check_exact=True)
+    frames = (lists.call_list, lists.small_balances, lists.lian3lei6, lists.maturity, lists.quarterly_notices,
+              lists.inspections, lists.limitation, lists.loans, lists.loans.iloc[::-1], lists.loans.iloc[0:0],
+              lists.loans.astype({"contract_no": "str"}), lists.loans.astype({"contract_no": object}))
+    for contacts in (report.contacts, report.contacts.astype({"contract_no": "str"})):
+        for frame in frames:
+            pd.testing.assert_frame_equal(_with_contacts(frame, contacts), merge(frame, contacts),
+                                          check_exact=True)
+    contacts = report.contacts
     odd = lists.loans.head(3).assign(contract_no=["HT-none", *lists.loans["contract_no"][1:3]])
-    pd.testing.assert_frame_equal(_with_contacts(odd, contacts),
-                                  odd.merge(contacts, on="contract_no", how="left", validate="one_to_one"))
+    pd.testing.assert_frame_equal(_with_contacts(odd, contacts), merge(odd, contacts))
     shared = lists.loans.head(3).assign(phone="x")
-    pd.testing.assert_frame_equal(_with_contacts(shared, contacts),
-                                  shared.merge(contacts, on="contract_no", how="left", validate="one_to_one"))
+    pd.testing.assert_frame_equal(_with_contacts(shared, contacts), merge(shared, contacts))
     twice = pd.concat([lists.loans.head(2), lists.loans.head(1)], ignore_index=True)
     with pytest.raises(pd.errors.MergeError):
         _with_contacts(twice, contacts)
