@@ -389,3 +389,13 @@ def test_loans_assessed_in_runs_give_the_same_result(spec, size, rng, as_of_offs
     assert (lean.installments.dtypes == whole.installments.dtypes).all()
     lean.installments = whole.installments
     _same_result(whole, lean)
+    # the payments' loans looked up once by the caller (PaymentRows.code) or by allocate itself
+    from loantool.core.allocation import allocate, day_number, payment_rows
+
+    frame = pays(*rows)
+    contracts = pd.Index(loans["contract_no"])
+    looked_up = allocate(inst, payment_rows(frame, day_number(as_of)), as_of=as_of, contracts=contracts)
+    codes = contracts.get_indexer(frame["contract_no"])
+    given = allocate(inst, payment_rows(frame, day_number(as_of), codes=codes), as_of=as_of, contracts=contracts)
+    pd.testing.assert_frame_equal(looked_up.installments, given.installments, check_exact=True)
+    pd.testing.assert_frame_equal(looked_up.totals, given.totals, check_exact=True)

@@ -298,7 +298,7 @@ def _chunks(installments: pd.DataFrame, rows: PaymentRows, contracts: pd.Index, 
     if np.any(np.diff(inst_code[inst_order]) < 0):
         inst_order = inst_order[np.argsort(inst_code[inst_order], kind="stable")]
     inst_code = inst_code[inst_order]
-    pay_code = contracts.get_indexer(rows.contract_no)
+    pay_code = rows.codes(contracts)
     pay_order = np.flatnonzero(pay_code >= 0)
     pay_order = pay_order[np.argsort(pay_code[pay_order], kind="stable")]  # rows of a loan keep their order
     pay_code = pay_code[pay_order]
@@ -313,7 +313,7 @@ def _chunks(installments: pd.DataFrame, rows: PaymentRows, contracts: pd.Index, 
         lo, hi = np.searchsorted(pay_code, [first, last])
         chosen = pay_order[lo:hi]
         yield part, PaymentRows(rows.contract_no[chosen], rows.day[chosen], rows.amount[chosen],
-                                rows.kind[chosen]), contracts[first:last]
+                                rows.kind[chosen], pay_code[lo:hi] - first), contracts[first:last]
 
 
 def assess_portfolio(loans: pd.DataFrame, installments: pd.DataFrame, payments: pd.DataFrame, *,
@@ -329,7 +329,10 @@ def assess_portfolio(loans: pd.DataFrame, installments: pd.DataFrame, payments: 
     active = _active_loans(loans, as_of)
     contracts = pd.Index(active["contract_no"])
     n = len(contracts)
-    rows = payment_rows(payments, today)
+    # each payment's loan looked up once: the runs of loans, the allocation, the advances and the contact
+    # summary all use it, and the rows of no active loan are the only ones that can be unknown
+    codes = contracts.get_indexer(payments["contract_no"].to_numpy(dtype=object))
+    rows = payment_rows(payments, today, codes=codes)
     _int_column(installments, "period", "installments")  # every installment is checked, as allocate does
     window_start = int(add_months(np.array([today]), -rules.lookback_months)[0])
     chunks: list[_Chunk] = []
@@ -355,7 +358,7 @@ def assess_portfolio(loans: pd.DataFrame, installments: pd.DataFrame, payments: 
     advances = np.zeros(n, dtype=np.int64)
     for kind, sign in (("company_advance", 1), ("advance_repaid", -1)):
         chosen = rows.of(kind)
-        code = contracts.get_indexer(chosen.contract_no)
+        code = chosen.codes(contracts)
         np.add.at(advances, code[code >= 0], sign * chosen.amount[code >= 0])
 
     principal = active["principal"].to_numpy(dtype=np.int64)
@@ -427,11 +430,15 @@ def assess_portfolio(loans: pd.DataFrame, installments: pd.DataFrame, payments: 
     out["limitation_basis"] = pd.Series(basis, dtype=object).to_numpy(dtype=object)
     for column in COLLECTION_COLUMNS:
         out[column] = contacts[column].to_numpy()
-    return _result(out, inst, sms, late_dates, payments, loans, pd.Timestamp(as_of).normalize(), rules)
+    # 还款记录 rows whose contract is in no loan at all: among those of no active loan
+    unknown = codes < 0
+    unknown[unknown] = ~payments["contract_no"][unknown].isin(loans["contract_no"]).to_numpy(dtype=bool)
+    return _result(out, inst, sms, late_dates, payments[unknown].reset_index(drop=True),
+                   pd.Timestamp(as_of).normalize(), rules)
 
 
 def _result(out: pd.DataFrame, inst: pd.DataFrame, sms: pd.DataFrame, late_dates: np.ndarray,
-            payments: pd.DataFrame, loans: pd.DataFrame, as_of: pd.Timestamp, rules: Rules) -> ArrearsResult:
+            unknown_payments: pd.DataFrame, as_of: pd.Timestamp, rules: Rules) -> ArrearsResult:
     worst_first = ["dpd", "overdue_amount", "contract_no"]
     arrears = out[(out["dpd"] > 0) & ~out["small_balance"]].sort_values(
         worst_first, ascending=[False, False, True], kind="stable")
@@ -455,5 +462,5 @@ def _result(out: pd.DataFrame, inst: pd.DataFrame, sms: pd.DataFrame, late_dates
                                                            kind="stable").reset_index(drop=True),
         limitation=out[out["limitation_status"] != ""].sort_values(["limitation_expiry", "contract_no"],
                                                                   kind="stable").reset_index(drop=True),
-        unknown_payments=payments[~payments["contract_no"].isin(loans["contract_no"])].reset_index(drop=True),
+        unknown_payments=unknown_payments,
     )
