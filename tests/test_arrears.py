@@ -396,6 +396,7 @@ def test_loans_assessed_in_runs_give_the_same_result(spec, size, rng, as_of_offs
     contracts = pd.Index(loans["contract_no"])
     looked_up = allocate(inst, payment_rows(frame, day_number(as_of)), as_of=as_of, contracts=contracts)
     codes = contracts.get_indexer(frame["contract_no"])
-    given = allocate(inst, payment_rows(frame, day_number(as_of), codes=codes), as_of=as_of, contracts=contracts)
+    given = allocate(inst, payment_rows(frame, day_number(as_of), codes=codes), as_of=as_of,
+                     contracts=contracts)
     pd.testing.assert_frame_equal(looked_up.installments, given.installments, check_exact=True)
     pd.testing.assert_frame_equal(looked_up.totals, given.totals, check_exact=True)
