@@ -167,3 +167,25 @@ def test_contacts_joined_by_position_are_the_merge():
     twice = pd.concat([lists.loans.head(2), lists.loans.head(1)], ignore_index=True)
     with pytest.raises(pd.errors.MergeError):
         _with_contacts(twice, contacts)
+
+
+def test_the_document_on_stdout_is_the_text_of_json_text(monkeypatch):
+    """cli.emit_json hands orjson's bytes to a UTF-8 stdout: the same text as json_text gives (and the
+    text itself goes to any other encoding)."""
+    import io
+    from decimal import Decimal
+    from pathlib import Path
+
+    from loantool.cli import emit_json, json_text
+
+    document = {"名字": "张三", "n": [1, 2.5, None, True], "d": Decimal("1.10"), "p": Path("a/b"),
+                "day": dt.date(2026, 11, 30), "big": 2**70}  # 2**70: orjson refuses, json.dumps writes it
+    for doc in (document, {k: v for k, v in document.items() if k != "big"}):
+        for encoding in ("utf-8", "UTF8", "gb18030"):
+            raw = io.BytesIO()
+            stream = io.TextIOWrapper(raw, encoding=encoding)
+            monkeypatch.setattr("sys.stdout", stream)
+            print("before", end=" ")
+            emit_json(doc)
+            stream.flush()
+            assert raw.getvalue().decode(encoding) == "before " + json_text(doc) + "\n"
