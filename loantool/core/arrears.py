@@ -199,7 +199,7 @@ def _joined_dates(days: np.ndarray, loan_pos: np.ndarray, n_loans: int) -> np.nd
 
 # loans assessed at a time: the arrays of one row per installment (a dozen of them) stay a few MB each
 # however big the portfolio, instead of a copy of the whole schedule per step
-CHUNK_LOANS = 4096
+CHUNK_LOANS = 2048
 
 
 @dataclass

@@ -377,5 +377,6 @@ def overdue_report(settings: Settings, ledger_path: Path, *, as_of: dt.date, out
     if ledger is None:
         ledger = load_ledger(require_ledger(ledger_path), settings, as_of=as_of)
     report = assess_ledger(ledger, settings, as_of)
+    del ledger  # the frames are done with (if the caller still holds them, they stay theirs)
     report.report_path = write_report(report, target, settings.company.name)
     return report
