@@ -190,3 +190,14 @@ def test_frame_rows_give_what_itertuples_gives(tmp_path):
             for name in names:
                 a, b = getattr(fast, name), getattr(plain, name)
                 assert type(a) is type(b) and (a == b or repr(a) == repr(b)), (name, a, b)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(), max_size=40))
+def test_display_width_is_the_east_asian_width_count(text):
+    import unicodedata
+
+    from loantool.reports.excel import display_width
+
+    assert display_width(text) == len(text) + sum(unicodedata.east_asian_width(c) in ("W", "F") for c in text)
+    assert display_width(text + "张三（借款人）") == display_width(text) + 14

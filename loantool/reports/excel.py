@@ -83,11 +83,23 @@ class ReportBook:
 _WIDE = frozenset({"W", "F"})
 
 
+class _ExtraWidth(dict):
+    """Character → 1 if it shows twice as wide (East Asian Wide or Fullwidth), else 0; filled as met."""
+
+    def __missing__(self, char: str) -> int:
+        extra = self[char] = int(unicodedata.east_asian_width(char) in _WIDE)
+        return extra
+
+
+_EXTRA = _ExtraWidth()
+
+
 def display_width(text: str) -> float:
-    """Columns needed to show text: CJK characters count twice."""
+    """Columns needed to show text: CJK characters count twice (each character looked up once per
+    process: thousands of letters' paragraphs are measured for their row heights)."""
     if text.isascii():
         return len(text)
-    return len(text) + sum(map(_WIDE.__contains__, map(unicodedata.east_asian_width, text)))
+    return len(text) + sum(map(_EXTRA.__getitem__, text))
 
 
 class _Formats:
