@@ -283,22 +283,28 @@ def cell_by_cell(func, *args, **kwargs):
 
 def memory_steps(ledger: Path, out: Path) -> None:
     """Run in a fresh process (``--memory-steps``): the command's steps once, as workflows.overdue runs
-    them, each step's seconds, the resident size after it and the peak so far."""
+    them, each step's seconds, the resident size after it and the peak so far (Linux's VmHWM)."""
     import resource
 
     started = time.perf_counter()
     peak_before = [0.0]
 
-    def resident() -> float:
+    def status(key: str) -> float:
+        """VmRSS / VmHWM in MB (ru_maxrss would still count the parent's size, copied at the fork)."""
         try:
-            with open("/proc/self/statm") as statm:
-                return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-        except OSError:
+            with open("/proc/self/status") as lines:
+                return next(int(line.split()[1]) / 1024 for line in lines if line.startswith(key + ":"))
+        except (OSError, StopIteration):
+            if key == "VmHWM":
+                return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             return float("nan")
+
+    def resident() -> float:
+        return status("VmRSS")
 
     def step(name: str) -> None:
         nonlocal started
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak = status("VmHWM")
         raised = f"peak raised by {peak - peak_before[0]:4.0f} MB" if peak > peak_before[0] else ""
         print(f"  {name:<44} {time.perf_counter() - started:6.2f} s   resident {resident():5.0f} MB   "
               f"peak {peak:5.0f} MB   {raised}", flush=True)
