@@ -45,26 +45,26 @@ def late_summary(dates: Any) -> str:
 
 def _label_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """Words beside the codes, for people."""
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy on write: the columns added here stay in the copy
     if "classification" in out:
-        out["class_label"] = [word(CLASS_NAMES, c) for c in out["classification"]]
+        out["class_label"] = [word(CLASS_NAMES, c) for c in out["classification"].tolist()]
     if "risk_grade" in out:
-        out["grade_label"] = [word(GRADE_NAMES, g, _("not filled in")) for g in out["risk_grade"]]
+        out["grade_label"] = [word(GRADE_NAMES, g, _("not filled in")) for g in out["risk_grade"].tolist()]
     if "missed_due_dates" in out:
         out["missed_list"] = out["missed_due_dates"].str.replace(";", list_separator(), regex=False)
     if "late_due_dates" in out:
-        out["late_list"] = [late_summary(d) for d in out["late_due_dates"]]
+        out["late_list"] = [late_summary(d) for d in out["late_due_dates"].tolist()]
     if "actions" in out:
         out["call_actions"] = [_("; ").join(_(CALL_ACTIONS[a]) for a in codes.split(";") if a in CALL_ACTIONS)
-                               for codes in out["actions"]]
+                               for codes in out["actions"].tolist()]
     if "inspection_reason" in out:
         out["reason_label"] = [_(INSPECTION_REASONS[r]) if r in INSPECTION_REASONS else ""
-                               for r in out["inspection_reason"]]
+                               for r in out["inspection_reason"].tolist()]
     if "limitation_status" in out:
         out["status_label"] = [_(LIMITATION_LABELS[s]) if s in LIMITATION_LABELS else ""
-                               for s in out["limitation_status"]]
+                               for s in out["limitation_status"].tolist()]
     if "recipient" in out:
-        out["recipient_label"] = [word(PARTY_NAMES, r) for r in out["recipient"]]
+        out["recipient_label"] = [word(PARTY_NAMES, r) for r in out["recipient"].tolist()]
     if "limitation_basis" in out:
         out["basis_label"] = [word(BASIS_NAMES, b) for b in out["limitation_basis"]]
     return out
