@@ -208,7 +208,8 @@ def make_run(ledger: Path | None, config: Path | None, as_of: str | None, json_:
     set_language(choose(lang))  # messages while the config is read: --lang or LOANTOOL_LANG
     settings = load_settings(config)
     chosen = set_language(choose(lang, getattr(settings, "lang", None)))
-    day = parse_date_option(as_of, "--as-of") or parse_date_option(settings.as_of, _("as_of in loantool.toml"))
+    day = (parse_date_option(as_of, "--as-of")
+           or parse_date_option(settings.as_of, _("as_of in loantool.toml")))
     ledger_path = ledger if ledger is not None else settings.ledger_path
     if Path(ledger_path).expanduser().is_dir():
         where = "--ledger" if ledger is not None else _("[ledger] path in loantool.toml")
@@ -307,7 +308,8 @@ def command(name: str, help_text: str) -> Callable[[F], F]:
         # typer hands the command's context to a parameter annotated typer.Context: add one to the
         # wrapper (the command functions themselves never see it)
         signature = inspect.signature(func, eval_str=True)
-        extra = inspect.Parameter(_CONTEXT_PARAMETER, inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context)
+        extra = inspect.Parameter(_CONTEXT_PARAMETER, inspect.Parameter.KEYWORD_ONLY,
+                                  annotation=typer.Context)
         wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
             parameters=[*signature.parameters.values(), extra])
         wrapper.__annotations__ = {**typing.get_type_hints(func, include_extras=True),
@@ -345,8 +347,8 @@ def _guarded(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, 
         raise typer.Exit(1) from None
 
 
-COMMAND_MODULES = ("init", "schedule", "imports", "customers", "overdue", "reconcile", "settle", "morning", "demo",
-                   "collection", "statement", "quality", "writeoff")
+COMMAND_MODULES = ("init", "schedule", "imports", "customers", "overdue", "reconcile", "settle", "morning",
+                   "demo", "collection", "statement", "quality", "writeoff")
 
 
 def _register() -> None:

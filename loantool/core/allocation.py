@@ -63,7 +63,8 @@ def add_months(days: np.ndarray, months: np.ndarray | int) -> np.ndarray:
     days = np.asarray(days, dtype=np.int64)
     missing = days == NAT_DAY
     dates = np.where(missing, 0, days).view("datetime64[D]")
-    moved = due_dates(dates.astype("datetime64[M]"), day_of_month(dates), np.asarray(months, dtype=np.int64) + 1)
+    moved = due_dates(dates.astype("datetime64[M]"), day_of_month(dates),
+                      np.asarray(months, dtype=np.int64) + 1)
     return np.where(missing, NAT_DAY, moved.astype("datetime64[D]").view(np.int64))
 
 

@@ -109,8 +109,8 @@ def call_list_sheet(report: Any) -> ReportSheet:
         totals={"customer_name": _customers(rows),
                 **_sum(rows, "overdue_amount", "penalty", "unrecovered_advances", "outstanding_principal")},
         highlight=list(rows["action_escalate"]) if len(rows) else [],
-        notes=[_(ESCALATE_NOTE).format(days=report.arrears.rules.escalate_dpd), _(DETAIL_NOTE)], landscape=True,
-        after=hide_detail)
+        notes=[_(ESCALATE_NOTE).format(days=report.arrears.rules.escalate_dpd), _(DETAIL_NOTE)],
+        landscape=True, after=hide_detail)
 
 
 def small_balance_sheet(report: Any) -> ReportSheet:
@@ -121,12 +121,12 @@ def small_balance_sheet(report: Any) -> ReportSheet:
                Column("overdue_amount", N_("Overdue amount"), "yuan", YUAN_WIDTH),
                Column("dpd", N_("Days overdue"), "int", 8), Column("class_label", N_("Class"), "text", 8),
                Column("result", N_("Check result"), "text", 30)]
-    notes = [_("Overdue amount below {limit} yuan: the loans keep their days overdue and class but get no call "
-               "and no escalation; check where the difference comes from (rounding, a bank deduction short "
-               "by a little …) and settle it.").format(limit=limit)]
-    return ReportSheet(_("Small balances"), _("Small balances (overdue amount below {limit} yuan)").format(
-        limit=limit), columns, rows.assign(result=""),
-                       totals={"customer_name": _customers(rows), **_sum(rows, "overdue_amount")}, notes=notes)
+    notes = [_("Overdue amount below {limit} yuan: the loans keep their days overdue and class but get no "
+               "call and no escalation; check where the difference comes from (rounding, a bank deduction "
+               "short by a little …) and settle it.").format(limit=limit)]
+    title = _("Small balances (overdue amount below {limit} yuan)").format(limit=limit)
+    return ReportSheet(_("Small balances"), title, columns, rows.assign(result=""), notes=notes,
+                       totals={"customer_name": _customers(rows), **_sum(rows, "overdue_amount")})
 
 
 def sms_sheet(report: Any) -> ReportSheet:
@@ -318,9 +318,9 @@ def limitation_sheet(report: Any) -> ReportSheet:
                Column("status_label", N_("Status"), "text", 8),
                Column("overdue_amount", N_("Overdue amount"), "yuan", YUAN_WIDTH),
                Column("outstanding_principal", N_("Remaining principal"), "yuan", YUAN_WIDTH)]
-    notes = [_("Limitation period {years} years from the latest of the final due date, the last signed notice, "
-               "the last promise to pay and the last customer payment (催收记录); lists loans in arrears expired "
-               "or expiring within {days} days. Obtain a signed notice or sue soon.").format(
+    notes = [_("Limitation period {years} years from the latest of the final due date, the last signed "
+               "notice, the last promise to pay and the last customer payment (催收记录); lists loans in "
+               "arrears expired or expiring within {days} days. Obtain a signed notice or sue soon.").format(
                    years=rules.limitation_years, days=rules.limitation_warn_days)]
     return ReportSheet(_("Limitation"), _("Limitation period warnings"), columns, rows,
                        totals={"customer_name": _customers(rows),
@@ -444,4 +444,5 @@ def render_console(report: Any, console: Any, *, top: int = 10) -> None:
     if report.report_path is not None:
         console.print(report_line(_("Report: {path}"), report.report_path), markup=False, soft_wrap=True)
     if getattr(report, "letters_path", None) is not None:
-        console.print(report_line(_("Notice letters: {path}"), report.letters_path), markup=False, soft_wrap=True)
+        console.print(report_line(_("Notice letters: {path}"), report.letters_path), markup=False,
+                      soft_wrap=True)
