@@ -351,6 +351,24 @@ def _same_result(a, b) -> None:
     assert a.summary.to_dict() == b.summary.to_dict()
 
 
+def test_a_run_of_loans_takes_its_own_installments_when_the_schedules_are_in_another_order():
+    """The run X, Y, Z finds its installments at rows 1, 0, 3 of the schedule sheet (W's at row 2 between
+    them): the span 1..3 has the right length but not the right rows (the CI failure of 2026-11-30)."""
+    import loantool.core.arrears as arrears
+
+    loans, _ = book(("X", 1), ("Y", 1), ("Z", 1), ("W", 1))
+    inst = pd.concat([monthly("Y", 1), monthly("X", 1), monthly("W", 1), monthly("Z", 1)], ignore_index=True)
+    whole = assess(loans, inst, pays(), "2024-01-01")
+    saved = arrears.CHUNK_LOANS
+    arrears.CHUNK_LOANS = 3
+    try:
+        runs = assess(loans, inst, pays(), "2024-01-01")
+    finally:
+        arrears.CHUNK_LOANS = saved
+    assert (runs.loans["next_due_date"] == pd.Timestamp("2024-01-15")).all()
+    _same_result(whole, runs)
+
+
 _PAYMENT = st.tuples(st.integers(0, 300), st.integers(-200, 3000),
                      st.sampled_from(["customer_paid", "company_advance", "advance_repaid"]))
 

@@ -306,7 +306,9 @@ def _chunks(installments: pd.DataFrame, rows: PaymentRows, contracts: pd.Index, 
         last = min(first + size, n)
         lo, hi = np.searchsorted(inst_code, [first, last])
         taken = inst_order[lo:hi]
-        if len(taken) and taken[-1] - taken[0] == len(taken) - 1:  # consecutive rows: a slice, no copy
+        # rows in order and consecutive: a slice, no copy (the span alone is not enough – rows of other
+        # loans can sit in the span, in another order, when the ledger's loans and schedules differ in order)
+        if len(taken) and taken[-1] - taken[0] == len(taken) - 1 and np.all(np.diff(taken) == 1):
             part = installments.iloc[int(taken[0]):int(taken[-1]) + 1]
         else:
             part = installments.take(taken)
