@@ -11,14 +11,17 @@ advances and some of them repaid). Then, in one run, times:
 (b) the whole ``loantool overdue-report`` command (CliRunner, in process, writing its workbook);
 
 and prints both, the ratio (target: (b) within 1.5× of (a)), and – with ``--stages`` – where (b) spends
-its time (read, schedules, assessment, workbook). ``--profile`` prints cProfile's top functions of (b).
+its time (read, schedules, assessment, workbook) and, in a fresh process running the command's steps
+once, its memory: the resident size after each step and the peak so far (``getrusage``'s ``ru_maxrss``),
+so that the step that sets the peak shows. ``--profile`` prints cProfile's top functions of (b).
+``--processes``: the command as a new process (``--json``) beside a process that only reads the ledger
+with ``to_python``, median of three, with each one's peak memory – the figures of issue 15.
 
-Not like for like, said plainly: (b)'s reader (``load_ledger``) parses 还款记录 in a second thread
-while it reads 贷款台账 in the first (python-calamine releases the GIL while it parses), so (b) may use
-two cores where (a) uses one; and it pauses Python's cyclic garbage collector while it makes rows,
-which (a) does not. So (b) is also timed with the background parse switched off
-(``grid.BACKGROUND_PARSE = False``), printed as (b1) with its own ratio. The machine's load average is
-printed too: the timings are only comparable on an idle machine.
+Not like for like, said plainly: (b) pauses Python's cyclic garbage collector while it makes rows, which
+(a) does not; and (b1) times (b) with 还款记录 parsed in a background thread while 贷款台账 is read
+(``grid.BACKGROUND_PARSE = True``; off by default since issue 15's second round: it kept a second
+malloc arena and raised the peak memory by some 130 MB), which may use two cores where (a) uses one.
+The machine's load average is printed too: the timings are only comparable on an idle machine.
 
     python benchmarks/bench_overdue.py [--loans 20000] [--seed 1] [--repeat 3] [--stages] [--profile]
                                        [--keep DIR]   (generate into DIR once, reuse it afterwards)
@@ -248,22 +251,90 @@ def run_command(ledger: Path, out: Path, *extra: str) -> None:
         raise SystemExit(f"overdue-report failed ({result.exit_code}): {result.stderr}")
 
 
-def single_threaded(func, *args, **kwargs):
-    """``func`` with the ledger's sheets parsed one after another in the calling thread."""
-    grid.BACKGROUND_PARSE = False
+def background_parse(func, *args, **kwargs):
+    """``func`` with 还款记录 parsed in a background thread while 贷款台账 is read."""
+    saved, grid.BACKGROUND_PARSE = grid.BACKGROUND_PARSE, True
     try:
         return func(*args, **kwargs)
     finally:
-        grid.BACKGROUND_PARSE = True
+        grid.BACKGROUND_PARSE = saved
 
 
 def careful(func, *args, **kwargs):
     """``func`` with every sheet read through python-calamine's to_python (no typed columns)."""
-    grid.FAST_READ = False
+    saved, grid.FAST_READ = grid.FAST_READ, False
     try:
         return func(*args, **kwargs)
     finally:
-        grid.FAST_READ = True
+        grid.FAST_READ = saved
+
+
+def cell_by_cell(func, *args, **kwargs):
+    """``func`` with report cells written through XlsxWriter's own methods, one at a time (the same
+    files: reports/xlsx_fast.py and tests/test_report_fast.py)."""
+    from loantool.reports import excel
+
+    saved, excel.FAST_CELLS = excel.FAST_CELLS, False
+    try:
+        return func(*args, **kwargs)
+    finally:
+        excel.FAST_CELLS = saved
+
+
+def memory_steps(ledger: Path, out: Path) -> None:
+    """Run in a fresh process (``--memory-steps``): the command's steps once, as workflows.overdue runs
+    them, each step's seconds, the resident size after it and the peak so far (Linux's VmHWM)."""
+    import resource
+
+    started = time.perf_counter()
+    peak_before = [0.0]
+
+    def status(key: str) -> float:
+        """VmRSS / VmHWM in MB (ru_maxrss would still count the parent's size, copied at the fork)."""
+        try:
+            with open("/proc/self/status") as lines:
+                return next(int(line.split()[1]) / 1024 for line in lines if line.startswith(key + ":"))
+        except (OSError, StopIteration):
+            if key == "VmHWM":
+                return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            return float("nan")
+
+    def resident() -> float:
+        return status("VmRSS")
+
+    def step(name: str) -> None:
+        nonlocal started
+        peak = status("VmHWM")
+        raised = f"peak raised by {peak - peak_before[0]:4.0f} MB" if peak > peak_before[0] else ""
+        print(f"  {name:<44} {time.perf_counter() - started:6.2f} s   resident {resident():5.0f} MB   "
+              f"peak {peak:5.0f} MB   {raised}", flush=True)
+        peak_before[0] = peak
+        started = time.perf_counter()
+
+    from loantool.cli import json_bytes
+    from loantool.config import Settings
+    from loantool.ledger.read import load_ledger
+    from loantool.reports.overdue import write_report
+    from loantool.workflows.overdue import assess_ledger
+
+    step("imports (beyond the benchmark's own)")
+    settings, day = Settings(), dt.date.fromisoformat(str(AS_OF))
+    book = load_ledger(ledger, settings, as_of=day)
+    step("load_ledger")
+    report = assess_ledger(book, settings, day)
+    del book
+    step("assess_ledger (schedules, core, lists)")
+    report.report_path = write_report(report, out, settings.company.name)
+    step("write_report (workbook and letters)")
+    document = report.to_dict()
+    step("to_dict")
+    json_bytes(document)
+    step("json_bytes")
+
+
+def memory(ledger: Path, out: Path) -> None:
+    print("memory by step (a fresh process, each step once):")
+    subprocess.run([sys.executable, __file__, "--memory-steps", str(ledger), str(out)], check=True)
 
 
 def load() -> str:
@@ -338,7 +409,7 @@ def stages(ledger: Path, out: Path, repeat: int) -> None:
 
     book = timed("load_ledger (calamine, typed columns, checks on entry)", load_ledger, ledger, settings,
                  as_of=day)
-    timed("load_ledger, sheets parsed one after another in one thread", single_threaded, load_ledger,
+    timed("load_ledger, 还款记录 parsed in a background thread", background_parse, load_ledger,
           ledger, settings, as_of=day)
     timed("load_ledger the careful way (to_python, before issue 15)", careful, load_ledger, ledger,
           settings, as_of=day)
@@ -348,8 +419,13 @@ def stages(ledger: Path, out: Path, repeat: int) -> None:
     timed("assess_portfolio (the core)", assess_portfolio, book.loans.frame, inst, book.payments.frame,
           as_of=day, rules=Rules.from_settings(settings.arrears, settings.actions))
     report = timed("assess_ledger (schedules + core + the lists)", assess_ledger, book, settings, day)
+    report.notice_letters = False
+    timed("write_report, the workbook only", write_report, report, out, settings.company.name)
+    report.notice_letters = True
     timed("write_report (the workbook, and the notice letters beside it)", write_report, report, out,
           settings.company.name)
+    timed("write_report the cell-by-cell way (XlsxWriter's own methods)", cell_by_cell, write_report, report,
+          out, settings.company.name)
     document = timed("to_dict (the --json document, not part of (b))", report.to_dict)
     from loantool.cli import json_text
 
@@ -370,10 +446,15 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the command, print the top functions")
     parser.add_argument("--keep", type=Path, help="folder to generate the ledger into once and reuse")
+    parser.add_argument("--memory-steps", nargs=2, type=Path, metavar=("LEDGER", "OUT"),
+                        help=argparse.SUPPRESS)  # the child process of --stages' memory figures
     parser.add_argument("--processes", action="store_true",
                         help="only the new-process figures: median of three of overdue-report --json beside "
                              "a bare to_python read, with each process's peak memory")
     args = parser.parse_args()
+    if args.memory_steps:
+        memory_steps(*args.memory_steps)
+        return
     rng = np.random.default_rng(args.seed)
     with tempfile.TemporaryDirectory(prefix="bench_overdue_") as tmp:
         folder = Path(tmp)
@@ -400,14 +481,14 @@ def main() -> None:
         print(f"before: {load()}")
         read = best_of(args.repeat, bare_read, ledger)
         command = best_of(args.repeat, run_command, ledger, out)
-        one_thread = best_of(args.repeat, single_threaded, run_command, ledger, out)
+        one_thread = best_of(args.repeat, background_parse, run_command, ledger, out)
         with_json = best_of(args.repeat, run_command, ledger, out, "--json")
         best = f"(best of {args.repeat})"
         print(f"(a)  python-calamine bare read, all sheets, one thread ({rows:,} rows): "
               f"{read:7.3f} s  {best}")
-        print(f"(b)  loantool overdue-report, report written (还款记录 parsed in a 2nd thread): "
+        print(f"(b)  loantool overdue-report, report written (sheets parsed in one thread):  "
               f"{command:7.3f} s  {best}")
-        print(f"(b1) the same, every sheet parsed in one thread:                    "
+        print(f"(b1) the same, 还款记录 parsed in a background thread:                "
               f"{one_thread:7.3f} s  {best}")
         print(f"(bj) loantool overdue-report --json (the document on stdout, report written): "
               f"{with_json:7.3f} s  {best}")
@@ -427,6 +508,7 @@ def main() -> None:
         if args.stages:
             print("stages of (b):")
             stages(ledger, out, args.repeat)
+            memory(ledger, out)
         if args.profile:
             profiler = cProfile.Profile()
             profiler.runcall(run_command, ledger, out)

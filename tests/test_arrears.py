@@ -339,3 +339,82 @@ def test_the_friendly_sms_goes_to_upcoming_dues_not_to_a_loan_called_daily():
     assert set(r.sms["contract_no"]) == {"A", "C"}  # B, 272 days past due, is called instead
     assert one(r, "B").dpd == 272 and one(r, "B").action_call_daily and not one(r, "B").action_sms
     assert one(r, "C").small_balance and one(r, "C").action_sms
+
+
+# ------------------------------------------------------------------------------------- runs of loans
+
+
+def _same_result(a, b) -> None:
+    for name in ("loans", "installments", "call_list", "small_balances", "sms", "lian3lei6", "maturity",
+                 "quarterly_notices", "inspections", "limitation", "unknown_payments"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True, obj=name)
+    assert a.summary.to_dict() == b.summary.to_dict()
+
+
+def test_a_run_of_loans_takes_its_own_installments_when_the_schedules_are_in_another_order():
+    """The run X, Y, Z finds its installments at rows 1, 0, 3 of the schedule sheet (W's at row 2 between
+    them): the span 1..3 has the right length but not the right rows (the CI failure of 2026-11-30)."""
+    import loantool.core.arrears as arrears
+
+    loans, _ = book(("X", 1), ("Y", 1), ("Z", 1), ("W", 1))
+    inst = pd.concat([monthly("Y", 1), monthly("X", 1), monthly("W", 1), monthly("Z", 1)], ignore_index=True)
+    whole = assess(loans, inst, pays(), "2024-01-01")
+    saved = arrears.CHUNK_LOANS
+    arrears.CHUNK_LOANS = 3
+    try:
+        runs = assess(loans, inst, pays(), "2024-01-01")
+    finally:
+        arrears.CHUNK_LOANS = saved
+    assert (runs.loans["next_due_date"] == pd.Timestamp("2024-01-15")).all()
+    _same_result(whole, runs)
+
+
+_PAYMENT = st.tuples(st.integers(0, 300), st.integers(-200, 3000),
+                     st.sampled_from(["customer_paid", "company_advance", "advance_repaid"]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 8), st.lists(_PAYMENT, max_size=8)), min_size=1, max_size=9),
+       st.integers(1, 4), st.randoms(use_true_random=False), st.integers(0, 300))
+def test_loans_assessed_in_runs_give_the_same_result(spec, size, rng, as_of_offset):
+    """core.arrears assesses CHUNK_LOANS loans at a time: any run length gives the same result, whatever
+    the order of the ledger, the installments and the payments (and a loan without installments)."""
+    import loantool.core.arrears as arrears
+
+    names = [f"L{i}" for i in range(len(spec))]
+    loans, _ = book(*[(name, max(n, 1)) for name, (n, _) in zip(names, spec, strict=True)])
+    schedules = [monthly(name, n) for name, (n, _) in zip(names, spec, strict=True) if n]
+    inst = pd.concat([monthly("none").iloc[0:0], *schedules], ignore_index=True)
+    blocks = [group for _name, group in inst.groupby("contract_no", sort=False)]
+    rng.shuffle(blocks)
+    inst = pd.concat([inst.iloc[0:0], *blocks], ignore_index=True) if rng.random() < 0.5 else inst
+    loans = loans.sample(frac=1, random_state=rng.randrange(1000)).reset_index(drop=True)
+    rows = [(name, pd.Timestamp("2024-01-01") + pd.Timedelta(days=d), a, kind)
+            for name, (_, paid) in zip(names, spec, strict=True) for d, a, kind in paid]
+    rows.append(("nobody", "2024-02-01", 100))
+    rng.shuffle(rows)
+    as_of = pd.Timestamp("2024-01-01") + pd.Timedelta(days=as_of_offset)
+    whole = assess(loans, inst, pays(*rows), as_of)
+    saved = arrears.CHUNK_LOANS
+    arrears.CHUNK_LOANS = size
+    try:
+        runs = assess(loans, inst, pays(*rows), as_of)
+        lean = assess_portfolio(loans, inst, pays(*rows), as_of=as_of, keep_installments=False)
+    finally:
+        arrears.CHUNK_LOANS = saved
+    _same_result(whole, runs)
+    assert lean.installments.empty and list(lean.installments.columns) == list(whole.installments.columns)
+    assert (lean.installments.dtypes == whole.installments.dtypes).all()
+    lean.installments = whole.installments
+    _same_result(whole, lean)
+    # the payments' loans looked up once by the caller (PaymentRows.code) or by allocate itself
+    from loantool.core.allocation import allocate, day_number, payment_rows
+
+    frame = pays(*rows)
+    contracts = pd.Index(loans["contract_no"])
+    looked_up = allocate(inst, payment_rows(frame, day_number(as_of)), as_of=as_of, contracts=contracts)
+    codes = contracts.get_indexer(frame["contract_no"])
+    given = allocate(inst, payment_rows(frame, day_number(as_of), codes=codes), as_of=as_of,
+                     contracts=contracts)
+    pd.testing.assert_frame_equal(looked_up.installments, given.installments, check_exact=True)
+    pd.testing.assert_frame_equal(looked_up.totals, given.totals, check_exact=True)

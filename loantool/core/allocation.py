@@ -63,7 +63,8 @@ def add_months(days: np.ndarray, months: np.ndarray | int) -> np.ndarray:
     days = np.asarray(days, dtype=np.int64)
     missing = days == NAT_DAY
     dates = np.where(missing, 0, days).view("datetime64[D]")
-    moved = due_dates(dates.astype("datetime64[M]"), day_of_month(dates), np.asarray(months, dtype=np.int64) + 1)
+    moved = due_dates(dates.astype("datetime64[M]"), day_of_month(dates),
+                      np.asarray(months, dtype=np.int64) + 1)
     return np.where(missing, NAT_DAY, moved.astype("datetime64[D]").view(np.int64))
 
 
@@ -131,20 +132,33 @@ class Allocation:
 @dataclass
 class PaymentRows:
     """还款记录 rows dated on or before the as-of day, as arrays: ``contract_no`` (object), ``day``
-    (int64 day numbers), ``amount`` (int64 fen), ``kind`` (index into ``PAYMENT_TYPES``)."""
+    (int64 day numbers), ``amount`` (int64 fen), ``kind`` (index into ``PAYMENT_TYPES``); ``code``, where
+    the caller has it, each row's position in the ``contracts`` the rows are used with (−1: none of
+    them) – it spares looking 400,000 contract numbers up again; None: looked up by ``contract_no``."""
 
     contract_no: np.ndarray
     day: np.ndarray
     amount: np.ndarray
     kind: np.ndarray
+    code: np.ndarray | None = None
 
     def of(self, *types: str) -> PaymentRows:
         keep = np.isin(self.kind, [PAYMENT_TYPES.index(t) for t in types])
-        return PaymentRows(self.contract_no[keep], self.day[keep], self.amount[keep], self.kind[keep])
+        return self.take(keep)
+
+    def take(self, keep: np.ndarray) -> PaymentRows:
+        """The rows ``keep`` selects (a mask or positions)."""
+        return PaymentRows(self.contract_no[keep], self.day[keep], self.amount[keep], self.kind[keep],
+                           None if self.code is None else self.code[keep])
+
+    def codes(self, contracts: pd.Index) -> np.ndarray:
+        """Each row's position in ``contracts`` (−1: none): ``code`` where given, else looked up."""
+        return self.code if self.code is not None else contracts.get_indexer(self.contract_no)
 
 
-def payment_rows(payments: pd.DataFrame, as_of_day: int) -> PaymentRows:
-    """Validate the payments frame and keep the rows dated ≤ as-of (later ones have not happened yet)."""
+def payment_rows(payments: pd.DataFrame, as_of_day: int, *, codes: np.ndarray | None = None) -> PaymentRows:
+    """Validate the payments frame and keep the rows dated ≤ as-of (later ones have not happened yet).
+    ``codes``: every row's position in the contracts the rows will be used with (see PaymentRows)."""
     words = payments["payment_type"].to_numpy(dtype=object)
     kind = np.full(len(words), -1, dtype=np.int8)
     for code, word in enumerate(PAYMENT_TYPES):  # three comparisons beat hashing 400k strings
@@ -158,7 +172,8 @@ def payment_rows(payments: pd.DataFrame, as_of_day: int) -> PaymentRows:
     day = day_numbers(payments["paid_on"])
     keep = day <= as_of_day
     return PaymentRows(payments["contract_no"].to_numpy(dtype=object)[keep], day[keep],
-                       payments["amount"].to_numpy(dtype=np.int64)[keep], kind[keep])
+                       payments["amount"].to_numpy(dtype=np.int64)[keep], kind[keep],
+                       None if codes is None else np.asarray(codes)[keep])
 
 
 def allocate(installments: pd.DataFrame, payments: pd.DataFrame | PaymentRows, *, as_of,
@@ -211,11 +226,16 @@ def allocate(installments: pd.DataFrame, payments: pd.DataFrame | PaymentRows, *
     before = before_global - loan_base[loan_pos]  # the loan's schedule ahead of this installment
     cum_end = before + amount_due
 
-    # customer payments in loan order, then date (lexsort is stable: same-day rows keep their order)
-    pay_code = contracts.get_indexer(paid.contract_no)
+    # customer payments in loan order, then date (lexsort is stable: same-day rows keep their order; rows
+    # already in that order – a ledger appended day by day – are taken as they are)
+    pay_code = paid.codes(contracts)
     pay_day, pay_amount = paid.day, paid.amount
-    pay_order = np.lexsort((pay_day, pay_code))
-    pay_order = pay_order[pay_code[pay_order] >= 0]
+    step_code, step_day = np.diff(pay_code), np.diff(pay_day)
+    if np.all((step_code > 0) | ((step_code == 0) & (step_day >= 0))):
+        pay_order = np.flatnonzero(pay_code >= 0)
+    else:
+        pay_order = np.lexsort((pay_day, pay_code))
+        pay_order = pay_order[pay_code[pay_order] >= 0]
     pay_code, pay_day, pay_amount = pay_code[pay_order], pay_day[pay_order], pay_amount[pay_order]
     pay_starts = np.searchsorted(pay_code, np.arange(n_loans))
     pay_counts = np.searchsorted(pay_code, np.arange(n_loans), side="right") - pay_starts
@@ -250,8 +270,10 @@ def allocate(installments: pd.DataFrame, payments: pd.DataFrame | PaymentRows, *
     cleared = unpaid <= tolerance_fen
     paid_always = amount_due == 0
     cleared_always = amount_due <= tolerance_fen
-    full_day = np.where(fully_paid & ~paid_always, reached(cum_end), NAT_DAY)
-    cleared_day = np.where(cleared_always, NAT_DAY, reached(cum_end - tolerance_fen))
+    reached_end = reached(cum_end)
+    full_day = np.where(fully_paid & ~paid_always, reached_end, NAT_DAY)
+    cleared_mark = reached_end if tolerance_fen == 0 else reached(cum_end - tolerance_fen)
+    cleared_day = np.where(cleared_always, NAT_DAY, cleared_mark)
 
     inst["charge"] = charge
     inst["amount_due"] = amount_due

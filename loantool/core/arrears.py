@@ -38,6 +38,8 @@ from ..settings import ActionSettings, ArrearsSettings
 from . import classify, collection
 from .allocation import (
     NAT_DAY,
+    PaymentRows,
+    _int_column,
     add_months,
     allocate,
     day_number,
@@ -195,17 +197,28 @@ def _joined_dates(days: np.ndarray, loan_pos: np.ndarray, n_loans: int) -> np.nd
     return out
 
 
-def assess_portfolio(loans: pd.DataFrame, installments: pd.DataFrame, payments: pd.DataFrame, *,
-                     as_of, rules: Rules | None = None,
-                     collections: pd.DataFrame | None = None) -> ArrearsResult:
-    """The overdue-report's numbers for every active loan as of ``as_of`` (see the module docstring).
-    ``collections``: the 催收记录 frame (core.collection), if the ledger keeps one."""
-    rules = rules or Rules()
-    today = day_number(as_of)
-    active = _active_loans(loans, as_of)
-    contracts = pd.Index(active["contract_no"])
+# loans assessed at a time: the arrays of one row per installment (a dozen of them) stay a few MB each
+# however big the portfolio, instead of a copy of the whole schedule per step
+CHUNK_LOANS = 2048
+
+
+@dataclass
+class _Chunk:
+    """The installments of a run of loans, reduced to one value per loan (``loans``), with the rows the
+    lists need: ``sms`` (installments with a reminder due), ``late_dates`` (the late due dates in the
+    window of the loans in 连三累六, ';'-joined) and ``installments`` (all of them, when kept)."""
+
+    loans: dict[str, np.ndarray]
+    sms: pd.DataFrame
+    late_dates: np.ndarray
+    installments: pd.DataFrame | None
+
+
+def _assess_chunk(installments: pd.DataFrame, rows: PaymentRows, contracts: pd.Index, *, as_of, today: int,
+                  window_start: int, rules: Rules, keep: bool) -> _Chunk:
+    """Allocation, lateness, penalty and the per-loan reductions of the loans ``contracts`` (rows of a
+    loan depend only on that loan's installments and payments, so runs of loans are independent)."""
     n = len(contracts)
-    rows = payment_rows(payments, today)
     alloc = allocate(installments, rows, as_of=as_of, tolerance_fen=rules.tolerance_fen,
                      contracts=contracts)
     inst, pos, starts, counts = alloc.installments, alloc.loan_pos, alloc.starts, alloc.counts
@@ -221,7 +234,6 @@ def assess_portfolio(loans: pd.DataFrame, installments: pd.DataFrame, payments: 
     overdue = past_deadline & ~cleared
     paid_in_time = alloc.cleared_always | ((alloc.cleared_day != NAT_DAY) & (alloc.cleared_day <= deadline))
     late = overdue | (past_deadline & ~paid_in_time)
-    window_start = int(add_months(np.array([today]), -rules.lookback_months)[0])
     in_window = (due > window_start) & (due <= today)
     penalty = np.where(overdue, penalty_fen(np.where(overdue, unpaid, 0), np.maximum(today - due, 0),
                                          rules.penalty_rate_units), 0)
@@ -234,7 +246,6 @@ def assess_portfolio(loans: pd.DataFrame, installments: pd.DataFrame, payments: 
     # per loan
     oldest = segment_reduce(np.minimum, np.where(overdue, due, _NEVER), starts, counts, _NEVER)
     in_arrears = oldest != _NEVER
-    dpd = np.where(in_arrears, today - oldest, 0)
     overdue_amount = segment_sum(np.where(overdue, unpaid, 0), starts, counts)
     small = in_arrears & (overdue_amount < rules.small_balance_fen)
     # the friendly reminder is for upcoming dues of loans the desk is not chasing
@@ -251,15 +262,109 @@ def assess_portfolio(loans: pd.DataFrame, installments: pd.DataFrame, payments: 
     consecutive = _longest_runs(late_window, starts, counts)
     cumulative = segment_sum(late_window, starts, counts)
     lian3lei6 = (consecutive >= 3) | (cumulative >= 6)
+    late_rows = late_window & lian3lei6[pos]
+    per_loan = {
+        "oldest": oldest,
+        "overdue_amount": overdue_amount,
+        "small": small,
+        "overdue_periods": segment_sum(overdue, starts, counts),
+        "penalty": segment_sum(penalty, starts, counts),
+        "principal_paid": alloc.totals["principal_paid"].to_numpy(dtype=np.int64),
+        "customer_paid": alloc.totals["customer_paid"].to_numpy(dtype=np.int64),
+        "credit": alloc.totals["credit"].to_numpy(dtype=np.int64),
+        "consecutive": consecutive,
+        "cumulative": cumulative,
+        "lian3lei6": lian3lei6,
+        "missed_due_dates": _joined_dates(due[overdue], pos[overdue], n),
+        "next_due_day": np.where(has_next, due[next_at] if len(due) else NAT_DAY, NAT_DAY),
+        "next_due_amount": np.where(has_next, unpaid[next_at] if len(unpaid) else 0, 0),
+        "final_due": final_due,
+        "open_installments": counts - segment_sum(cleared, starts, counts),
+        "sms_due": segment_sum(sms_due, starts, counts) > 0,
+    }
+    return _Chunk(per_loan, inst[sms_due], _joined_dates(due[late_rows], pos[late_rows], n),
+                  inst if keep else None)
+
+
+def _chunks(installments: pd.DataFrame, rows: PaymentRows, contracts: pd.Index, size: int):
+    """(installments, payment rows, contracts) of each run of ``size`` loans, in ``contracts`` order;
+    installments and payments of other contracts are left out (as ``allocate`` leaves them out)."""
+    n = len(contracts)
+    names = installments["contract_no"].to_numpy(dtype=object)
+    heads = np.flatnonzero(np.r_[True, names[1:] != names[:-1]]) if len(names) else np.zeros(0, np.int64)
+    inst_code = np.repeat(contracts.get_indexer(names[heads]), np.diff(np.r_[heads, len(names)]))
+    del names
+    inst_order = np.flatnonzero(inst_code >= 0)
+    if np.any(np.diff(inst_code[inst_order]) < 0):
+        inst_order = inst_order[np.argsort(inst_code[inst_order], kind="stable")]
+    inst_code = inst_code[inst_order]
+    pay_code = rows.codes(contracts)
+    pay_order = np.flatnonzero(pay_code >= 0)
+    pay_order = pay_order[np.argsort(pay_code[pay_order], kind="stable")]  # rows of a loan keep their order
+    pay_code = pay_code[pay_order]
+    for first in range(0, max(n, 1), size):
+        last = min(first + size, n)
+        lo, hi = np.searchsorted(inst_code, [first, last])
+        taken = inst_order[lo:hi]
+        # rows in order and consecutive: a slice, no copy (the span alone is not enough – rows of other
+        # loans can sit in the span, in another order, when the ledger's loans and schedules differ in order)
+        if len(taken) and taken[-1] - taken[0] == len(taken) - 1 and np.all(np.diff(taken) == 1):
+            part = installments.iloc[int(taken[0]):int(taken[-1]) + 1]
+        else:
+            part = installments.take(taken)
+        lo, hi = np.searchsorted(pay_code, [first, last])
+        chosen = pay_order[lo:hi]
+        yield part, PaymentRows(rows.contract_no[chosen], rows.day[chosen], rows.amount[chosen],
+                                rows.kind[chosen], pay_code[lo:hi] - first), contracts[first:last]
+
+
+def assess_portfolio(loans: pd.DataFrame, installments: pd.DataFrame, payments: pd.DataFrame, *,
+                     as_of, rules: Rules | None = None, collections: pd.DataFrame | None = None,
+                     keep_installments: bool = True) -> ArrearsResult:
+    """The overdue-report's numbers for every active loan as of ``as_of`` (see the module docstring).
+    ``collections``: the 催收记录 frame (core.collection), if the ledger keeps one.
+    ``keep_installments=False``: ``installments`` of the result is left empty (its columns only) – the
+    overdue report needs only the lists made from them, and 20,000 loans' installments with every
+    allocation column are some hundred MB."""
+    rules = rules or Rules()
+    today = day_number(as_of)
+    active = _active_loans(loans, as_of)
+    contracts = pd.Index(active["contract_no"])
+    n = len(contracts)
+    # each payment's loan looked up once: the runs of loans, the allocation, the advances and the contact
+    # summary all use it, and the rows of no active loan are the only ones that can be unknown
+    codes = contracts.get_indexer(payments["contract_no"].to_numpy(dtype=object))
+    rows = payment_rows(payments, today, codes=codes)
+    _int_column(installments, "period", "installments")  # every installment is checked, as allocate does
+    window_start = int(add_months(np.array([today]), -rules.lookback_months)[0])
+    chunks: list[_Chunk] = []
+    for part, part_rows, part_contracts in _chunks(installments, rows, contracts, CHUNK_LOANS):
+        chunks.append(_assess_chunk(part, part_rows, part_contracts, as_of=as_of, today=today,
+                                    window_start=window_start, rules=rules,
+                                    keep=keep_installments or not chunks))  # the first: for the columns
+    per_loan = {key: np.concatenate([c.loans[key] for c in chunks]) for key in chunks[0].loans}
+    oldest = per_loan["oldest"]
+    in_arrears = oldest != _NEVER
+    dpd = np.where(in_arrears, today - oldest, 0)
+    overdue_amount, small, lian3lei6 = per_loan["overdue_amount"], per_loan["small"], per_loan["lian3lei6"]
+    consecutive, cumulative = per_loan["consecutive"], per_loan["cumulative"]
+    final_due = per_loan["final_due"]
+    if keep_installments:
+        inst = pd.concat([c.installments for c in chunks], ignore_index=True)
+    else:
+        inst = chunks[0].installments.iloc[0:0].reset_index(drop=True)
+    sms = pd.concat([c.sms for c in chunks], ignore_index=True)
+    late_dates = np.concatenate([c.late_dates for c in chunks])
+    del chunks
 
     advances = np.zeros(n, dtype=np.int64)
     for kind, sign in (("company_advance", 1), ("advance_repaid", -1)):
         chosen = rows.of(kind)
-        code = contracts.get_indexer(chosen.contract_no)
+        code = chosen.codes(contracts)
         np.add.at(advances, code[code >= 0], sign * chosen.amount[code >= 0])
 
     principal = active["principal"].to_numpy(dtype=np.int64)
-    principal_paid = alloc.totals["principal_paid"].to_numpy(dtype=np.int64)
+    principal_paid = per_loan["principal_paid"]
     contacts = collection.contact_summary(collections, rows, contracts, as_of=as_of,
                                           grace_days=rules.grace_days)
     # a signed notice in 催收记录 counts like the ledger's 最近催收签收日期 (the later of the two)
@@ -276,27 +381,27 @@ def assess_portfolio(loans: pd.DataFrame, installments: pd.DataFrame, payments: 
         "dpd": dpd,
         "bucket": classify.bucket_of(dpd, rules.bucket_bounds),
         "classification": classify.classify_dpd(dpd, rules.class_bounds),
-        "overdue_periods": segment_sum(overdue, starts, counts),
+        "overdue_periods": per_loan["overdue_periods"],
         "overdue_amount": overdue_amount,
         "small_balance": small,
-        "penalty": segment_sum(penalty, starts, counts),
+        "penalty": per_loan["penalty"],
         "outstanding_principal": principal - principal_paid,
         "principal_paid": principal_paid,
-        "customer_paid": alloc.totals["customer_paid"].to_numpy(dtype=np.int64),
+        "customer_paid": per_loan["customer_paid"],
         "consecutive_late": consecutive,
         "cumulative_late": cumulative,
         "lian3lei6": lian3lei6,
         "unrecovered_advances": advances,
-        "credit": alloc.totals["credit"].to_numpy(dtype=np.int64),
+        "credit": per_loan["credit"],
         "oldest_unpaid_due": days_to_dates(np.where(in_arrears, oldest, NAT_DAY)),
-        "missed_due_dates": _joined_dates(due[overdue], pos[overdue], n),
-        "next_due_date": days_to_dates(np.where(has_next, due[next_at] if len(due) else NAT_DAY, NAT_DAY)),
-        "next_due_amount": np.where(has_next, unpaid[next_at] if len(unpaid) else 0, 0),
+        "missed_due_dates": per_loan["missed_due_dates"],
+        "next_due_date": days_to_dates(per_loan["next_due_day"]),
+        "next_due_amount": per_loan["next_due_amount"],
         "final_due_date": days_to_dates(final_due),
-        "open_installments": counts - segment_sum(cleared, starts, counts),
+        "open_installments": per_loan["open_installments"],
     })
     actions = classify.collection_actions(
-        dpd=dpd, lian3lei6=lian3lei6, sms_due=segment_sum(sms_due, starts, counts) > 0,
+        dpd=dpd, lian3lei6=lian3lei6, sms_due=per_loan["sms_due"],
         final_due_day=final_due, open_installments=out["open_installments"].to_numpy(),
         last_notice_day=last_notice, as_of_day=today, maturity_notice_days=rules.maturity_notice_days,
         escalate_dpd=rules.escalate_dpd, small_balance=small)
@@ -327,11 +432,15 @@ def assess_portfolio(loans: pd.DataFrame, installments: pd.DataFrame, payments: 
     out["limitation_basis"] = pd.Series(basis, dtype=object).to_numpy(dtype=object)
     for column in COLLECTION_COLUMNS:
         out[column] = contacts[column].to_numpy()
-    return _result(out, inst, pos, payments, loans, pd.Timestamp(as_of).normalize(), rules)
+    # 还款记录 rows whose contract is in no loan at all: among those of no active loan
+    unknown = codes < 0
+    unknown[unknown] = ~payments["contract_no"][unknown].isin(loans["contract_no"]).to_numpy(dtype=bool)
+    return _result(out, inst, sms, late_dates, payments[unknown].reset_index(drop=True),
+                   pd.Timestamp(as_of).normalize(), rules)
 
 
-def _result(out: pd.DataFrame, inst: pd.DataFrame, loan_pos: np.ndarray, payments: pd.DataFrame,
-            loans: pd.DataFrame, as_of: pd.Timestamp, rules: Rules) -> ArrearsResult:
+def _result(out: pd.DataFrame, inst: pd.DataFrame, sms: pd.DataFrame, late_dates: np.ndarray,
+            unknown_payments: pd.DataFrame, as_of: pd.Timestamp, rules: Rules) -> ArrearsResult:
     worst_first = ["dpd", "overdue_amount", "contract_no"]
     arrears = out[(out["dpd"] > 0) & ~out["small_balance"]].sort_values(
         worst_first, ascending=[False, False, True], kind="stable")
@@ -339,11 +448,8 @@ def _result(out: pd.DataFrame, inst: pd.DataFrame, loan_pos: np.ndarray, payment
         worst_first, ascending=[False, False, True], kind="stable")
     lian = out[out["lian3lei6"]].sort_values(["consecutive_late", "cumulative_late", "contract_no"],
                                               ascending=[False, False, True], kind="stable").copy()
-    late_rows = inst["late"].to_numpy() & inst["in_window"].to_numpy() & inst["contract_no"].isin(
-        lian["contract_no"]).to_numpy()
-    history = _joined_dates(day_numbers(inst["due_date"][late_rows]), loan_pos[late_rows], len(out))
-    lian["late_due_dates"] = history[lian.index.to_numpy()]
-    sms = inst[inst["sms_due"]].sort_values(["due_date", "contract_no"], kind="stable")
+    lian["late_due_dates"] = late_dates[lian.index.to_numpy()]
+    sms = sms.sort_values(["due_date", "contract_no"], kind="stable")
     return ArrearsResult(
         as_of=as_of, rules=rules, loans=out, installments=inst,
         summary=classify.portfolio_summary(out),
@@ -358,5 +464,5 @@ def _result(out: pd.DataFrame, inst: pd.DataFrame, loan_pos: np.ndarray, payment
                                                            kind="stable").reset_index(drop=True),
         limitation=out[out["limitation_status"] != ""].sort_values(["limitation_expiry", "contract_no"],
                                                                   kind="stable").reset_index(drop=True),
-        unknown_payments=payments[~payments["contract_no"].isin(loans["contract_no"])].reset_index(drop=True),
+        unknown_payments=unknown_payments,
     )

@@ -240,7 +240,11 @@ def contact_summary(records: pd.DataFrame | None, payments, contracts, *, as_of,
     promise_amount, _ = _amounts(records, "promise_amount")
     has_promise = promise >= 0
     pay_contract, pay_day, pay_amount = paid
-    pay_code = contracts.get_indexer(pay_contract)
+    if isinstance(payments, PaymentRows) and payments.code is not None:  # the caller's look-up, if any
+        customer = payments.of(*CUSTOMER_PAYMENT_TYPES)
+        pay_code = customer.code[customer.day <= today]
+    else:
+        pay_code = contracts.get_indexer(pay_contract)
     keep = (pay_code >= 0) & (pay_amount > 0)
     last_payment = np.full(n, NAT_DAY, dtype=np.int64)
     np.maximum.at(last_payment, pay_code[keep], pay_day[keep])

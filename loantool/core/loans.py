@@ -74,7 +74,8 @@ def active_on(loans: pd.DataFrame, as_of: dt.date | pd.Timestamp) -> pd.Series:
     return loan_states(loans, as_of)["active"]
 
 
-def active_during(loans: pd.DataFrame, start: dt.date | pd.Timestamp, end: dt.date | pd.Timestamp) -> pd.Series:
+def active_during(loans: pd.DataFrame, start: dt.date | pd.Timestamp, end: dt.date | pd.Timestamp
+                  ) -> pd.Series:
     """Boolean Series: loans active on some day of [start, end] – on the books by ``end`` and not
     settled or written off before ``start`` (a loan settled inside the window was active in it)."""
     before = _day(start) - pd.Timedelta(days=1)

@@ -33,9 +33,11 @@ Rows = list[list[Any]]
 _DELIMITERS = (",", "\t", ";", "|")
 _SAMPLE_LINES = 200
 _SAVE_AS = N_("Open it in Excel or WPS and save it as .xlsx (or CSV), then try again.")
-# Book.prefetch parses sheets in a background thread; False parses every sheet in the caller's thread
-# (benchmarks/bench_overdue.py switches it off to show the single-threaded figure)
-BACKGROUND_PARSE = True
+# Book.prefetch parses sheets in a background thread; False parses every sheet in the caller's thread.
+# Off: on two shared cores it saved no time measurably (benchmarks/README), and what the thread freed
+# stayed in its own malloc arena, out of the main thread's reach – the overdue report's peak memory was
+# 490 MB with it, 360 MB without (issue 15)
+BACKGROUND_PARSE = False
 # .xlsx sheets are read as typed columns (fast_sheet.py) where that gives python-calamine's values; False
 # reads every sheet through to_python (tests compare the two; benchmarks time both)
 FAST_READ = True

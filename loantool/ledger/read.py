@@ -4,8 +4,8 @@
 loantool.toml), skips title rows above it and blank and total rows (合计/总计) below it, and coerces
 every column to its kind. Every bad cell of a file is reported at once in one ``InputError``; a file
 either reads completely or not at all. ``load_ledger`` reads the four sheets of the ledger workbook
-(the optional ones parsed ahead in a background thread while 贷款台账 is read) and runs the checks on
-entry.
+(the optional ones parsed ahead in a background thread while 贷款台账 is read, when
+``grid.BACKGROUND_PARSE`` is on – off by default, for memory) and runs the checks on entry.
 """
 
 from __future__ import annotations

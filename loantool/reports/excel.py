@@ -27,6 +27,11 @@ from ..i18n import N_, _, is_zh
 from ..money import rate_to_str
 from ..runtime import gc_paused
 from ..values import as_date, is_missing
+from .xlsx_fast import BLANK, DATE, NUMBER, TEXT, FastWorkbook, PlainWorkbook
+
+# FastWorkbook (reports/xlsx_fast.py) writes the same file as XlsxWriter's own methods, in a fraction of
+# the time; False: those own methods, cell by cell (the reference the tests compare it with)
+FAST_CELLS = True
 
 # kinds: text, id (identifier, always text), yuan (integer fen), date, int, rate (1e-8 units), ratio
 # (a float fraction shown as %), list (joined with 、)
@@ -78,11 +83,23 @@ class ReportBook:
 _WIDE = frozenset({"W", "F"})
 
 
+class _ExtraWidth(dict):
+    """Character → 1 if it shows twice as wide (East Asian Wide or Fullwidth), else 0; filled as met."""
+
+    def __missing__(self, char: str) -> int:
+        extra = self[char] = int(unicodedata.east_asian_width(char) in _WIDE)
+        return extra
+
+
+_EXTRA = _ExtraWidth()
+
+
 def display_width(text: str) -> float:
-    """Columns needed to show text: CJK characters count twice."""
+    """Columns needed to show text: CJK characters count twice (each character looked up once per
+    process: thousands of letters' paragraphs are measured for their row heights)."""
     if text.isascii():
         return len(text)
-    return len(text) + sum(map(_WIDE.__contains__, map(unicodedata.east_asian_width, text)))
+    return len(text) + sum(map(_EXTRA.__getitem__, text))
 
 
 class _Formats:
@@ -158,6 +175,42 @@ def _column_values(rows: Any, columns: Sequence[Column]) -> tuple[int, list[list
     return len(records), [[record.get(c.key) for record in records] for c in columns]
 
 
+class FrameRows:
+    """The rows of a frame for code that reads a few fields of each (``r.contract_no`` …): the values
+    ``frame.itertuples(index=False)`` gives, but a column is made a list only when a row first asks
+    for it – the report frames carry some seventy columns, a dozen of them dates that itertuples would
+    make a Timestamp of in every row."""
+
+    def __init__(self, frame: Any):
+        self._frame = frame
+        self._lists: dict[str, list[Any]] = {}
+
+    def __len__(self) -> int:
+        return len(self._frame)
+
+    def __iter__(self) -> Any:
+        return (_FrameRow(self, i) for i in range(len(self._frame)))
+
+    def column(self, name: str) -> list[Any]:
+        values = self._lists.get(name)
+        if values is None:
+            if name not in self._frame.columns:
+                raise AttributeError(name)
+            values = self._lists[name] = self._frame[name].tolist()
+        return values
+
+
+class _FrameRow:
+    __slots__ = ("_i", "_rows")
+
+    def __init__(self, rows: FrameRows, i: int):
+        self._rows = rows
+        self._i = i
+
+    def __getattr__(self, name: str) -> Any:
+        return self._rows.column(name)[self._i]
+
+
 def list_separator() -> str:
     """Between the items of a list in one cell: 、 in Chinese, a comma in English."""
     return "、" if is_zh() else ", "
@@ -178,21 +231,19 @@ def _midnight(value: Any) -> dt.datetime:
 _NUMBER = {"yuan": lambda v: int(v) / 100, "rate": lambda v: int(v) / 10**8, "int": float, "ratio": float}
 
 
-def _cells(ws: Any, column: Column, values: list[Any]) -> tuple[Any, list[Any]]:
-    """The worksheet method for a column's cells and each cell's value for it, ``_BLANK`` for a blank
-    cell – exactly what :func:`_write_value` writes, decided per column instead of per cell."""
+def _cells(column: Column, values: list[Any]) -> tuple[str, list[Any]]:
+    """The kind of a column's cells for ``write_table`` (text, number, date) and each cell's value,
+    ``BLANK`` for a blank cell – exactly what :func:`_write_value` writes, decided per column instead of
+    per cell."""
     kind = column.kind
     missing = [is_missing(v) or (kind != "text" and v == "") for v in values]
     if kind in _NUMBER:
-        method, convert = ws.write_number, _NUMBER[kind]
+        cell_kind, convert = NUMBER, _NUMBER[kind]
     elif kind == "date":
-        method, convert = ws.write_datetime, _midnight
+        cell_kind, convert = DATE, _midnight
     else:
-        method, convert = ws.write_string, (_list_text if kind == "list" else _bool_text)
-    return method, [_BLANK if m else convert(v) for v, m in zip(values, missing, strict=True)]
-
-
-_BLANK = object()
+        cell_kind, convert = TEXT, (_list_text if kind == "list" else _bool_text)
+    return cell_kind, [BLANK if m else convert(v) for v, m in zip(values, missing, strict=True)]
 
 
 def header_text(text: str) -> str:
@@ -238,6 +289,26 @@ def write_alerts(ws: Any, formats: _Formats, row: int, last_col: int, alerts: Se
     return row
 
 
+_WRITE = {TEXT: "write_string", NUMBER: "write_number", DATE: "write_datetime"}
+
+
+def _write_spanned_rows(ws: Any, first_row: int, cells: list[tuple[str, list[Any]]],
+                        row_formats: list[list[Any]], last_col: int) -> None:
+    """The table's rows when its last column's cells are merged over the spanned sheet columns."""
+    end = len(cells) - 1
+    for i, cell_formats in enumerate(row_formats):
+        r = first_row + i
+        for col, (kind, column_values) in enumerate(cells):
+            value = column_values[i]
+            if col == end:
+                ws.merge_range(r, col, r, last_col, "" if value is BLANK or value is None else value,
+                               cell_formats[col])
+            elif value is BLANK:
+                ws.write_blank(r, col, None, cell_formats[col])
+            else:
+                getattr(ws, _WRITE[kind])(r, col, value, cell_formats[col])
+
+
 def write_sheet(workbook: Any, formats: _Formats, book: ReportBook, sheet: ReportSheet) -> None:
     ws = workbook.add_worksheet(sheet.name[:31])
     columns = list(sheet.columns)
@@ -261,12 +332,6 @@ def write_sheet(workbook: Any, formats: _Formats, book: ReportBook, sheet: Repor
         row = write_alerts(ws, formats, row, last_col, sheet.alerts, table_width)
     header_row = row
 
-    def merged(method: Any, end: int) -> Any:
-        """The last column's cells merged over the spanned sheet columns."""
-        def write(r: int, c: int, value: Any, cell_format: Any) -> None:
-            ws.merge_range(r, c, r, end, "" if value is None else value, cell_format)
-        return write
-
     header_lines = max([_lines_needed(h, widths[col] + (sum(spans) if col == len(columns) - 1 else 0))
                         for col, h in enumerate(headers)] or [1])
     if header_lines > 1:  # a header wider than its column wraps (the header format wraps)
@@ -276,28 +341,18 @@ def write_sheet(workbook: Any, formats: _Formats, book: ReportBook, sheet: Repor
             ws.merge_range(header_row, col, header_row, last_col, header, formats.header)
         else:
             ws.write_string(header_row, col, header, formats.header)
-    # the cells row by row (the order XlsxWriter numbers shared strings in), each column's method and
+    # the cells row by row (the order XlsxWriter numbers shared strings in), each column's kind and
     # values prepared once
-    cells = [_cells(ws, column, column_values) for column, column_values in zip(columns, values, strict=True)]
+    cells = [_cells(column, column_values) for column, column_values in zip(columns, values, strict=True)]
     plain = [formats.wrapped["plain"] if c.wrap else formats.cells[c.kind] for c in columns]
     hot = [formats.wrapped["hot"] if c.wrap else formats.hot[c.kind] for c in columns]
-    blank = ws.write_blank
-    if spans and columns:
-        method, column_values = cells[-1]
-        cells[-1] = (merged(method, last_col), column_values)
-        blanks = [blank] * (len(columns) - 1) + [merged(blank, last_col)]
-    else:
-        blanks = [blank] * len(columns)
     highlight = list(sheet.highlight) if sheet.highlight is not None else [False] * n_rows
-    for i in range(n_rows):
-        r = header_row + 1 + i
-        cell_formats = hot if highlight[i] else plain
-        for col, (method, column_values) in enumerate(cells):
-            value = column_values[i]
-            if value is _BLANK:
-                blanks[col](r, col, None, cell_formats[col])
-            else:
-                method(r, col, value, cell_formats[col])
+    row_formats = [hot if h else plain for h in highlight[:n_rows]]
+    if spans and columns:
+        _write_spanned_rows(ws, header_row + 1, cells, row_formats, last_col)
+    elif columns:
+        ws.write_table(header_row + 1, 0, [kind for kind, _values in cells],
+                       [column_values for _kind, column_values in cells], row_formats)
     wrapped = [(col, widths[col] + (sum(spans) if col == len(columns) - 1 else 0))
                for col, column in enumerate(columns) if column.wrap]
     if wrapped:  # rows grow to show wrapped text (merged cells never grow on their own)
@@ -444,7 +499,6 @@ def write_book(path: Path, book: ReportBook) -> Path:
     """Write every sheet of the book to ``path`` atomically; returns the path written. When ``path``
     exists (an earlier run's report, perhaps signed) the book goes to the next free name instead
     (:func:`free_path`); :func:`report_line` says so on the console."""
-    import xlsxwriter
     from xlsxwriter.exceptions import FileCreateError
 
     wanted = Path(path)
@@ -462,8 +516,9 @@ def write_book(path: Path, book: ReportBook) -> Path:
         # XlsxWriter keeps a tuple per cell until close: without the pause, the collector walks them
         # (and everything else alive) again and again as they pile up
         with gc_paused():
-            workbook = xlsxwriter.Workbook(str(tmp), {"constant_memory": False, "strings_to_numbers": False,
-                                                      "strings_to_formulas": False, "strings_to_urls": False})
+            workbook = (FastWorkbook if FAST_CELLS else PlainWorkbook)(str(tmp), {
+                "constant_memory": False, "strings_to_numbers": False, "strings_to_formulas": False,
+                "strings_to_urls": False})
             workbook.set_properties({"title": book.report, "company": book.company, "author": "loantool",
                                      "created": dt.datetime(2000, 1, 1)})
             formats = _Formats(workbook)

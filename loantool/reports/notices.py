@@ -24,7 +24,7 @@ import pandas as pd
 from ..i18n import N_, _, is_zh
 from ..money import fen_to_display
 from ..values import as_date, is_missing
-from .excel import ReportBook, ReportSheet, display_width, write_book
+from .excel import FrameRows, ReportBook, ReportSheet, display_width, write_book
 from .labels import CHANNEL_NAMES, PARTY_NAMES, report_name, word
 
 BORROWER, GUARANTOR = "borrower", "guarantor"  # the recipient codes of the overdue report's notice lists
@@ -125,7 +125,7 @@ def record_command(contract: str, recipient: str) -> str:
 def letters(frame: pd.DataFrame, kind: str, company: str, as_of: dt.date) -> list[dict[str, Any]]:
     """One letter per row (addressee) of the overdue report's notice list."""
     out = []
-    for r in frame.itertuples(index=False):
+    for r in FrameRows(frame):
         body = (_maturity_body if kind == "maturity" else _quarterly_body)(r, company, as_of)
         recipient = word(PARTY_NAMES, r.recipient)
         out.append({
@@ -162,24 +162,40 @@ def write_letters_sheet(workbook: Any, _formats: Any, book: ReportBook, sheet: R
     note = fmt(font_name="等线", font_size=10, font_color="#595959")  # font names
     ws.set_column(0, 0, LETTER_WIDTH)
     ws.set_column(1, 1, 80)
+    # every cell and row height of every letter collected first, then handed over in one go (in the
+    # order written: XlsxWriter numbers the shared strings in that order)
+    cell_rows: list[int] = []
+    cell_cols: list[int] = []
+    texts: list[str] = []
+    cell_formats: list[Any] = []
+    height_rows: list[int] = []
+    heights: list[float] = []
     row, breaks = 0, []
     cut_text = _("cut along this line, sign and return")
+    dated = _day(book.as_of)
 
     def line(text: str, cell_format: Any, height: float) -> None:
         nonlocal row
-        ws.write_string(row, 0, text, cell_format)
-        ws.set_row(row, height)
-        row += 1
+        cell_rows.append(row)
+        cell_cols.append(0)
+        texts.append(text)
+        cell_formats.append(cell_format)
+        gap(height)
 
     def gap(height: float) -> None:
         nonlocal row
-        ws.set_row(row, height)
+        height_rows.append(row)
+        heights.append(height)
         row += 1
 
     for letter in sheet.rows:
         if row:
             breaks.append(row)
-        ws.write_string(row, 1, letter["record"], note)  # right of the print area: not printed
+        # right of the print area: not printed
+        cell_rows.append(row)
+        cell_cols.append(1)
+        texts.append(letter["record"])
+        cell_formats.append(note)
         line(letter["title"], title, 40)
         gap(10)
         line(letter["to"], bold, 24)
@@ -187,7 +203,7 @@ def write_letters_sheet(workbook: Any, _formats: Any, book: ReportBook, sheet: R
             line(paragraph, body, _lines(paragraph) * LINE_HEIGHT + 6)
         gap(18)
         line(book.company, right, 22)
-        line(_day(book.as_of), right, 22)
+        line(dated, right, 22)
         gap(48)
         line(f"{DASHES}  ✂  {cut_text}  {DASHES}", cut, 20)
         gap(8)
@@ -196,6 +212,8 @@ def write_letters_sheet(workbook: Any, _formats: Any, book: ReportBook, sheet: R
         gap(14)
         line(letter["signer"], body, 28)
         line(_("Date signed: ______________"), body, 28)
+    ws.write_strings(cell_rows, cell_cols, texts, cell_formats)
+    ws.set_row_heights(height_rows, heights)
     ws.print_area(0, 0, max(row - 1, 0), 0)
     ws.set_paper(9)
     ws.set_portrait()

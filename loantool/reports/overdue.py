@@ -45,26 +45,26 @@ def late_summary(dates: Any) -> str:
 
 def _label_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """Words beside the codes, for people."""
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy on write: the columns added here stay in the copy
     if "classification" in out:
-        out["class_label"] = [word(CLASS_NAMES, c) for c in out["classification"]]
+        out["class_label"] = [word(CLASS_NAMES, c) for c in out["classification"].tolist()]
     if "risk_grade" in out:
-        out["grade_label"] = [word(GRADE_NAMES, g, _("not filled in")) for g in out["risk_grade"]]
+        out["grade_label"] = [word(GRADE_NAMES, g, _("not filled in")) for g in out["risk_grade"].tolist()]
     if "missed_due_dates" in out:
         out["missed_list"] = out["missed_due_dates"].str.replace(";", list_separator(), regex=False)
     if "late_due_dates" in out:
-        out["late_list"] = [late_summary(d) for d in out["late_due_dates"]]
+        out["late_list"] = [late_summary(d) for d in out["late_due_dates"].tolist()]
     if "actions" in out:
         out["call_actions"] = [_("; ").join(_(CALL_ACTIONS[a]) for a in codes.split(";") if a in CALL_ACTIONS)
-                               for codes in out["actions"]]
+                               for codes in out["actions"].tolist()]
     if "inspection_reason" in out:
         out["reason_label"] = [_(INSPECTION_REASONS[r]) if r in INSPECTION_REASONS else ""
-                               for r in out["inspection_reason"]]
+                               for r in out["inspection_reason"].tolist()]
     if "limitation_status" in out:
         out["status_label"] = [_(LIMITATION_LABELS[s]) if s in LIMITATION_LABELS else ""
-                               for s in out["limitation_status"]]
+                               for s in out["limitation_status"].tolist()]
     if "recipient" in out:
-        out["recipient_label"] = [word(PARTY_NAMES, r) for r in out["recipient"]]
+        out["recipient_label"] = [word(PARTY_NAMES, r) for r in out["recipient"].tolist()]
     if "limitation_basis" in out:
         out["basis_label"] = [word(BASIS_NAMES, b) for b in out["limitation_basis"]]
     return out
@@ -109,8 +109,8 @@ def call_list_sheet(report: Any) -> ReportSheet:
         totals={"customer_name": _customers(rows),
                 **_sum(rows, "overdue_amount", "penalty", "unrecovered_advances", "outstanding_principal")},
         highlight=list(rows["action_escalate"]) if len(rows) else [],
-        notes=[_(ESCALATE_NOTE).format(days=report.arrears.rules.escalate_dpd), _(DETAIL_NOTE)], landscape=True,
-        after=hide_detail)
+        notes=[_(ESCALATE_NOTE).format(days=report.arrears.rules.escalate_dpd), _(DETAIL_NOTE)],
+        landscape=True, after=hide_detail)
 
 
 def small_balance_sheet(report: Any) -> ReportSheet:
@@ -121,12 +121,12 @@ def small_balance_sheet(report: Any) -> ReportSheet:
                Column("overdue_amount", N_("Overdue amount"), "yuan", YUAN_WIDTH),
                Column("dpd", N_("Days overdue"), "int", 8), Column("class_label", N_("Class"), "text", 8),
                Column("result", N_("Check result"), "text", 30)]
-    notes = [_("Overdue amount below {limit} yuan: the loans keep their days overdue and class but get no call "
-               "and no escalation; check where the difference comes from (rounding, a bank deduction short "
-               "by a little …) and settle it.").format(limit=limit)]
-    return ReportSheet(_("Small balances"), _("Small balances (overdue amount below {limit} yuan)").format(
-        limit=limit), columns, rows.assign(result=""),
-                       totals={"customer_name": _customers(rows), **_sum(rows, "overdue_amount")}, notes=notes)
+    notes = [_("Overdue amount below {limit} yuan: the loans keep their days overdue and class but get no "
+               "call and no escalation; check where the difference comes from (rounding, a bank deduction "
+               "short by a little …) and settle it.").format(limit=limit)]
+    title = _("Small balances (overdue amount below {limit} yuan)").format(limit=limit)
+    return ReportSheet(_("Small balances"), title, columns, rows.assign(result=""), notes=notes,
+                       totals={"customer_name": _customers(rows), **_sum(rows, "overdue_amount")})
 
 
 def sms_sheet(report: Any) -> ReportSheet:
@@ -318,9 +318,9 @@ def limitation_sheet(report: Any) -> ReportSheet:
                Column("status_label", N_("Status"), "text", 8),
                Column("overdue_amount", N_("Overdue amount"), "yuan", YUAN_WIDTH),
                Column("outstanding_principal", N_("Remaining principal"), "yuan", YUAN_WIDTH)]
-    notes = [_("Limitation period {years} years from the latest of the final due date, the last signed notice, "
-               "the last promise to pay and the last customer payment (催收记录); lists loans in arrears expired "
-               "or expiring within {days} days. Obtain a signed notice or sue soon.").format(
+    notes = [_("Limitation period {years} years from the latest of the final due date, the last signed "
+               "notice, the last promise to pay and the last customer payment (催收记录); lists loans in "
+               "arrears expired or expiring within {days} days. Obtain a signed notice or sue soon.").format(
                    years=rules.limitation_years, days=rules.limitation_warn_days)]
     return ReportSheet(_("Limitation"), _("Limitation period warnings"), columns, rows,
                        totals={"customer_name": _customers(rows),
@@ -444,4 +444,5 @@ def render_console(report: Any, console: Any, *, top: int = 10) -> None:
     if report.report_path is not None:
         console.print(report_line(_("Report: {path}"), report.report_path), markup=False, soft_wrap=True)
     if getattr(report, "letters_path", None) is not None:
-        console.print(report_line(_("Notice letters: {path}"), report.letters_path), markup=False, soft_wrap=True)
+        console.print(report_line(_("Notice letters: {path}"), report.letters_path), markup=False,
+                      soft_wrap=True)

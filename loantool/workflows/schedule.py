@@ -91,7 +91,8 @@ def calculator(*, principal: str, rate: str, term: int, method: str, pickup: dt.
                          parameter="principal")
     too_high = RateLimits.from_settings(settings).problem(parse_method(method), rate_units)
     if too_high:
-        raise UsageError(_("The rate {value}: {reason}.").format(value=rate, reason=too_high), parameter="rate")
+        raise UsageError(_("The rate {value}: {reason}.").format(value=rate, reason=too_high),
+                         parameter="rate")
     if not 1 <= term <= 120:
         raise UsageError(_("The term {term} is outside 1–120 months.").format(term=term), parameter="term")
     if due_day is not None and not 1 <= due_day <= 31:
@@ -177,7 +178,8 @@ def schedules_for(ledger: Any, loans: pd.DataFrame, settings: Settings) -> Sched
              for contract, reason in exc.problems],
             _("Correct these loans' terms in the ledger and run again."),
         ) from None
-    info = loans.assign(method=terms["method"], rate=terms["rate"], term=terms["term"], due_day=terms["due_day"])
+    info = loans.assign(method=terms["method"], rate=terms["rate"], term=terms["term"],
+                        due_day=terms["due_day"])
     for column in LOAN_INFO:
         if column not in info:
             info[column] = None
@@ -192,6 +194,6 @@ def _warnings_for(ledger: Any, loans: pd.DataFrame) -> list[CellProblem]:
 
 
 def _empty() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="int64") for c in
-                         ("period", "principal", "interest", "fee", "payment", "balance")}
-                        ).assign(contract_no=pd.Series(dtype=object), due_date=pd.Series(dtype="datetime64[ns]"))
+    numbers = ("period", "principal", "interest", "fee", "payment", "balance")
+    frame = pd.DataFrame({c: pd.Series(dtype="int64") for c in numbers})
+    return frame.assign(contract_no=pd.Series(dtype=object), due_date=pd.Series(dtype="datetime64[ns]"))
