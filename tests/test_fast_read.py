@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -317,6 +318,15 @@ def test_built_workbooks_read_the_same_both_ways(drawn: tuple[list[list[Any]], l
         return
     for table in (schema.LOANS, schema.PAYMENTS):
         assert_same_table(data, table)
+    # the same with every text column of more than 3 rows taken as one entry per row when it looks
+    # distinct (流水号 in a big sheet)
+    saved = fast_sheet.DISTINCT_MIN_ROWS
+    fast_sheet.DISTINCT_MIN_ROWS = 3
+    try:
+        for table in (schema.LOANS, schema.PAYMENTS):
+            assert_same_table(data, table)
+    finally:
+        fast_sheet.DISTINCT_MIN_ROWS = saved
 
 
 # ------------------------------------------------------------------------------------ the parts
@@ -339,3 +349,197 @@ def test_sheet_head_cut_keeps_the_first_rows() -> None:
     book = grid.open_book(data, "x.xlsx")
     assert book.fast
     assert book.head("S", 30) == rows[:30]
+
+
+def test_arrow_strings_with_nulls_and_nul_bytes() -> None:
+    texts = ["HT1", "", "客户", "x", "B2"]
+    data = "".join(texts).encode()
+    offsets = np.cumsum([0, *(len(t.encode()) for t in texts)]).astype(np.int64)
+    valid = np.array([True, False, True, False, True])
+    column = ArrowColumn("x", "u", len(texts), valid, offsets=offsets, data=data)
+    assert column.strings() == ["HT1", "", "客户", "", "B2"]
+    nul = ArrowColumn("x", "u", 2, None, offsets=np.array([0, 2, 3]), data=b"a\x00b")
+    assert nul.strings() == ["a\x00", "b"]
+    assert ArrowColumn("x", "u", 0, None, offsets=np.array([0]), data=b"").strings() == []
+    assert ArrowColumn("x", "u", 2, None, offsets=np.array([0, 0, 0]), data=b"").strings() == ["", ""]
+
+
+def test_arrow_blank_texts_is_str_isspace() -> None:
+    texts = ["", " ", "\u3000", "\xa0x", "\t\n", "a ", " a", "客户", "\u2003\u2003", "x", "\x1f"]
+    data = "".join(texts).encode()
+    offsets = np.cumsum([0, *(len(t.encode()) for t in texts)]).astype(np.int64)
+    valid = np.ones(len(texts), dtype=bool)
+    valid[-2] = False
+    column = ArrowColumn("x", "u", len(texts), valid, offsets=offsets, data=data)
+    expected = [t == "" or t.isspace() for t in texts]
+    expected[-2] = True  # no value
+    assert column.blank_texts().tolist() == expected
+
+
+def test_arrow_sample_distinct() -> None:
+    texts = [f"B{i:05d}" for i in range(3000)]
+    data = "".join(texts).encode()
+    offsets = np.cumsum([0, *(len(t) for t in texts)]).astype(np.int64)
+    assert ArrowColumn("x", "u", 3000, None, offsets=offsets, data=data).sample_distinct(1000)
+    twice = texts[:]
+    twice[3] = twice[0]
+    data = "".join(twice).encode()
+    assert not ArrowColumn("x", "u", 3000, None, offsets=offsets, data=data).sample_distinct(1000)
+    valid = np.ones(3000, dtype=bool)
+    valid[6] = False
+    assert not ArrowColumn("x", "u", 3000, valid, offsets=offsets, data=data).sample_distinct(1000)
+
+
+def test_a_big_payments_sheet_with_distinct_references(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                       ) -> None:
+    """流水号 all different but for blank, space-only and missing ones: one entry per row, the same frame."""
+    monkeypatch.setattr(fast_sheet, "DISTINCT_MIN_ROWS", 50)
+    loans = [LOAN_HEADER, *(_loan(i) for i in range(1, 10))]
+    payments = [PAY_HEADER, *([f"HT{i % 9 + 1:05d}", dt.date(2026, 1, 1) + dt.timedelta(days=i % 300),
+                               100.5 + i, "客户还款", f"B{i:08d}"] for i in range(400))]
+    payments[5][4] = " "
+    payments[9][4] = "\u3000"
+    payments[17][4] = None
+    payments[23][4] = " B00000022"
+    payments[30][4] = "流水Ｂ３"
+    path = tmp_path / "ledger.xlsx"
+    path.write_bytes(_workbook({"贷款台账": loans, "还款记录": payments}, engine="xlsxwriter"))
+    use = FastUse(monkeypatch)
+    assert_same_ledger(path)
+    assert use.fast == 2
+    book = grid.open_book(path.read_bytes(), "x.xlsx")
+    table = book._fast.table("还款记录", 0, {4: "流水号"}, background=False)
+    column = table.column(4)
+    assert len(column.uniques) == 400  # one entry per row
+
+
+def _sheet_xml(rows: int, merges: list[str], after: bytes = b"") -> bytes:
+    cells = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>v{r}</t></is></c>'
+                    f'<c r="B{r}"><v>{r}</v></c></row>' for r in range(1, rows + 1))
+    merge = (f'<mergeCells count="{len(merges)}">' + "".join(f'<mergeCell ref="{m}"/>' for m in merges)
+             + "</mergeCells>") if merges else ""
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.'
+            'openxmlformats.org/spreadsheetml/2006/main"><sheetData>' + cells + "</sheetData>"
+            + merge).encode() + after + b"</worksheet>"
+
+
+@pytest.mark.parametrize("tail", [1 << 10, 1 << 16, 4 << 20])
+@pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_merged_cells_found_from_the_tail_of_the_part(tail: int, compression: int,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fast_sheet, "_TAIL", tail)
+    monkeypatch.setattr(fast_sheet, "_CHUNK", 1 << 12)
+    merges = ["A2:A5", "B7:C9", "A100:A120"]
+    # an extension after the merged cells that names sheetData (a bogus end for a tail after the cells)
+    extension = (b'<extLst><ext uri="x"><p>' + b"z" * 20_000 + b'</p><x:sheetData xmlns:x="y"/>'
+                 b"</ext></extLst>")
+    for after in (b"", extension):
+        xml = _sheet_xml(3000, merges, after)
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", compression) as archive:
+            archive.writestr("xl/worksheets/sheet1.xml", xml)
+        data = out.getvalue()
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        expected = [m.encode() for m in merges]
+        assert fast_sheet._merge_refs(archive, "/xl/worksheets/sheet1.xml", data) == expected
+        assert fast_sheet._merge_refs_stream(archive, "/xl/worksheets/sheet1.xml") == expected
+
+
+def test_merged_cells_of_a_long_sheet_match_python_calamine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fast_sheet, "_TAIL", 1 << 12)
+    monkeypatch.setattr(fast_sheet, "_CHUNK", 1 << 12)
+    rows = [PAY_HEADER, *([f"HT{i:05d}", dt.date(2026, 1, 1), 100.5, "客户还款" if i % 7 else None,
+                           f"B{i:07d}"] for i in range(600))]
+    merges = [f"D{r}:D{r + 1}" for r in range(8, 600, 7)]
+    data = _workbook({"还款记录": rows}, merges={"还款记录": merges})
+    book = grid.open_book(data, "x.xlsx")
+    table = book._fast.table("还款记录", 0, {0: "合同编号"}, background=False)
+    assert table is not None
+    careful = grid.open_book(data, "x.xlsx")
+    assert sorted(table.merges) == sorted(careful.merged_ranges("还款记录"))
+    assert len(table.merges) == len(merges)
+    assert_same_table(data, schema.PAYMENTS)
+
+
+# ------------------------------------------------------------------------------------ null texts
+
+
+def test_fastexcel_counts_as_empty_only_the_texts_we_know() -> None:
+    """fast_sheet.NULL_TEXTS is fastexcel's list: a text it counts as an empty cell and the list does not
+    hold would let may_hold_null_text wave through a cell read wrongly."""
+    candidates = [*fast_sheet.NULL_TEXTS, " ", "-", "--", "na", "Na", "nA", "NONE", "none", "Null", "nil",
+                  "NIL", "#VALUE!", "#NULL!", "#n/a", "N.A.", "n.a.", "<na>", "NAN", "inf", "-inf", "#N/A!",
+                  "N/A ", " NA", "null ", "1.#INF", "-1.#INF", "#NA!", "None.", "n/a.", "空", "无", "—"]
+    rows = [[f"h{i}" for i in range(len(candidates))], [1.5] * len(candidates), list(candidates),
+            [2.5] * len(candidates)]
+    data = _workbook({"S": rows}, engine="xlsxwriter")
+    import fastexcel
+
+    reader = fastexcel.read_excel(data)
+    empty = set()
+    for i, text in enumerate(candidates):
+        try:
+            loaded = reader.load_sheet("S", header_row=0, use_columns=[i], schema_sample_rows=None,
+                                       dtype_coercion="strict")
+        except fastexcel.UnsupportedColumnTypeCombinationError:
+            continue
+        if [c.dtype for c in loaded.selected_columns] == ["float"]:
+            empty.add(text)
+    assert empty <= set(fast_sheet.NULL_TEXTS)
+    assert "NA" in empty and "NULL" in empty  # the check itself works
+
+
+@pytest.mark.parametrize("text", ["NA", "NULL", "N/A", "None", "#N/A", "null", "<NA>", "1.#IND"])
+@pytest.mark.parametrize("engine", ["openpyxl", "xlsxwriter"])  # inline strings, shared strings
+def test_null_text_in_an_empty_date_cell_is_seen(text: str, engine: str, monkeypatch: pytest.MonkeyPatch
+                                                 ) -> None:
+    """A null text in a column fastexcel types (dates with empty cells) is found in the XML or the shared
+    strings, and the column read again as text: the careful reader's bad cell, not an empty one."""
+    loans = [LOAN_HEADER, *(_loan(i) for i in range(1, 8))]
+    loans[3][10] = dt.date(2026, 1, 5)  # 结清日期: a date, the rest empty
+    loans[5][10] = text
+    data = _workbook({"贷款台账": loans}, engine=engine)
+    calls = []
+    hidden = fast_sheet._hidden_text
+    monkeypatch.setattr(fast_sheet, "_hidden_text", lambda *args: calls.append(1) or hidden(*args))
+    use = FastUse(monkeypatch)
+    assert_same_table(data, schema.LOANS)
+    assert use.fast == 1 and calls
+    if text == "NA":  # the careful reader's bad cell (some others, N/A say, it reads as empty)
+        _read, problems = read_table_with_problems(io.BytesIO(data), schema.LOANS)
+        assert [p.row for p in problems if p.column == "结清日期"] == [6]
+
+
+@pytest.mark.parametrize("engine", ["openpyxl", "xlsxwriter"])
+def test_no_second_read_when_no_cell_holds_a_null_text(engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    loans = [LOAN_HEADER, *(_loan(i) for i in range(1, 8))]
+    loans[3][10] = dt.date(2026, 1, 5)
+    loans[5][12] = "NA 备注"  # a note that merely starts like one
+    data = _workbook({"贷款台账": loans}, engine=engine)
+    calls = []
+    hidden = fast_sheet._hidden_text
+    monkeypatch.setattr(fast_sheet, "_hidden_text", lambda *args: calls.append(1) or hidden(*args))
+    assert_same_table(data, schema.LOANS)
+    assert not calls
+
+
+@pytest.mark.parametrize("xml, expected", [
+    (b"<c><v>45000</v></c><c t='inlineStr'><is><t>HT0001</t></is></c>", False),
+    (b"<c><is><t>NA</t></is></c>", True),
+    (b"<c><is><t xml:space='preserve'>NULL</t></is></c>", True),
+    (b"<c t='str'><f>x</f><v>#N/A</v></c>", True),
+    (b"<si><t>&lt;NA&gt;</t></si>", True),
+    (b"<si><t>&lt;NA></t></si>", True),
+    (b"<si><t>A NA</t></si><si><t>NAN</t></si><si><t>none</t></si>", False),
+    (b"<si><t>n/a</t></si>", True),
+    (b"<si><t>&#78;A</t></si>", True),
+    (b"<si><t>_x004E_A</t></si>", True),
+    (b"<si><r><t>N</t></r><r><t>A</t></r></si>", True),
+    (b"<si><x:r><x:t>N</x:t></x:r></si>", True),
+    (b"<si><t><![CDATA[NA]]></t></si>", True),
+    (b"<row r='1'><c r='A1'><v>1</v></c></row>", False),
+    (b"", False),
+])
+def test_may_hold_null_text(xml: bytes, expected: bool) -> None:
+    assert fast_sheet.may_hold_null_text(b'<?xml version="1.0"?><worksheet xmlns:r="x">' + xml
+                                         + b"</worksheet>") is expected

@@ -79,6 +79,24 @@ class ArrowColumn:
     def strings(self) -> list[str]:
         """Every row's text as a Python ``str`` ("" where the row holds none)."""
         assert self.offsets is not None
+        n = self.length
+        if n and b"\x00" not in self.data:
+            # one C pass: a NUL after every text, then str.split (NUL is in no cell: XML cannot hold it)
+            raw = np.frombuffer(self.data, dtype=np.uint8)
+            joined = np.zeros(len(raw) + n, dtype=np.uint8)
+            keep = np.ones(len(joined), dtype=bool)
+            keep[self.offsets[1:] + np.arange(n)] = False
+            joined[keep] = raw
+            texts = joined[:-1].tobytes().decode("utf-8").split("\x00")
+        else:
+            texts = self._sliced()
+        if self.valid is not None and not self.valid.all():
+            for position in np.flatnonzero(~self.valid).tolist():
+                texts[position] = ""
+        return texts
+
+    def _sliced(self) -> list[str]:
+        assert self.offsets is not None
         offsets = self.offsets
         text = self.data.decode("utf-8")
         if len(text) != len(self.data):  # not ASCII: byte offsets → character offsets
@@ -89,6 +107,35 @@ class ArrowColumn:
         bounds = offsets.tolist()
         return [text[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
+    def sample_distinct(self, size: int) -> bool:
+        """Whether ``size`` rows spread over the column hold ``size`` different texts (none empty)."""
+        assert self.offsets is not None
+        step = max(1, self.length // size)
+        rows = np.arange(0, self.length, step)
+        if self.valid is not None and not self.valid[rows].all():
+            return False
+        starts, ends = self.offsets[rows].tolist(), self.offsets[rows + 1].tolist()
+        data = self.data
+        sample = {data[a:b] for a, b in zip(starts, ends, strict=True)}
+        return len(sample) == len(rows) and b"" not in sample
+
+    def blank_texts(self) -> np.ndarray:
+        """Per row: no text, or only spaces (``str.isspace``) – worked out on the bytes; only texts that
+        start with neither a visible ASCII character nor nothing are made strings to ask."""
+        assert self.offsets is not None
+        starts = self.offsets[:-1]
+        lengths = self.offsets[1:] - starts
+        blank = lengths == 0
+        raw = np.frombuffer(self.data, dtype=np.uint8)
+        present = np.flatnonzero(~blank)
+        first = raw[starts[present]] if len(raw) else np.zeros(0, dtype=np.uint8)
+        unsure = present[(first < 0x21) | (first > 0x7E)]
+        for position in unsure.tolist():
+            a, b = int(self.offsets[position]), int(self.offsets[position + 1])
+            blank[position] = self.data[a:b].decode("utf-8").isspace()
+        if self.valid is not None:
+            blank |= ~self.valid
+        return blank
 
     def factorize(self) -> tuple[np.ndarray, list[str]] | None:
         """Strings as codes (−1 for a row without a value) into their distinct texts, in order of first

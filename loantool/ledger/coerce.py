@@ -637,11 +637,14 @@ def _problems(column: Column, results: np.ndarray, reasons: dict[int, str], requ
     bad_unique = np.zeros(len(results), dtype=bool)
     bad_unique[list(reasons)] = True
     problems: list[Problem] = []
-    for position in np.flatnonzero(column.per_row(bad_unique, False)).tolist():
-        code = column.codes[position]
-        problems.append((position, column.uniques[code], reasons[int(code)]))
+    if reasons:
+        for position in np.flatnonzero(column.per_row(bad_unique, False)).tolist():
+            code = column.codes[position]
+            problems.append((position, column.uniques[code], reasons[int(code)]))
     if required:
         empty_unique = np.equal(results, None).astype(bool) & ~bad_unique if len(results) else bad_unique
+        if not empty_unique.any() and (not len(column) or column.codes.min() >= 0):
+            return problems  # no empty cell: nothing to spread over the rows
         for position in np.flatnonzero(column.per_row(empty_unique, True)).tolist():
             value = column.value(position)
             shown = None if is_blank(value) else value

@@ -31,7 +31,9 @@ import datetime as dt
 import io
 import logging
 import re
+import struct
 import zipfile
+import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,12 +45,18 @@ from .arrow_c import ArrowColumn, UnsupportedArrow, record_batch
 from .coerce import Column
 
 HEAD_ROWS = 30
+# a text column at least this long whose sample of _DISTINCT_SAMPLE rows holds no text twice (流水号) is
+# kept one entry per row instead of being hashed (tests lower it to reach small sheets)
+DISTINCT_MIN_ROWS = 20_000
+_DISTINCT_SAMPLE = 1_000
 _CHUNK = 1 << 20
+_TAIL = 4 << 20  # how much of the end of a sheet part is kept to find its merged cells in
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row(?=[\s/>])")
 _R_ATTR = re.compile(rb"""\sr\s*=\s*["'](\d+)["']""")
 _SHEETDATA = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData(\s*/?)>")
 _SHEETDATA_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?sheetData\s*>")
 _DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*/>")
+_ROW_CLOSE = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?row\s*>")
 _MERGE = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\sref\s*=\s*["']([^"']+)["']""")
 _WORKSHEET_PART = re.compile(r"(?i)^/?xl/worksheets/[^/]+\.xml$")
 _MS_PER_DAY = 86_400_000
@@ -108,6 +116,8 @@ class FastTable:
     def _column(self, col: int) -> Column:
         arrow = self.columns.get(col)
         if arrow is not None and arrow.kind == "u" and col not in self.patches:
+            if arrow.length >= DISTINCT_MIN_ROWS and arrow.sample_distinct(_DISTINCT_SAMPLE):
+                return _distinct_column(arrow)
             factorized = arrow.factorize()
             if factorized is not None:
                 codes, uniques = factorized
@@ -135,6 +145,19 @@ class FastTable:
     @property
     def rows(self) -> LazyRows:
         return LazyRows(self)
+
+
+def _distinct_column(arrow: ArrowColumn) -> Column:
+    """A text column whose values look all different (流水号): each row its own entry of ``uniques``, as
+    :meth:`Column.of` keeps such a column – hashing the texts would buy nothing. The type and the
+    blankness of every entry are known from the Arrow column without asking each string."""
+    height = arrow.length
+    plain = np.empty(height, dtype=object)
+    plain[:] = arrow.strings()
+    codes = np.arange(height, dtype=np.intp)
+    if arrow.valid is not None:
+        codes[~arrow.valid] = -1
+    return Column(codes, plain, np.full(height, str, dtype=object), arrow.blank_texts())
 
 
 class LazyRows:
@@ -225,6 +248,8 @@ class FastBook:
             raise Fallback("no worksheet parts where .xlsx keeps them")
         self._head_book: Any = None
         self._parts: dict[str, str] | None = None
+        self._package: Any = None
+        self._shared_null: bool | None = None
         self._pending: dict[tuple[str, int], Future[FastTable | None]] = {}
         self._merging: dict[str, Future[list[tuple[int, int, int, int]]]] = {}
         self._executor: ThreadPoolExecutor | None = None
@@ -338,15 +363,45 @@ class FastBook:
                 present = arrow.numbers if arrow.valid is None else arrow.numbers[arrow.valid]
                 for ms in np.unique(present).tolist():
                     _datetime_value(int(ms))
-        patches = _hidden_text(reader, sheet, header_index, hidden, columns, height) if hidden else {}
+        if hidden and self._may_hold_null_text(sheet):
+            patches = _hidden_text(reader, sheet, header_index, hidden, columns, height)
+        else:
+            patches = {}
         return FastTable(height, columns, names, [], patches)
+
+    def _may_hold_null_text(self, sheet: str) -> bool:
+        """Whether a cell of the sheet may hold a text that fastexcel counts as empty ("NA", "NULL" …):
+        looked for in the sheet's XML and in the shared strings (:func:`may_hold_null_text`); any doubt
+        (a part this cannot read) says yes."""
+        try:
+            part = self._part(sheet).lstrip("/")
+            if may_hold_null_text(_inflate(self._zip, part, self._data)):
+                return True
+            if self._shared_null is None:
+                self._shared_null = any(may_hold_null_text(_inflate(self._zip, name, self._data))
+                                        for name in self._shared_parts())
+            return self._shared_null
+        except Exception:  # noqa: BLE001 – read the columns again as text: always right
+            return True
+
+    def _shared_parts(self) -> list[str]:
+        """The zip entries that may hold the shared strings (the workbook's relationship says which;
+        any entry named like one counts too)."""
+        assert self._package is not None  # _part made it
+        names = {n for n in self._zip.namelist() if n.casefold().endswith("sharedstrings.xml")}
+        for rel_type, target in self._package.rels.values():
+            if rel_type.endswith("/sharedStrings"):
+                found = self._package.zip.find(target)
+                if found is not None:
+                    names.add(found)
+        return sorted(names)
 
     def _merges(self, sheet: str) -> list[tuple[int, int, int, int]]:
         from .xlsx_cells import parse_range
 
         part = self._part(sheet)
         merges = []
-        for ref in _merge_refs(self._zip, part):
+        for ref in _merge_refs(self._zip, part, self._data):
             r1, c1, r2, c2 = parse_range(ref.decode("ascii", "replace"))
             merges.append((r1 - 1, c1 - 1, r2 - 1, c2 - 1))
         return merges
@@ -357,6 +412,7 @@ class FastBook:
             from .zip_raw import RawZip
 
             package = Package(RawZip(self._data, self._label), self._label)
+            self._package = package
             self._parts = {}
             for name, *_rest in package.sheets:
                 try:
@@ -369,6 +425,82 @@ class FastBook:
         if part is None:
             raise Fallback(f"no part for sheet {sheet}")
         return part
+
+
+# fastexcel's NULL_STRING_VALUES (src/types/dtype: texts it counts as an empty cell when it works out a
+# column's type); tests/test_fast_read.py checks the installed fastexcel against this list
+NULL_TEXTS = ("#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
+              "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
+
+
+def _null_needles() -> tuple[bytes, ...]:
+    """Each null text as it may be written as a whole text node in XML: after a ``>``, escaped (``<`` as
+    ``&lt;``, ``>`` as ``&gt;`` or as itself)."""
+    needles = set()
+    for text in NULL_TEXTS:
+        escaped = text.replace("&", "&amp;").replace("<", "&lt;")
+        needles |= {b">" + escaped.encode(), b">" + escaped.replace(">", "&gt;").encode()}
+    return tuple(sorted(needles))
+
+
+_NULL_NEEDLES = _null_needles()
+_NULL_ENDS = np.zeros(1 << 16, dtype=bool)  # the last two bytes of a needle, as one 16-bit number
+for _needle in _NULL_NEEDLES:
+    _NULL_ENDS[_needle[-2] << 8 | _needle[-1]] = True
+_NULL_CANDIDATES_MAX = 20_000
+_SPACE_OR_CLOSE = np.zeros(256, dtype=bool)
+_SPACE_OR_CLOSE[list(b" \t\r\n>/")] = True
+
+
+def may_hold_null_text(xml: bytes) -> bool:
+    """Whether the XML of a sheet or shared-strings part may hold a text node that is one of
+    :data:`NULL_TEXTS` – False only when it certainly holds none.
+
+    A text node ends where a ``<`` follows it: only the ``<`` whose two bytes before end a null text are
+    looked at, one by one. What could spell such a text otherwise says yes at once: a character
+    reference (``&#``), an escape (``_x004E_``), CDATA, a run of rich text (its pieces joined), or more
+    candidates than is worth looking at."""
+    if not xml:
+        return False
+    if xml.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    raw = np.frombuffer(xml, dtype=np.uint8)
+    opens = np.flatnonzero(raw == 0x3C)  # "<"
+    opens = opens[(opens >= 2) & (opens < len(raw) - 2)]
+    before = raw[opens - 2].astype(np.uint16) << 8 | raw[opens - 1]
+    candidates = opens[_NULL_ENDS[before]]
+    if len(candidates) > _NULL_CANDIDATES_MAX:
+        return True
+    if any(xml.endswith(_NULL_NEEDLES, 0, int(p)) for p in candidates.tolist()):
+        return True
+    after = raw[opens + 1]
+    if (after == 0x21).any():  # <![CDATA[ (or a comment: no matter)
+        return True
+    runs = opens[after == 0x72]  # <r> or <r …> – not <row
+    if _SPACE_OR_CLOSE[raw[runs + 2]].any():
+        return True
+    for mark, follow in ((b"&", b"#"), (b"_", b"x"), (b":", b"r")):  # &#, _x, :r (a prefixed run)
+        if mark not in xml:  # one memchr pass: these are rare in a sheet
+            continue
+        at = np.flatnonzero(raw[:-2] == mark[0])
+        at = at[raw[at + 1] == follow[0]]
+        if mark == b":":
+            at = at[_SPACE_OR_CLOSE[raw[at + 2]]]
+        if len(at):
+            return True
+    return False
+
+
+def _inflate(archive: zipfile.ZipFile, name: str, data: bytes) -> bytes:
+    """A zip entry's content, inflated from the file's bytes (no checksum: fastexcel reads it too)."""
+    info = archive.getinfo(name)
+    header = data[info.header_offset:info.header_offset + 30]
+    if len(header) < 30 or header[:4] != b"PK\x03\x04" or info.compress_type not in (0, 8):
+        return archive.read(name)
+    name_length, extra_length = struct.unpack("<2H", header[26:30])
+    begin = info.header_offset + 30 + name_length + extra_length
+    packed = data[begin:begin + info.compress_size]
+    return zlib.decompress(packed, -15) if info.compress_type == 8 else packed
 
 
 def _hidden_text(reader: Any, sheet: str, header_index: int, hidden: dict[int, int],
@@ -397,8 +529,55 @@ def _hidden_text(reader: Any, sheet: str, header_index: int, hidden: dict[int, i
     return patches
 
 
-def _merge_refs(archive: zipfile.ZipFile, part: str) -> list[bytes]:
-    """The ``ref`` of every ``<mergeCell>`` of a sheet part, read as a stream (they follow the cells)."""
+def _merge_refs(archive: zipfile.ZipFile, part: str, data: bytes) -> list[bytes]:
+    """The ``ref`` of every ``<mergeCell>`` of a sheet part (they follow the cells).
+
+    The part is inflated straight from the file's bytes, a chunk at a time, keeping only its last
+    :data:`_TAIL` bytes, where ``</sheetData>`` is looked for: the cells end there when rows close before
+    it in that tail (else the part is read again as a stream from its start, :func:`_merge_refs_stream`).
+    A part that is not deflated or stored, or bytes that do not inflate, go the stream way too."""
+    info = archive.getinfo(part.lstrip("/"))
+    header = data[info.header_offset:info.header_offset + 30]
+    if len(header) < 30 or header[:4] != b"PK\x03\x04" or info.compress_type not in (0, 8):
+        return _merge_refs_stream(archive, part)
+    name_length, extra_length = struct.unpack("<2H", header[26:30])
+    begin = info.header_offset + 30 + name_length + extra_length
+    packed = memoryview(data)[begin:begin + info.compress_size]
+    tail: list[bytes] = []
+    kept = 0
+    dropped = False
+    first = True
+    inflate = zlib.decompressobj(-15) if info.compress_type == 8 else None
+    try:
+        for at in range(0, len(packed), _CHUNK):
+            piece = packed[at:at + _CHUNK]
+            chunk = inflate.decompress(piece) if inflate is not None else bytes(piece)
+            if first and chunk:
+                if chunk.startswith((b"\xff\xfe", b"\xfe\xff")):
+                    raise Fallback("a UTF-16 sheet part")
+                first = False
+            tail.append(chunk)
+            kept += len(chunk)
+            while kept - len(tail[0]) >= _TAIL:
+                kept -= len(tail.pop(0))
+                dropped = True
+        if inflate is not None:
+            tail.append(inflate.flush())
+            if not inflate.eof:
+                return _merge_refs_stream(archive, part)
+    except zlib.error:
+        return _merge_refs_stream(archive, part)
+    text = b"".join(tail)
+    end = _cells_end(text)
+    # a tail that starts after the cells could find a later "sheetData" (in an extLst): rows closing
+    # before the end found show that the tail starts among the cells
+    if end is None or dropped and not _ROW_CLOSE.search(text, 0, end):
+        return _merge_refs_stream(archive, part)
+    return _MERGE.findall(text, end)
+
+
+def _merge_refs_stream(archive: zipfile.ZipFile, part: str) -> list[bytes]:
+    """:func:`_merge_refs` reading the part whole as a stream from its start."""
     rest: list[bytes] = []
     tail = b""
     with archive.open(part.lstrip("/")) as stream:
