@@ -17,7 +17,7 @@ from loantool.cli import app
 from loantool.config import load_settings
 from loantool.reports.console import progress_display
 
-STEP = re.compile(r"^\[(\d+)/(\d+)\] (.+) \(\d+\.\d s\)$")
+STEP = re.compile(r"^\[(\d+)/(\d+)\] (.+) \(started at \d+\.\d s\)$")
 
 
 def steps(stderr: str) -> list[tuple[int, int, str]]:
@@ -64,7 +64,7 @@ def test_every_long_command_says_its_steps(sample_dir):
 def test_the_steps_in_chinese(sample_dir, chinese):
     result = CliRunner().invoke(app, ["overdue-report", "--config", str(sample_dir / "loantool.toml")])
     assert result.exit_code == 0, result.stderr
-    assert re.search(r"^\[1/4\] 读取台账（\d+\.\d 秒）$", result.stderr, re.M), result.stderr
+    assert re.search(r"^\[1/4\] 读取台账（第 \d+\.\d 秒开始）$", result.stderr, re.M), result.stderr
 
 
 def test_on_a_terminal_a_bar_that_is_gone_when_the_command_is_done():

@@ -119,7 +119,7 @@ class _PlainProgress:
         if key == self.last:
             return
         self.last = key
-        line = _("[{number}/{total}] {step} ({seconds:.1f} s)").format(
+        line = _("[{number}/{total}] {step} (started at {seconds:.1f} s)").format(
             number=number, total=total, step=text, seconds=time.monotonic() - self.started)
         try:
             self.stream.write(line + "\n")
