@@ -153,6 +153,26 @@ def test_duplicate_contract_and_bad_cells_of_every_sheet_in_one_error(tmp_path: 
                      ("贷款台账", 3, "duplicate-contract")]
 
 
+def test_the_big_sheet_read_first_reports_in_the_sheets_order(tmp_path: Path) -> None:
+    """还款记录 is read ahead of 贷款台账 (its parse is the read's peak of memory): the problems still come
+    sheet by sheet in the ledger's order, and an error of 贷款台账 is still the one reported first."""
+    bad_loan = [*GOOD_LOAN[:5], "十万", *GOOD_LOAN[6:]]
+    path = write_ledger(tmp_path / "ledger.xlsx", {
+        "贷款台账": [LOAN_HEADER, bad_loan],
+        "利率表": [["期数", "年利率"], [36, "abc"]],
+        "还款记录": [["合同编号", "交易日期", "金额", "类型"], ["HT001", "someday", 1, "客户还款"]],
+    })
+    with pytest.raises(InputError) as caught:
+        load_ledger(path, Settings())
+    found = [(p.sheet, p.row) for p in caught.value.problems]
+    assert found == [("贷款台账", 2), ("还款记录", 2), ("利率表", 2)]
+    no_loans = write_ledger(tmp_path / "no_loans.xlsx",
+                            {"Sheet1": [["随便"]], "还款记录": [["日期", "说明"]]})
+    with pytest.raises(InputError) as caught:
+        load_ledger(no_loans, Settings())
+    assert {p.code for p in caught.value.problems} == {"missing-column"}  # 贷款台账's error, not 还款记录's
+
+
 def test_named_optional_sheet_without_its_header_is_an_error(tmp_path: Path) -> None:
     path = write_ledger(tmp_path / "ledger.xlsx", {
         "贷款台账": [LOAN_HEADER, GOOD_LOAN],

@@ -645,10 +645,21 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
     tables: dict[str, TableRead] = {}
     with gc_paused():  # the rows are dropped before the collector is back, so it never walks them
         try:
+            early = None
             for table in (schema.LOANS, *optional):
                 if table is schema.LOANS:
                     located = locate(book, table, settings, sheet=settings.ledger.loans_sheet or None,
                                      choose_with="[ledger] loans_sheet")
+                    # the big sheet is read first, while little else is held: its parse is the read's
+                    # peak of memory; what it finds is reported in its turn, as if read in order
+                    early = _read_early(book, schema.PAYMENTS, path, label, settings)
+                elif table is schema.PAYMENTS and early is not None:
+                    outcome, found = early
+                    if isinstance(outcome, InputError):
+                        raise outcome
+                    problems += found
+                    tables[table.key] = outcome
+                    continue
                 else:
                     located = locate(book, table, settings, by_name_only=True)
                 tables[table.key] = (_read_located(book, table, located, path, problems, settings) if located
@@ -671,6 +682,21 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
     loans.warnings = [*loans.warnings, *footers, *checks.check_loans(loans.frame, loans.problem, today)]
     return Ledger(path, digest, loans, tables["rates"], tables["payments"], tables["settlements"],
                   tables["collections"], tables["writeoffs"])
+
+
+def _read_early(book: Book, table: schema.Table, path: Path, label: str, settings: Settings
+                ) -> tuple[TableRead | InputError, list[CellProblem]]:
+    """``table`` located and read ahead of its turn: the table and its problems, or the error that
+    refuses it (raised by the caller in the table's turn, so that an earlier table's error still comes
+    first)."""
+    found: list[CellProblem] = []
+    try:
+        located = locate(book, table, settings, by_name_only=True)
+        read = (_read_located(book, table, located, path, found, settings) if located
+                else empty_table(table, path, label))
+    except InputError as exc:
+        return exc, []
+    return read, found
 
 
 def _prefetch_tables(book: Book, tables: tuple[schema.Table, ...], settings: Settings) -> bool:
