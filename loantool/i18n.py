@@ -26,6 +26,7 @@ DEFAULT = "zh"
 ENV = "LOANTOOL_LANG"
 
 _state: dict[str, object] = {"lang": None, "translation": None}
+_texts: dict[str, str] = {}  # message id → text in the current language (a report asks for "yes" per cell)
 
 
 def normalise(lang: str | None) -> str | None:
@@ -59,6 +60,7 @@ def set_language(lang: str | None) -> str:
                                           fallback=True)
     _state["lang"] = chosen
     _state["translation"] = translation
+    _texts.clear()
     return chosen
 
 
@@ -77,7 +79,10 @@ def _translation() -> gettext.NullTranslations:
 
 def _(message: str) -> str:
     """The text of ``message`` (an English message id) in the current language."""
-    return _translation().gettext(message)
+    text = _texts.get(message)
+    if text is None:
+        text = _texts[message] = _translation().gettext(message)
+    return text
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

@@ -408,7 +408,7 @@ def test_a_big_payments_sheet_with_distinct_references(tmp_path: Path, monkeypat
     assert_same_ledger(path)
     assert use.fast == 2
     book = grid.open_book(path.read_bytes(), "x.xlsx")
-    table = book._fast.table("还款记录", 0, {4: "流水号"}, background=False)
+    table = book._fast.table("还款记录", 0, {4: "流水号"})
     column = table.column(4)
     assert len(column.uniques) == 400  # one entry per row
 
@@ -453,7 +453,7 @@ def test_merged_cells_of_a_long_sheet_match_python_calamine(monkeypatch: pytest.
     merges = [f"D{r}:D{r + 1}" for r in range(8, 600, 7)]
     data = _workbook({"还款记录": rows}, merges={"还款记录": merges})
     book = grid.open_book(data, "x.xlsx")
-    table = book._fast.table("还款记录", 0, {0: "合同编号"}, background=False)
+    table = book._fast.table("还款记录", 0, {0: "合同编号"})
     assert table is not None
     careful = grid.open_book(data, "x.xlsx")
     assert sorted(table.merges) == sorted(careful.merged_ranges("还款记录"))

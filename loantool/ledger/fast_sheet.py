@@ -284,20 +284,14 @@ class FastBook:
         if sheet not in self._merging:
             self._merging[sheet] = self._submit(self._merges, sheet)
 
-    def table(self, sheet: str, header_index: int, header_cells: dict[int, str], *,
-              background: bool = True) -> FastTable | None:
-        """The data rows under the header, or None (read them the careful way). With ``background``, the
-        merged cells are read in a background thread meanwhile."""
+    def table(self, sheet: str, header_index: int, header_cells: dict[int, str]) -> FastTable | None:
+        """The data rows under the header, or None (read them the careful way). The merged cells are
+        looked for in a background thread meanwhile: that scan inflates the sheet a chunk at a time
+        (some 5 MB held), and fastexcel lets go of the GIL while it parses, so on a second core it costs
+        no wall time and no memory to speak of (the tables themselves load in the background only when
+        :meth:`prefetch` asks)."""
         if sheet not in self._merging:
-            if background:
-                self._merging[sheet] = self._submit(self._merges, sheet)
-            else:
-                done: Future[list[tuple[int, int, int, int]]] = Future()
-                try:
-                    done.set_result(self._merges(sheet))
-                except Exception as exc:  # noqa: BLE001 – reported below as "read it the careful way"
-                    done.set_exception(exc)
-                self._merging[sheet] = done
+            self._merging[sheet] = self._submit(self._merges, sheet)
         pending = self._pending.pop((sheet, header_index), None)
         table = pending.result() if pending is not None else self._load_quietly(sheet, header_index)
         if table is None:

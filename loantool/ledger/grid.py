@@ -140,7 +140,7 @@ class Book:
         the sheet's rows (:meth:`rows`)."""
         if self._fast is None or sheet is None or sheet in self._rows:
             return None
-        return self._fast.table(sheet, header_index, header_cells, background=BACKGROUND_PARSE)
+        return self._fast.table(sheet, header_index, header_cells)
 
     @property
     def fast(self) -> bool:

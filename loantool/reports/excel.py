@@ -241,8 +241,15 @@ def _cells(column: Column, values: list[Any]) -> tuple[str, list[Any]]:
         cell_kind, convert = NUMBER, _NUMBER[kind]
     elif kind == "date":
         cell_kind, convert = DATE, _midnight
+    elif kind == "list":
+        cell_kind, convert = TEXT, _list_text
     else:
-        cell_kind, convert = TEXT, (_list_text if kind == "list" else _bool_text)
+        yes, no = _("yes"), _("no")  # once per column, not per cell
+
+        def convert(value: Any) -> str:
+            return (yes if value else no) if isinstance(value, bool) else str(value)
+
+        cell_kind = TEXT
     return cell_kind, [BLANK if m else convert(v) for v, m in zip(values, missing, strict=True)]
 
 
