@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import importlib
 import inspect
 import json
 import os
+import re
 import sys
 import typing
 from collections.abc import Callable
@@ -20,11 +22,119 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from .errors import LoantoolError, UnexpectedError, UsageError
-from .i18n import _, choose, set_language
+from .i18n import _, choose, normalise, set_language
+
+# click's exceptions: typer ≥ 0.20 carries its own copy of click (typer/_click), older ones use click
+_CLICK = typing.cast(Any, importlib.import_module(
+    f"{typer.core._click.__name__}.exceptions" if hasattr(typer.core, "_click") else "click.exceptions"))
+
+
+class _DeskGroup(TyperGroup):
+    """The command group, whose parsing errors (an unknown option, a value missing, a word where a number
+    goes …) are told like every other error of the tool: "错误：…" in the desk's language with what to do,
+    the ``--json`` error document with --json, exit 2 – not click's English."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        given = [str(a) for a in (sys.argv[1:] if args is None else args)]
+        try:
+            result = super().main(args=given, prog_name=prog_name, complete_var=complete_var,
+                                  standalone_mode=False, **extra)
+        except _CLICK.NoArgsIsHelpError as exc:  # `loantool` alone: the help, as click shows it
+            exc.show()
+            code = exc.exit_code
+        except _CLICK.ClickException as exc:
+            code = _usage_error(exc, given)
+        except typer.Abort:
+            sys.stderr.write(_("Interrupted; nothing was written.") + "\n")
+            code = 1
+        else:  # a command returns nothing: a number here is typer.Exit's code
+            code = result if isinstance(result, int) and not isinstance(result, bool) else 0
+        if not standalone_mode:
+            return code
+        sys.exit(code)
+
+
+def _usage_error(exc: Any, given: list[str]) -> int:
+    """Tell a command-line error of click's in the desk's language; its exit code."""
+    set_language(choose(_option_value(given, ("--lang",))))
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        command = ctx.command_path
+    else:  # an option's value missing is found before the command's context is made
+        words = [token for token in given if not token.startswith("-")]
+        command = f"loantool {words[0]}" if words and words[0] in _command_names() else "loantool"
+    see = _("Run `{command} -h` to see how it is used.").format(command=command)
+    english = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    if isinstance(exc, _CLICK.NoSuchOption):
+        message = _("There is no option {option}.").format(option=exc.option_name)
+        if exc.possibilities:
+            message += " " + _("Did you mean {options}?").format(options=", ".join(sorted(exc.possibilities)))
+    elif isinstance(exc, _CLICK.BadOptionUsage):
+        message = (_("Option {option} takes no value.") if "does not take" in english
+                   else _("Option {option} needs a value.")).format(option=exc.option_name)
+    elif isinstance(exc, _CLICK.MissingParameter):
+        message = _("{name} is missing.").format(name=_parameter_name(exc.param))
+    elif isinstance(exc, _CLICK.BadParameter):
+        name = _parameter_name(exc.param)
+        value = _option_value(given, tuple(getattr(exc.param, "opts", ()) or ()))
+        shown = f"“{value}”" if value is not None else ""
+        if "integer" in english:
+            message = _("{name}: {value} is not a whole number.").format(name=name, value=shown)
+        elif "float" in english or "number" in english:
+            message = _("{name}: {value} is not a number.").format(name=name, value=shown)
+        else:
+            message = _("{name}: {value} is not a value it takes ({detail}).").format(
+                name=name, value=shown, detail=exc.message)
+    elif english.startswith("No such command"):
+        named = re.findall(r"'([^']*)'", english)  # the command given, and typer's guess if it has one
+        message = _("There is no command {name}.").format(name=named[0] if named else english)
+        if len(named) > 1:
+            message += " " + _("Did you mean {options}?").format(options=f"`loantool {named[1]}`")
+        see = _("Run `loantool -h` for the list of commands.")
+    elif english.startswith("Missing command"):
+        message = _("Name a command.")
+        see = _("Run `loantool -h` for the list of commands.")
+    elif english.startswith("Got unexpected extra argument"):
+        extra = english.rpartition(" (")[2].removesuffix(")")
+        message = _("Too many arguments: {values}.").format(values=extra)
+    else:  # a message of click's not foreseen here: said as click says it, in the tool's frame
+        message = _("The command line is not understood: {detail}").format(detail=english)
+    error = UsageError(message, see)
+    report_error(error, as_json="--json" in given)
+    return error.exit_code
+
+
+def _command_names() -> set[str]:
+    return {info.name for info in app.registered_commands if info.name}
+
+
+def _option_value(given: list[str], names: tuple[str, ...]) -> str | None:
+    """The value given to an option (``--lang en`` or ``--lang=en``) in the raw arguments, if any."""
+    for at, token in enumerate(given):
+        for name in names:
+            if token == name and at + 1 < len(given):
+                return given[at + 1]
+            if token.startswith(name + "="):
+                return token[len(name) + 1:]
+    return None
+
+
+def _parameter_name(param: Any) -> str:
+    """An option as typed (--as-of), an argument by its metavar (合同编号)."""
+    if param is None:
+        return _("a value")
+    opts = getattr(param, "opts", None)
+    if getattr(param, "param_type_name", "") == "option" and opts:
+        return str(opts[0])
+    return str(getattr(param, "metavar", None) or getattr(param, "name", None) or _("a value"))
+
 
 app = typer.Typer(
+    cls=_DeskGroup,
     name="loantool",
     help="贷后管理工具 · post-loan desk toolkit: schedules, imports, arrears, reconciliation, settlement.",
     no_args_is_help=True,
@@ -59,7 +169,6 @@ def _plain_argument_help() -> None:
 
     # the help's two columns line up when a Chinese metavar counts two columns per character, as the
     # terminal shows it (click counts characters)
-    import importlib
     import unicodedata
 
     from typer import core
@@ -301,7 +410,7 @@ def command(name: str, help_text: str) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             token = _CONTEXT.set(kwargs.pop(_CONTEXT_PARAMETER, None))
             try:
-                return _guarded(func, args, kwargs)
+                _guarded(func, args, kwargs)  # nothing is returned: _DeskGroup reads a number as an exit code
             finally:
                 _CONTEXT.reset(token)
 
@@ -324,6 +433,9 @@ def _guarded(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, 
     """Run a command; every error reaches the user once, rendered in their language."""
     set_language(choose(kwargs.get("lang")))
     try:
+        if kwargs.get("lang") and normalise(kwargs["lang"]) is None:
+            raise UsageError(_("--lang: “{value}” is not a language the tool speaks.").format(
+                value=kwargs["lang"]), _("Write `zh` (Chinese) or `en` (English)."))
         return func(*args, **kwargs)
     except typer.Exit:
         raise
@@ -353,7 +465,6 @@ COMMAND_MODULES = ("init", "schedule", "imports", "customers", "overdue", "recon
 
 def _register() -> None:
     # Importing a command module registers its command; none imports anything heavy at module level.
-    import importlib
     import importlib.util
 
     for name in COMMAND_MODULES:
