@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from .errors import LoantoolError, UnexpectedError, UsageError
 from .i18n import _, choose, normalise, set_language
@@ -36,6 +36,9 @@ class _DeskGroup(TyperGroup):
     """The command group, whose parsing errors (an unknown option, a value missing, a word where a number
     goes …) are told like every other error of the tool: "错误：…" in the desk's language with what to do,
     the ``--json`` error document with --json, exit 2 – not click's English."""
+
+    def get_help_option(self, ctx: Any) -> Any:
+        return _bilingual_help(super().get_help_option(ctx))
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
@@ -56,6 +59,22 @@ class _DeskGroup(TyperGroup):
         if not standalone_mode:
             return code
         sys.exit(code)
+
+
+HELP_OPTION_HELP = "显示本帮助并退出 Show this message and exit."  # bilingual, as every help text here
+
+
+def _bilingual_help(option: Any) -> Any:
+    if option is not None:
+        option.help = HELP_OPTION_HELP
+    return option
+
+
+class _DeskCommand(TyperCommand):
+    """A command whose -h/--help line is bilingual like its other help lines."""
+
+    def get_help_option(self, ctx: Any) -> Any:
+        return _bilingual_help(super().get_help_option(ctx))
 
 
 def _usage_error(exc: Any, given: list[str]) -> int:
@@ -423,7 +442,7 @@ def command(name: str, help_text: str) -> Callable[[F], F]:
             parameters=[*signature.parameters.values(), extra])
         wrapper.__annotations__ = {**typing.get_type_hints(func, include_extras=True),
                                    _CONTEXT_PARAMETER: typer.Context}
-        app.command(name, help=help_text)(wrapper)
+        app.command(name, help=help_text, cls=_DeskCommand)(wrapper)
         return func
 
     return decorate

@@ -212,6 +212,8 @@ def test_help_speaks_to_a_clerk_not_a_programmer():
         assert re.search(r"--as-of YYYY-MM-DD|--lang zh\|en", options), name
         description = text.split("Usage:")[1].splitlines()[2].strip()
         assert re.match(r"[\u4e00-\u9fff]", description), (name, description)  # Chinese first
+        assert "-h, --help" in options and "显示本帮助并退出" in options, (name, options)  # click's line too
+    assert "显示本帮助并退出" in CliRunner().invoke(app, ["--help"]).stdout
 
 
 def test_the_readme_lists_every_error_code():
