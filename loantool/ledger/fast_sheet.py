@@ -32,6 +32,7 @@ import io
 import logging
 import re
 import struct
+import threading
 import zipfile
 import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -248,6 +249,7 @@ class FastBook:
             raise Fallback("no worksheet parts where .xlsx keeps them")
         self._head_book: Any = None
         self._parts: dict[str, str] | None = None
+        self._parts_lock = threading.Lock()
         self._package: Any = None
         self._shared_null: bool | None = None
         self._pending: dict[tuple[str, int], Future[FastTable | None]] = {}
@@ -401,20 +403,21 @@ class FastBook:
         return merges
 
     def _part(self, sheet: str) -> str:
-        if self._parts is None:
-            from .xlsx_parts import Package
-            from .zip_raw import RawZip
+        with self._parts_lock:  # asked from the merged-cell thread and from the caller's at once
+            if self._parts is None:
+                from .xlsx_parts import Package
+                from .zip_raw import RawZip
 
-            package = Package(RawZip(self._data, self._label), self._label)
-            self._package = package
-            self._parts = {}
-            for name, *_rest in package.sheets:
-                try:
-                    found = package.find_sheet(name)
-                except Exception:  # noqa: BLE001 – a chart sheet, a missing part: not ours to read
-                    continue
-                if found is not None:
-                    self._parts[name] = found[1]
+                package = Package(RawZip(self._data, self._label), self._label)
+                parts = {}
+                for name, *_rest in package.sheets:
+                    try:
+                        found = package.find_sheet(name)
+                    except Exception:  # noqa: BLE001 – a chart sheet, a missing part: not ours to read
+                        continue
+                    if found is not None:
+                        parts[name] = found[1]
+                self._package, self._parts = package, parts
         part = self._parts.get(sheet)
         if part is None:
             raise Fallback(f"no part for sheet {sheet}")
