@@ -467,6 +467,11 @@ def _guarded(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, 
     except KeyboardInterrupt:
         sys.stderr.write(_("Interrupted; nothing was written.") + "\n")
         raise typer.Exit(130) from None
+    except BrokenPipeError:  # the program reading stdout stopped (`| head`): not the tool's error
+        _quiet_stdout()
+        sys.stderr.write(_("The output was cut off: the program reading it stopped. What was written to "
+                           "files (the ledger, the reports) stands.") + "\n")
+        raise typer.Exit(1) from None
     except Exception as exc:  # the edge: no traceback without --debug
         if kwargs.get("debug"):
             raise
@@ -476,6 +481,15 @@ def _guarded(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, 
               ".loantool/journal.jsonl records. Run again with --debug for the details and report it."))
         report_error(error, as_json=bool(kwargs.get("json_")))
         raise typer.Exit(1) from None
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at the null device, so that Python's last flush at exit does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # a stdout without a file descriptor (a test runner)
+        pass
 
 
 COMMAND_MODULES = ("init", "schedule", "imports", "customers", "overdue", "reconcile", "settle", "morning",

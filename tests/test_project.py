@@ -1,6 +1,7 @@
 """Project-wide promises: fast start-up, the core's import rule, help on every command, README = CI."""
 
 import ast
+import os
 import subprocess
 import sys
 import time
@@ -186,3 +187,20 @@ def test_nothing_under_core_opens_a_file():
                 name = (func.id if isinstance(func, ast.Name)
                         else func.attr if isinstance(func, ast.Attribute) else "")
                 assert name not in FILE_CALLS, f"{path.name}:{node.lineno} calls {name}()"
+
+
+def test_a_reader_that_stops_reading_is_not_an_unexpected_error(sample_dir):
+    """`loantool overdue-report --json | head -c 20`: the reader closes the pipe. Not "意外错误：
+    BrokenPipeError …" but one line saying the output was cut off and what was written stands; exit 1."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-m", "loantool", "overdue-report", "--json"], cwd=sample_dir,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env={**os.environ, "LOANTOOL_LANG": "zh"})
+    assert child.stdout.read(20).startswith(b"{")  # the document (~230 KB) outgrows the pipe's buffer
+    child.stdout.close()
+    stderr = child.stderr.read().decode("utf-8")
+    assert child.wait() == 1
+    assert "输出被截断" in stderr and "BrokenPipeError" not in stderr and "意外错误" not in stderr, stderr
+    assert list((sample_dir / "reports").glob("*.xlsx"))  # the report was written before the output
