@@ -99,6 +99,31 @@ def test_damaged_workbook_names_the_file_and_what_to_do() -> None:
     assert "save it as .xlsx" in caught.value.render()
 
 
+def test_an_xlsx_cut_short_says_it_is_damaged_or_incomplete(tmp_path) -> None:
+    """A copy or a save cut short leaves a zip without its central directory: said as such (not
+    calamine's "Cannot detect file format"), with what to do."""
+    buffer = io.BytesIO()
+    book = openpyxl.Workbook()
+    book.active.append(["合同编号", "金额"])
+    book.save(buffer)
+    with pytest.raises(InputError) as caught:
+        open_book(buffer.getvalue()[:2000], "ledger.xlsx")
+    assert caught.value.message == ("ledger.xlsx: is damaged or incomplete (its zip structure cannot be "
+                                    "read).")
+    assert "restore it from a backup" in caught.value.hint
+
+
+def test_an_empty_file_says_it_is_empty(tmp_path) -> None:
+    """A 0-byte file (a save in progress, a file made and never written) is not "no header row"."""
+    for name in ("ledger.xlsx", "bank.csv", "slips.xls"):
+        with pytest.raises(InputError, match=r"the file is empty \(0 bytes\)"):
+            open_book(b"", name)
+    (tmp_path / "empty.xlsx").write_bytes(b"")
+    data, label, base = read_source(tmp_path / "empty.xlsx")
+    with pytest.raises(InputError, match="empty"):
+        open_book(data, label, base)
+
+
 def test_truncated_xls_is_an_input_error() -> None:
     with pytest.raises(InputError, match="cannot be opened as an old Excel workbook"):
         open_book(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "old.xls")

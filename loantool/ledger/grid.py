@@ -200,6 +200,10 @@ def open_book(data: bytes, label: str, name: str | None = None) -> Book:
     head = data[: sniff.HEAD_BYTES]
     if sniff.is_lock_file(name, head, len(data)):
         raise sniff.refuse_lock_file(label)
+    if not data:  # a save or a copy cut short, or a file made and never written
+        raise InputError(_("{file}: the file is empty (0 bytes).").format(file=label),
+                         hint=_("It may still be being saved or copied: wait and try again, or restore it "
+                                "from a backup."))
     fmt = sniff.sniff(head)
     if fmt in (sniff.ZIP, sniff.ODS, sniff.XLS):
         return _open_workbook(data, label, fmt)
@@ -221,6 +225,18 @@ def open_book(data: bytes, label: str, name: str | None = None) -> Book:
     return Book(label, fmt, [None], {None: parse_csv(decode_text(data, label))})
 
 
+def _zip_readable(data: bytes) -> bool:
+    """Whether the bytes are a whole zip archive (its central directory found and read)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return False
+    return True
+
+
 def _open_workbook(data: bytes, label: str, fmt: str) -> Book:
     import python_calamine
 
@@ -234,6 +250,11 @@ def _open_workbook(data: bytes, label: str, fmt: str) -> Book:
             # an .xlsx saved with a password is an OLE container holding the encrypted workbook
             raise InputError(_("{file}: is protected by a password.").format(file=label),
                              hint=_("Save an unprotected copy in Excel or WPS and use that.")) from None
+        if fmt == sniff.ZIP and not _zip_readable(data):
+            message = _("{file}: is damaged or incomplete (its zip structure cannot be read).")
+            raise InputError(message.format(file=label), hint=_(
+                "If it is still being copied or saved, wait and try again; else open it in Excel or WPS, "
+                "which may repair it, or restore it from a backup.")) from None
         raise InputError(_("{file}: cannot be opened as {format} ({detail}).").format(
             file=label, format=sniff.describe(fmt), detail=exc), hint=_(_SAVE_AS)) from None
     names = [
