@@ -246,6 +246,15 @@ def test_record_call_refuses_bad_options(desk):
     assert sha(ledger) == before
 
 
+def test_a_promised_amount_that_is_not_money_says_why_once(desk, chinese):
+    folder, ledger, _ = desk
+    result = run("record-call", "HT004", "--result", "x", "--promise-date", "2026-12-01",
+                 "--promise-amount", "一百", "--ledger", ledger, "--as-of", AS_OF)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("错误：--promise-amount：承诺金额“一百”：")
+    assert result.stderr.count("不是金额") <= 1, result.stderr
+
+
 def test_record_calls_speaks_chinese_by_default(desk, chinese):
     folder, ledger, report = desk
     filled = fill(report, folder / "filled.xlsx", ANSWERS)

@@ -94,6 +94,14 @@ def test_bad_requests_exit_2_and_write_nothing(desk):
     assert not (folder / "reports").exists()
 
 
+def test_a_statement_dated_before_the_pickup_says_statement_date(desk, chinese):
+    """The check is the settlement quote's, but the words are the statement's: 对账单日期, not 结清日期."""
+    folder, ledger = desk
+    result = run("statement", "HT003", "--ledger", ledger, "--as-of", "2020-01-01")
+    assert result.exit_code == 2
+    assert "对账单日期 2020-01-01 早于 HT003 的提车日期" in result.stderr and "结清日期" not in result.stderr
+
+
 def test_statement_speaks_chinese(desk, chinese):
     folder, ledger = desk
     result = run("statement", "HT004", "--ledger", ledger, "--as-of", AS_OF, "--out", folder / "s.xlsx")

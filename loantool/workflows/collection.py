@@ -307,7 +307,7 @@ def record_call(settings: Settings, ledger_path: Path, as_of: dt.date, *, contra
         try:
             amount = to_fen(promise_amount)
         except MoneyError as exc:
-            raise UsageError(_("The promised amount '{value}' is not an amount ({why}).").format(
+            raise UsageError(_("The promised amount '{value}': {why}.").format(
                 value=promise_amount, why=exc), _("Write it in yuan, e.g. 1060.00."),
                 parameter="promise_amount") from None
     if (promise_date is None) != (amount is None):

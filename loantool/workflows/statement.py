@@ -147,8 +147,13 @@ def build_statements(ledger: Ledger, settings: Settings, contracts: list[str], a
                              "settle_on": [as_of] * len(contracts)})
     problems = request_problems(ledger, requests)
     if problems:
+        first = problems[0]
+        reason = first.reason
+        if first.code == "before-pickup":  # the core says "settlement date": here it is the statement's
+            reason = _("the statement date {day} is before the pickup date of {contract}").format(
+                day=first.value, contract=requests["contract_no"].iloc[first.label])
         where = _("{file} sheet {sheet}").format(file=ledger.path.name, sheet=ledger.loans.sheet)
-        raise UsageError(_("{reason} ({where}).").format(reason=problems[0].reason, where=where),
+        raise UsageError(_("{reason} ({where}).").format(reason=reason, where=where),
                          _("Check the 合同编号 (sheet 贷款台账) and the date of the statement."))
     statements = []
     for quote in compute_quotes(ledger, requests, settings):
