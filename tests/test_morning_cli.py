@@ -226,6 +226,20 @@ def test_the_morning_summary_is_chinese_by_default(sample_dir, chinese):
     assert "matched" not in result.stdout and "discrepancy" not in result.stdout
 
 
+def test_a_slip_saved_as_a_pdf_is_told_not_silently_left_out(sample_dir, chinese):
+    """A scan, a photo or a Word file in an inbox is not read – and the summary says so, naming it; lock
+    files (~$) and hidden files are not mentioned."""
+    (sample_dir / "inbox" / "slips" / "放款单扫描件.pdf").write_bytes(b"%PDF-1.4 a scan")
+    (sample_dir / "inbox" / "statements" / "~$工商银行代扣明细_202611.xlsx").write_bytes(b"\x00" * 165)
+    (sample_dir / "inbox" / "statements" / ".DS_Store").write_bytes(b"\x00")
+    result = invoke("morning", "--config", sample_dir / "loantool.toml")
+    assert result.exit_code == 0, result.stderr
+    assert "不是表格文件，未读取：slips/放款单扫描件.pdf" in result.stdout
+    assert "~$" not in result.stdout and "DS_Store" not in result.stdout
+    doc = json.loads(invoke("morning", "--config", sample_dir / "loantool.toml", "--json").stdout)
+    assert [p.rsplit("/", 1)[-1] for p in doc["other_files"]] == ["放款单扫描件.pdf"]
+
+
 def test_the_month_end_morning_reads_the_ledger_once(sample_dir, monkeypatch):
     """Posting and the overdue report share one read: the posted rows are applied in memory."""
     import loantool.ledger.read as reader

@@ -53,6 +53,7 @@ class MorningResult:
     ledger_path: Path
     steps: list[Step]
     skipped_files: list[Path] = field(default_factory=list)
+    other_files: list[Path] = field(default_factory=list)  # in an inbox, not a spreadsheet: not read
     findings: int = 0  # reconciliation differences (short, over, unpaid, unmatched)
     log_path: Path | None = None
     log_error: str | None = None  # the run log could not be written (a warning, not a failure)
@@ -71,6 +72,7 @@ class MorningResult:
             "ledger": str(self.ledger_path),
             "steps": [s.to_dict() for s in self.steps],
             "skipped_files": [p.name for p in self.skipped_files],
+            "other_files": [str(p) for p in self.other_files],
             "reconciliation_findings": self.findings,
             "archived": [str(p) for p in self.archived],
             "log": str(self.log_path) if self.log_path else None,
@@ -114,6 +116,10 @@ class MorningResult:
         if self.skipped_files:
             lines.append(_("Already done to this ledger, skipped: {files}").format(
                 files=_(", ").join(p.name for p in self.skipped_files)))
+        if self.other_files:
+            others = _(", ").join(f"{p.parent.name}/{p.name}" for p in self.other_files)
+            lines.append(_("Not a spreadsheet, not read: {files} (save a slip or a statement as .xlsx, "
+                           ".xls or .csv)").format(files=others))
         reports = [imp.detail["report"]] if imp.status == "ok" else []
         reports += [p["report"] for p in rec.detail.get("periods", [])]
         if ovd.status == "ok":
@@ -203,6 +209,16 @@ def inbox_files(folder: Path, setting: str = "") -> list[Path]:
                   if p.is_file() and not p.name.startswith(("~$", ".")) and p.suffix.lower() in DATA_SUFFIXES)
 
 
+def other_files(folder: Path) -> list[Path]:
+    """Files in an inbox that are not read (a PDF scan, a photo, a .doc): told, so that a slip saved as
+    the wrong kind of file is not silently left out. Lock files (~$) and hidden files are not counted."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir()
+                  if p.is_file() and not p.name.startswith(("~$", "."))
+                  and p.suffix.lower() not in DATA_SUFFIXES)
+
+
 DATA_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt"}
 
 
@@ -265,6 +281,7 @@ def morning(settings: Settings, ledger_path: Path, *, as_of: dt.date, arguments:
             return fresh
         for path in paths:
             (result.skipped_files if action in done.get(sha256_file(path), ()) else fresh).append(path)
+        result.other_files += other_files(settings.resolve(getattr(settings.morning, setting)))
         return fresh
 
     slips = new_files("import", "slips_inbox", "imported")
