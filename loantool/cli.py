@@ -42,9 +42,9 @@ class _DeskGroup(TyperGroup):
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
-        given = [str(a) for a in (sys.argv[1:] if args is None else args)]
-        try:
-            result = super().main(args=given, prog_name=prog_name, complete_var=complete_var,
+        given = [str(a) for a in (sys.argv[1:] if args is None else args)]  # for the error messages only
+        try:  # args passed on as given: None lets click expand wildcards (*.xlsx) on Windows
+            result = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
                                   standalone_mode=False, **extra)
         except _CLICK.NoArgsIsHelpError as exc:  # `loantool` alone: the help, as click shows it
             exc.show()
