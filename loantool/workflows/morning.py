@@ -281,7 +281,8 @@ def morning(settings: Settings, ledger_path: Path, *, as_of: dt.date, arguments:
             return fresh
         for path in paths:
             (result.skipped_files if action in done.get(sha256_file(path), ()) else fresh).append(path)
-        result.other_files += other_files(settings.resolve(getattr(settings.morning, setting)))
+        result.other_files += [p for p in other_files(settings.resolve(getattr(settings.morning, setting)))
+                               if p not in result.other_files]  # one inbox may serve both steps
         return fresh
 
     slips = new_files("import", "slips_inbox", "imported")
