@@ -30,6 +30,8 @@ from .i18n import _, choose, normalise, set_language
 # click's exceptions: typer ≥ 0.20 carries its own copy of click (typer/_click), older ones use click
 _CLICK = typing.cast(Any, importlib.import_module(
     f"{typer.core._click.__name__}.exceptions" if hasattr(typer.core, "_click") else "click.exceptions"))
+# `loantool` alone shows the help through this exception from click 8.2 on (earlier: an exit, no error)
+_NO_ARGS_IS_HELP: Any = getattr(_CLICK, "NoArgsIsHelpError", ())
 
 
 class _DeskGroup(TyperGroup):
@@ -46,7 +48,7 @@ class _DeskGroup(TyperGroup):
         try:  # args passed on as given: None lets click expand wildcards (*.xlsx) on Windows
             result = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
                                   standalone_mode=False, **extra)
-        except _CLICK.NoArgsIsHelpError as exc:  # `loantool` alone: the help, as click shows it
+        except _NO_ARGS_IS_HELP as exc:  # `loantool` alone: the help, as click shows it
             exc.show()
             code = exc.exit_code
         except _CLICK.ClickException as exc:
