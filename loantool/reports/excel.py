@@ -15,6 +15,7 @@ import datetime as dt
 import errno
 import math
 import os
+import re
 import tempfile
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -435,6 +436,25 @@ def page_breaks(rows_per_page: int, header_row: int, totals_row: int, end: int) 
         breaks.append(at)
         at += rows_per_page - 1  # the repeated header takes one row of each later page
     return breaks
+
+
+def contract_sheet_names(contracts: Sequence[str], taken: Sequence[str] = ()) -> list[str]:
+    """A sheet name per contract of a batch: the contract number with the characters Excel refuses in a
+    sheet name replaced, cut to Excel's 31 characters, made unique (case aside, as Excel compares them)
+    against each other and ``taken`` (the batch's summary sheet)."""
+    names, used = [], {name.lower() for name in taken}
+    for contract in contracts:
+        base = _SHEET_FORBIDDEN.sub("-", contract)[:28] or "quote"
+        name, k = base, 1
+        while name.lower() in used:
+            k += 1
+            name = f"{base[:26]}~{k}"
+        used.add(name.lower())
+        names.append(name)
+    return names
+
+
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
 def rate_text(rate_units: Any) -> str:

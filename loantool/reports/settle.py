@@ -8,7 +8,6 @@ each, and the signature lines 经办 / 复核 / 审批 with dates. A batch adds 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import pandas as pd
 from ..i18n import N_, _
 from ..money import fen_to_display
 from ..values import iso_date, text_or_blank
-from .excel import Column, ReportBook, ReportSheet, rate_text, report_line, write_book
+from .excel import Column, ReportBook, ReportSheet, contract_sheet_names, rate_text, report_line, write_book
 from .labels import METHOD_NAMES, STATE_NAMES, word
 
 STYLE_LABELS = {"card": N_("card-instalment style"), "loan": N_("loan style")}
@@ -288,18 +287,6 @@ def write_quote(result: Any, path: Path, company: str) -> Path:
                                        sheets=[sheet]))
 
 
-def _sheet_names(quotes: list[Any]) -> list[str]:
-    names, used = [], {_("Summary").lower()}
-    for quote in quotes:
-        base = re.sub(r"[\[\]:*?/\\]", "-", quote.contract_no)[:28] or "quote"
-        name, k = base, 1
-        while name.lower() in used:
-            k += 1
-            name = f"{base[:26]}~{k}"
-        used.add(name.lower())
-        names.append(name)
-    return names
-
 
 def _warning_text(quote: Any) -> str:
     codes = [code for code, _message in quote.warnings]
@@ -335,7 +322,7 @@ def write_batch(result: Any, path: Path, company: str, as_of: Any) -> Path:
                 **{k: int(frame[k].sum()) for k in SUMMARY_MONEY}},
         highlight=list(frame["warning_text"].ne("")), landscape=True,
         footer=["", *signature_lines(None, None)])
-    names = _sheet_names(result.quotes)
+    names = contract_sheet_names([q.contract_no for q in result.quotes], [_("Summary")])
     sheets = [summary] + [approval_sheet(q, name=n) for q, n in zip(result.quotes, names, strict=True)]
     return write_book(path, ReportBook(company=company, report=_("Early settlements"), as_of=as_of,
                                        sheets=sheets))

@@ -9,7 +9,6 @@ A batch adds a 汇总 sheet in front.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,15 @@ import pandas as pd
 from ..i18n import N_, _, ngettext
 from ..money import fen_to_display
 from ..values import iso_date, text_or_blank
-from .excel import Column, ReportBook, ReportSheet, display_width, report_line, write_book
+from .excel import (
+    Column,
+    ReportBook,
+    ReportSheet,
+    contract_sheet_names,
+    display_width,
+    report_line,
+    write_book,
+)
 from .labels import CLASS_NAMES, word
 
 AMOUNT_COLUMNS = [
@@ -234,18 +241,6 @@ def write_quote(result: Any, path: Path, company: str) -> Path:
                                        sheets=[sheet]))
 
 
-def _sheet_names(quotes: list[Any]) -> list[str]:
-    names, used = [], {_(SUMMARY_SHEET).lower()}
-    for quote in quotes:
-        base = re.sub(r"[\[\]:*?/\\]", "-", quote.contract_no)[:28] or "quote"
-        name, k = base, 1
-        while name.lower() in used:
-            k += 1
-            name = f"{base[:26]}~{k}"
-        used.add(name.lower())
-        names.append(name)
-    return names
-
 
 def summary_frame(quotes: list[Any]) -> pd.DataFrame:
     return pd.DataFrame(
@@ -285,7 +280,7 @@ def write_batch(result: Any, path: Path, company: str, as_of: Any) -> Path:
         landscape=True,
         footer=["", *signature_lines(None, None, None)],
     )
-    names = _sheet_names(result.quotes)
+    names = contract_sheet_names([q.contract_no for q in result.quotes], [_(SUMMARY_SHEET)])
     sheets = [summary] + [approval_sheet(q, name=n) for q, n in zip(result.quotes, names, strict=True)]
     return write_book(path, ReportBook(company=company, report=_("Loan write-offs"), as_of=as_of,
                                        sheets=sheets))
