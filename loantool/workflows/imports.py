@@ -143,6 +143,16 @@ class ImportResult:
 # ------------------------------------------------------------------------------------------ reading
 
 
+def _bad_slips(problems: list[CellProblem]) -> InputError:
+    """The refusal of a batch with bad slip rows (without --skip-bad): every problem, nothing written."""
+    rows = len({(p.file, p.sheet, p.row) for p in problems})
+    return InputError(
+        _("{rows} bad slip row(s), {count} problem(s); nothing was written.").format(
+            rows=rows, count=len(problems)),
+        problems, hint=_("Correct the listed cells, or skip the bad rows: the good ones are imported and the "
+                         "bad ones listed in a rejects workbook."), parameter="skip_bad")
+
+
 def read_slips(paths: Sequence[Path], settings: Settings, *, skip_bad: bool,
                as_of: dt.date | None = None) -> SlipBatch:
     """Every slip file into one frame. Bad rows: all reported in one InputError, or with ``skip_bad``
@@ -171,12 +181,7 @@ def read_slips(paths: Sequence[Path], settings: Settings, *, skip_bad: bool,
         bad += [p for p in value_problems if (p.file, p.sheet, p.row, p.column) not in known]
         frames.append(read.frame.assign(file=Path(read.file).name, sheet=read.sheet, read=position))
     if bad and not skip_bad:
-        rows = len({(p.file, p.sheet, p.row) for p in bad})
-        raise InputError(
-            _("{rows} bad slip row(s), {count} problem(s); nothing was written.").format(
-                rows=rows, count=len(bad)),
-            bad, hint=_("Correct the listed cells, or skip the bad rows: the good ones are imported and the "
-                        "bad ones listed in a rejects workbook."), parameter="skip_bad")
+        raise _bad_slips(bad)
     empty = pd.DataFrame(columns=["excel_row", "file", "sheet", "read"])
     frame = pd.concat(frames, ignore_index=True) if frames else empty
     if bad:
@@ -283,12 +288,7 @@ def _refuse_far_disbursements(batch: SlipBatch, loans: pd.DataFrame, matching: A
         problems.append(CellProblem(read.file, read.sheet, int(row["excel_row"]),
                                     read.headers.get(key, SLIPS.field(key).header), value, reason))
     if not batch.skip_bad:
-        rows = len({(p.file, p.sheet, p.row) for p in problems})
-        raise InputError(
-            _("{rows} bad slip row(s), {count} problem(s); nothing was written.").format(
-                rows=rows, count=len(problems)),
-            problems, hint=_("Correct the listed cells, or skip the bad rows: the good ones are imported and "
-                             "the bad ones listed in a rejects workbook."), parameter="skip_bad")
+        raise _bad_slips(problems)
     refused = {label for label, _key, _value, _reason in found}
     matching.matches = [m for m in matching.matches if m.slip not in refused]
     result.rejected += problems
