@@ -316,9 +316,11 @@ class SettlementProblem:
     reason: str
 
 
-def request_problems(loans: pd.DataFrame, requests: pd.DataFrame) -> list[SettlementProblem]:
+def request_problems(loans: pd.DataFrame, requests: pd.DataFrame, *,
+                     date_name: str = N_("the settlement date")) -> list[SettlementProblem]:
     """Every request that cannot be quoted: an unknown contract, one asked twice, a date before the
-    pickup date. ``loans``: contract_no, pickup_date; ``requests``: contract_no, settle_on (dates)."""
+    pickup date. ``loans``: contract_no, pickup_date; ``requests``: contract_no, settle_on (dates);
+    ``date_name``: what the requested date is to the reader (a statement's date, for the statement)."""
     known = pd.Index(loans["contract_no"].astype(str).str.strip())
     pickup = pd.to_datetime(loans["pickup_date"]) if "pickup_date" in loans else pd.Series(pd.NaT,
                                                                                             index=loans.index)
@@ -341,7 +343,8 @@ def request_problems(loans: pd.DataFrame, requests: pd.DataFrame) -> list[Settle
         if pd.notna(start) and pd.Timestamp(day) < start:
             problems.append(SettlementProblem(
                 "requests", i, "settled_on", pd.Timestamp(day).date().isoformat(), "before-pickup",
-                _("the settlement date is before the pickup date {pickup} of {contract}").format(
+                _("{date} {day} is before the pickup date {pickup} of {contract}").format(
+                    date=_(date_name), day=pd.Timestamp(day).date().isoformat(),
                     pickup=start.date().isoformat(), contract=contract)))
     return problems
 

@@ -163,9 +163,9 @@ class BatchSettleResult:
 
 
 
-def request_problems(ledger: Ledger, requests: pd.DataFrame) -> list[SettlementProblem]:
+def request_problems(ledger: Ledger, requests: pd.DataFrame, **names: str) -> list[SettlementProblem]:
     """core.settlement.request_problems over the ledger's loans (kept here for callers of the workflow)."""
-    return core_request_problems(ledger.loans.frame, requests)
+    return core_request_problems(ledger.loans.frame, requests, **names)
 
 
 def compute_quotes(ledger: Ledger, requests: pd.DataFrame, settings: Settings) -> list[SettlementQuote]:

@@ -23,7 +23,7 @@ from ..config import Settings
 from ..core.allocation import CUSTOMER_PAYMENT_TYPES, day_numbers
 from ..core.statement import payment_allocations
 from ..errors import UsageError
-from ..i18n import _
+from ..i18n import N_, _
 from ..ledger.read import Ledger, load_ledger
 from ..money import fen_to_str
 from ..reports.labels import report_name
@@ -145,15 +145,10 @@ def build_statements(ledger: Ledger, settings: Settings, contracts: list[str], a
     """Statements of ``contracts`` as of ``as_of`` from one read ledger (quotes computed together)."""
     requests = pd.DataFrame({"contract_no": [c.strip() for c in contracts],
                              "settle_on": [as_of] * len(contracts)})
-    problems = request_problems(ledger, requests)
+    problems = request_problems(ledger, requests, date_name=N_("the statement date"))
     if problems:
-        first = problems[0]
-        reason = first.reason
-        if first.code == "before-pickup":  # the core says "settlement date": here it is the statement's
-            reason = _("the statement date {day} is before the pickup date of {contract}").format(
-                day=first.value, contract=requests["contract_no"].iloc[first.label])
         where = _("{file} sheet {sheet}").format(file=ledger.path.name, sheet=ledger.loans.sheet)
-        raise UsageError(_("{reason} ({where}).").format(reason=reason, where=where),
+        raise UsageError(_("{reason} ({where}).").format(reason=problems[0].reason, where=where),
                          _("Check the 合同编号 (sheet 贷款台账) and the date of the statement."))
     statements = []
     for quote in compute_quotes(ledger, requests, settings):
