@@ -25,6 +25,7 @@ from .excel import (
     contract_sheet_names,
     display_width,
     report_line,
+    write_alerts,
     write_book,
 )
 from .labels import CLASS_NAMES, word
@@ -164,9 +165,13 @@ def _below(quote: Any, prepared_by: str | None, reviewed_by: str | None, approve
                 ws.write_number(row, 1, int(value) / 100, fmt.cells["yuan"])
             ws.write_string(row, 2, note, fmt.cells["text"])
         row += 2
-        style = fmt.signature if quote.eligible else fmt.hot["text"]
-        ws.write_string(row, 0, _("Verdict: {verdict}.").format(verdict=_verdict(quote)), style)
-        row += 2
+        verdict = _("Verdict: {verdict}.").format(verdict=_verdict(quote))
+        if quote.eligible:
+            ws.write_string(row, 0, verdict, fmt.signature)
+            row += 2
+        else:  # a refusal in the red box across the table, as every report's alerts
+            width = sum(float(c.width or 0) for c in _amount_columns(quote))
+            row = write_alerts(ws, fmt, row, len(AMOUNT_COLUMNS) - 1, [verdict], width) + 1
         if recorded:
             ws.write_string(row, 0, recorded, fmt.signature)
             row += 2
