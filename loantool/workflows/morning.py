@@ -205,8 +205,7 @@ def inbox_files(folder: Path, setting: str = "") -> list[Path]:
             what = _("The inbox {folder} ({setting} in loantool.toml) is not a folder.")
         raise UsageError(what.format(folder=folder, setting=setting),
                          _("Create the folder (loantool init makes both inboxes), or correct the setting."))
-    return sorted(p for p in folder.iterdir()
-                  if p.is_file() and not p.name.startswith(("~$", ".")) and p.suffix.lower() in DATA_SUFFIXES)
+    return [p for p in _inbox_entries(folder) if p.suffix.lower() in DATA_SUFFIXES]
 
 
 def other_files(folder: Path) -> list[Path]:
@@ -214,9 +213,12 @@ def other_files(folder: Path) -> list[Path]:
     the wrong kind of file is not silently left out. Lock files (~$) and hidden files are not counted."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir()
-                  if p.is_file() and not p.name.startswith(("~$", "."))
-                  and p.suffix.lower() not in DATA_SUFFIXES)
+    return [p for p in _inbox_entries(folder) if p.suffix.lower() not in DATA_SUFFIXES]
+
+
+def _inbox_entries(folder: Path) -> list[Path]:
+    """The files of an inbox in name order, without lock files (~$) and hidden files."""
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(("~$", ".")))
 
 
 DATA_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt"}
