@@ -445,6 +445,40 @@ def test_merged_cells_found_from_the_tail_of_the_part(tail: int, compression: in
         assert fast_sheet._merge_refs_stream(archive, "/xl/worksheets/sheet1.xml") == expected
 
 
+@pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+@pytest.mark.parametrize("marker", [b"<c><is><t>NA</t></is></c>", b"<si><t>&lt;NA&gt;</t></si>",
+                                    b"<si><t><![CDATA[x]]></t></si>", b"<si><r><t>N</t></r></si>",
+                                    b"<si><t>&#78;A</t></si>", b"<si><t>_x004E_A</t></si>"])
+def test_null_texts_found_across_the_chunks_of_the_scan(compression: int, marker: bytes,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The merged-cell scan looks for null texts chunk by chunk: one cut in two by a chunk's end is still
+    found (each chunk is looked at with the end of the one before), wherever the cut falls."""
+    chunk = 1 << 10
+    monkeypatch.setattr(fast_sheet, "_CHUNK", chunk)
+    head = _sheet_xml(40, ["A2:A3"])
+    cut = head.index(b"</sheetData>")
+    found = []
+    for shift in range(0, 40):  # the marker starting just before, at and after a chunk's end
+        pad = b" " * ((chunk - cut - len(marker) // 2 + shift) % chunk)
+        xml = head[:cut] + pad + marker + head[cut:]
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", compression) as archive:
+            archive.writestr("xl/worksheets/sheet1.xml", xml)
+        data = out.getvalue()
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        refs, may_null = fast_sheet._scan_part(archive, "/xl/worksheets/sheet1.xml", data, null_texts=True)
+        assert refs == [b"A2:A3"]
+        found.append(may_null)
+        assert fast_sheet._scan_part(archive, "/xl/worksheets/sheet1.xml", data)[1] is None
+    assert found == [True] * 40
+    clean = io.BytesIO()
+    with zipfile.ZipFile(clean, "w", compression) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", head)
+    data = clean.getvalue()
+    assert fast_sheet._scan_part(zipfile.ZipFile(io.BytesIO(data)), "xl/worksheets/sheet1.xml", data,
+                                 null_texts=True) == ([b"A2:A3"], False)
+
+
 def test_merged_cells_of_a_long_sheet_match_python_calamine(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fast_sheet, "_TAIL", 1 << 12)
     monkeypatch.setattr(fast_sheet, "_CHUNK", 1 << 12)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -81,6 +83,27 @@ def test_the_sample_desk_reports_are_the_same_files(sample_dir, tmp_path, monkey
             assert result.exit_code in (0, 4), (args, result.stderr)
 
     assert _run_both(monkeypatch, tmp_path, run) >= 6
+
+
+def test_the_report_is_packed_at_zlib_fastest_level(tmp_path):
+    """The parts of a report are deflated at level 1 (a third of the time of the default level): each
+    part's packed bytes are what zlib makes of it at that level."""
+    path = tmp_path / "book.xlsx"
+    book = FastWorkbook(str(path), {"strings_to_numbers": False})
+    ws = book.add_worksheet("表")
+    ws.write_table(0, 0, [TEXT, NUMBER], [[f"合同{i}" for i in range(500)], list(range(500))],
+                   [[None, None]] * 500)
+    book.close()
+    raw = path.read_bytes()
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            assert info.compress_type == zipfile.ZIP_DEFLATED, info.filename
+            at = info.header_offset
+            name_length, extra_length = struct.unpack("<2H", raw[at + 26:at + 30])
+            begin = at + 30 + name_length + extra_length
+            packer = zlib.compressobj(1, zlib.DEFLATED, -15)
+            assert raw[begin:begin + info.compress_size] == \
+                packer.compress(archive.read(info)) + packer.flush(), info.filename
 
 
 def _book(workbook_class, fill) -> bytes:
@@ -201,3 +224,27 @@ def test_display_width_is_the_east_asian_width_count(text):
 
     assert display_width(text) == len(text) + sum(unicodedata.east_asian_width(c) in ("W", "F") for c in text)
     assert display_width(text + "张三（借款人）") == display_width(text) + 14
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=12) | st.sampled_from(
+    [" 前空格", "后空格 ", "\n", "a\n", "_x0041_", "<r>x</r>", "&amp;", "甲\x07乙", "\u3000全角空格"]),
+    unique=True, max_size=30))
+def test_fast_shared_strings_write_what_xlsxwriter_writes(strings):
+    from xlsxwriter.sharedstrings import SharedStrings, SharedStringTable
+
+    from loantool.reports.xlsx_fast import FastSharedStrings
+
+    def xml(writer_class) -> str:
+        table = SharedStringTable()
+        for string in strings:
+            table._get_shared_string_index(string)
+        table._sort_string_data()
+        writer = writer_class()
+        writer.string_table = table
+        buffer = io.StringIO()
+        writer._set_filehandle(buffer)
+        writer._assemble_xml_file()
+        return buffer.getvalue()
+
+    assert xml(FastSharedStrings) == xml(SharedStrings)

@@ -35,6 +35,7 @@ import struct
 import threading
 import zipfile
 import zlib
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +53,8 @@ DISTINCT_MIN_ROWS = 20_000
 _DISTINCT_SAMPLE = 1_000
 _CHUNK = 1 << 20
 _TAIL = 4 << 20  # how much of the end of a sheet part is kept to find its merged cells in
+_OVERLAP = 64  # bytes of a chunk looked at again with the next for null texts (see _NULL_NEEDLES)
+_NULL_SCAN_MAX = 32 << 20  # sheet parts looked at for null texts in the background whether needed or not
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row(?=[\s/>])")
 _R_ATTR = re.compile(rb"""\sr\s*=\s*["'](\d+)["']""")
 _SHEETDATA = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData(\s*/?)>")
@@ -253,7 +256,9 @@ class FastBook:
         self._package: Any = None
         self._shared_null: bool | None = None
         self._pending: dict[tuple[str, int], Future[FastTable | None]] = {}
-        self._merging: dict[str, Future[list[tuple[int, int, int, int]]]] = {}
+        # per sheet: its merged cells and whether its XML may hold a null text, from one pass over the part
+        self._merging: dict[str, Future[tuple[list[tuple[int, int, int, int]], bool | None]]] = {}
+        self._shared_lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
 
     # -- the first rows
@@ -283,8 +288,7 @@ class FastBook:
         if key in self._pending:
             return
         self._pending[key] = self._submit(self._load_quietly, sheet, header_index, tuple(columns))
-        if sheet not in self._merging:
-            self._merging[sheet] = self._submit(self._merges, sheet)
+        self._scan(sheet)
 
     def table(self, sheet: str, header_index: int, header_cells: dict[int, str]) -> FastTable | None:
         """The data rows under the header, or None (read them the careful way). The merged cells are
@@ -292,8 +296,7 @@ class FastBook:
         (some 5 MB held), and fastexcel lets go of the GIL while it parses, so on a second core it costs
         no wall time and no memory to speak of (the tables themselves load in the background only when
         :meth:`prefetch` asks)."""
-        if sheet not in self._merging:
-            self._merging[sheet] = self._submit(self._merges, sheet)
+        self._scan(sheet)
         pending = self._pending.pop((sheet, header_index), None)
         table = pending.result() if pending is not None else self._load_quietly(sheet, header_index)
         if table is None:
@@ -303,7 +306,7 @@ class FastBook:
             if name is None or not (name == text or name.startswith(f"{text}_")):
                 return None
         try:
-            table.merges = self._merging[sheet].result()
+            table.merges = self._merging[sheet].result()[0]
         except Exception:  # noqa: BLE001 – a sheet part this cannot read: the careful reader decides
             return None
         return table
@@ -368,17 +371,36 @@ class FastBook:
     def _may_hold_null_text(self, sheet: str) -> bool:
         """Whether a cell of the sheet may hold a text that fastexcel counts as empty ("NA", "NULL" …):
         looked for in the sheet's XML and in the shared strings (:func:`may_hold_null_text`); any doubt
-        (a part this cannot read) says yes."""
+        (a part this cannot read) says yes.
+
+        The scan of a sheet part of up to :data:`_NULL_SCAN_MAX` bytes for merged cells (:meth:`_scan`,
+        in the background while fastexcel parses) looks at the same XML as it inflates it, and has the
+        answer by the time fastexcel is done; a bigger part is looked at here, only when asked (it costs
+        some 9 ns a byte). A scan still waiting for a thread is not waited for (the threads may be
+        loading tables, this among them)."""
         try:
-            part = self._part(sheet).lstrip("/")
-            if may_hold_null_text(_inflate(self._zip, part, self._data)):
-                return True
+            scan = self._scan(sheet)
+            in_sheet = scan.result()[1] if scan.running() or scan.done() else None
+            if in_sheet is None:
+                in_sheet = may_hold_null_text(_inflate(self._zip, self._part(sheet).lstrip("/"), self._data))
+            return in_sheet or self._shared_may_hold_null_text()
+        except Exception:  # noqa: BLE001 – read the columns again as text: always right
+            return True
+
+    def _shared_may_hold_null_text(self) -> bool:
+        with self._shared_lock:  # asked from the scans' threads and from the loading one
             if self._shared_null is None:
                 self._shared_null = any(may_hold_null_text(_inflate(self._zip, name, self._data))
                                         for name in self._shared_parts())
             return self._shared_null
-        except Exception:  # noqa: BLE001 – read the columns again as text: always right
-            return True
+
+    def _scan(self, sheet: str) -> Future[tuple[list[tuple[int, int, int, int]], bool | None]]:
+        """The sheet's scan (:meth:`_merges`), started in the background on first asking."""
+        with self._shared_lock:
+            scan = self._merging.get(sheet)
+            if scan is None:
+                scan = self._merging[sheet] = self._submit(self._merges, sheet)
+            return scan
 
     def _shared_parts(self) -> list[str]:
         """The zip entries that may hold the shared strings (the workbook's relationship says which;
@@ -392,15 +414,26 @@ class FastBook:
                     names.add(found)
         return sorted(names)
 
-    def _merges(self, sheet: str) -> list[tuple[int, int, int, int]]:
+    def _merges(self, sheet: str) -> tuple[list[tuple[int, int, int, int]], bool | None]:
+        """The sheet's merged cells (0-based) and, for a part of up to :data:`_NULL_SCAN_MAX` bytes,
+        whether its XML may hold a null text (None: not looked for); small shared strings are looked at
+        for null texts too, once for the book, while fastexcel is still parsing."""
         from .xlsx_cells import parse_range
 
         part = self._part(sheet)
         merges = []
-        for ref in _merge_refs(self._zip, part, self._data):
+        small = self._zip.getinfo(part.lstrip("/")).file_size <= _NULL_SCAN_MAX
+        refs, may_null = _scan_part(self._zip, part, self._data, null_texts=small)
+        for ref in refs:
             r1, c1, r2, c2 = parse_range(ref.decode("ascii", "replace"))
             merges.append((r1 - 1, c1 - 1, r2 - 1, c2 - 1))
-        return merges
+        if may_null is False:
+            try:
+                if sum(self._zip.getinfo(n).file_size for n in self._shared_parts()) <= _NULL_SCAN_MAX:
+                    self._shared_may_hold_null_text()
+            except Exception:  # noqa: BLE001 – asked again (and answered yes) where it is needed
+                pass
+        return merges, may_null
 
     def _part(self, sheet: str) -> str:
         with self._parts_lock:  # asked from the merged-cell thread and from the caller's at once
@@ -441,6 +474,9 @@ def _null_needles() -> tuple[bytes, ...]:
 
 
 _NULL_NEEDLES = _null_needles()
+# a chunk's last bytes looked at again with the next: a needle, the two bytes before a "<" and the two
+# after it (CDATA, a run, &#, _x, :r) all fit
+assert _OVERLAP >= max(map(len, _NULL_NEEDLES)) + 4
 _NULL_ENDS = np.zeros(1 << 16, dtype=bool)  # the last two bytes of a needle, as one 16-bit number
 for _needle in _NULL_NEEDLES:
     _NULL_ENDS[_needle[-2] << 8 | _needle[-1]] = True
@@ -527,16 +563,25 @@ def _hidden_text(reader: Any, sheet: str, header_index: int, hidden: dict[int, i
 
 
 def _merge_refs(archive: zipfile.ZipFile, part: str, data: bytes) -> list[bytes]:
-    """The ``ref`` of every ``<mergeCell>`` of a sheet part (they follow the cells).
+    """The ``ref`` of every ``<mergeCell>`` of a sheet part (they follow the cells)."""
+    return _scan_part(archive, part, data)[0]
+
+
+def _scan_part(archive: zipfile.ZipFile, part: str, data: bytes, null_texts: bool = False
+               ) -> tuple[list[bytes], bool | None]:
+    """The ``ref`` of every ``<mergeCell>`` of a sheet part and, with ``null_texts``, whether the part
+    may hold a null text (:func:`may_hold_null_text`, asked of each inflated chunk with the
+    :data:`_OVERLAP` bytes before it, so that nothing it looks for is cut in two; None when not asked).
 
     The part is inflated straight from the file's bytes, a chunk at a time, keeping only its last
     :data:`_TAIL` bytes, where ``</sheetData>`` is looked for: the cells end there when rows close before
     it in that tail (else the part is read again as a stream from its start, :func:`_merge_refs_stream`).
-    A part that is not deflated or stored, or bytes that do not inflate, go the stream way too."""
+    A part that is not deflated or stored, or bytes that do not inflate, go the stream way too; that way
+    does not look for null texts (the answer is None: not looked for)."""
     info = archive.getinfo(part.lstrip("/"))
     header = data[info.header_offset:info.header_offset + 30]
     if len(header) < 30 or header[:4] != b"PK\x03\x04" or info.compress_type not in (0, 8):
-        return _merge_refs_stream(archive, part)
+        return _merge_refs_stream(archive, part), None
     name_length, extra_length = struct.unpack("<2H", header[26:30])
     begin = info.header_offset + 30 + name_length + extra_length
     packed = memoryview(data)[begin:begin + info.compress_size]
@@ -544,33 +589,42 @@ def _merge_refs(archive: zipfile.ZipFile, part: str, data: bytes) -> list[bytes]
     kept = 0
     dropped = False
     first = True
+    may_null = False if null_texts else None
+    before = b""
     inflate = zlib.decompressobj(-15) if info.compress_type == 8 else None
-    try:
+
+    def chunks() -> Iterator[bytes]:
         for at in range(0, len(packed), _CHUNK):
             piece = packed[at:at + _CHUNK]
-            chunk = inflate.decompress(piece) if inflate is not None else bytes(piece)
+            yield inflate.decompress(piece) if inflate is not None else bytes(piece)
+        if inflate is not None:
+            yield inflate.flush()
+
+    try:
+        for chunk in chunks():
             if first and chunk:
                 if chunk.startswith((b"\xff\xfe", b"\xfe\xff")):
                     raise Fallback("a UTF-16 sheet part")
                 first = False
+            if may_null is False and chunk:
+                may_null = may_hold_null_text(before + chunk)
+                before = chunk[-_OVERLAP:]
             tail.append(chunk)
             kept += len(chunk)
             while kept - len(tail[0]) >= _TAIL:
                 kept -= len(tail.pop(0))
                 dropped = True
-        if inflate is not None:
-            tail.append(inflate.flush())
-            if not inflate.eof:
-                return _merge_refs_stream(archive, part)
+        if inflate is not None and not inflate.eof:
+            return _merge_refs_stream(archive, part), None
     except zlib.error:
-        return _merge_refs_stream(archive, part)
+        return _merge_refs_stream(archive, part), None
     text = b"".join(tail)
     end = _cells_end(text)
     # a tail that starts after the cells could find a later "sheetData" (in an extLst): rows closing
     # before the end found show that the tail starts among the cells
     if end is None or dropped and not _ROW_CLOSE.search(text, 0, end):
-        return _merge_refs_stream(archive, part)
-    return _MERGE.findall(text, end)
+        return _merge_refs_stream(archive, part), may_null
+    return _MERGE.findall(text, end), may_null
 
 
 def _merge_refs_stream(archive: zipfile.ZipFile, part: str) -> list[bytes]:
