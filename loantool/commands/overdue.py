@@ -9,6 +9,7 @@ import typer
 
 from ..cli import AsOfOpt, ConfigOpt, DebugOpt, JsonOpt, LangOpt, LedgerOpt, QuietOpt, command, make_run
 from ..i18n import _
+from ..runtime import gc_paused
 
 HELP = """逾期催收日报 Arrears, 五级分类 and the post-loan calendar as of --as-of.
 
@@ -43,7 +44,8 @@ def overdue_report(
     with run.progress() as progress:
         report = run_report(run.settings, run.ledger_path, as_of=run.as_of, out=out, progress=progress)
     if run.json:
-        run.emit_json(report.to_dict())
+        with gc_paused():  # the dicts of the document (one per loan) hold no cycles: built, written, dropped
+            run.emit_json(report.to_dict())
         return
     if run.quiet:
         return

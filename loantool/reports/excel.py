@@ -551,7 +551,10 @@ def write_book(path: Path, book: ReportBook) -> Path:
             formats = _Formats(workbook)
             for sheet in book.sheets:
                 (sheet.writer or write_sheet)(workbook, formats, book, sheet)
-            workbook.close()
+            try:
+                workbook.close()
+            finally:
+                _release(workbook)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is an ordinary file
         os.replace(tmp, path)
     except (OSError, FileCreateError) as exc:
@@ -562,6 +565,22 @@ def write_book(path: Path, book: ReportBook) -> Path:
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+def _release(workbook: Any) -> None:
+    """Empty a closed workbook's cell tables and shared strings. XlsxWriter's objects refer to each other
+    (the workbook to its sheets and formats, and back): without this, the quarter of a million cell
+    tuples of a big report wait for the cyclic collector, which then walks every one of them."""
+    for worksheet in workbook.worksheets():
+        for name in ("table", "row_info", "row_sizes", "comments"):
+            container = getattr(worksheet, name, None)
+            if isinstance(container, dict):
+                container.clear()
+    strings = getattr(workbook, "str_table", None)
+    for name in ("string_table", "string_array"):
+        container = getattr(strings, name, None)
+        if isinstance(container, dict | list):
+            container.clear()
 
 
 def report_not_written(path: Path, exc: BaseException) -> OutputError:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..i18n import N_, _, ngettext
 from ..money import fen_to_display
+from ..runtime import gc_paused
 from .call_sheet import CONTACT_COLUMNS, DETAIL_NOTE, call_sheet, contact_columns, hide_detail
 from .excel import Column, ReportBook, ReportSheet, list_separator, report_line, write_book
 from .labels import BASIS_NAMES, CLASS_NAMES, GRADE_NAMES, PARTY_NAMES, word
@@ -363,11 +364,14 @@ def build_book(report: Any, company: str) -> ReportBook:
 
 
 def write_report(report: Any, path: Path, company: str) -> Path:
-    written = write_book(path, build_book(report, company))
-    if getattr(report, "notice_letters", False):  # the day's notices as letters, beside the report
-        from .notices import write_letters
+    # the books' rows and letters hold no cycles and are dropped once written: the collector is not
+    # made to walk them (runtime.gc_paused)
+    with gc_paused():
+        written = write_book(path, build_book(report, company))
+        if getattr(report, "notice_letters", False):  # the day's notices as letters, beside the report
+            from .notices import write_letters
 
-        report.letters_path = write_letters(report, written, company)
+            report.letters_path = write_letters(report, written, company)
     return written
 
 
