@@ -37,10 +37,14 @@ def overdue_report(
     ledger: LedgerOpt = None, config: ConfigOpt = None, as_of: AsOfOpt = None,
     json_: JsonOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False, lang: LangOpt = None,
 ) -> None:
+    from ..ledger import readahead
+
+    run = make_run(ledger, config, as_of, json_, quiet, debug, lang)
+    # 还款记录 parsed on another core while pandas and the report modules are imported (ledger/readahead.py)
+    readahead.start(run.ledger_path, run.settings)
     from ..reports.overdue import render_console
     from ..workflows.overdue import overdue_report as run_report
 
-    run = make_run(ledger, config, as_of, json_, quiet, debug, lang)
     with run.progress() as progress:
         report = run_report(run.settings, run.ledger_path, as_of=run.as_of, out=out, progress=progress)
     if run.json:

@@ -45,8 +45,9 @@ import pandas as pd
 
 from .arrow_c import ArrowColumn, UnsupportedArrow, record_batch
 from .coerce import Column
+from .readahead import load_table_sheet, trim
+from .xlsx_head import HEAD_ROWS, Fallback, head_workbook, worksheet_parts
 
-HEAD_ROWS = 30
 # a text column at least this long whose sample of _DISTINCT_SAMPLE rows holds no text twice (流水号) is
 # kept one entry per row instead of being hashed (tests lower it to reach small sheets)
 DISTINCT_MIN_ROWS = 20_000
@@ -55,14 +56,8 @@ _CHUNK = 1 << 20
 _TAIL = 4 << 20  # how much of the end of a sheet part is kept to find its merged cells in
 _OVERLAP = 64  # bytes of a chunk looked at again with the next for null texts (see _NULL_NEEDLES)
 _NULL_SCAN_MAX = 32 << 20  # sheet parts looked at for null texts in the background whether needed or not
-_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row(?=[\s/>])")
-_R_ATTR = re.compile(rb"""\sr\s*=\s*["'](\d+)["']""")
-_SHEETDATA = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData(\s*/?)>")
-_SHEETDATA_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?sheetData\s*>")
-_DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*/>")
 _ROW_CLOSE = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?row\s*>")
 _MERGE = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\sref\s*=\s*["']([^"']+)["']""")
-_WORKSHEET_PART = re.compile(r"(?i)^/?xl/worksheets/[^/]+\.xml$")
 _MS_PER_DAY = 86_400_000
 _EXCEL_EPOCH_MS = -25_569 * _MS_PER_DAY  # 1899-12-30 in milliseconds since 1970-01-01
 _YEAR_1_MS = -62_135_596_800_000  # 0001-01-01
@@ -70,10 +65,6 @@ _YEAR_10000_MS = 253_402_300_800_000  # 10000-01-01
 _UNIX = dt.datetime(1970, 1, 1)
 
 logging.getLogger("fastexcel").setLevel(logging.ERROR)  # "falling back to string" is ours to decide
-
-
-class Fallback(Exception):
-    """The sheet cannot be read exactly this way: read it the careful way."""
 
 
 def available() -> bool:
@@ -246,8 +237,7 @@ class FastBook:
         self._data = data
         self._label = label
         self._zip = zipfile.ZipFile(io.BytesIO(data))
-        names = self._zip.namelist()
-        self._worksheets = [n for n in names if _WORKSHEET_PART.match(n)]
+        self._worksheets = worksheet_parts(self._zip)
         if not self._worksheets:
             raise Fallback("no worksheet parts where .xlsx keeps them")
         self._head_book: Any = None
@@ -259,6 +249,8 @@ class FastBook:
         # per sheet: its merged cells and whether its XML may hold a null text, from one pass over the part
         self._merging: dict[str, Future[tuple[list[tuple[int, int, int, int]], bool | None]]] = {}
         self._shared_lock = threading.Lock()
+        # (sheet, header row) → the read-ahead of that table (readahead.Ahead)
+        self.ahead: dict[tuple[str, int], Any] = {}
         self._executor: ThreadPoolExecutor | None = None
 
     # -- the first rows
@@ -270,7 +262,7 @@ class FastBook:
             return None
         try:
             if self._head_book is None:
-                self._head_book = _head_workbook(self._zip, self._worksheets)
+                self._head_book = head_workbook(self._zip, self._worksheets)
             rows = self._head_book[0].get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=nrows)
         except Exception:  # noqa: BLE001 – any doubt: the careful reader decides
             return None
@@ -321,6 +313,7 @@ class FastBook:
             future.cancel()
         self._pending.clear()
         self._merging.clear()
+        self.ahead.clear()
         if self._executor is not None:
             self._executor.shutdown(wait=False)
             self._executor = None
@@ -338,13 +331,22 @@ class FastBook:
     def _load(self, sheet: str, header_index: int) -> FastTable:
         import fastexcel
 
-        reader = fastexcel.read_excel(self._data)  # a reader per thread: it parses one sheet at a time
-        loaded = reader.load_sheet(sheet, header_row=header_index, skip_rows=0, schema_sample_rows=None,
-                                   dtype_coercion="strict")
+        ahead = self.ahead.pop((sheet, header_index), None)
+        loaded = ahead.loaded() if ahead is not None else None  # parsed ahead (readahead.py), or now
+        for other in [*self.ahead.values()]:  # a read-ahead of another table: ended before this parse
+            other.loaded()
+        parsed_ahead = loaded is not None
+        del ahead
+        reader = None
+        if loaded is None:
+            reader = fastexcel.read_excel(self._data)  # a reader per thread: it parses one sheet at a time
+            loaded = load_table_sheet(reader, sheet, header_index)
         infos = loaded.selected_columns
         arrows = record_batch(loaded)
         height = int(loaded.height)
         del loaded
+        if parsed_ahead:  # its buffers were the read-ahead thread's: their pages go back (readahead.trim)
+            trim()
         columns: dict[int, ArrowColumn] = {}
         names: dict[int, str] = {}
         hidden: dict[int, int] = {}  # absolute column → fastexcel's index
@@ -363,6 +365,8 @@ class FastBook:
                 for ms in np.unique(present).tolist():
                     _datetime_value(int(ms))
         if hidden and self._may_hold_null_text(sheet):
+            if reader is None:
+                reader = fastexcel.read_excel(self._data)
             patches = _hidden_text(reader, sheet, header_index, hidden, columns, height)
         else:
             patches = {}
@@ -665,63 +669,3 @@ def _cells_end(text: bytes) -> int | None:
     return None
 
 
-def _head_workbook(archive: zipfile.ZipFile, worksheets: list[str]) -> tuple[Any, bool]:
-    """python-calamine's workbook of a copy whose sheets are cut after their first HEAD_ROWS rows, and
-    whether any sheet was cut."""
-    import python_calamine
-
-    out = io.BytesIO()
-    cut_any = False
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as copy:
-        for info in archive.infolist():
-            if info.filename in worksheets:
-                data, cut = _sheet_head(archive, info.filename)
-                cut_any |= cut
-            else:
-                data = archive.read(info.filename)
-            copy.writestr(info.filename, data)
-    out.seek(0)
-    return python_calamine.CalamineWorkbook.from_filelike(out), cut_any
-
-
-def _sheet_head(archive: zipfile.ZipFile, name: str) -> tuple[bytes, bool]:
-    """A sheet's XML up to the first row after HEAD_ROWS (closed again), and whether it was cut."""
-    buffer = b""
-    start: int | None = None
-    prefix = b""
-    count = 0
-    scan = 0
-    with archive.open(name) as stream:
-        while True:
-            chunk = stream.read(1 << 16)
-            if not buffer and chunk.startswith((b"\xff\xfe", b"\xfe\xff")):
-                raise Fallback("a UTF-16 sheet part")
-            buffer += chunk
-            if start is None:
-                found = _SHEETDATA.search(buffer)
-                if found is None:
-                    if not chunk:
-                        return buffer, False
-                    continue
-                if found.group(2).strip() == b"/":
-                    return buffer, False
-                prefix, start, scan = found.group(1), found.end(), found.end()
-            end = _SHEETDATA_END.search(buffer, scan)
-            limit = end.start() if end is not None else len(buffer) - 256 if chunk else len(buffer)
-            for match in _ROW_TAG.finditer(buffer, scan):
-                if match.start() >= limit:
-                    break
-                close = buffer.find(b">", match.end())
-                if close < 0:
-                    break
-                count += 1
-                number = _R_ATTR.search(buffer, match.end(), close)
-                row = int(number.group(1)) if number else count
-                if row > HEAD_ROWS:
-                    head = _DIMENSION.sub(b"", buffer[:match.start()])
-                    return head + b"</" + prefix + b"sheetData></" + prefix + b"worksheet>", True
-                scan = close + 1
-            if end is not None:
-                return buffer[:end.end()] + b"</" + prefix + b"worksheet>", False
-            if not chunk:
-                return buffer, False

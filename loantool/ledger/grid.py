@@ -147,6 +147,14 @@ class Book:
         """Whether the sheets are read as typed columns (:meth:`fast_table`)."""
         return self._fast is not None
 
+    def parsed_ahead(self, ahead: Any) -> bool:
+        """The read-ahead of these bytes (readahead.Ahead): the fast reading of its table takes the parse
+        made there instead of parsing the sheet again. False when this book is not read the fast way."""
+        if self._fast is None:
+            return False
+        self._fast.ahead[(ahead.sheet, ahead.header_index)] = ahead
+        return True
+
     def prefetch_table(self, sheet: str | None, header_index: int, columns: Sequence[int] = ()) -> None:
         """Start loading the table under a header row in the background (fast reading only)."""
         if self._fast is not None and sheet is not None and BACKGROUND_PARSE:

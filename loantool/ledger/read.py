@@ -14,7 +14,6 @@ import hashlib
 import itertools
 import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -29,7 +28,7 @@ from ..errors import CellProblem, InputError, UsageError
 from ..i18n import N_, _, ngettext
 from ..money import percent_text
 from ..runtime import gc_paused
-from . import checks
+from . import checks, readahead
 from .coerce import (
     CoerceError,
     Column,
@@ -44,9 +43,17 @@ from .coerce import (
 )
 from .collections import check_records
 from .grid import Book, open_book, read_source
+from .headers import (
+    HEADER_SEARCH_ROWS,
+    _configured,
+    _satisfied,
+    alias_map,
+    is_header,
+    match_header,
+    named_sheets,
+    normalize_header,  # noqa: F401 – read.normalize_header, as it always was
+)
 
-HEADER_SEARCH_ROWS = 30
-_UNIT = re.compile(r"\((?:元|万元|人民币元|人民币|rmb|cny|yuan|%|月|个月|期|年|天|日|次)\)$", re.IGNORECASE)
 _TOTAL_LABEL = re.compile(r"(?:人民币)?(?:合计|总计|小计)[:：]?")
 _RANGES = {"bank_due_day": (1, 31, N_("a due day must be 1–31"))}
 
@@ -96,55 +103,6 @@ class Ledger:
 # --------------------------------------------------------------------------------------------- headers
 
 
-def normalize_header(text: Any) -> str:
-    """Header text for matching: NFKC, no spaces/tabs/newlines, no ``="…"`` or ``*``, no trailing
-    unit such as ``(元)``/``（元）``, lower case."""
-    if not isinstance(text, str):
-        return ""
-    key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
-    if key.startswith('="') and key.endswith('"'):
-        key = key[2:-1]
-    key = key.strip("*").lower()
-    return _UNIT.sub("", key) or key
-
-
-def alias_map(table: schema.Table, settings: Settings | None = None) -> dict[str, tuple[str, int]]:
-    """normalized alias → (field key, rank); configured aliases come first, then the schema's in order."""
-    mapping: dict[str, tuple[str, int]] = {}
-    for f in table.fields:
-        for alias in _configured(table, f.key, settings):
-            mapping.setdefault(normalize_header(alias), (f.key, -1))
-    for f in table.fields:
-        for rank, alias in enumerate(f.aliases):
-            mapping.setdefault(normalize_header(alias), (f.key, rank))
-    return mapping
-
-
-def _configured(table: schema.Table, key: str, settings: Settings | None) -> list[str]:
-    """Extra aliases of a field from loantool.toml's ``[aliases.<table>]`` (a list, or one string)."""
-    extra = ((settings.aliases or {}).get(table.key) or {}) if settings is not None else {}
-    value = extra.get(key, []) if isinstance(extra, dict) else []
-    return [value] if isinstance(value, str) else [str(v) for v in value]
-
-
-def match_header(row: list[Any], aliases: dict[str, tuple[str, int]]) -> dict[str, int]:
-    """field key → 0-based column for the cells of ``row`` that are aliases (the best alias wins)."""
-    best: dict[str, tuple[int, int]] = {}
-    for col, cell in enumerate(row):
-        hit = aliases.get(normalize_header(cell)) if isinstance(cell, str) and cell else None
-        if hit and (hit[0] not in best or hit[1] < best[hit[0]][1]):
-            best[hit[0]] = (col, hit[1])
-    return {key: col for key, (col, _) in best.items()}
-
-
-def _satisfied(table: schema.Table, key: str, found: dict[str, int]) -> bool:
-    return key in found or any(alt in found for alt in table.alternatives.get(key, ()))
-
-
-def is_header(table: schema.Table, found: dict[str, int]) -> bool:
-    return all(_satisfied(table, key, found) for key in table.header_keys)
-
-
 def _expected(table: schema.Table, key: str, settings: Settings | None) -> str:
     keys = (key, *table.alternatives.get(key, ()))
     names = [a for k in keys for a in (*table.field(k).aliases, *_configured(table, k, settings))]
@@ -171,9 +129,7 @@ def _sheet_order(book: Book, table: schema.Table, sheet: str | None, by_name_onl
                              hint=_("Its sheets are: {sheets}.").format(
                                  sheets=_(", ").join(str(s) for s in book.sheet_names)))
         return [sheet]
-    wanted = [normalize_header(a) for a in table.sheet_aliases]
-    named = sorted((s for s in book.sheet_names if s is not None and normalize_header(s) in wanted),
-                   key=lambda s: wanted.index(normalize_header(s)))
+    named = named_sheets(table, book.sheet_names)
     if by_name_only:
         return list(named)
     return [*named, *(s for s in book.sheet_names if s not in named)]
@@ -633,9 +589,17 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
     结清记录 and 催收记录 (optional, found by sheet name; empty frames when absent). Checks on entry become
     ``loans.warnings``; a contract number used twice is an error like a bad cell."""
     path = Path(path)
-    data, label, base = read_source(path)
-    digest = hashlib.sha256(data).hexdigest()
+    ahead = readahead.take(path)  # the file's bytes and 还款记录 read while the command was importing
+    if ahead is not None:
+        data, label, base, digest = ahead.data, str(path), path.name, ahead.sha256
+        ahead.data = b""
+    else:
+        data, label, base = read_source(path)
+        digest = hashlib.sha256(data).hexdigest()
     book = open_book(data, label, base)
+    if ahead is not None and not book.parsed_ahead(ahead):
+        ahead.loaded()  # not wanted after all: waited for and dropped before the sheets are parsed here
+    del ahead
     optional = (schema.PAYMENTS, schema.RATES, schema.SETTLEMENTS, schema.COLLECTIONS, schema.WRITEOFFS)
     # 还款记录 is the big sheet: it is parsed in the background while 贷款台账 is read here
     if not _prefetch_tables(book, optional, settings):

@@ -1,0 +1,156 @@
+"""The read-ahead (ledger/readahead.py): 还款记录 parsed in a background thread while overdue-report is
+still importing. It must never change a result: the same report with and without it, a ledger changed
+after the read-ahead read it is read again, a header below title rows or under configured names is found
+where the reading finds it, and a file it cannot read is reported by the reading as always.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from test_overdue_cli import AS_OF, LOAN_HEADER, LOANS, PAYMENT_HEADER, PAYMENTS, build_ledger
+from typer.testing import CliRunner
+
+from loantool.cli import app
+from loantool.config import Settings, load_settings
+from loantool.errors import InputError
+from loantool.ledger import readahead
+from loantool.ledger.read import load_ledger
+
+DAY = dt.date.fromisoformat(AS_OF)
+
+
+@pytest.fixture(autouse=True)
+def _forget_readaheads():
+    """A test that stops early leaves no read-ahead behind for the next."""
+    yield
+    while readahead._PENDING:
+        readahead._PENDING.popitem()[1].loaded()
+
+
+@pytest.fixture
+def used(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """One entry per read-ahead the reading asked for: True when it took one (its bytes and parse)."""
+    handed: list[bool] = []
+    take = readahead.take
+
+    def spy(path: object) -> object:
+        result = take(path)
+        handed.append(result is not None)
+        return result
+
+    monkeypatch.setattr(readahead, "take", spy)
+    monkeypatch.delenv("LOANTOOL_READAHEAD", raising=False)
+    return handed
+
+
+def _frames(ledger) -> dict[str, object]:
+    return {name: getattr(ledger, name).frame for name in ("loans", "payments", "rates", "collections")}
+
+
+def _same_ledger(a, b) -> None:
+    assert a.sha256 == b.sha256
+    for name, frame in _frames(a).items():
+        other = _frames(b)[name]
+        assert list(frame.columns) == list(other.columns), name
+        assert frame.equals(other), name
+    assert [w.as_dict() for w in a.loans.warnings] == [w.as_dict() for w in b.loans.warnings]
+
+
+def _report(tmp_path: Path, ledger: Path, name: str) -> dict:
+    result = CliRunner().invoke(app, ["overdue-report", "--ledger", str(ledger), "--as-of", AS_OF,
+                                      "--out", str(tmp_path / name / "report.xlsx"), "--json"])
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    for key in ("report", "letters"):
+        document.pop(key)
+    return document
+
+
+def test_overdue_report_is_the_same_with_the_readahead(tmp_path, monkeypatch, used):
+    ledger = build_ledger(tmp_path / "ledger.xlsx")
+    ahead = _report(tmp_path, ledger, "ahead")
+    assert used == [True]  # the report's 还款记录 was the read-ahead's parse
+    monkeypatch.setenv("LOANTOOL_READAHEAD", "0")
+    assert _report(tmp_path, ledger, "plain") == ahead
+    assert used == [True, False]
+
+
+def test_a_ledger_changed_after_the_readahead_is_read_again(tmp_path, used):
+    path = build_ledger(tmp_path / "ledger.xlsx")
+    other = build_ledger(tmp_path / "other.xlsx", payments=PAYMENTS[:3])
+    readahead.start(path, Settings())
+    pending = readahead._PENDING[path.resolve()]
+    pending.located.wait(30)
+    assert pending.sha256 is not None  # it has read the first file
+    shutil.copyfile(other, path)  # saved again meanwhile
+    ledger = load_ledger(path, Settings(), as_of=DAY)
+    assert used == [False]  # its parse was dropped, never handed to the reading
+    _same_ledger(ledger, load_ledger(other, Settings(), as_of=DAY))
+    assert len(ledger.payments.frame) == 3
+
+
+def test_the_header_below_title_rows_and_configured_names(tmp_path, used):
+    """The read-ahead finds 还款记录's header where the reading does: under two title rows, and under
+    names given in loantool.toml's [aliases]."""
+    path = tmp_path / "ledger.xlsx"
+    book = openpyxl.Workbook()
+    loans = book.active
+    loans.title = "贷款台账"
+    loans.append(LOAN_HEADER)
+    for row in LOANS:
+        loans.append(list(row))
+    payments = book.create_sheet("还款记录")
+    payments.append(["某某汽车金融 还款记录"])
+    payments.append([])
+    payments.append(["合同号码", *PAYMENT_HEADER[1:]])  # 合同编号 under a name of the desk's own
+    for i, row in enumerate(PAYMENTS, start=1):
+        payments.append([*row, f"R{i:04d}", None])
+    book.save(path)
+    (tmp_path / "loantool.toml").write_text('[aliases.payments]\ncontract_no = ["合同号码"]\n',
+                                            encoding="utf-8")
+    settings = load_settings(tmp_path / "loantool.toml")
+    readahead.start(path, settings)
+    pending = readahead._PENDING[path.resolve()]
+    pending.located.wait(30)
+    assert (pending.sheet, pending.header_index) == ("还款记录", 2)
+    ahead = load_ledger(path, settings, as_of=DAY)
+    assert used == [True]
+    _same_ledger(ahead, load_ledger(path, settings, as_of=DAY))
+    assert used == [True, False]
+    assert len(ahead.payments.frame) == len(PAYMENTS)
+
+
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04 not a zip", "合同编号,金额\nHT1,1\n".encode("gbk")])
+def test_a_file_the_readahead_cannot_read_is_reported_by_the_reading(tmp_path, used, content):
+    path = tmp_path / "ledger.xlsx"
+    path.write_bytes(content)
+    readahead.start(path, Settings())
+    with pytest.raises(InputError) as ahead:
+        load_ledger(path, Settings(), as_of=DAY)
+    with pytest.raises(InputError) as plain:
+        load_ledger(path, Settings(), as_of=DAY)
+    assert str(ahead.value) == str(plain.value)
+    assert used == [False, False]
+    assert not readahead._PENDING
+
+
+def test_a_ledger_without_payments_and_one_turned_off(tmp_path, monkeypatch, used):
+    path = tmp_path / "ledger.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "贷款台账"
+    book.active.append(LOAN_HEADER)
+    for row in LOANS:
+        book.active.append(list(row))
+    book.save(path)
+    readahead.start(path, Settings())
+    assert load_ledger(path, Settings(), as_of=DAY).payments.frame.empty
+    assert used == [False]
+    monkeypatch.setenv("LOANTOOL_READAHEAD", "0")
+    readahead.start(path, Settings())
+    assert not readahead._PENDING
