@@ -15,7 +15,9 @@ its time (read, schedules, assessment, workbook) and, in a fresh process running
 once, its memory: the resident size after each step and the peak so far (``getrusage``'s ``ru_maxrss``),
 so that the step that sets the peak shows. ``--profile`` prints cProfile's top functions of (b).
 ``--processes``: the command as a new process (``--json``) beside a process that only reads the ledger
-with ``to_python``, median of three, with each one's peak memory – the figures of issue 15.
+with ``to_python``, median of three, with each one's peak memory – the figures of issue 15. The command
+reads 还款记录 ahead while it imports (ledger/readahead.py); ``LOANTOOL_READAHEAD=0`` in the environment
+times it without.
 
 Not like for like, said plainly: (b) pauses Python's cyclic garbage collector while it makes rows, which
 (a) does not; and (b1) times (b) with 还款记录 parsed in a background thread while 贷款台账 is read
