@@ -5,10 +5,11 @@ A command that reads the ledger spends its first third of a second importing pan
 needs no Python and lets go of the GIL. :func:`start` (called by a command once it knows the ledger and
 its settings, before those imports) finds that sheet and its header row the way ``load_ledger`` will –
 the same head read of the workbook (xlsx_head.py), the same header matching (headers.py) – and parses it
-in a background thread, on the second core. ``load_ledger`` hands it to the reading only for the same
-content (the SHA-256 of the bytes it reads itself), the same sheet and the same header row
-(:func:`take`); in any other case the parse is dropped and the sheet read as always. So the result never
-depends on whether, or how far, the read-ahead got.
+in a background thread, on the second core. ``load_ledger`` takes its bytes and its parse only while
+they are still the file's content (the file's SHA-256, worked out when the reading comes to it, is the
+one of the bytes the thread read: :func:`take`) and only for the sheet and header row ``locate`` finds;
+in any other case they are dropped and the file read as always. So the result never depends on whether,
+or how far, the read-ahead got.
 
 Nothing of it is ever reported: a file it cannot read, a sheet it cannot find, fastexcel's refusal – it
 just stops, and the reading says what it has to say when it gets there. ``LOANTOOL_READAHEAD=0`` turns it
