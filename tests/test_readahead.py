@@ -154,3 +154,65 @@ def test_a_ledger_without_payments_and_one_turned_off(tmp_path, monkeypatch, use
     monkeypatch.setenv("LOANTOOL_READAHEAD", "0")
     readahead.start(path, Settings())
     assert not readahead._PENDING
+
+
+def test_the_entry_point_reads_ahead_from_the_command_line_as_written(tmp_path, monkeypatch):
+    """``loantool overdue-report --ledger X`` starts the read-ahead before typer parses the options;
+    help, another command or a missing value do not; --config's settings are the ones it uses."""
+    from loantool import cli
+
+    monkeypatch.delenv("LOANTOOL_READAHEAD", raising=False)
+    monkeypatch.chdir(tmp_path)
+    ledger = build_ledger(tmp_path / "账本.xlsx")
+    started: list[tuple[Path, object]] = []
+    monkeypatch.setattr(readahead, "start", lambda path, settings: started.append((Path(path), settings)))
+    for args in (["overdue-report", "--help", "--ledger", str(ledger)], ["settle", "--ledger", str(ledger)],
+                 ["overdue-report", "--ledger"], ["overdue-report", "--ledger="], [],
+                 ["--lang", "en", "overdue-report", "--ledger", str(ledger)]):
+        cli._read_ahead(args)
+    assert started == []
+    config = tmp_path / "desk.toml"
+    config.write_text('[aliases.payments]\ncontract_no = ["合同号码"]\n', encoding="utf-8")
+    cli._read_ahead(["overdue-report", "--as-of", AS_OF, "--ledger", "other.xlsx", f"--ledger={ledger}",
+                     "--config", str(config), "--json"])
+    (path, settings), = started
+    assert path == ledger
+    assert settings.aliases["payments"]["contract_no"] == ["合同号码"]
+    started.clear()
+    (tmp_path / "loantool.toml").write_text(f'[ledger]\npath = "{ledger.name}"\n', encoding="utf-8")
+    cli._read_ahead(["overdue-report", "--json"])  # the ledger loantool.toml names
+    assert [p.resolve() for p, _s in started] == [ledger.resolve()]
+
+
+def test_a_wrong_guess_is_ended_before_the_right_file_is_read_ahead(tmp_path, used):
+    first = build_ledger(tmp_path / "first.xlsx")
+    second = build_ledger(tmp_path / "second.xlsx", payments=PAYMENTS[:4])
+    readahead.start(first, Settings())
+    guess = readahead._PENDING[first.resolve()]
+    readahead.start(second, Settings())
+    assert list(readahead._PENDING) == [second.resolve()]
+    assert not guess.thread.is_alive() and guess.data == b""  # ended and dropped
+    ledger = load_ledger(second, Settings(), as_of=DAY)
+    assert used == [True]
+    assert len(ledger.payments.frame) == 4
+
+
+def test_the_command_as_a_process_gives_the_same_document(tmp_path):
+    """The real entry point (python -m loantool), read-ahead and all, against the same without it."""
+    import os
+    import subprocess
+    import sys
+
+    ledger = build_ledger(tmp_path / "ledger.xlsx")
+    documents = []
+    for flag in ("1", "0"):
+        out = tmp_path / flag / "report.xlsx"
+        done = subprocess.run([sys.executable, "-m", "loantool", "overdue-report", "--ledger", str(ledger),
+                               "--as-of", AS_OF, "--out", str(out), "--json"], capture_output=True,
+                              cwd=tmp_path, env={**os.environ, "LOANTOOL_READAHEAD": flag}, check=False)
+        assert done.returncode == 0, done.stderr.decode()
+        document = json.loads(done.stdout)
+        for key in ("report", "letters"):
+            document.pop(key)
+        documents.append(document)
+    assert documents[0] == documents[1]

@@ -106,7 +106,7 @@ def enabled() -> bool:
 
 def start(path: Path | str, settings: Settings | None) -> None:
     """Begin parsing the ledger's 还款记录 in the background (nothing when turned off, or already begun
-    for this file)."""
+    for this file; one begun for another file is ended first, so that two parses never run at once)."""
     if not enabled():
         return
     try:
@@ -114,6 +114,14 @@ def start(path: Path | str, settings: Settings | None) -> None:
         import fastexcel  # noqa: F401 – without it there is nothing to read ahead with
     except Exception:  # noqa: BLE001 – no read-ahead; the reading goes on as always
         return
+    with _LOCK:
+        if key in _PENDING:
+            return
+        stale = [*_PENDING.values()]
+        _PENDING.clear()
+    for other in stale:  # a read-ahead of another file (a wrong guess): ended before this one begins
+        other.loaded()
+        other.data = b""
     with _LOCK:
         if key in _PENDING:
             return
