@@ -248,6 +248,7 @@ class FastBook:
         self._pending: dict[tuple[str, int], Future[FastTable | None]] = {}
         # per sheet: its merged cells and whether its XML may hold a null text, from one pass over the part
         self._merging: dict[str, Future[tuple[list[tuple[int, int, int, int]], bool | None]]] = {}
+        self._merging_lock = threading.Lock()
         self._shared_lock = threading.Lock()
         # (sheet, header row) → the read-ahead of that table (readahead.Ahead)
         self.ahead: dict[tuple[str, int], Any] = {}
@@ -333,8 +334,10 @@ class FastBook:
 
         ahead = self.ahead.pop((sheet, header_index), None)
         loaded = ahead.loaded() if ahead is not None else None  # parsed ahead (readahead.py), or now
-        for other in [*self.ahead.values()]:  # a read-ahead of another table: ended before this parse
-            other.loaded()
+        if loaded is None:
+            for other in self.ahead.values():  # a read-ahead of another table: ended before this parse
+                other.loaded()
+            self.ahead.clear()
         parsed_ahead = loaded is not None
         del ahead
         reader = None
@@ -400,7 +403,7 @@ class FastBook:
 
     def _scan(self, sheet: str) -> Future[tuple[list[tuple[int, int, int, int]], bool | None]]:
         """The sheet's scan (:meth:`_merges`), started in the background on first asking."""
-        with self._shared_lock:
+        with self._merging_lock:
             scan = self._merging.get(sheet)
             if scan is None:
                 scan = self._merging[sheet] = self._submit(self._merges, sheet)

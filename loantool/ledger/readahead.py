@@ -56,6 +56,7 @@ class Ahead:
 
     def __init__(self) -> None:
         self.located = threading.Event()
+        self.parsed = threading.Event()  # set once the parse is made (or given up)
         self.data = b""  # the bytes read, kept for the reading (it does not read the file again)
         self.sha256: str | None = None
         self.sheet: str | None = None
@@ -67,7 +68,7 @@ class Ahead:
         """fastexcel's load of the table, waiting for the parse to end; None if it did not succeed (then
         the reading parses the sheet itself). Given once."""
         if self.thread is not None:
-            self.thread.join()
+            self.parsed.wait()
         loaded, self._loaded = self._loaded, None
         return loaded
 
@@ -78,7 +79,8 @@ class Ahead:
             self._loaded = None
         finally:
             self.located.set()
-            trim()
+            self.parsed.set()
+            trim()  # the parse's freed cells go back to the system; the reading does not wait for this
 
     def _run(self, path: Path, settings: Settings | None) -> None:
         import fastexcel
