@@ -51,8 +51,9 @@ def load_table_sheet(reader: Any, sheet: str, header_index: int) -> Any:
 
 
 class Ahead:
-    """One file's read-ahead: where it found 还款记录 (``sheet``, ``header_index``, from bytes with SHA-256
-    ``sha256``), known once :attr:`located` is set, and fastexcel's parse, once the thread is done."""
+    """One file's read-ahead: where it found 还款记录 (``sheet``, ``header_index``) in the bytes ``data``
+    (SHA-256 ``sha256``), known once :attr:`located` is set, and fastexcel's parse, once :attr:`parsed`
+    is."""
 
     def __init__(self) -> None:
         self.located = threading.Event()
