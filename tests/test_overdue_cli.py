@@ -111,7 +111,10 @@ PAYMENTS = [
 ]
 
 
-def build_ledger(path: Path, *, loans=LOANS, payments=PAYMENTS) -> Path:
+def build_ledger(path: Path, *, loans=LOANS, payments=PAYMENTS, payment_header=PAYMENT_HEADER,
+                 rows_above_payments=()) -> Path:
+    """The test ledger: 贷款台账 and 还款记录 (none when ``payments`` is None), ``rows_above_payments``
+    (title rows) above the latter's header."""
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "贷款台账"
@@ -121,10 +124,12 @@ def build_ledger(path: Path, *, loans=LOANS, payments=PAYMENTS) -> Path:
     for column in ("C", "D", "R"):  # phone, card, guarantor phone are text
         for cell in ws[column][1:]:
             cell.number_format = "@"
-    pay = wb.create_sheet("还款记录")
-    pay.append(PAYMENT_HEADER)
-    for i, row in enumerate(payments, start=1):
-        pay.append([*row, f"R{i:04d}", None])
+    if payments is not None:
+        pay = wb.create_sheet("还款记录")
+        for row in (*rows_above_payments, payment_header):
+            pay.append(list(row))
+        for i, row in enumerate(payments, start=1):
+            pay.append([*row, f"R{i:04d}", None])
     wb.save(path)
     return path
 

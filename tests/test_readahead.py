@@ -11,9 +11,8 @@ import json
 import shutil
 from pathlib import Path
 
-import openpyxl
 import pytest
-from test_overdue_cli import AS_OF, LOAN_HEADER, LOANS, PAYMENT_HEADER, PAYMENTS, build_ledger
+from test_overdue_cli import AS_OF, PAYMENT_HEADER, PAYMENTS, build_ledger
 from typer.testing import CliRunner
 
 from loantool.cli import app
@@ -98,20 +97,8 @@ def test_a_ledger_changed_after_the_readahead_is_read_again(tmp_path, used):
 def test_the_header_below_title_rows_and_configured_names(tmp_path, used):
     """The read-ahead finds 还款记录's header where the reading does: under two title rows, and under
     names given in loantool.toml's [aliases]."""
-    path = tmp_path / "ledger.xlsx"
-    book = openpyxl.Workbook()
-    loans = book.active
-    loans.title = "贷款台账"
-    loans.append(LOAN_HEADER)
-    for row in LOANS:
-        loans.append(list(row))
-    payments = book.create_sheet("还款记录")
-    payments.append(["某某汽车金融 还款记录"])
-    payments.append([])
-    payments.append(["合同号码", *PAYMENT_HEADER[1:]])  # 合同编号 under a name of the desk's own
-    for i, row in enumerate(PAYMENTS, start=1):
-        payments.append([*row, f"R{i:04d}", None])
-    book.save(path)
+    path = build_ledger(tmp_path / "ledger.xlsx", payment_header=["合同号码", *PAYMENT_HEADER[1:]],
+                        rows_above_payments=[["某某汽车金融 还款记录"], []])  # 合同编号 by a desk's own name
     (tmp_path / "loantool.toml").write_text('[aliases.payments]\ncontract_no = ["合同号码"]\n',
                                             encoding="utf-8")
     settings = load_settings(tmp_path / "loantool.toml")
@@ -141,13 +128,7 @@ def test_a_file_the_readahead_cannot_read_is_reported_by_the_reading(tmp_path, u
 
 
 def test_a_ledger_without_payments_and_one_turned_off(tmp_path, monkeypatch, used):
-    path = tmp_path / "ledger.xlsx"
-    book = openpyxl.Workbook()
-    book.active.title = "贷款台账"
-    book.active.append(LOAN_HEADER)
-    for row in LOANS:
-        book.active.append(list(row))
-    book.save(path)
+    path = build_ledger(tmp_path / "ledger.xlsx", payments=None)
     readahead.start(path, Settings())
     assert load_ledger(path, Settings(), as_of=DAY).payments.frame.empty
     assert used == [False]
