@@ -92,6 +92,7 @@ class Column:
     uniques: np.ndarray
     _types: np.ndarray | None = None  # type of each unique value, computed once
     _blank: np.ndarray | None = None  # per unique value: empty or only spaces
+    _has_empty: bool | None = None  # whether a code is −1, worked out once
 
     @classmethod
     def of(cls, values: Sequence[Any] | np.ndarray) -> Column:
@@ -140,6 +141,10 @@ class Column:
 
     def per_row(self, per_unique: np.ndarray, empty: Any) -> np.ndarray:
         """Spread a per-distinct-value array over the rows; ``empty`` where the cell is empty."""
+        if self._has_empty is None:
+            self._has_empty = bool(len(self.codes)) and bool(self.codes.min() < 0)
+        if not self._has_empty:
+            return per_unique[self.codes]
         extended = np.empty(len(per_unique) + 1, dtype=per_unique.dtype)
         extended[:-1] = per_unique
         extended[-1] = empty

@@ -52,6 +52,10 @@ from .xlsx_head import HEAD_ROWS, Fallback, head_workbook, worksheet_parts
 # kept one entry per row instead of being hashed (tests lower it to reach small sheets)
 DISTINCT_MIN_ROWS = 20_000
 _DISTINCT_SAMPLE = 1_000
+# a table is loaded beside the big one's parse (FastBook.load_beside) when its sheet part is at most this
+# share of the big one's: 贷款台账 of 20,000 loans is some 1/7 of its 还款记录
+BESIDE_SHARE = 4
+_BESIDE_HANDOVER = 0.05  # seconds the big table's load waits at most for the next one's parse to begin
 _CHUNK = 1 << 20
 _TAIL = 4 << 20  # how much of the end of a sheet part is kept to find its merged cells in
 _OVERLAP = 64  # bytes of a chunk looked at again with the next for null texts (see _NULL_NEEDLES)
@@ -253,6 +257,9 @@ class FastBook:
         # (sheet, header row) → the read-ahead of that table (readahead.Ahead)
         self.ahead: dict[tuple[str, int], Any] = {}
         self._executor: ThreadPoolExecutor | None = None
+        # (big sheet, sheet, header row, columns): the table to load once the big sheet is parsed
+        self._after_big: tuple[str, str, int, tuple[int, ...]] | None = None
+        self._beside_started = threading.Event()  # that table has begun its parse
 
     # -- the first rows
 
@@ -274,14 +281,32 @@ class FastBook:
 
     # -- the data
 
-    def prefetch(self, sheet: str, header_index: int, columns: list[int] = ()) -> None:
+    def prefetch(self, sheet: str, header_index: int, columns: list[int] = (), *, beside: bool = False
+                 ) -> None:
         """Start loading the table under ``header_index`` of ``sheet`` in a background thread (and its
-        ``columns`` made ready to coerce), its merged cells in another."""
+        ``columns`` made ready to coerce), its merged cells in another. ``beside``: a small table loaded
+        once the big one is parsed (:meth:`load_beside`)."""
         key = (sheet, header_index)
         if key in self._pending:
             return
-        self._pending[key] = self._submit(self._load_quietly, sheet, header_index, tuple(columns))
+        self._pending[key] = self._submit(self._load_quietly, sheet, header_index, tuple(columns), beside)
         self._scan(sheet)
+
+    def load_beside(self, sheet: str, header_index: int, columns: list[int], big_sheet: str) -> bool:
+        """Plan to load a table in the background as soon as the caller's parse of ``big_sheet`` (or a
+        read-ahead's) has ended and its cells are let go: fastexcel parses it (letting go of the GIL) while
+        the caller makes the big table's columns (Python work). Only when the table's sheet part is at
+        most 1/:data:`BESIDE_SHARE` of the big one's: it then takes less time than those columns, and its
+        parse never meets the big one's in memory. Whether it is planned (else it loads in its turn)."""
+        try:
+            small = self._zip.getinfo(self._part(sheet).lstrip("/")).file_size
+            big = self._zip.getinfo(self._part(big_sheet).lstrip("/")).file_size
+        except Exception:  # noqa: BLE001 – a part this cannot find: loaded in its turn, as always
+            return False
+        if sheet == big_sheet or small * BESIDE_SHARE > big or self._after_big is not None:
+            return False
+        self._after_big = (big_sheet, sheet, header_index, tuple(columns))
+        return True
 
     def table(self, sheet: str, header_index: int, header_cells: dict[int, str]) -> FastTable | None:
         """The data rows under the header, or None (read them the careful way). The merged cells are
@@ -315,41 +340,34 @@ class FastBook:
         self._pending.clear()
         self._merging.clear()
         self.ahead.clear()
+        self._after_big = None
         if self._executor is not None:
             self._executor.shutdown(wait=False)
             self._executor = None
         self._head_book = None
 
-    def _load_quietly(self, sheet: str, header_index: int, columns: tuple[int, ...] = ()) -> FastTable | None:
+    def _load_quietly(self, sheet: str, header_index: int, columns: tuple[int, ...] = (),
+                      beside: bool = False) -> FastTable | None:
         try:
-            table = self._load(sheet, header_index)
+            table = self._load(sheet, header_index, beside)
             for col in columns:
                 table.column(col)
             return table
         except Exception:  # noqa: BLE001 – fastexcel's refusal (mixed types, error cells …) or ours
             return None
 
-    def _load(self, sheet: str, header_index: int) -> FastTable:
-        import fastexcel
-
-        ahead = self.ahead.pop((sheet, header_index), None)
-        loaded = ahead.loaded() if ahead is not None else None  # parsed ahead (readahead.py), or now
-        if loaded is None:
-            for other in self.ahead.values():  # a read-ahead of another table: ended before this parse
-                other.loaded()
-            self.ahead.clear()
-        parsed_ahead = loaded is not None
-        del ahead
-        reader = None
-        if loaded is None:
-            reader = fastexcel.read_excel(self._data)  # a reader per thread: it parses one sheet at a time
-            loaded = load_table_sheet(reader, sheet, header_index)
-        infos = loaded.selected_columns
-        arrows = record_batch(loaded)
-        height = int(loaded.height)
-        del loaded
-        if parsed_ahead:  # its buffers were the read-ahead thread's: their pages go back (readahead.trim)
-            trim()
+    def _load(self, sheet: str, header_index: int, beside: bool = False) -> FastTable:
+        if beside:
+            infos, arrows, height = _exported(self._parse(sheet, header_index, self._beside_started))
+        else:
+            try:
+                loaded, parsed_ahead = self._parse_or_take(sheet, header_index)
+                infos, arrows, height = _exported(loaded)
+                del loaded  # fastexcel's cells: gone before the next parse begins
+                if parsed_ahead:  # its buffers were the read-ahead thread's: pages go back (readahead.trim)
+                    trim()
+            finally:
+                self._start_after(sheet)
         columns: dict[int, ArrowColumn] = {}
         names: dict[int, str] = {}
         hidden: dict[int, int] = {}  # absolute column → fastexcel's index
@@ -365,15 +383,45 @@ class FastBook:
                 hidden[col] = int(info.index)
             if arrow.kind == "tsm":  # every distinct date must convert exactly
                 present = arrow.numbers if arrow.valid is None else arrow.numbers[arrow.valid]
-                for ms in np.unique(present).tolist():
+                for ms in pd.unique(present).tolist():  # (hashed: no sort of the column)
                     _datetime_value(int(ms))
         if hidden and self._may_hold_null_text(sheet):
-            if reader is None:
-                reader = fastexcel.read_excel(self._data)
-            patches = _hidden_text(reader, sheet, header_index, hidden, columns, height)
+            patches = _hidden_text(_reader(self._data), sheet, header_index, hidden, columns, height)
         else:
             patches = {}
         return FastTable(height, columns, names, [], patches)
+
+    def _start_after(self, sheet: str) -> None:
+        """The big sheet is parsed (or failed to be): the table planned to load after it
+        (:meth:`load_beside`) begins in the background, and it is given the GIL to begin its parse before
+        the Python work on the big table's columns takes it."""
+        after = self._after_big
+        if after is None or after[0] != sheet:
+            return
+        self._after_big = None
+        _big, small, header_index, columns = after
+        self.prefetch(small, header_index, list(columns), beside=True)
+        self._beside_started.wait(_BESIDE_HANDOVER)
+
+    def _parse_or_take(self, sheet: str, header_index: int) -> tuple[Any, bool]:
+        """fastexcel's load of the table – the read-ahead's parse of it (readahead.py) when there is one –
+        and whether it was the read-ahead's."""
+        ahead = self.ahead.pop((sheet, header_index), None)
+        if ahead is not None:
+            loaded = ahead.loaded()
+            if loaded is not None:
+                return loaded, True
+        for other in [*self.ahead.values()]:  # a read-ahead of another table: ended before this parse
+            other.drop()
+        self.ahead.clear()
+        return self._parse(sheet, header_index), False
+
+    def _parse(self, sheet: str, header_index: int, started: threading.Event | None = None) -> Any:
+        # a reader per parse (it parses one sheet at a time), let go with it: it holds a copy of the file
+        reader = _reader(self._data)
+        if started is not None:
+            started.set()
+        return load_table_sheet(reader, sheet, header_index)
 
     def _may_hold_null_text(self, sheet: str) -> bool:
         """Whether a cell of the sheet may hold a text that fastexcel counts as empty ("NA", "NULL" …):
@@ -541,6 +589,17 @@ def _inflate(archive: zipfile.ZipFile, name: str, data: bytes) -> bytes:
     begin = info.header_offset + 30 + name_length + extra_length
     packed = data[begin:begin + info.compress_size]
     return zlib.decompress(packed, -15) if info.compress_type == 8 else packed
+
+
+def _reader(data: bytes) -> Any:
+    import fastexcel
+
+    return fastexcel.read_excel(data)
+
+
+def _exported(loaded: Any) -> tuple[Any, list[ArrowColumn], int]:
+    """fastexcel's column infos, the Arrow columns and the height of a loaded sheet."""
+    return loaded.selected_columns, record_batch(loaded), int(loaded.height)
 
 
 def _hidden_text(reader: Any, sheet: str, header_index: int, hidden: dict[int, int],

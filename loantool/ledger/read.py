@@ -4,8 +4,9 @@
 loantool.toml), skips title rows above it and blank and total rows (合计/总计) below it, and coerces
 every column to its kind. Every bad cell of a file is reported at once in one ``InputError``; a file
 either reads completely or not at all. ``load_ledger`` reads the four sheets of the ledger workbook
-(the optional ones parsed ahead in a background thread while 贷款台账 is read, when
-``grid.BACKGROUND_PARSE`` is on – off by default, for memory) and runs the checks on entry.
+(还款记录 first; 贷款台账, when it is the smaller sheet, parsed in a background thread while the payments'
+columns are made – fast_sheet.FastBook.load_beside; the optional ones parsed ahead in a background thread
+when ``grid.BACKGROUND_PARSE`` is on – off by default, for memory) and runs the checks on entry.
 """
 
 from __future__ import annotations
@@ -598,7 +599,7 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
         digest = hashlib.sha256(data).hexdigest()
     book = open_book(data, label, base)
     if ahead is not None and not book.parsed_ahead(ahead):
-        ahead.loaded()  # not wanted after all: waited for and dropped before the sheets are parsed here
+        ahead.drop()  # not wanted after all: waited for and dropped before the sheets are parsed here
     del ahead
     optional = (schema.PAYMENTS, schema.RATES, schema.SETTLEMENTS, schema.COLLECTIONS, schema.WRITEOFFS)
     # 还款记录 is the big sheet: it is parsed in the background while 贷款台账 is read here
@@ -616,7 +617,8 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
                                      choose_with="[ledger] loans_sheet")
                     # the big sheet is read first, while little else is held: its parse is the read's
                     # peak of memory; what it finds is reported in its turn, as if read in order
-                    early = _read_early(book, schema.PAYMENTS, path, label, settings)
+                    # (贷款台账 parsed in the background as soon as it is, when it is the smaller sheet)
+                    early = _read_early(book, schema.PAYMENTS, path, label, settings, beside=located)
                 elif table is schema.PAYMENTS and early is not None:
                     outcome, found = early
                     if isinstance(outcome, InputError):
@@ -648,14 +650,17 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
                   tables["collections"], tables["writeoffs"])
 
 
-def _read_early(book: Book, table: schema.Table, path: Path, label: str, settings: Settings
-                ) -> tuple[TableRead | InputError, list[CellProblem]]:
+def _read_early(book: Book, table: schema.Table, path: Path, label: str, settings: Settings,
+                beside: _Located | None = None) -> tuple[TableRead | InputError, list[CellProblem]]:
     """``table`` located and read ahead of its turn: the table and its problems, or the error that
     refuses it (raised by the caller in the table's turn, so that an earlier table's error still comes
-    first)."""
+    first). ``beside``: a (smaller) table parsed in the background, on the second core, once this
+    one's sheet is parsed."""
     found: list[CellProblem] = []
     try:
         located = locate(book, table, settings, by_name_only=True)
+        if located and beside:
+            book.load_beside(beside.sheet, beside.header_index, sorted(beside.found.values()), located.sheet)
         read = (_read_located(book, table, located, path, found, settings) if located
                 else empty_table(table, path, label))
     except InputError as exc:

@@ -73,6 +73,11 @@ class Ahead:
         loaded, self._loaded = self._loaded, None
         return loaded
 
+    def drop(self) -> None:
+        """Not wanted: waited for (never two parses at once) and everything it holds let go."""
+        self.loaded()
+        self.data = b""
+
     def run(self, path: Path, settings: Settings | None) -> None:
         try:
             self._run(path, settings)
@@ -123,8 +128,7 @@ def start(path: Path | str, settings: Settings | None) -> None:
         stale = [*_PENDING.values()]
         _PENDING.clear()
     for other in stale:  # a read-ahead of another file (a wrong guess): ended before this one begins
-        other.loaded()
-        other.data = b""
+        other.drop()
     with _LOCK:
         if key in _PENDING:
             return
@@ -156,8 +160,7 @@ def take(path: Path | str) -> Ahead | None:
                     return ahead
     except OSError:  # the reading says what is wrong with the file
         pass
-    ahead.loaded()  # waited for and dropped
-    ahead.data = b""
+    ahead.drop()
     return None
 
 
