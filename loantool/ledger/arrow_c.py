@@ -87,7 +87,10 @@ class ArrowColumn:
             keep = np.ones(len(joined), dtype=bool)
             keep[self.offsets[1:] + np.arange(n)] = False
             joined[keep] = raw
-            texts = joined[:-1].tobytes().decode("utf-8").split("\x00")
+            del keep
+            text = str(memoryview(joined)[:-1], "utf-8")  # decoded in place: no copy of the bytes first
+            del joined
+            texts = text.split("\x00")
         else:
             texts = self._sliced()
         if self.valid is not None and not self.valid.all():

@@ -352,6 +352,8 @@ class FastBook:
             table = self._load(sheet, header_index, beside)
             for col in columns:
                 table.column(col)
+            if beside:  # what its parse freed in this thread's malloc arena goes back (readahead.trim)
+                trim()
             return table
         except Exception:  # noqa: BLE001 – fastexcel's refusal (mixed types, error cells …) or ours
             return None

@@ -632,6 +632,7 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
                                      else empty_table(table, path, label))
         finally:
             book.discard()
+    del book, data  # the file's bytes (and the book's hold on them) are let go before the checks on entry
     loans = tables["loans"]
     try:
         today = as_of or (to_date(settings.as_of) if settings.as_of else None) or date.today()
