@@ -15,6 +15,7 @@ import hashlib
 import itertools
 import math
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -594,9 +595,11 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
     if ahead is not None:
         data, label, base, digest = ahead.data, str(path), path.name, ahead.sha256
         ahead.data = b""
+        hashing = None
     else:
         data, label, base = read_source(path)
-        digest = hashlib.sha256(data).hexdigest()
+        hashing = _Digest(data)  # worked out on another core (hashlib lets go of the GIL) while this reads
+        hashing.start()
     book = open_book(data, label, base)
     if ahead is not None and not book.parsed_ahead(ahead):
         ahead.drop()  # not wanted after all: waited for and dropped before the sheets are parsed here
@@ -633,6 +636,9 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
         finally:
             book.discard()
     del book, data  # the file's bytes (and the book's hold on them) are let go before the checks on entry
+    if hashing is not None:
+        hashing.join()
+        digest = hashing.hexdigest
     loans = tables["loans"]
     try:
         today = as_of or (to_date(settings.as_of) if settings.as_of else None) or date.today()
@@ -649,6 +655,19 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
     loans.warnings = [*loans.warnings, *footers, *checks.check_loans(loans.frame, loans.problem, today)]
     return Ledger(path, digest, loans, tables["rates"], tables["payments"], tables["settlements"],
                   tables["collections"], tables["writeoffs"])
+
+
+class _Digest(threading.Thread):
+    """The SHA-256 of a file's bytes, worked out in a thread of its own."""
+
+    def __init__(self, data: bytes):
+        super().__init__(name="loantool-sha256", daemon=True)
+        self._data = data
+        self.hexdigest = ""
+
+    def run(self) -> None:
+        self.hexdigest = hashlib.sha256(self._data).hexdigest()
+        self._data = b""
 
 
 def _read_early(book: Book, table: schema.Table, path: Path, label: str, settings: Settings,
