@@ -91,7 +91,7 @@ MORNING_CHILD = (
     "import datetime as dt, sys\n"
     "from loantool.workflows import common\n"
     f"common.real_today = lambda: dt.date.fromisoformat({AS_OF!r})\n"
-    "from loantool.cli import main\n"
+    "from loantool.entry import main\n"
     "sys.argv = ['loantool', 'morning', '--config', sys.argv[1], '--quiet']\n"
     "main()\n"
 )

@@ -1,5 +1,5 @@
 """``python -m loantool`` – the same as the ``loantool`` command."""
 
-from loantool.cli import main
+from loantool.entry import main
 
 main()

@@ -531,44 +531,11 @@ def _main(
     """贷后管理工具 · post-loan desk toolkit: schedules, imports, arrears, reconciliation, settlement."""
 
 
-# commands whose ledger is read ahead from the first moment (ledger/readahead.py): typer and pydantic take
-# a tenth of a second to parse the options, which fastexcel's parse of 还款记录 can use
-_READS_AHEAD = ("overdue-report",)
-
-
-def _read_ahead(args: list[str]) -> None:
-    """Start the read-ahead of the ledger of ``loantool overdue-report …`` before typer parses the
-    options, from ``--ledger`` and ``--config`` as written (``--x v`` or ``--x=v``; the last one given,
-    as click takes it). Help, ``--``, a missing value or settings that do not load: nothing here – the
-    command starts it itself once its options are parsed (make_run). A wrong guess costs only time: the
-    reading takes a read-ahead only for the same bytes, sheet and header row, and a read-ahead of another
-    file is ended before the command's own begins."""
-    if not args or args[0] not in _READS_AHEAD:
-        return
-    given: dict[str, str] = {}
-    rest = iter(args[1:])
-    for arg in rest:
-        if arg in ("-h", "--help", "--"):
-            return
-        name, equals, value = arg.partition("=")
-        if name in ("--ledger", "--config"):
-            value = value if equals else next(rest, None)
-            if not value:
-                return
-            given[name] = value
-    try:
-        from .config import load_settings
-        from .ledger import readahead
-
-        config = given.get("--config")
-        settings = load_settings(Path(config) if config else None)
-        ledger = given.get("--ledger")
-        readahead.start(Path(ledger) if ledger else settings.ledger_path, settings)
-    except Exception:  # noqa: BLE001 – the command reads its settings itself and says what is wrong
-        return
-
-
 def main() -> None:
-    _read_ahead(sys.argv[1:])
+    """The command line (the ``loantool`` command and ``python -m loantool`` start at ``entry.main``,
+    which reads the ledger ahead before this module is imported)."""
+    from .entry import read_ahead
+
+    read_ahead(sys.argv[1:])
     app()
 

@@ -140,7 +140,7 @@ def test_a_ledger_without_payments_and_one_turned_off(tmp_path, monkeypatch, use
 def test_the_entry_point_reads_ahead_from_the_command_line_as_written(tmp_path, monkeypatch):
     """``loantool overdue-report --ledger X`` starts the read-ahead before typer parses the options;
     help, another command or a missing value do not; --config's settings are the ones it uses."""
-    from loantool import cli
+    from loantool import entry
 
     monkeypatch.delenv("LOANTOOL_READAHEAD", raising=False)
     monkeypatch.chdir(tmp_path)
@@ -150,18 +150,18 @@ def test_the_entry_point_reads_ahead_from_the_command_line_as_written(tmp_path, 
     for args in (["overdue-report", "--help", "--ledger", str(ledger)], ["settle", "--ledger", str(ledger)],
                  ["overdue-report", "--ledger"], ["overdue-report", "--ledger="], [],
                  ["--lang", "en", "overdue-report", "--ledger", str(ledger)]):
-        cli._read_ahead(args)
+        entry.read_ahead(args)
     assert started == []
     config = tmp_path / "desk.toml"
     config.write_text('[aliases.payments]\ncontract_no = ["合同号码"]\n', encoding="utf-8")
-    cli._read_ahead(["overdue-report", "--as-of", AS_OF, "--ledger", "other.xlsx", f"--ledger={ledger}",
+    entry.read_ahead(["overdue-report", "--as-of", AS_OF, "--ledger", "other.xlsx", f"--ledger={ledger}",
                      "--config", str(config), "--json"])
     (path, settings), = started
     assert path == ledger
     assert settings.aliases["payments"]["contract_no"] == ["合同号码"]
     started.clear()
     (tmp_path / "loantool.toml").write_text(f'[ledger]\npath = "{ledger.name}"\n', encoding="utf-8")
-    cli._read_ahead(["overdue-report", "--json"])  # the ledger loantool.toml names
+    entry.read_ahead(["overdue-report", "--json"])  # the ledger loantool.toml names
     assert [p.resolve() for p, _s in started] == [ledger.resolve()]
 
 
