@@ -1,8 +1,8 @@
 """Where the ``loantool`` command and ``python -m loantool`` begin: before typer, pydantic and the
 command's modules are imported (some 0.07 s before the command line is parsed, and more before the
-command runs), overdue-report's ledger begins to be read ahead (ledger/readahead.py) from the command line
-as written; then :mod:`loantool.cli` takes over. Nothing here imports more than the settings and the
-read-ahead need."""
+command runs), the ledger of overdue-report and morning begins to be read ahead (ledger/readahead.py)
+from the command line as written; then :mod:`loantool.cli` takes over. Nothing here imports more than the
+settings and the read-ahead need."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from pathlib import Path
 
 # commands whose ledger is read ahead from the first moment: importing the command line's modules and
 # parsing the options takes a fifth of a second that fastexcel's parse of 还款记录 can use
-READS_AHEAD = ("overdue-report",)
+READS_AHEAD = ("overdue-report", "morning")
 
 
 def read_ahead(args: list[str]) -> None:
-    """Start the read-ahead of the ledger of ``loantool overdue-report …`` before typer parses the
+    """Start the read-ahead of the ledger of ``loantool overdue-report …`` (or ``morning``: its first
+    step that reads the ledger takes it – the import, or the reconciliation) before typer parses the
     options, from ``--ledger`` and ``--config`` as written (``--x v`` or ``--x=v``; the last one given,
     as click takes it). Help, ``--``, a missing value or settings that do not load: nothing here – the
     command starts it itself once its options are parsed (make_run). A wrong guess costs only time: the

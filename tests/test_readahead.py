@@ -197,3 +197,37 @@ def test_the_command_as_a_process_gives_the_same_document(tmp_path):
             document.pop(key)
         documents.append(document)
     assert documents[0] == documents[1]
+
+
+def _morning(desk: Path) -> dict:
+    """morning's --json document, without what names the desk's folder or the hour."""
+    result = CliRunner().invoke(app, ["morning", "--config", str(desk / "loantool.toml"), "--json"])
+    assert result.exit_code == 0, result.stderr
+    text = result.stdout.replace(str(desk), "<desk>")
+    document = json.loads(text)
+    document.pop("log")
+    return document
+
+
+@pytest.mark.parametrize("slips", [True, False], ids=["import-first", "reconcile-first"])
+def test_morning_reads_ahead_and_gives_the_same_day(tmp_path, monkeypatch, used, slips):
+    """morning reads its ledger ahead too: the first step that reads the ledger – the import of the slips,
+    or the reconciliation when there are none – takes the read-ahead's parse, and the day is the one
+    read without it."""
+    from conftest import SAMPLES
+
+    from loantool import entry
+
+    documents = []
+    for flag in ("1", "0"):
+        desk = tmp_path / flag
+        shutil.copytree(SAMPLES, desk, ignore=shutil.ignore_patterns("*.py", "__pycache__", "README.md"))
+        if not slips:
+            for slip in (desk / "inbox" / "slips").iterdir():
+                slip.unlink()
+        monkeypatch.chdir(desk)
+        monkeypatch.setenv("LOANTOOL_READAHEAD", flag)
+        entry.read_ahead(["morning", "--config", str(desk / "loantool.toml"), "--json"])
+        documents.append(_morning(desk))
+    assert documents[0] == documents[1]
+    assert used[0] is True and not any(used[1:])  # taken once, by the first reading; never without
