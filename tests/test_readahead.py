@@ -231,3 +231,20 @@ def test_morning_reads_ahead_and_gives_the_same_day(tmp_path, monkeypatch, used,
         documents.append(_morning(desk))
     assert documents[0] == documents[1]
     assert used[0] is True and not any(used[1:])  # taken once, by the first reading; never without
+
+
+def test_the_entry_point_keeps_exit_codes_and_messages(tmp_path):
+    """entry.main ends by freezing the collector: the exit code and the message still come out whole."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "LOANTOOL_LANG": "en"}
+    done = subprocess.run([sys.executable, "-m", "loantool", "overdue-report", "--ledger",
+                           str(tmp_path / "missing.xlsx")], capture_output=True, cwd=tmp_path, env=env,
+                          check=False)
+    assert done.returncode == 2
+    assert b"missing.xlsx" in done.stderr and done.stderr.endswith(b"\n")
+    done = subprocess.run([sys.executable, "-m", "loantool", "--version"], capture_output=True, cwd=tmp_path,
+                          env=env, check=False)
+    assert done.returncode == 0 and done.stdout.startswith(b"loantool ")
