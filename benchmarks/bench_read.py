@@ -8,8 +8,9 @@ times, in one run, best of ``--repeat`` (the runs taking turns), wall and CPU ti
     what a fastexcel user gets without pyarrow), one thread;
 (b1) the same as load_ledger asks fastexcel for it (``readahead.load_table_sheet``: every column typed
     from all its cells, ``strict``) – the share of (c) that is fastexcel's own, not the target's yardstick;
-(c) ``load_ledger`` – typed frames, every check on entry – as loantool reads it (every sheet in the
-    calling thread: ``grid.BACKGROUND_PARSE`` is off since issue 15's second round, for memory);
+(c) ``load_ledger`` – typed frames, every check on entry – as loantool reads it: 还款记录 parsed in the
+    calling thread, then 贷款台账 in a background thread while the payments' columns are made
+    (``FastBook.load_beside``; ``grid.BACKGROUND_PARSE`` is off since issue 15's second round, for memory);
 (c1) the same with the big sheet loaded in a background thread while 贷款台账 is read
     (``grid.BACKGROUND_PARSE = True``);
 (d) ``load_ledger`` the careful way only (``grid.FAST_READ = False``: to_python, as before issue 15).
