@@ -605,7 +605,7 @@ def load_ledger(path: Path, settings: Settings, *, as_of: date | None = None) ->
         ahead.drop()  # not wanted after all: waited for and dropped before the sheets are parsed here
     del ahead
     optional = (schema.PAYMENTS, schema.RATES, schema.SETTLEMENTS, schema.COLLECTIONS, schema.WRITEOFFS)
-    # 还款记录 is the big sheet: it is parsed in the background while 贷款台账 is read here
+    # with grid.BACKGROUND_PARSE on, the optional tables are parsed in the background from here
     if not _prefetch_tables(book, optional, settings):
         book.prefetch([name for table in optional for name in _sheet_order(book, table, None, True)
                        if name is not None])
