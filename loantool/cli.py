@@ -24,6 +24,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+from .entry import option_value
 from .errors import LoantoolError, UnexpectedError, UsageError
 from .i18n import _, choose, normalise, set_language
 
@@ -81,7 +82,7 @@ class _DeskCommand(TyperCommand):
 
 def _usage_error(exc: Any, given: list[str]) -> int:
     """Tell a command-line error of click's in the desk's language; its exit code."""
-    set_language(choose(_option_value(given, ("--lang",))))
+    set_language(choose(option_value(given, ("--lang",))))
     ctx = getattr(exc, "ctx", None)
     if ctx is not None:
         command = ctx.command_path
@@ -101,7 +102,7 @@ def _usage_error(exc: Any, given: list[str]) -> int:
         message = _("{name} is missing.").format(name=_parameter_name(exc.param))
     elif isinstance(exc, _CLICK.BadParameter):
         name = _parameter_name(exc.param)
-        value = _option_value(given, tuple(getattr(exc.param, "opts", ()) or ()))
+        value = option_value(given, tuple(getattr(exc.param, "opts", ()) or ())) or None
         shown = f"“{value}”" if value is not None else ""
         if "integer" in english:
             message = _("{name}: {value} is not a whole number.").format(name=name, value=shown)
@@ -131,17 +132,6 @@ def _usage_error(exc: Any, given: list[str]) -> int:
 
 def _command_names() -> set[str]:
     return {info.name for info in app.registered_commands if info.name}
-
-
-def _option_value(given: list[str], names: tuple[str, ...]) -> str | None:
-    """The value given to an option (``--lang en`` or ``--lang=en``) in the raw arguments, if any."""
-    for at, token in enumerate(given):
-        for name in names:
-            if token == name and at + 1 < len(given):
-                return given[at + 1]
-            if token.startswith(name + "="):
-                return token[len(name) + 1:]
-    return None
 
 
 def _parameter_name(param: Any) -> str:

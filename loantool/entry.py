@@ -23,29 +23,34 @@ def read_ahead(args: list[str]) -> None:
     command starts it itself once its options are parsed (make_run). A wrong guess costs only time: the
     reading takes a read-ahead only for the same bytes, sheet and header row, and a read-ahead of another
     file is ended before the command's own begins."""
-    if not args or args[0] not in READS_AHEAD:
+    if not args or args[0] not in READS_AHEAD or {"-h", "--help", "--"} & set(args):
         return
-    given: dict[str, str] = {}
-    rest = iter(args[1:])
-    for arg in rest:
-        if arg in ("-h", "--help", "--"):
-            return
-        name, equals, value = arg.partition("=")
-        if name in ("--ledger", "--config"):
-            value = value if equals else next(rest, None)
-            if not value:
-                return
-            given[name] = value
+    ledger, config = option_value(args[1:], ("--ledger",)), option_value(args[1:], ("--config",))
+    if ledger == "" or config == "":  # given without a value: the command says so
+        return
     try:
         from .config import load_settings
         from .ledger import readahead
 
-        config = given.get("--config")
         settings = load_settings(Path(config) if config else None)
-        ledger = given.get("--ledger")
         readahead.start(Path(ledger) if ledger else settings.ledger_path, settings)
     except Exception:  # noqa: BLE001 – the command reads its settings itself and says what is wrong
         return
+
+
+def option_value(args: list[str], names: tuple[str, ...]) -> str | None:
+    """The value given to an option in the raw arguments (``--x v`` or ``--x=v``): the last one given, as
+    click takes it; "" when the option ends the line or is given as ``--x=``; None when it is not given.
+    Nothing after ``--`` is an option."""
+    found = None
+    rest = iter(args)
+    for arg in rest:
+        if arg == "--":
+            break
+        name, equals, value = arg.partition("=")
+        if name in names:
+            found = value if equals else next(rest, "")
+    return found
 
 
 def main() -> None:

@@ -292,21 +292,19 @@ class FastBook:
         self._pending[key] = self._submit(self._load_quietly, sheet, header_index, tuple(columns), beside)
         self._scan(sheet)
 
-    def load_beside(self, sheet: str, header_index: int, columns: list[int], big_sheet: str) -> bool:
+    def load_beside(self, sheet: str, header_index: int, columns: list[int], big_sheet: str) -> None:
         """Plan to load a table in the background as soon as the caller's parse of ``big_sheet`` (or a
         read-ahead's) has ended and its cells are let go: fastexcel parses it (letting go of the GIL) while
         the caller makes the big table's columns (Python work). Only when the table's sheet part is at
         most 1/:data:`BESIDE_SHARE` of the big one's: it then takes less time than those columns, and its
-        parse never meets the big one's in memory. Whether it is planned (else it loads in its turn)."""
+        parse never meets the big one's in memory. Otherwise the table loads in its turn, as always."""
         try:
             small = self._zip.getinfo(self._part(sheet).lstrip("/")).file_size
             big = self._zip.getinfo(self._part(big_sheet).lstrip("/")).file_size
-        except Exception:  # noqa: BLE001 – a part this cannot find: loaded in its turn, as always
-            return False
-        if sheet == big_sheet or small * BESIDE_SHARE > big or self._after_big is not None:
-            return False
-        self._after_big = (big_sheet, sheet, header_index, tuple(columns))
-        return True
+        except Exception:  # noqa: BLE001 – a part this cannot find: loaded in its turn
+            return
+        if sheet != big_sheet and small * BESIDE_SHARE <= big and self._after_big is None:
+            self._after_big = (big_sheet, sheet, header_index, tuple(columns))
 
     def table(self, sheet: str, header_index: int, header_cells: dict[int, str]) -> FastTable | None:
         """The data rows under the header, or None (read them the careful way). The merged cells are

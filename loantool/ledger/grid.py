@@ -161,12 +161,11 @@ class Book:
             self._fast.prefetch(sheet, header_index, list(columns))
 
     def load_beside(self, sheet: str | None, header_index: int, columns: Sequence[int], big_sheet: str | None
-                    ) -> bool:
+                    ) -> None:
         """Plan to load a small table in the background as soon as the big sheet is parsed (fast reading
-        only; see ``FastBook.load_beside``). Whether it is planned."""
-        if self._fast is None or sheet is None or big_sheet is None:
-            return False
-        return self._fast.load_beside(sheet, header_index, list(columns), big_sheet)
+        only; see ``FastBook.load_beside``)."""
+        if self._fast is not None and sheet is not None and big_sheet is not None:
+            self._fast.load_beside(sheet, header_index, list(columns), big_sheet)
 
     def merged_ranges(self, sheet: str | None) -> list[tuple[int, int, int, int]]:
         """The merged cells of a workbook sheet as (first row, first col, last row, last col), 0-based
