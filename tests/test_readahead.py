@@ -248,3 +248,15 @@ def test_the_entry_point_keeps_exit_codes_and_messages(tmp_path):
     done = subprocess.run([sys.executable, "-m", "loantool", "--version"], capture_output=True, cwd=tmp_path,
                           env=env, check=False)
     assert done.returncode == 0 and done.stdout.startswith(b"loantool ")
+
+
+def test_an_option_as_written_on_the_command_line():
+    from loantool.entry import option_value
+
+    args = ["overdue-report", "--ledger", "a.xlsx", "--json", "--ledger=b.xlsx", "--lang", "en"]
+    assert option_value(args, ("--ledger",)) == "b.xlsx"  # the last one given, as click takes it
+    assert option_value(args, ("--lang",)) == "en"
+    assert option_value(args, ("--config",)) is None
+    assert option_value(["x", "--ledger"], ("--ledger",)) == ""
+    assert option_value(["x", "--ledger="], ("--ledger",)) == ""
+    assert option_value(["x", "--", "--ledger", "a.xlsx"], ("--ledger",)) is None
