@@ -120,3 +120,40 @@ def test_nothing_is_planned_when_the_loans_sheet_is_not_the_small_one(tmp_path, 
     loads.clear()
     _read(build_ledger(tmp_path / "none.xlsx", payments=None), monkeypatch)
     assert all(not beside for _sheet, beside, _main in loads)
+
+
+def _loans_edited(path, edit):
+    book = openpyxl.load_workbook(path)
+    edit(book["贷款台账"])
+    book.save(path)
+    return path
+
+
+def _footer(ws):
+    ws.append([])
+    ws.append(["合计", None, None, None, None, 60000])
+    ws.append(["制表人：王会计"])
+
+
+@pytest.mark.parametrize("edit", [
+    _footer,  # a total and a note under the table: skipped and told, as always
+    lambda ws: ws.__setitem__("L3", "在贷中"),  # a status word the desk does not use
+    lambda ws: ws.__setitem__("H2", "6,5%"),  # a typo in a rate (a comma for the point)
+    lambda ws: ws.__setitem__("J4", "2026-13-10"),  # a date that does not exist
+], ids=["footer", "status-word", "rate-typo", "date-typo"])
+def test_the_loans_read_beside_say_what_the_careful_reading_says(tmp_path, monkeypatch, loads, edit):
+    path = _loans_edited(build_ledger(tmp_path / "ledger.xlsx", payments=MANY), edit)
+    outcomes = []
+    for flags in ({}, {"BESIDE_SHARE": 10**9}, {"FAST_READ": False}):
+        try:
+            outcomes.append(("ledger", _read(path, monkeypatch, **flags)))
+        except Exception as exc:  # noqa: BLE001 – compared below: the same refusal every way
+            outcomes.append(("error", (type(exc), str(exc))))
+    assert ("贷款台账", True, False) in loads
+    kinds = {kind for kind, _value in outcomes}
+    assert len(kinds) == 1
+    if kinds == {"ledger"}:
+        for _kind, other in outcomes[1:]:
+            _same(outcomes[0][1], other)
+    else:
+        assert outcomes[0][1] == outcomes[1][1] == outcomes[2][1]
