@@ -577,3 +577,30 @@ def test_no_second_read_when_no_cell_holds_a_null_text(engine: str, monkeypatch:
 def test_may_hold_null_text(xml: bytes, expected: bool) -> None:
     assert fast_sheet.may_hold_null_text(b'<?xml version="1.0"?><worksheet xmlns:r="x">' + xml
                                          + b"</worksheet>") is expected
+
+
+_EDGES = [fast_sheet._EXCEL_EPOCH_MS + fast_sheet._MS_PER_DAY + d for d in (-1000, -1, 0, 1, 1000)] + [
+    fast_sheet._YEAR_1_MS + d for d in (-1000, 0, 1000)] + [fast_sheet._YEAR_10000_MS + d for d in (-1000, 0)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.integers(-(2**62), 2**62), st.sampled_from(_EDGES),
+                          st.integers(-1000, 3_000_000).map(lambda days: days * 86_400_000)), max_size=6))
+def test_dates_are_refused_together_when_one_would_not_convert(values: list[int]) -> None:
+    """A typed column's dates (milliseconds since 1970) are taken only when each is a whole second, at
+    least one day after Excel's day 0 (1899-12-30: an earlier serial is a time of day) and in years
+    1–9999 – what python-calamine turns into the same date or datetime; one that is not refuses the
+    column (it is read the careful way)."""
+    def exact(ms: int) -> bool:
+        try:
+            moment = dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=ms)
+        except OverflowError:  # outside years 1–9999
+            return False
+        return moment >= dt.datetime(1899, 12, 31) and ms % 1000 == 0
+
+    taken = True
+    try:
+        fast_sheet._check_dates(np.array(values, dtype=np.int64))
+    except fast_sheet.Fallback:
+        taken = False
+    assert taken == all(map(exact, values))

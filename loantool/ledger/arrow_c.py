@@ -122,6 +122,11 @@ class ArrowColumn:
         sample = {data[a:b] for a, b in zip(starts, ends, strict=True)}
         return len(sample) == len(rows) and b"" not in sample
 
+    def alnum(self) -> bool:
+        """Whether the texts are ASCII letters and digits only (and not all empty): every byte of them is
+        (``bytes.isalnum`` knows only ASCII)."""
+        return self.data.isalnum()
+
     def blank_texts(self) -> np.ndarray:
         """Per row: no text, or only spaces (``str.isspace``) – worked out on the bytes; only texts that
         start with neither a visible ASCII character nor nothing are made strings to ask."""
@@ -150,31 +155,21 @@ class ArrowColumn:
         lengths = self.offsets[1:] - starts
         if n == 0 or self.null_count == n:
             return np.full(n, -1, dtype=np.intp), []
-        words_per_text = -(-int(lengths.max()) // 8)
-        if words_per_text * 8 > _FACTORIZE_MAX_BYTES:
+        longest = int(lengths.max())
+        if -(-longest // 8) * 8 > _FACTORIZE_MAX_BYTES:
             return None
         # every text as whole little-endian 8-byte words, the bytes past its end zeroed: read through a
         # view of the (padded) buffer that starts a word at every byte
-        padded = self.data + bytes(8)
+        padded = self.data + bytes(16)
         at_every_byte = np.ndarray(shape=(len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
-        last = len(padded) - 8
-        words = np.empty((n, words_per_text), dtype=np.uint64)
-        key = lengths.astype(np.uint64)
-        for k in range(words_per_text):
-            left = np.clip(lengths - 8 * k, 0, 8)
-            word = at_every_byte[np.minimum(starts + 8 * k, last)] & _LOW_BYTES[left]
-            words[:, k] = word
-            with np.errstate(over="ignore"):
-                key = (key ^ word) * _HASH_MULTIPLIER
-                key ^= key >> np.uint64(29)
-        codes, _keys = pd.factorize(key)
-        # factorize numbers the keys in order of first appearance: a code's first row is where the
-        # running maximum of the codes grows
-        before = np.maximum.accumulate(np.concatenate([[-1], codes[:-1]])) if n else codes
-        first = np.flatnonzero(codes > before)
-        if not (lengths == lengths[first[codes]]).all() or not (words == words[first[codes]]).all():
+        if longest <= 16 and b"\x00" not in self.data:
+            found = _short_codes(at_every_byte, starts, lengths)
+        else:
+            found = _hashed_codes(at_every_byte, starts, lengths, len(padded) - 8)
+        if found is None:
             return None  # two texts with one hash: never guessed
-        bounds = self.offsets[np.concatenate([first, first + 1])].tolist() if n else []
+        codes, first = found
+        bounds = self.offsets[np.concatenate([first, first + 1])].tolist()
         k = len(first)
         if self.data.isascii():
             text = self.data.decode("ascii")
@@ -182,10 +177,71 @@ class ArrowColumn:
         else:
             data = self.data
             uniques = [data[a:b].decode("utf-8") for a, b in zip(bounds[:k], bounds[k:], strict=True)]
-        codes = codes.astype(np.intp)
+        codes = codes.astype(np.intp, copy=False)
         if self.valid is not None:
             codes[~self.valid] = -1
         return codes, uniques
+
+
+def _short_codes(at_every_byte: np.ndarray, starts: np.ndarray, lengths: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of texts of at most 16 bytes, none holding a NUL: the text is its two words (its bytes, then
+    zeros), so the words themselves are the key – exact, no hash to check. Returns the codes and each
+    code's first row."""
+    key = at_every_byte[starts]
+    if int(lengths.min()) < 8:
+        key &= _LOW_BYTES[np.minimum(lengths, 8)]
+    if int(lengths.max()) <= 8:
+        return _in_order(pd.factorize(key)[0])
+    second = at_every_byte[starts + 8] & _LOW_BYTES[np.clip(lengths - 8, 0, 8)]
+    first_codes, first_words = pd.factorize(key)
+    second_codes, second_words = pd.factorize(second)
+    pairs = first_codes * len(second_words) + second_codes  # the pair of words, numbered exactly
+    space = len(first_words) * len(second_words)
+    if space <= 4 * len(pairs):
+        return _dense_in_order(pairs, space)
+    return _in_order(pd.factorize(pairs)[0])
+
+
+def _hashed_codes(at_every_byte: np.ndarray, starts: np.ndarray, lengths: np.ndarray, last: int
+                  ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes of texts of up to :data:`_FACTORIZE_MAX_BYTES` bytes by a hash of their words and length,
+    every row then compared with its code's first row; None when two texts share a hash."""
+    n = len(starts)
+    words_per_text = -(-int(lengths.max()) // 8)
+    words = np.empty((n, words_per_text), dtype=np.uint64)
+    key = lengths.astype(np.uint64)
+    for k in range(words_per_text):
+        left = np.clip(lengths - 8 * k, 0, 8)
+        word = at_every_byte[np.minimum(starts + 8 * k, last)] & _LOW_BYTES[left]
+        words[:, k] = word
+        with np.errstate(over="ignore"):
+            key = (key ^ word) * _HASH_MULTIPLIER
+            key ^= key >> np.uint64(29)
+    codes, first = _in_order(pd.factorize(key)[0])
+    if not (lengths == lengths[first[codes]]).all() or not (words == words[first[codes]]).all():
+        return None
+    return codes, first
+
+
+def _in_order(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """pd.factorize's codes (numbered in order of first appearance) and each code's first row: where the
+    running maximum of the codes grows."""
+    before = np.maximum.accumulate(np.concatenate([[-1], codes[:-1]]))
+    return codes, np.flatnonzero(codes > before)
+
+
+def _dense_in_order(keys: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """Keys 0 ≤ key < ``space`` numbered in order of first appearance, without hashing (a table of
+    ``space`` entries), and each code's first row."""
+    n = len(keys)
+    first = np.full(space, n, dtype=np.int64)
+    np.minimum.at(first, keys, np.arange(n))
+    used = np.flatnonzero(first < n)
+    order = used[np.argsort(first[used], kind="stable")]
+    rank = np.empty(space, dtype=np.intp)
+    rank[order] = np.arange(len(order))
+    return rank[keys], first[order]
 
 
 def _buffer(array: _Array, index: int, nbytes: int) -> bytes:

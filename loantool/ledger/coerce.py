@@ -93,6 +93,8 @@ class Column:
     _types: np.ndarray | None = None  # type of each unique value, computed once
     _blank: np.ndarray | None = None  # per unique value: empty or only spaces
     _has_empty: bool | None = None  # whether a code is −1, worked out once
+    _strings: np.ndarray | None = None  # positions of the unique values that are text, computed once
+    alnum: bool = False  # known from where the values came: every text is ASCII letters and digits only
 
     @classmethod
     def of(cls, values: Sequence[Any] | np.ndarray) -> Column:
@@ -130,7 +132,8 @@ class Column:
         return len(self.codes)
 
     def take(self, selector: np.ndarray) -> Column:
-        return Column(self.codes[selector], self.uniques, self._types, self._blank)
+        return Column(self.codes[selector], self.uniques, self._types, self._blank, _strings=self._strings,
+                      alnum=self.alnum)
 
     def value(self, position: int) -> Any:
         code = self.codes[position]
@@ -155,10 +158,16 @@ class Column:
             self._types = types_of(self.uniques)
         return self._types
 
+    def string_positions(self) -> np.ndarray:
+        """Positions (ascending) of the unique values that are ``str``."""
+        if self._strings is None:
+            self._strings = np.flatnonzero(np.equal(self.types(), str))
+        return self._strings
+
     def blank_unique(self) -> np.ndarray:
         if self._blank is None:
             blank = np.zeros(len(self.uniques), dtype=bool)
-            strings = np.flatnonzero(np.equal(self.types(), str))
+            strings = self.string_positions()
             if len(strings):
                 text = self.uniques[strings]
                 blank[strings] = (text == "") | _IS_SPACE(text).astype(bool)
@@ -172,7 +181,7 @@ class Column:
     def total_label(self) -> np.ndarray:
         """Rows whose cell starts with a total label (合计, 总计, 人民币合计, 小计)."""
         flags = np.zeros(len(self.uniques), dtype=bool)
-        strings = np.flatnonzero(np.equal(self.types(), str))
+        strings = self.string_positions()
         # a label's first character is one of 人合总小: only values holding one are looked at
         if len(strings) and _TOTAL_CHARS.search("".join(self.uniques[strings].tolist())):
             flags[strings] = np.fromiter(map(is_total_label, self.uniques[strings].tolist()), dtype=bool,
@@ -563,7 +572,7 @@ def coerce_column(kind: str, column: Column, *, required: bool = False,
     todo = ~column.blank_unique()
     fast = _FAST.get(kind)
     if fast is not None and todo.any():
-        todo &= ~fast(kind, uniques, column.types(), todo, results)
+        todo &= ~fast(kind, column, todo, results)
     reasons: dict[int, str] = {}
     scalar = scalar or SCALARS[kind]
     for i in np.flatnonzero(todo).tolist():
@@ -574,11 +583,11 @@ def coerce_column(kind: str, column: Column, *, required: bool = False,
     return _assemble(kind, column, results), _problems(column, results, reasons, required, empty_reason)
 
 
-def _fast_amount(kind: str, uniques: np.ndarray, types: np.ndarray, todo: np.ndarray,
-                 results: np.ndarray) -> np.ndarray:
+def _fast_amount(kind: str, column: Column, todo: np.ndarray, results: np.ndarray) -> np.ndarray:
     """Floats of yuan with at most two decimals, all at once (same test as :func:`to_amount`)."""
+    uniques = column.uniques
     done = np.zeros(len(uniques), dtype=bool)
-    index = np.flatnonzero(todo & np.equal(types, float))
+    index = np.flatnonzero(todo & np.equal(column.types(), float))
     if len(index):
         yuan = uniques[index].astype(np.float64)
         with np.errstate(invalid="ignore", over="ignore"):
@@ -596,29 +605,45 @@ _STRIP = np.frompyfunc(str.strip, 1, 1)
 _STARTS = np.frompyfunc(str.startswith, 2, 1)
 
 
-def _fast_identifier(kind: str, uniques: np.ndarray, types: np.ndarray, todo: np.ndarray,
-                     results: np.ndarray) -> np.ndarray:
+def _fast_identifier(kind: str, column: Column, todo: np.ndarray, results: np.ndarray) -> np.ndarray:
     """Identifiers of ASCII letters and digits only (most of them): taken as they are."""
+    uniques = column.uniques
     done = np.zeros(len(uniques), dtype=bool)
-    index = np.flatnonzero(todo & np.equal(types, str))
+    strings = column.string_positions()
+    index = strings[todo[strings]]
+    every = len(index) == len(uniques)  # (a long column of distinct 流水号: no copies of it)
     if len(index):
-        text = uniques[index]
-        joined = "".join(text.tolist())  # none of them is empty (those are blank, not to do)
-        # then so is every one of them: one pass in C (bytes.isalnum is str.isalnum for ASCII, 10× faster)
-        if joined.isascii() and joined.encode("ascii").isalnum():
+        text = uniques if every else uniques[index]
+        if column.alnum:
+            plain = index
+        elif _joined_alnum(text):
             plain = index
         else:
             plain = index[_IS_ASCII(text).astype(bool) & _IS_ALNUM(text).astype(bool)]
-        results[plain] = _UPPER(uniques[plain]) if kind == "id_no" else uniques[plain]
+            every = False
+        if kind == "id_no":
+            results[plain] = _UPPER(uniques[plain])
+        elif every:
+            results[:] = uniques
+        else:
+            results[plain] = uniques[plain]
         done[plain] = True
     return done
 
 
-def _fast_text(kind: str, uniques: np.ndarray, types: np.ndarray, todo: np.ndarray,
-               results: np.ndarray) -> np.ndarray:
+def _joined_alnum(text: np.ndarray) -> bool:
+    """Whether every one of these texts (none empty) is ASCII letters and digits only: then so is all of
+    them joined – one pass in C (bytes.isalnum is str.isalnum for ASCII, 10× faster)."""
+    joined = "".join(text.tolist())
+    return joined.isascii() and joined.encode("ascii").isalnum()
+
+
+def _fast_text(kind: str, column: Column, todo: np.ndarray, results: np.ndarray) -> np.ndarray:
     """Text without surrounding spaces and without a ``="…"`` wrapper: taken as it is."""
+    uniques = column.uniques
     done = np.zeros(len(uniques), dtype=bool)
-    index = np.flatnonzero(todo & np.equal(types, str))
+    strings = column.string_positions()
+    index = strings[todo[strings]]
     if len(index):
         text = uniques[index]
         clean = index[(_STRIP(text) == text) & ~_STARTS(text, '="').astype(bool)]
@@ -659,7 +684,8 @@ def _problems(column: Column, results: np.ndarray, reasons: dict[int, str], requ
 
 
 def _assemble(kind: str, column: Column, results: np.ndarray) -> Any:
-    empty = np.equal(results, None).astype(bool) if len(results) else np.zeros(0, dtype=bool)
+    if kind in _INTEGER_KINDS or kind == "deduction_status":
+        empty = np.equal(results, None).astype(bool) if len(results) else np.zeros(0, dtype=bool)
     if kind in _INTEGER_KINDS:
         values = np.where(empty, 0, results).astype(np.int64)
         return pd.arrays.IntegerArray(column.per_row(values, 0), column.per_row(empty, True))
