@@ -10,6 +10,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from loantool.config import Settings
 from loantool.errors import CellProblem, InputError
@@ -73,10 +75,50 @@ def test_card_warnings() -> None:
     assert "Luhn" in reasons[3] and "masked" in reasons[4] and "16–19 digits" in reasons[5]
 
 
+def test_numbers_in_another_scripts_digits_are_warned_of_not_a_crash() -> None:
+    """Arabic-Indic digits pass NFKC unchanged: an ID or card number written with them is not well
+    formed (a warning), and the check-digit arithmetic never sees them."""
+    frame = loans_frame(id_no=["١١٠١٠٥١٩٤٩١٢٣١٠٠٢X"], card_no=["٦٢٢٢٠٢١٢٣٤٥٦٧٨٩٠١٢٨"], phone=["١٣٨٠٠١٣٨٠٠٠"])
+    assert [p.code for p in checks.check_id_numbers(frame, problem_at)] == ["id-number"]
+    assert ["16–19 digits" in p.reason for p in checks.check_cards(frame, problem_at)] == [True]
+    assert [p.code for p in checks.check_phones(frame, problem_at)] == ["phone"]
+
+
 def test_phone_warnings() -> None:
     frame = loans_frame(phone=["13800138000", "+8613800138000", "0571-88888888", "1380013800", None])
     found = checks.check_phones(frame, problem_at)
     assert [p.row for p in found] == [4, 5]
+
+
+_CARDS = st.one_of(st.sampled_from(["6222021234567890128", "6222021234567890127", "4111111111111111",
+                                     "6222****0128", "12345", "６２２２０２１２３４５６７８９０１２８",
+                                     "4111111111111111\n1", "", " 4111111111111111", "٦٢٢٢٠٢١٢٣٤٥٦٧٨٩٠١٢٨"]),
+                   st.text("0123456789*\n -٦٢", min_size=0, max_size=20))
+_PHONES = st.one_of(st.sampled_from(["13800138000", "+8613800138000", "0571-88888888", "1380013800",
+                                     "１３８００１３８０００", "13800138000\n13800138000", "008613800138000",
+                                     "138-0013-8000", ""]),
+                    st.text("0123456789+-\n ٦", min_size=0, max_size=16))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.none(), _CARDS), max_size=12),
+       st.lists(st.one_of(st.none(), _PHONES), max_size=12))
+def test_card_and_phone_checks_at_once_say_what_one_by_one_says(cards, phones) -> None:
+    """A column of plain card numbers or mobile numbers is checked in one pass of the regex engine; the
+    warnings are exactly those of the value-by-value checks, whatever the column holds."""
+    frame = loans_frame(card_no=cards, phone=[*phones, *[None] * (len(cards) - len(phones))][:len(cards)])
+
+    def both(check, *args):
+        fast = [p.as_dict() for p in check(frame, problem_at, *args)]
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(checks, "_all_plain", lambda values, pattern: False)
+            slow = [p.as_dict() for p in check(frame, problem_at, *args)]
+        return fast, slow
+
+    fast, slow = both(checks.check_cards)
+    assert fast == slow
+    fast, slow = both(checks.check_phones, "phone")
+    assert fast == slow
 
 
 def test_amount_term_and_pickup_warnings() -> None:

@@ -7,6 +7,7 @@ command keys on it. Nothing is ever corrected here. The checks run over whole co
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -51,6 +52,22 @@ def luhn_ok(numbers: list[str]) -> np.ndarray:
     return from_right.sum(axis=1) % 10 == 0
 
 
+# digits are ASCII digits here: another script's digits (٦٢٢٢ …) make a number not well formed, never a
+# crash of the check-digit arithmetic; these two match a whole column of numbers as the desk types them
+_PLAIN_CARDS = re.compile(r"[0-9]{16,19}(?:\n[0-9]{16,19})*")
+_PLAIN_PHONES = re.compile(r"1[0-9]{10}(?:\n1[0-9]{10})*")
+
+
+def _all_plain(values: list[str], pattern: re.Pattern[str]) -> bool:
+    """Whether every value is matched whole by ``pattern`` (written for the values joined by newlines):
+    one pass of the regex engine instead of one call per value. A value holding a newline itself makes
+    the count of lines wrong, and the answer no."""
+    if not values:
+        return True
+    joined = "\n".join(values)
+    return joined.count("\n") == len(values) - 1 and pattern.fullmatch(joined) is not None
+
+
 def _text_cells(frame: pd.DataFrame, key: str) -> pd.Series:
     if key not in frame:
         return pd.Series([], dtype=object)
@@ -60,8 +77,8 @@ def _text_cells(frame: pd.DataFrame, key: str) -> pd.Series:
 def check_id_numbers(frame: pd.DataFrame, problem_at: ProblemAt) -> list[CellProblem]:
     found: list[CellProblem] = []
     ids = _text_cells(frame, "id_no")
-    long_form = ids.str.fullmatch(r"\d{17}[\dX]")
-    old_form = ids.str.fullmatch(r"\d{15}")
+    long_form = ids.str.fullmatch(r"[0-9]{17}[0-9X]")
+    old_form = ids.str.fullmatch(r"[0-9]{15}")
     for label in ids.index[~(long_form | old_form)]:
         found.append(problem_at(label, "id_no", ids[label],
                                 _("an ID number has 18 characters (17 digits, then a digit or X)"),
@@ -84,8 +101,16 @@ def check_id_numbers(frame: pd.DataFrame, problem_at: ProblemAt) -> list[CellPro
 def check_cards(frame: pd.DataFrame, problem_at: ProblemAt) -> list[CellProblem]:
     found: list[CellProblem] = []
     cards = _text_cells(frame, "card_no")
+    if _all_plain(values := cards.tolist(), _PLAIN_CARDS):  # none masked, all well formed: Luhn only
+        lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+        for length in np.unique(lengths).tolist():
+            same = np.flatnonzero(lengths == length)
+            failing = same[~luhn_ok([values[i] for i in same.tolist()])]
+            for label in cards.index[failing]:
+                found.append(problem_at(label, "card_no", cards[label], _luhn_reason(), "card-number"))
+        return found
     masked = cards.str.contains("*", regex=False)
-    well_formed = cards.str.fullmatch(r"\d{16,19}")
+    well_formed = cards.str.fullmatch(r"[0-9]{16,19}")
     for label in cards.index[masked]:
         found.append(problem_at(label, "card_no", cards[label],
                                 _("the card number is masked; enter the full number"), "card-number"))
@@ -96,16 +121,20 @@ def check_cards(frame: pd.DataFrame, problem_at: ProblemAt) -> list[CellProblem]
     for _length, same_length in good.groupby(good.str.len()):
         failing = same_length.index[~luhn_ok(same_length.tolist())]
         for label in failing:
-            found.append(problem_at(label, "card_no", cards[label],
-                                    _("fails the card's check digit (Luhn); check the number (a few UnionPay "
-                                      "cards do fail it)"), "card-number"))
+            found.append(problem_at(label, "card_no", cards[label], _luhn_reason(), "card-number"))
     return found
+
+
+def _luhn_reason() -> str:
+    return _("fails the card's check digit (Luhn); check the number (a few UnionPay cards do fail it)")
 
 
 def check_phones(frame: pd.DataFrame, problem_at: ProblemAt, key: str = "phone") -> list[CellProblem]:
     phones = _text_cells(frame, key)
+    if _all_plain(phones.tolist(), _PLAIN_PHONES):  # 11 digits starting with 1, all of them
+        return []
     national = phones.str.replace(r"^(?:\+?86|0086)", "", regex=True).str.replace("-", "", regex=False)
-    bad = ~national.str.fullmatch(r"1\d{10}")
+    bad = ~national.str.fullmatch(r"1[0-9]{10}")
     reason = _("a mobile number has 11 digits starting with 1")
     return [problem_at(label, key, phones[label], reason, "phone") for label in phones.index[bad]]
 
