@@ -423,9 +423,23 @@ def _sheet_xml(rows: int, merges: list[str], after: bytes = b"") -> bytes:
             + merge).encode() + after + b"</worksheet>"
 
 
+@pytest.fixture(params=["isal", "zlib"])
+def inflater(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The scans inflate with ISA-L when python-isal is installed, else with zlib: both, the same."""
+    import zlib
+
+    if request.param == "zlib":
+        monkeypatch.setattr(fast_sheet, "_deflate", zlib)
+        monkeypatch.setattr(fast_sheet, "_INFLATE_ERRORS", (zlib.error,))
+    else:
+        pytest.importorskip("isal")
+        assert fast_sheet._deflate is not zlib
+    return request.param
+
+
 @pytest.mark.parametrize("tail", [1 << 10, 1 << 16, 4 << 20])
 @pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
-def test_merged_cells_found_from_the_tail_of_the_part(tail: int, compression: int,
+def test_merged_cells_found_from_the_tail_of_the_part(tail: int, compression: int, inflater: str,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fast_sheet, "_TAIL", tail)
     monkeypatch.setattr(fast_sheet, "_CHUNK", 1 << 12)
@@ -449,7 +463,7 @@ def test_merged_cells_found_from_the_tail_of_the_part(tail: int, compression: in
 @pytest.mark.parametrize("marker", [b"<c><is><t>NA</t></is></c>", b"<si><t>&lt;NA&gt;</t></si>",
                                     b"<si><t><![CDATA[x]]></t></si>", b"<si><r><t>N</t></r></si>",
                                     b"<si><t>&#78;A</t></si>", b"<si><t>_x004E_A</t></si>"])
-def test_null_texts_found_across_the_chunks_of_the_scan(compression: int, marker: bytes,
+def test_null_texts_found_across_the_chunks_of_the_scan(compression: int, marker: bytes, inflater: str,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """The merged-cell scan looks for null texts chunk by chunk: one cut in two by a chunk's end is still
     found (each chunk is looked at with the end of the one before), wherever the cut falls."""
@@ -477,6 +491,29 @@ def test_null_texts_found_across_the_chunks_of_the_scan(compression: int, marker
     data = clean.getvalue()
     assert fast_sheet._scan_part(zipfile.ZipFile(io.BytesIO(data)), "xl/worksheets/sheet1.xml", data,
                                  null_texts=True) == ([b"A2:A3"], False)
+
+
+@pytest.mark.parametrize("where", ["start", "middle"])
+def test_a_part_that_does_not_inflate_is_read_again_as_a_stream(inflater: str, where: str) -> None:
+    """Deflated bytes damaged – at the start, a block of a type that does not exist (the inflater's
+    error), in the middle, a stream that ends too soon: the scan gives up and the part is read as a
+    stream from its start, where zipfile says what is wrong, as it would without the scan."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", _sheet_xml(3000, ["A2:A5"]))
+    data = bytearray(out.getvalue())
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("xl/worksheets/sheet1.xml")
+    begin = info.header_offset + 30 + len("xl/worksheets/sheet1.xml")
+    if where == "start":
+        data[begin] = 0xFF  # BFINAL 1, BTYPE 11: reserved
+    else:
+        data[begin + info.compress_size // 2:begin + info.compress_size // 2 + 64] = bytes(range(64))
+    data = bytes(data)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    with pytest.raises(Exception) as stream_error:
+        fast_sheet._merge_refs_stream(archive, "xl/worksheets/sheet1.xml")
+    with pytest.raises(type(stream_error.value)):
+        fast_sheet._scan_part(archive, "xl/worksheets/sheet1.xml", data)
 
 
 def test_merged_cells_of_a_long_sheet_match_python_calamine(monkeypatch: pytest.MonkeyPatch) -> None:
