@@ -142,11 +142,15 @@ class Column:
     def values(self) -> list[Any]:
         return [self.value(i) for i in range(len(self))]
 
-    def per_row(self, per_unique: np.ndarray, empty: Any) -> np.ndarray:
-        """Spread a per-distinct-value array over the rows; ``empty`` where the cell is empty."""
+    def has_empty(self) -> bool:
+        """Whether a row holds no value at all (its code is −1)."""
         if self._has_empty is None:
             self._has_empty = bool(len(self.codes)) and bool(self.codes.min() < 0)
-        if not self._has_empty:
+        return self._has_empty
+
+    def per_row(self, per_unique: np.ndarray, empty: Any) -> np.ndarray:
+        """Spread a per-distinct-value array over the rows; ``empty`` where the cell is empty."""
+        if not self.has_empty():
             return per_unique[self.codes]
         extended = np.empty(len(per_unique) + 1, dtype=per_unique.dtype)
         extended[:-1] = per_unique
@@ -176,7 +180,10 @@ class Column:
 
     def blank(self) -> np.ndarray:
         """Rows whose cell is empty or only spaces."""
-        return self.per_row(self.blank_unique(), True)
+        blank = self.blank_unique()
+        if not self.has_empty() and not blank.any():  # (no gather for a column without a blank cell)
+            return np.zeros(len(self.codes), dtype=bool)
+        return self.per_row(blank, True)
 
     def total_label(self) -> np.ndarray:
         """Rows whose cell starts with a total label (合计, 总计, 人民币合计, 小计)."""
@@ -186,6 +193,8 @@ class Column:
         if len(strings) and _TOTAL_CHARS.search("".join(self.uniques[strings].tolist())):
             flags[strings] = np.fromiter(map(is_total_label, self.uniques[strings].tolist()), dtype=bool,
                                          count=len(strings))
+        if not flags.any():
+            return np.zeros(len(self.codes), dtype=bool)
         return self.per_row(flags, False)
 
 
@@ -673,7 +682,7 @@ def _problems(column: Column, results: np.ndarray, reasons: dict[int, str], requ
             problems.append((position, column.uniques[code], reasons[int(code)]))
     if required:
         empty_unique = np.equal(results, None).astype(bool) & ~bad_unique if len(results) else bad_unique
-        if not empty_unique.any() and (not len(column) or column.codes.min() >= 0):
+        if not empty_unique.any() and not column.has_empty():
             return problems  # no empty cell: nothing to spread over the rows
         for position in np.flatnonzero(column.per_row(empty_unique, True)).tolist():
             value = column.value(position)

@@ -290,6 +290,8 @@ def _coerce_located(book: Book, table: schema.Table, located: _Located, path: Pa
                                         _("no column {names}").format(names=_expected(table, f.key, None)),
                                         "missing-column"))
     kept = np.flatnonzero(~blank)
+    if len(kept) < len(blank):  # (no blank row – a big sheet, most of the time: the columns as they are)
+        columns = {key: column.take(kept) for key, column in columns.items()}
     values: dict[str, Any] = {}
     bad: dict[str, list[tuple[int, Any, str]]] = {}
     for f in table.fields:
@@ -298,12 +300,12 @@ def _coerce_located(book: Book, table: schema.Table, located: _Located, path: Pa
         if f.kind == "deduction_status":
             # a status column says for every line whether it paid: an empty or unknown one is a bad cell
             values[f.key], bad[f.key] = coerce_column(
-                f.kind, columns[f.key].take(kept), required=True, scalar=statuses.read,
+                f.kind, columns[f.key], required=True, scalar=statuses.read,
                 empty_reason=_("no status: the line does not say whether the deduction succeeded"))
             # the status as the bank wrote it, for the failed-lines list
-            values["status_text"], _unused = coerce_column("text", columns[f.key].take(kept))
+            values["status_text"], _unused = coerce_column("text", columns[f.key])
         else:
-            values[f.key], bad[f.key] = coerce_column(f.kind, columns[f.key].take(kept), required=f.required)
+            values[f.key], bad[f.key] = coerce_column(f.kind, columns[f.key], required=f.required)
     # A total row leaves its key cells empty or unreadable, or puts its label in the first column: only
     # such rows are inspected whole, so a big sheet costs nothing here.
     suspect = np.zeros(len(kept), dtype=bool)
@@ -311,24 +313,26 @@ def _coerce_located(book: Book, table: schema.Table, located: _Located, path: Pa
         suspect[[cell[0] for cell in cells]] = True
     keys = {f.key for f in table.fields if f.required} | set(table.header_keys)
     for key in keys & set(columns):
-        suspect |= columns[key].take(kept).blank()
+        suspect |= columns[key].blank()
     first = min(found_at, key=found_at.__getitem__)
-    suspect |= columns[first].take(kept).total_label()
+    suspect |= columns[first].total_label()
     totals, notes = _total_rows(body, kept, suspect)
     rows = ~(totals | notes)
+    every_row = bool(rows.all())
     excel_rows = kept + first_row
     for position in np.flatnonzero(notes).tolist():
         read.warnings.append(CellProblem(
             book.label, sheet, int(excel_rows[position]), None, shown(_first_cell(body[kept[position]])),
             _("a note between the table's rows (备注, 制表人 …): skipped, not read as data"), "note-skipped"))
-    row_numbers = excel_rows[rows]
+    row_numbers = excel_rows if every_row else excel_rows[rows]
     data: dict[str, Any] = {}
     for key, array in values.items():
         for position, value, reason in bad.get(key, ()):
             if rows[position]:
                 problems.append(CellProblem(book.label, sheet, int(excel_rows[position]), headers[key],
                                             shown(value), reason))
-        array = array[rows]
+        if not every_row:
+            array = array[rows]
         if key in _RANGES:
             low, high, reason = _RANGES[key]
             reason = _(reason)
