@@ -215,8 +215,8 @@ def _check_dates(ms: np.ndarray) -> None:
     """Dates (milliseconds since 1970) that python-calamine makes what :func:`_datetime_value` makes of
     them – else :class:`Fallback`: a time of day alone (a serial under 1), a date outside years 1–9999 or
     a fraction of a second. Asked of a whole column at once."""
-    if len(ms) and ((ms < _EXCEL_EPOCH_MS + _MS_PER_DAY) | (ms < _YEAR_1_MS) | (ms >= _YEAR_10000_MS)
-                    | (ms % 1000 != 0)).any():
+    if len(ms) and (ms.min() < max(_EXCEL_EPOCH_MS + _MS_PER_DAY, _YEAR_1_MS) or ms.max() >= _YEAR_10000_MS
+                    or (ms % 1000).any()):
         raise Fallback("a time of day, a date outside years 1–9999 or a fraction of a second")
 
 
