@@ -641,3 +641,25 @@ def test_dates_are_refused_together_when_one_would_not_convert(values: list[int]
     except fast_sheet.Fallback:
         taken = False
     assert taken == all(map(exact, values))
+
+
+def test_arrow_pairs_of_words_numbered_with_and_without_a_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Texts of 9–16 bytes are numbered by their pair of words: through a table when the pairs that could
+    occur are no more than the rows (few texts, many rows), else by hashing the pairs – the same codes."""
+    from loantool.ledger import arrow_c
+
+    tables = []
+    dense = arrow_c._dense_in_order
+    monkeypatch.setattr(arrow_c, "_dense_in_order", lambda *a: tables.append(a[1]) or dense(*a))
+
+    def check(texts: list[str]) -> None:
+        data = "".join(texts).encode()
+        offsets = np.cumsum([0, *(len(t.encode()) for t in texts)]).astype(np.int64)
+        codes, uniques = ArrowColumn("x", "u", len(texts), None, offsets=offsets, data=data).factorize()
+        assert uniques == list(dict.fromkeys(texts))
+        assert [uniques[c] for c in codes] == texts
+
+    check(["担保代偿", "客户还款", "提前结清款"] * 40)  # 12 and 15 bytes: 3 × 3 possible pairs, 120 rows
+    assert tables == [3 * 3]
+    check([f"{i}ABCDEFGH{i}" for i in range(10)])  # 10 × 10 possible pairs, 10 rows: hashed
+    assert tables == [3 * 3]

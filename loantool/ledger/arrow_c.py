@@ -198,7 +198,7 @@ def _short_codes(at_every_byte: np.ndarray, starts: np.ndarray, lengths: np.ndar
     second_codes, second_words = pd.factorize(second)
     pairs = first_codes * len(second_words) + second_codes  # the pair of words, numbered exactly
     space = len(first_words) * len(second_words)
-    if space <= 4 * len(pairs):
+    if space <= len(pairs):  # (its tables then hold no more entries than the column has rows)
         return _dense_in_order(pairs, space)
     return _in_order(pd.factorize(pairs)[0])
 
