@@ -58,9 +58,19 @@ def test_print_setup_scale_fonts_area_and_titles(report):
     data_rows = [r for r in range(header + 1, last) if ws.cell(r, 1).value]
     assert len(data_rows) == 270
     assert all(ws.row_dimensions[r].height >= 30 for r in data_rows)  # room to write by hand
-    breaks = [b.id for b in ws.row_breaks.brk]
-    assert breaks[0] == header + call_sheet.FIRST_PAGE_ROWS
-    assert all(b - a == call_sheet.PAGE_ROWS for a, b in zip(breaks, breaks[1:], strict=False))
+    breaks = [b.id for b in ws.row_breaks.brk]  # the last row of each page but the last (1-based)
+    pages = [b - a for a, b in zip([header, *breaks], [*breaks, data_rows[-1]], strict=True)]
+    assert len(pages) == 1 + math.ceil((270 - call_sheet.FIRST_PAGE_ROWS) / call_sheet.PAGE_ROWS)
+    assert sum(pages) == 270 and max(pages) <= call_sheet.PAGE_ROWS and max(pages) - min(pages) <= 1
+
+
+@pytest.mark.parametrize(("count", "pages"), [(0, [0]), (14, [14]), (15, [8, 7]), (29, [10, 10, 9]),
+                                              (267, [14] * 7 + [13] * 13)])
+def test_rows_are_spread_evenly_over_as_few_pages_as_hold_them(count, pages):
+    """No row and total alone on a last page: 15 loans print 8 and 7 (14 fit on a page)."""
+    header = 2
+    edges = [header + 1, *call_sheet.page_breaks(header, count), header + 1 + count]
+    assert [b - a for a, b in zip(edges, edges[1:], strict=False)] == pages
 
 
 @pytest.mark.skipif(SOFFICE is None or PDFTOTEXT is None,

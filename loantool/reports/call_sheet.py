@@ -2,7 +2,8 @@
 
 Printed: nine columns on A4 landscape at a fixed 85 % scale (never "fit to width", which shrinks the
 text), 11 pt text (about 9.4 pt on paper), rows tall enough to write a result by hand, the header
-repeated on every page and a page break every few rows so that no row is split. Columns: 合同编号, 客户,
+repeated on every page and the rows spread evenly over as few pages as hold them, a break between rows,
+so that no row is split and the last page (with the total) never holds a row alone. Columns: 合同编号, 客户,
 手机, 逾期天数, 逾期金额, 期数 and the earliest unpaid due date, the last contact and the latest promise
 (with its status), 措施, and an empty 催收结果 to write in.
 
@@ -33,8 +34,8 @@ DATE_LABEL = N_("Call date")
 PRINT_SCALE = 85  # percent; with FONT_SIZE 11 the text prints at 9.35 pt
 FONT_SIZE = 11
 ROW_HEIGHT = 36  # points: two printed lines and room to write
-FIRST_PAGE_ROWS = 14  # data rows on page 1 (title, date line and header above them)
-PAGE_ROWS = 14  # data rows on each later page (the header repeats)
+FIRST_PAGE_ROWS = 14  # data rows page 1 holds (title, date line and header above them)
+PAGE_ROWS = FIRST_PAGE_ROWS  # data rows a later page holds (the header repeats; page_breaks wants them equal)
 SHORT_ACTIONS = {"call_daily": N_("call"), "written_notice": N_("notify"), "escalate": N_("escalate")}
 SHORT_PROMISE = {"kept": N_("kept"), "broken": N_("broken"), "open": N_("open")}
 # widths in the default font's character units: 124 in all, so that the page fits A4 landscape at 85 %
@@ -229,10 +230,27 @@ def write_call_sheet(workbook: Any, _formats_unused: Any, book: Any, sheet: Repo
     ws.set_header("&L&9" + _("Call sheet  as of {day}").format(day=as_of.isoformat()) + "&R&9"
                   + _("Caller: __________"))
     ws.set_footer("&C&9" + _("Page &P of &N"))
-    breaks = list(range(header + 1 + FIRST_PAGE_ROWS, total_row, PAGE_ROWS))  # each starts a new page
+    breaks = page_breaks(header, len(rows))
     if breaks:
         ws.set_h_pagebreaks(breaks)
     ws.activate()
+
+
+def page_breaks(header: int, count: int) -> list[int]:
+    """The first row (0-based) of each new page for ``count`` loans under the header row ``header``: as
+    few pages as hold them (FIRST_PAGE_ROWS on page 1, PAGE_ROWS on each later one), the rows spread over
+    them evenly – no two pages differ by more than a row – so 15 loans print 8 and 7, not 14 and then one
+    alone with the total."""
+    if count <= FIRST_PAGE_ROWS:
+        return []
+    pages = 1 + -(-(count - FIRST_PAGE_ROWS) // PAGE_ROWS)
+    base, extra = divmod(count, pages)
+    sizes = [base + 1] * extra + [base] * (pages - extra)  # ≤ PAGE_ROWS each: count ≤ pages × PAGE_ROWS
+    breaks, at = [], header + 1
+    for size in sizes[:-1]:
+        at += size
+        breaks.append(at)
+    return breaks
 
 
 def _write_rows(ws: Any, first: int, rows: list[dict[str, Any]], f: dict[str, Any]) -> None:
