@@ -165,7 +165,7 @@ class ArrowColumn:
         if longest <= 16 and b"\x00" not in self.data:
             found = _short_codes(at_every_byte, starts, lengths)
         else:
-            found = _hashed_codes(at_every_byte, starts, lengths, len(padded) - 8)
+            found = _hashed_codes(at_every_byte, starts, lengths)
         if found is None:
             return None  # two texts with one hash: never guessed
         codes, first = found
@@ -188,12 +188,10 @@ def _short_codes(at_every_byte: np.ndarray, starts: np.ndarray, lengths: np.ndar
     """Codes of texts of at most 16 bytes, none holding a NUL: the text is its two words (its bytes, then
     zeros), so the words themselves are the key – exact, no hash to check. Returns the codes and each
     code's first row."""
-    key = at_every_byte[starts]
-    if int(lengths.min()) < 8:
-        key &= _LOW_BYTES[np.minimum(lengths, 8)]
+    key = _word(at_every_byte, starts, lengths, 0)
     if int(lengths.max()) <= 8:
         return _in_order(pd.factorize(key)[0])
-    second = at_every_byte[starts + 8] & _LOW_BYTES[np.clip(lengths - 8, 0, 8)]
+    second = _word(at_every_byte, starts, lengths, 1)
     first_codes, first_words = pd.factorize(key)
     second_codes, second_words = pd.factorize(second)
     pairs = first_codes * len(second_words) + second_codes  # the pair of words, numbered exactly
@@ -203,7 +201,7 @@ def _short_codes(at_every_byte: np.ndarray, starts: np.ndarray, lengths: np.ndar
     return _in_order(pd.factorize(pairs)[0])
 
 
-def _hashed_codes(at_every_byte: np.ndarray, starts: np.ndarray, lengths: np.ndarray, last: int
+def _hashed_codes(at_every_byte: np.ndarray, starts: np.ndarray, lengths: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray] | None:
     """Codes of texts of up to :data:`_FACTORIZE_MAX_BYTES` bytes by a hash of their words and length,
     every row then compared with its code's first row; None when two texts share a hash."""
@@ -212,8 +210,7 @@ def _hashed_codes(at_every_byte: np.ndarray, starts: np.ndarray, lengths: np.nda
     words = np.empty((n, words_per_text), dtype=np.uint64)
     key = lengths.astype(np.uint64)
     for k in range(words_per_text):
-        left = np.clip(lengths - 8 * k, 0, 8)
-        word = at_every_byte[np.minimum(starts + 8 * k, last)] & _LOW_BYTES[left]
+        word = _word(at_every_byte, starts, lengths, k)
         words[:, k] = word
         with np.errstate(over="ignore"):
             key = (key ^ word) * _HASH_MULTIPLIER
@@ -222,6 +219,19 @@ def _hashed_codes(at_every_byte: np.ndarray, starts: np.ndarray, lengths: np.nda
     if not (lengths == lengths[first[codes]]).all() or not (words == words[first[codes]]).all():
         return None
     return codes, first
+
+
+def _word(at_every_byte: np.ndarray, starts: np.ndarray, lengths: np.ndarray, k: int) -> np.ndarray:
+    """The ``k``-th 8-byte word of every text, the bytes past its end zeroed. Words 0 and 1 start within
+    the buffer and its 16 bytes of padding; a later one past its end is read at its last word."""
+    at = starts + 8 * k if k else starts
+    if k > 1:
+        at = np.minimum(at, len(at_every_byte) - 1)
+    word = at_every_byte[at]
+    left = lengths - 8 * k
+    if int(left.min()) < 8:  # (a column of texts that all fill the word needs no mask)
+        word &= _LOW_BYTES[np.clip(left, 0, 8)]
+    return word
 
 
 def _in_order(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -101,32 +101,26 @@ def check_id_numbers(frame: pd.DataFrame, problem_at: ProblemAt) -> list[CellPro
 def check_cards(frame: pd.DataFrame, problem_at: ProblemAt) -> list[CellProblem]:
     found: list[CellProblem] = []
     cards = _text_cells(frame, "card_no")
-    if _all_plain(values := cards.tolist(), _PLAIN_CARDS):  # none masked, all well formed: Luhn only
-        lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
-        for length in np.unique(lengths).tolist():
-            same = np.flatnonzero(lengths == length)
-            failing = same[~luhn_ok([values[i] for i in same.tolist()])]
-            for label in cards.index[failing]:
-                found.append(problem_at(label, "card_no", cards[label], _luhn_reason(), "card-number"))
-        return found
-    masked = cards.str.contains("*", regex=False)
-    well_formed = cards.str.fullmatch(r"[0-9]{16,19}")
-    for label in cards.index[masked]:
-        found.append(problem_at(label, "card_no", cards[label],
-                                _("the card number is masked; enter the full number"), "card-number"))
-    for label in cards.index[~masked & ~well_formed]:
-        found.append(problem_at(label, "card_no", cards[label],
-                                _("a bank card number has 16–19 digits"), "card-number"))
-    good = cards[well_formed]
-    for _length, same_length in good.groupby(good.str.len()):
-        failing = same_length.index[~luhn_ok(same_length.tolist())]
-        for label in failing:
-            found.append(problem_at(label, "card_no", cards[label], _luhn_reason(), "card-number"))
+    good = cards
+    if not _all_plain(cards.tolist(), _PLAIN_CARDS):  # (else: none masked, all well formed)
+        masked = cards.str.contains("*", regex=False)
+        well_formed = cards.str.fullmatch(r"[0-9]{16,19}")
+        for label in cards.index[masked]:
+            found.append(problem_at(label, "card_no", cards[label],
+                                    _("the card number is masked; enter the full number"), "card-number"))
+        for label in cards.index[~masked & ~well_formed]:
+            found.append(problem_at(label, "card_no", cards[label],
+                                    _("a bank card number has 16–19 digits"), "card-number"))
+        good = cards[well_formed]
+    numbers = good.tolist()
+    lengths = np.fromiter(map(len, numbers), dtype=np.int64, count=len(numbers))
+    for length in np.unique(lengths).tolist():
+        same = np.flatnonzero(lengths == length)
+        for label in good.index[same[~luhn_ok([numbers[i] for i in same.tolist()])]]:
+            found.append(problem_at(label, "card_no", cards[label],
+                                    _("fails the card's check digit (Luhn); check the number (a few UnionPay "
+                                      "cards do fail it)"), "card-number"))
     return found
-
-
-def _luhn_reason() -> str:
-    return _("fails the card's check digit (Luhn); check the number (a few UnionPay cards do fail it)")
 
 
 def check_phones(frame: pd.DataFrame, problem_at: ProblemAt, key: str = "phone") -> list[CellProblem]:

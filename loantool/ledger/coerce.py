@@ -620,22 +620,17 @@ def _fast_identifier(kind: str, column: Column, todo: np.ndarray, results: np.nd
     done = np.zeros(len(uniques), dtype=bool)
     strings = column.string_positions()
     index = strings[todo[strings]]
-    every = len(index) == len(uniques)  # (a long column of distinct 流水号: no copies of it)
     if len(index):
-        text = uniques if every else uniques[index]
-        if column.alnum:
-            plain = index
-        elif _joined_alnum(text):
+        # (a long column of distinct 流水号, every value to do: no copies of it)
+        text = uniques if len(index) == len(uniques) else uniques[index]
+        if column.alnum or _joined_alnum(text):
             plain = index
         else:
             plain = index[_IS_ASCII(text).astype(bool) & _IS_ALNUM(text).astype(bool)]
-            every = False
         if kind == "id_no":
             results[plain] = _UPPER(uniques[plain])
-        elif every:
-            results[:] = uniques
         else:
-            results[plain] = uniques[plain]
+            results[plain] = uniques if len(plain) == len(uniques) else uniques[plain]
         done[plain] = True
     return done
 
